@@ -1,0 +1,89 @@
+/*
+ * job.h
+ *    The job file: parsing, ${NAME} expansion from the environment, and
+ *    validation of every key.
+ *
+ * A job owns all of its strings.  job_load reports the first problem with
+ * one line naming the file, line, section and key, and registers each secret
+ * it reads with the log scrubber.
+ */
+#ifndef WHARF_JOB_H
+#define WHARF_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "table.h"
+
+typedef enum stage_kind
+{
+	STAGE_S3,
+	STAGE_FILE
+} stage_kind;
+
+typedef struct job_table
+{
+	char	   *schema;			/* source schema, unquoted (default "public") */
+	char	   *name;			/* source table, unquoted */
+	char	  **key;			/* key columns from "key =", NULL-terminated; NULL = primary key */
+	int			nkey;
+	table_mode	mode;
+	table_deletes deletes;
+	int			line;			/* where its section starts, for messages */
+} job_table;
+
+typedef struct job
+{
+	char	   *path;			/* the job file */
+	char	   *name;			/* [job] name */
+
+	/* [source] */
+	char	   *conninfo;
+	char	   *slot;			/* default wharf_<name> */
+	char	   *publication;	/* default wharf_<name> */
+	int			parallel;		/* snapshot readers sharing one snapshot, default 2 */
+
+	/* [stage] */
+	stage_kind	stage;
+	char	   *stage_url;		/* as written */
+	char	   *bucket;			/* s3: bucket */
+	char	   *prefix;			/* s3: key prefix, no leading or trailing '/'; may be "" */
+	char	   *dir;			/* file: absolute directory */
+	char	   *endpoint;		/* s3: http(s)://host[:port], default AWS for the region */
+	char	   *region;			/* default us-east-1 */
+	char	   *access_key_id;
+	char	   *secret_access_key;
+	uint64_t	part_size;		/* rotate parts past this many compressed bytes, default 64 MiB */
+	int			compression;	/* gzip level, default 1 */
+	bool		keep;			/* keep staged objects after a load */
+	int			retries;		/* upload attempts before giving up, default 6 */
+
+	/* [warehouse] */
+	char	   *dialect;		/* postgres | redshift | snowflake */
+	char	   *odbc;			/* connection string; may be NULL for plan/stage */
+	char	   *schema;			/* target schema; NULL = the source table's schema */
+	char	   *state_table;	/* default wharf_state */
+	char	   *iam_role;		/* redshift COPY credentials (ARN); optional */
+	char	   *storage_integration;	/* snowflake COPY credentials; optional */
+
+	int			ntables;
+	job_table  *tables;
+} job;
+
+/*
+ * Reads and validates the job file at path.  On failure, the problem has been
+ * reported and *out is untouched.
+ */
+extern bool job_load(const char *path, job *out);
+/* The same from a string (path is only used in messages). For tests. */
+extern bool job_load_string(const char *text, const char *path, job *out);
+extern void job_free(job *j);
+
+/*
+ * Parses a table name written as in SQL ("public.customers",
+ * 'public."Order Lines"', "customers" meaning public.customers): unquoted
+ * parts fold to lower case, quoted parts keep "" as ".
+ */
+extern bool job_parse_qualified_name(const char *text, char **schema, char **name);
+
+#endif

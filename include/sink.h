@@ -1,0 +1,113 @@
+/*
+ * sink.h
+ *    The interface every warehouse dialect in sinks/ implements.
+ *
+ * A dialect is the only place that knows its SQL: identifier quoting,
+ * literal escaping, the type map, the COPY statement, the apply statements
+ * and the state table.  It builds statements into a strlist (one statement
+ * per item, no trailing semicolon); it never talks to a database.  Adding a
+ * dialect means adding a file in sinks/ and a line in sink_lookup.
+ */
+#ifndef WHARF_SINK_H
+#define WHARF_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "table.h"
+
+typedef enum load_kind
+{
+	LOAD_SNAPSHOT,				/* staged rows are the whole table as of one snapshot */
+	LOAD_CHANGES				/* staged rows are changes (issue: CDC) */
+} load_kind;
+
+/* Where the warehouse reads one table's staged files from. */
+typedef struct sink_files
+{
+	const char *manifest_url;	/* s3://bucket/key or file:///path of the manifest */
+	const char *folder_url;		/* s3://bucket/prefix/ or file:///dir/ holding the parts */
+	int			nparts;
+	const char *const *part_names;	/* part file names, relative to folder_url */
+	/*
+	 * What a Postgres stand-in fetches each part from: a short-lived
+	 * presigned https URL, or a local absolute path for file:// stages.
+	 */
+	const char *const *part_fetch;
+	bool		fetch_is_url;
+} sink_files;
+
+/* Job settings a dialect may need in its COPY. */
+typedef struct sink_options
+{
+	const char *region;
+	const char *iam_role;		/* redshift */
+	const char *storage_integration;	/* snowflake */
+} sink_options;
+
+/* One row of the state table, to write or as read back. */
+typedef struct sink_state_row
+{
+	const char *job;
+	const char *source_table;	/* schema.name as displayed */
+	const char *target_table;	/* schema.name as displayed */
+	const char *kind;			/* "snapshot" or "sync" */
+	const char *lsn;			/* pg_lsn text, or NULL */
+	int64_t		rows;
+	const char *load_id;
+} sink_state_row;
+
+typedef struct sink_dialect
+{
+	const char *name;
+
+	void		(*quote_ident) (buf *out, const char *ident);
+	void		(*quote_literal) (buf *out, const char *value);
+
+	/*
+	 * Appends the warehouse type of column c.  Returns false, after
+	 * reporting it with table and column, when the column cannot be held.
+	 */
+	bool		(*column_type) (const table_def *t, const table_column *c, buf *out);
+	/* How the column's values must be staged for this dialect. */
+	col_render	(*column_render) (const table_column *c);
+
+	void		(*create_schema) (strlist *script, const char *schema);
+	bool		(*create_table) (strlist *script, const table_def *t);
+	bool		(*create_staging) (strlist *script, const table_def *t,
+								   const char *staging, load_kind kind);
+	void		(*copy_staging) (strlist *script, const table_def *t,
+								 const char *staging, load_kind kind,
+								 const sink_files *files, const sink_options *opt);
+	void		(*apply) (strlist *script, const table_def *t,
+						  const char *staging, load_kind kind);
+
+	/* The state table lives in schema (NULL: the dialect's default). */
+	void		(*state_create) (strlist *script, const char *schema, const char *table);
+	void		(*state_record) (strlist *script, const char *schema, const char *table,
+								 const sink_state_row *row);
+	/*
+	 * A query returning, for one job: source_table, target_table, kind,
+	 * lsn, rows, loaded_at (text, UTC), load_id, in source_table order.
+	 */
+	void		(*state_query) (buf *out, const char *schema, const char *table,
+								const char *job);
+} sink_dialect;
+
+/* NULL if no dialect has that name. */
+extern const sink_dialect *sink_lookup(const char *name);
+
+extern const sink_dialect sink_postgres;
+extern const sink_dialect sink_redshift;
+extern const sink_dialect sink_snowflake;
+
+/*
+ * Helpers the dialects share: ANSI double-quoted identifiers, and the column
+ * lists every dialect writes the same way.
+ */
+extern void sink_quote_ident_ansi(buf *out, const char *ident);
+extern void sink_qualified(const sink_dialect *d, buf *out, const char *schema, const char *name);
+extern void sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char *prefix);
+
+#endif

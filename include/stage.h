@@ -1,0 +1,86 @@
+/*
+ * stage.h
+ *    The stage: where a load's gzip CSV parts and its manifest go, either a
+ *    local directory (file://) or an S3 bucket (through upload.h).
+ *
+ * A stage_writer owns one table's parts for one load.  Rows are written
+ * whole; a part is closed and a new one opened once it passes part_size
+ * compressed bytes, so parts always end on a row boundary.  For file://
+ * stages a part is written under a temporary name and renamed into place
+ * when complete; for S3 it is spooled to a local file, uploaded, checked and
+ * removed.  The manifest, written last, lists exactly the parts of the load,
+ * in the layout Redshift's COPY ... MANIFEST reads:
+ *     {"entries": [{"url": "s3://b/k", "mandatory": true,
+ *                   "meta": {"content_length": N}}, ...],
+ *      "wharf": {"job": ..., "table": ..., "columns": [...], "rows": N, ...}}
+ *
+ * Object layout:  PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/part-00001.csv.gz
+ *                 PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/manifest.json
+ */
+#ifndef WHARF_STAGE_H
+#define WHARF_STAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "job.h"
+#include "table.h"
+#include "upload.h"
+
+typedef struct stage
+{
+	stage_kind	kind;
+	char	   *root;			/* dir (file) or prefix (s3), no trailing '/' */
+	upload_target s3;			/* s3 only */
+	uint64_t	part_size;
+	int			compression;
+	char	   *spool_dir;		/* s3 only: where parts are written before upload */
+	const char *job_name;
+} stage;
+
+/* What one table's staged load consists of, once finished. */
+typedef struct stage_result
+{
+	char	   *folder;			/* key prefix or directory of the table's load, no trailing '/' */
+	char	   *folder_url;		/* s3://bucket/folder/ or file:///folder/ */
+	char	   *manifest_url;
+	int			nparts;
+	char	  **part_names;		/* "part-00001.csv.gz", ... */
+	uint64_t   *part_bytes;
+	uint64_t	rows;
+	uint64_t	raw_bytes;		/* CSV bytes before compression */
+	uint64_t	bytes;			/* compressed bytes */
+} stage_result;
+
+typedef struct stage_writer stage_writer;
+
+extern bool stage_open(const job *j, stage *out);
+extern void stage_close(stage *s);
+/* Checks that the stage can be written (and, for S3, listed). */
+extern bool stage_check(const stage *s);
+
+/* A name for a new load: UTC time plus a distinguishing suffix. */
+extern char *stage_new_load_id(void);
+
+extern bool stage_writer_open(const stage *s, const char *load_id,
+							  const table_def *t, stage_writer **out);
+/* Writes complete CSV rows (one or more, each ending in '\n'). */
+extern bool stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows);
+/* Closes the last part, writes the manifest, and frees w. */
+extern bool stage_writer_finish(stage_writer *w, stage_result *out);
+/* Drops whatever w wrote (parts already stored included) and frees w. */
+extern void stage_writer_abort(stage_writer *w);
+
+/* Removes a finished load's parts and manifest from the stage. */
+extern bool stage_remove(const stage *s, const stage_result *r);
+extern void stage_result_free(stage_result *r);
+
+/*
+ * For a Postgres stand-in warehouse: what the server fetches part i from
+ * (a presigned URL valid for expires_s seconds, or a local path).  Owned by
+ * the caller.
+ */
+extern char *stage_part_fetch(const stage *s, const stage_result *r, int i, int expires_s);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * table.h
+ *    The neutral description of a replicated table: its source name, its
+ *    columns and their types, its key, and where it lands.
+ *
+ * The source module fills it from the Postgres catalog; stage, warehouse and
+ * the dialects in sinks/ only read it.  Nothing here depends on libpq or ODBC.
+ */
+#ifndef WHARF_TABLE_H
+#define WHARF_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a column holds, as far as a warehouse type map cares. */
+typedef enum col_kind
+{
+	COL_BOOL,
+	COL_INT2,
+	COL_INT4,
+	COL_INT8,
+	COL_NUMERIC,				/* precision/scale below; -1 when unconstrained */
+	COL_FLOAT4,
+	COL_FLOAT8,
+	COL_MONEY,
+	COL_TEXT,
+	COL_VARCHAR,				/* length below, -1 when unbounded */
+	COL_CHAR,					/* length below */
+	COL_DATE,
+	COL_TIME,
+	COL_TIMETZ,
+	COL_TIMESTAMP,
+	COL_TIMESTAMPTZ,
+	COL_INTERVAL,
+	COL_BYTEA,
+	COL_UUID,
+	COL_JSON,
+	COL_JSONB,
+	COL_XML,
+	COL_INET,
+	COL_CIDR,
+	COL_MACADDR,
+	COL_MACADDR8,
+	COL_BIT,
+	COL_VARBIT,
+	COL_RANGE,					/* a built-in range or multirange type */
+	COL_ENUM,					/* user enum: text in every warehouse */
+	COL_OTHER					/* any other type: composite, domain over one, extension types */
+} col_kind;
+
+typedef struct table_column
+{
+	char	   *name;			/* column name, unquoted */
+	uint32_t	type_oid;		/* pg_type oid of the column (array type for arrays) */
+	col_kind	kind;			/* of the element type, for arrays */
+	bool		is_array;
+	int			precision;		/* numeric precision, -1 if none */
+	int			scale;			/* numeric scale, -1 if none */
+	int			length;			/* varchar/char/bit length, -1 if none */
+	int			time_precision; /* time/timestamp fractional digits, -1 if default */
+	/*
+	 * The type as Postgres spells it (format_type()), when the type is one
+	 * of pg_catalog's and so exists in any Postgres; NULL for user types.
+	 * Only the postgres dialect uses it.
+	 */
+	char	   *pg_type;
+	bool		not_null;
+	int			key_pos;		/* 1-based position in the key, 0 if not a key column */
+} table_column;
+
+typedef enum table_mode
+{
+	MODE_MERGE,					/* rows identified by a key; updates and deletes apply */
+	MODE_APPEND					/* insert-only history, no key needed */
+} table_mode;
+
+typedef enum table_deletes
+{
+	DELETES_HARD,
+	DELETES_SOFT
+} table_deletes;
+
+typedef struct table_def
+{
+	char	   *schema;			/* source schema, unquoted */
+	char	   *name;			/* source table name, unquoted */
+	char	   *target_schema;	/* warehouse schema */
+	char	   *target_name;	/* warehouse table */
+	table_mode	mode;
+	table_deletes deletes;
+	int			ncols;
+	table_column *cols;
+	int			nkeys;			/* number of key columns (0 in append mode) */
+	uint32_t	relid;			/* source pg_class oid, 0 until the catalog is read */
+} table_def;
+
+/* "schema.name", quoted where needed, for messages: owned by the caller. */
+extern char *table_display_name(const table_def *t);
+/* The key column with 1-based position pos. */
+extern const table_column *table_key_column(const table_def *t, int pos);
+extern void table_def_free_columns(table_def *t);
+
+/*
+ * How a column's values must be written into staged CSV for one warehouse,
+ * chosen by the dialect and carried out by whoever writes the rows (the
+ * snapshot reader, the change decoder).  The default (all zero/false, scale
+ * and digits -1) is the value's Postgres text output, untouched.
+ */
+typedef struct col_render
+{
+	bool		as_json;		/* write to_json(value): arrays into VARIANT/SUPER */
+	int			max_scale;		/* >= 0: values with more fractional digits are an error */
+	int			max_int_digits; /* >= 0: values with more integer digits are an error */
+	bool		no_special;		/* NaN and +-Infinity are an error (no such NUMBER) */
+} col_render;
+
+#define COL_RENDER_TEXT {false, -1, -1, false}
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * upload.h
+ *    Object storage over HTTP with libcurl: signed PUT, GET, DELETE and
+ *    bucket checks against S3 or any S3-compatible endpoint, and presigned
+ *    GET URLs for a warehouse to read staged objects with.
+ *
+ * Requests are signed with SigV4 (libcurl's CURLOPT_AWS_SIGV4, plus the
+ * x-amz-content-sha256 header S3 requires).  Transient failures (5xx,
+ * timeouts, resets, refused connections) are retried with exponential backoff
+ * up to upload_target.retries attempts.  A PUT is checked twice: S3 verifies
+ * Content-MD5, and the returned ETag must equal the MD5 of what was sent.
+ */
+#ifndef WHARF_UPLOAD_H
+#define WHARF_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct upload_target
+{
+	const char *endpoint;		/* "http://127.0.0.1:9001"; NULL = https://s3.REGION.amazonaws.com */
+	const char *region;
+	const char *bucket;
+	const char *access_key_id;
+	const char *secret_access_key;
+	int			retries;		/* attempts in all, >= 1 */
+	long		timeout_ms;		/* per request without progress; 0 = default (30 s) */
+} upload_target;
+
+extern bool upload_init(void);	/* once, before threads start */
+extern void upload_cleanup(void);
+
+/* Uploads the file at path as key. */
+extern bool upload_put_file(const upload_target *t, const char *key, const char *path);
+extern bool upload_put_buffer(const upload_target *t, const char *key,
+							  const void *data, size_t len);
+/* Reads key into out (appending). */
+extern bool upload_get(const upload_target *t, const char *key, buf *out);
+/* Deletes key; a key already gone is success. */
+extern bool upload_delete(const upload_target *t, const char *key);
+/* Checks that the bucket exists and the credentials may list it. */
+extern bool upload_check_bucket(const upload_target *t);
+/* Lists keys under prefix, appending them to keys. */
+extern bool upload_list(const upload_target *t, const char *prefix, strlist *keys);
+/*
+ * A presigned GET URL for key, valid for expires_s seconds (SigV4 query
+ * signing).  Owned by the caller.
+ */
+extern char *upload_presign_get(const upload_target *t, const char *key, int expires_s);
+
+#endif
