@@ -60,6 +60,9 @@ extern void stage_close(stage *s);
 /* Checks that the stage can be written (and, for S3, listed). */
 extern bool stage_check(const stage *s);
 
+/* Creates a local directory and its parents. */
+extern bool stage_mkdirs(const char *dir);
+
 /* A name for a new load: UTC time plus a distinguishing suffix. */
 extern char *stage_new_load_id(void);
 

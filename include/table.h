@@ -99,6 +99,8 @@ extern char *table_display_name(const table_def *t);
 /* The key column with 1-based position pos. */
 extern const table_column *table_key_column(const table_def *t, int pos);
 extern void table_def_free_columns(table_def *t);
+/* Frees everything t owns (names and columns). */
+extern void table_def_free(table_def *t);
 
 /*
  * How a column's values must be written into staged CSV for one warehouse,

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -49,5 +50,28 @@ extern bool upload_list(const upload_target *t, const char *prefix, strlist *key
  * signing).  Owned by the caller.
  */
 extern char *upload_presign_get(const upload_target *t, const char *key, int expires_s);
+/* The same, signed as of now (for tests). */
+extern char *upload_presign_get_at(const upload_target *t, const char *key,
+								   int expires_s, time_t now);
+
+/*
+ * Building blocks, exposed for the unit tests.
+ *
+ * upload_presign_url presigns a GET of url ("scheme://host[:port]/path", the
+ * path already percent-encoded, no query), so that virtual-hosted URLs such
+ * as AWS's published examples can be checked too.  upload_uri_encode
+ * percent-encodes everything but RFC 3986's unreserved characters (and '/'
+ * when keep_slash).  upload_canonical_query encodes npairs name/value pairs
+ * (pairs[2i], pairs[2i+1]) and sorts them as SigV4 wants.
+ * upload_etag_matches tells whether an ETag (quotes optional) is the hex MD5
+ * md5.  All strings returned are owned by the caller.
+ */
+extern char *upload_presign_url(const char *url, const char *region,
+								const char *access_key_id,
+								const char *secret_access_key,
+								int expires_s, time_t now);
+extern char *upload_uri_encode(const char *s, bool keep_slash);
+extern char *upload_canonical_query(const char *const *pairs, int npairs);
+extern bool upload_etag_matches(const char *etag, const unsigned char md5[16]);
 
 #endif

@@ -196,3 +196,36 @@ strlist_free(strlist *l)
 	l->items = NULL;
 	l->n = l->cap = 0;
 }
+
+void
+buf_put_json_string(buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				buf_puts(b, "\\\"");
+				break;
+			case '\\':
+				buf_puts(b, "\\\\");
+				break;
+			case '\n':
+				buf_puts(b, "\\n");
+				break;
+			case '\r':
+				buf_puts(b, "\\r");
+				break;
+			case '\t':
+				buf_puts(b, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					buf_printf(b, "\\u%04x", *p);
+				else
+					buf_putc(b, (char) *p);
+		}
+	}
+	buf_putc(b, '"');
+}

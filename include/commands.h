@@ -1,0 +1,27 @@
+/*
+ * commands.h
+ *    The CLI's commands.  Each returns the process exit code: 0 success,
+ *    1 runtime failure, 2 usage or job-file error.
+ */
+#ifndef WHARF_COMMANDS_H
+#define WHARF_COMMANDS_H
+
+#include <stdbool.h>
+
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+typedef struct cmd_options
+{
+	const char *job_path;
+	bool		json;			/* one summary object on stdout */
+} cmd_options;
+
+extern int	cmd_check(const cmd_options *o);
+extern int	cmd_plan(const cmd_options *o);
+extern int	cmd_stage(const cmd_options *o);
+extern int	cmd_snapshot(const cmd_options *o);
+extern int	cmd_status(const cmd_options *o);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * postgres.c
+ *    The Postgres dialect: a Postgres database standing in for a warehouse.
+ *
+ * Columns keep the source's exact types.  The server reads each staged part
+ * itself, one COPY ... FROM PROGRAM per part, fetching a presigned URL with
+ * curl or reading a local file; the command is a shell word list inside a
+ * SQL literal, quoted for both.  Literals assume standard_conforming_strings
+ * (the default since 9.1): only ' is special.  MERGE needs Postgres 15.
+ */
+#include "sink.h"
+
+#include <string.h>
+
+#include "sink_shared.h"
+
+static const sink_sql pg_sql = {
+	.d = &sink_postgres,
+	.merge = true,
+	.temp_create = "TEMP",
+	.temp_suffix = " ON COMMIT DROP",
+	.text_type = "TEXT",
+	.tstz_type = "TIMESTAMPTZ",
+	.now = "CURRENT_TIMESTAMP",
+	.staged_type = NULL,
+	.staged_value = NULL,
+	.utc_text = sink_utc_text_at_time_zone,
+};
+
+/*
+ * format_type() output of a pg_catalog type, such as
+ * 'timestamp(3) with time zone', 'character varying(20)[]', '"char"' or
+ * 'numeric(5,-2)'.  It goes into DDL as it is, so it must look like one: a
+ * minus sign only starts a number, never a comment.
+ */
+static bool
+pg_type_is_plain(const char *type)
+{
+	if (type[0] == '\0')
+		return false;
+	for (const char *p = type; *p; p++)
+	{
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			strchr(" _(),[]\"", *p) != NULL)
+			continue;
+		if (*p == '-' && p > type && (p[-1] == '(' || p[-1] == ',') &&
+			p[1] >= '0' && p[1] <= '9')
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* The type of a column the catalog gave no pg_catalog spelling for. */
+static void
+pg_kind_type(const table_column *c, buf *out)
+{
+	int			p = c->time_precision;
+
+	switch (c->kind)
+	{
+		case COL_BOOL:
+			buf_puts(out, "boolean");
+			break;
+		case COL_INT2:
+			buf_puts(out, "smallint");
+			break;
+		case COL_INT4:
+			buf_puts(out, "integer");
+			break;
+		case COL_INT8:
+			buf_puts(out, "bigint");
+			break;
+		case COL_NUMERIC:
+			if (c->precision >= 0)
+				buf_printf(out, "numeric(%d,%d)", c->precision, c->scale);
+			else
+				buf_puts(out, "numeric");
+			break;
+		case COL_FLOAT4:
+			buf_puts(out, "real");
+			break;
+		case COL_FLOAT8:
+			buf_puts(out, "double precision");
+			break;
+		case COL_MONEY:
+			buf_puts(out, "money");
+			break;
+		case COL_VARCHAR:
+			if (c->length >= 0)
+				buf_printf(out, "character varying(%d)", c->length);
+			else
+				buf_puts(out, "character varying");
+			break;
+		case COL_CHAR:
+			if (c->length >= 0)
+				buf_printf(out, "character(%d)", c->length);
+			else
+				buf_puts(out, "bpchar");
+			break;
+		case COL_DATE:
+			buf_puts(out, "date");
+			break;
+		case COL_TIME:
+		case COL_TIMETZ:
+			buf_puts(out, "time");
+			if (p >= 0)
+				buf_printf(out, "(%d)", p);
+			buf_puts(out, c->kind == COL_TIME ? " without time zone" : " with time zone");
+			break;
+		case COL_TIMESTAMP:
+		case COL_TIMESTAMPTZ:
+			buf_puts(out, "timestamp");
+			if (p >= 0)
+				buf_printf(out, "(%d)", p);
+			buf_puts(out, c->kind == COL_TIMESTAMP ? " without time zone" : " with time zone");
+			break;
+		case COL_INTERVAL:
+			buf_puts(out, "interval");
+			break;
+		case COL_BYTEA:
+			buf_puts(out, "bytea");
+			break;
+		case COL_UUID:
+			buf_puts(out, "uuid");
+			break;
+		case COL_JSON:
+			buf_puts(out, "json");
+			break;
+		case COL_JSONB:
+			buf_puts(out, "jsonb");
+			break;
+		case COL_XML:
+			buf_puts(out, "xml");
+			break;
+		case COL_INET:
+			buf_puts(out, "inet");
+			break;
+		case COL_CIDR:
+			buf_puts(out, "cidr");
+			break;
+		case COL_MACADDR:
+			buf_puts(out, "macaddr");
+			break;
+		case COL_MACADDR8:
+			buf_puts(out, "macaddr8");
+			break;
+		case COL_BIT:
+		case COL_VARBIT:
+			buf_puts(out, c->kind == COL_BIT ? "bit" : "bit varying");
+			if (c->length >= 0)
+				buf_printf(out, "(%d)", c->length);
+			break;
+		case COL_TEXT:
+		case COL_RANGE:
+		case COL_ENUM:
+		case COL_OTHER:
+			/* user types need not exist in the warehouse: their text does */
+			buf_puts(out, "text");
+			break;
+	}
+	if (c->is_array)
+		buf_puts(out, "[]");
+}
+
+static bool
+pg_column_type(const table_def *t, const table_column *c, buf *out)
+{
+	if (c->pg_type == NULL)
+	{
+		pg_kind_type(c, out);
+		return true;
+	}
+	if (!pg_type_is_plain(c->pg_type))
+	{
+		sink_report_column(t, c, "postgres", "its type name is not a plain pg_catalog type");
+		return false;
+	}
+	buf_puts(out, c->pg_type);
+	return true;
+}
+
+static col_render
+pg_column_render(const table_column *c)
+{
+	col_render	r = COL_RENDER_TEXT;
+
+	(void) c;
+	return r;
+}
+
+static void
+pg_create_schema(strlist *script, const char *schema)
+{
+	sink_create_schema_sql(&sink_postgres, script, schema);
+}
+
+static bool
+pg_create_table(strlist *script, const table_def *t)
+{
+	return sink_create_table_sql(&pg_sql, script, t);
+}
+
+static bool
+pg_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
+{
+	sink_require_snapshot(kind);
+	return sink_create_staging_sql(&pg_sql, script, t, staging);
+}
+
+/* COPY staging (cols) FROM PROGRAM '<fetch part | gunzip>' WITH (FORMAT csv), per part. */
+static void
+pg_copy_staging(strlist *script, const table_def *t, const char *staging,
+				load_kind kind, const sink_files *files, const sink_options *opt)
+{
+	buf			cmd = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	(void) opt;
+	sink_require_snapshot(kind);
+	for (int i = 0; i < files->nparts; i++)
+	{
+		buf_reset(&cmd);
+		if (files->fetch_is_url)
+		{
+			buf_puts(&cmd, "curl -sSf --retry 3 ");
+			sink_shell_quote(&cmd, files->part_fetch[i]);
+			buf_puts(&cmd, " | gzip -dc");
+		}
+		else
+		{
+			buf_puts(&cmd, "gzip -dc ");
+			sink_shell_quote(&cmd, files->part_fetch[i]);
+		}
+		buf_puts(&sql, "COPY ");
+		sink_quote_ident_ansi(&sql, staging);
+		buf_puts(&sql, " (");
+		sink_column_list(&sink_postgres, &sql, t, NULL);
+		buf_puts(&sql, ")\nFROM PROGRAM ");
+		sink_quote_literal_std(&sql, cmd.data);
+		buf_puts(&sql, "\nWITH (FORMAT csv)");
+		strlist_push(script, buf_detach(&sql));
+	}
+	buf_free(&cmd);
+}
+
+static void
+pg_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
+{
+	sink_require_snapshot(kind);
+	sink_apply_snapshot_sql(&pg_sql, script, t, staging);
+}
+
+static void
+pg_state_create(strlist *script, const char *schema, const char *table)
+{
+	sink_state_create_sql(&pg_sql, script, schema, table);
+}
+
+static void
+pg_state_record(strlist *script, const char *schema, const char *table,
+				const sink_state_row *row)
+{
+	sink_state_record_sql(&pg_sql, script, schema, table, row);
+}
+
+static void
+pg_state_query(buf *out, const char *schema, const char *table, const char *job)
+{
+	sink_state_query_sql(&pg_sql, out, schema, table, job);
+}
+
+const sink_dialect sink_postgres = {
+	.name = "postgres",
+	.quote_ident = sink_quote_ident_ansi,
+	.quote_literal = sink_quote_literal_std,
+	.column_type = pg_column_type,
+	.column_render = pg_column_render,
+	.create_schema = pg_create_schema,
+	.create_table = pg_create_table,
+	.create_staging = pg_create_staging,
+	.copy_staging = pg_copy_staging,
+	.apply = pg_apply,
+	.state_create = pg_state_create,
+	.state_record = pg_state_record,
+	.state_query = pg_state_query,
+};

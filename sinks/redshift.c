@@ -1,0 +1,252 @@
+/*
+ * redshift.c
+ *    The Redshift dialect.
+ *
+ * COPY reads the parts the stage's manifest lists.  Redshift lengths are
+ * bytes, so a character length n becomes 4n bytes (its CHAR holds single
+ * bytes only, so every character type becomes VARCHAR).  Its VARBYTE loads
+ * from bare hex, not Postgres' \x form, so bytea is staged as VARCHAR and
+ * converted by the apply statements.  Its MERGE takes no conditions, and
+ * CURRENT_TIMESTAMP runs on the leader node only: the apply deletes and
+ * inserts, and times come from SYSDATE (UTC, the transaction's start).
+ * String literals treat backslash as an escape, so it is doubled as well as
+ * the quote.  Quoted identifiers still fold to lower case unless the
+ * session enables enable_case_sensitive_identifier.
+ */
+#include "sink.h"
+
+#include <stdbool.h>
+
+#include "sink_shared.h"
+
+#define RS_MAX_VARCHAR	65535
+#define RS_MAX_VARBYTE	1024000
+
+static bool rs_staged_type(const table_column *c, buf *out);
+static void rs_staged_value(buf *out, const table_column *c, const char *ref);
+
+static const sink_sql rs_sql = {
+	.d = &sink_redshift,
+	.merge = false,
+	.temp_create = "TEMP",
+	.temp_suffix = "",
+	.text_type = "VARCHAR(1024)",
+	.tstz_type = "TIMESTAMPTZ",
+	.now = "(SYSDATE AT TIME ZONE 'UTC')",
+	.staged_type = rs_staged_type,
+	.staged_value = rs_staged_value,
+	.utc_text = sink_utc_text_at_time_zone,
+};
+
+/* VARCHAR for n characters of up to 4 UTF-8 bytes each. */
+static void
+rs_varchar(buf *out, int chars)
+{
+	long		bytes = chars > 0 ? 4L * chars : RS_MAX_VARCHAR;
+
+	buf_printf(out, "VARCHAR(%ld)", bytes < RS_MAX_VARCHAR ? bytes : (long) RS_MAX_VARCHAR);
+}
+
+static bool
+rs_column_type(const table_def *t, const table_column *c, buf *out)
+{
+	sink_decimal dec;
+
+	if (c->is_array)
+	{
+		buf_puts(out, "SUPER");
+		return true;
+	}
+	switch (c->kind)
+	{
+		case COL_BOOL:
+			buf_puts(out, "BOOLEAN");
+			break;
+		case COL_INT2:
+			buf_puts(out, "SMALLINT");
+			break;
+		case COL_INT4:
+			buf_puts(out, "INTEGER");
+			break;
+		case COL_INT8:
+			buf_puts(out, "BIGINT");
+			break;
+		case COL_NUMERIC:
+			if (!sink_decimal_type(t, c, "redshift", &dec))
+				return false;
+			buf_printf(out, "DECIMAL(%d,%d)", dec.precision, dec.scale);
+			break;
+		case COL_FLOAT4:
+			buf_puts(out, "REAL");
+			break;
+		case COL_FLOAT8:
+			buf_puts(out, "DOUBLE PRECISION");
+			break;
+		case COL_VARCHAR:
+		case COL_CHAR:
+			rs_varchar(out, c->length);
+			break;
+		case COL_DATE:
+			buf_puts(out, "DATE");
+			break;
+		case COL_TIME:
+			buf_puts(out, "TIME");
+			break;
+		case COL_TIMETZ:
+			buf_puts(out, "TIMETZ");
+			break;
+		case COL_TIMESTAMP:
+			buf_puts(out, "TIMESTAMP");
+			break;
+		case COL_TIMESTAMPTZ:
+			buf_puts(out, "TIMESTAMPTZ");
+			break;
+		case COL_BYTEA:
+			buf_printf(out, "VARBYTE(%d)", RS_MAX_VARBYTE);
+			break;
+		case COL_UUID:
+			buf_puts(out, "VARCHAR(36)");
+			break;
+		case COL_JSON:
+		case COL_JSONB:
+			buf_puts(out, "SUPER");
+			break;
+		case COL_TEXT:
+		case COL_MONEY:
+		case COL_INTERVAL:
+		case COL_XML:
+		case COL_INET:
+		case COL_CIDR:
+		case COL_MACADDR:
+		case COL_MACADDR8:
+		case COL_BIT:
+		case COL_VARBIT:
+		case COL_RANGE:
+		case COL_ENUM:
+		case COL_OTHER:
+			rs_varchar(out, -1);
+			break;
+	}
+	return true;
+}
+
+/* bytea is staged as its \x hex text (so at most 32766 bytes fit). */
+static bool
+rs_staged_type(const table_column *c, buf *out)
+{
+	if (c->is_array || c->kind != COL_BYTEA)
+		return false;
+	rs_varchar(out, -1);
+	return true;
+}
+
+static void
+rs_staged_value(buf *out, const table_column *c, const char *ref)
+{
+	if (!c->is_array && c->kind == COL_BYTEA)
+		buf_printf(out, "TO_VARBYTE(SUBSTRING(%s FROM 3), 'hex')", ref);
+	else
+		buf_puts(out, ref);
+}
+
+static void
+rs_create_schema(strlist *script, const char *schema)
+{
+	sink_create_schema_sql(&sink_redshift, script, schema);
+}
+
+static bool
+rs_create_table(strlist *script, const table_def *t)
+{
+	return sink_create_table_sql(&rs_sql, script, t);
+}
+
+static bool
+rs_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
+{
+	sink_require_snapshot(kind);
+	return sink_create_staging_sql(&rs_sql, script, t, staging);
+}
+
+/*
+ * The staged CSV has NULL as an empty unquoted field and the empty string
+ * as "".  Without EMPTYASNULL Redshift loads an empty CHAR/VARCHAR field as
+ * an empty string; with it, as NULL.  Its documentation defines an empty
+ * field as two delimiters with nothing between them, which "" is not; other
+ * types always load an empty field as NULL.  TIMEFORMAT 'auto' reads
+ * Postgres' '2024-01-01 10:00:00.5+00'; dates are ISO, the default format.
+ * Invalid UTF-8 is an error (no ACCEPTINVCHARS).  Statistics and compression
+ * analysis are pointless for a staging table.
+ */
+static void
+rs_copy_staging(strlist *script, const table_def *t, const char *staging,
+				load_kind kind, const sink_files *files, const sink_options *opt)
+{
+	buf			sql = BUF_INIT;
+
+	sink_require_snapshot(kind);
+	if (files->nparts == 0)
+		return;					/* nothing staged: the staging table stays empty */
+	buf_puts(&sql, "COPY ");
+	sink_quote_ident_ansi(&sql, staging);
+	buf_puts(&sql, " (");
+	sink_column_list(&sink_redshift, &sql, t, NULL);
+	buf_puts(&sql, ")\nFROM ");
+	sink_quote_literal_backslash(&sql, files->manifest_url);
+	buf_puts(&sql, "\nIAM_ROLE ");
+	if (opt != NULL && opt->iam_role != NULL)
+		sink_quote_literal_backslash(&sql, opt->iam_role);
+	else
+		buf_puts(&sql, "default");
+	buf_puts(&sql, "\nMANIFEST");
+	if (opt != NULL && opt->region != NULL)
+	{
+		buf_puts(&sql, "\nREGION ");
+		sink_quote_literal_backslash(&sql, opt->region);
+	}
+	buf_puts(&sql, "\nFORMAT AS CSV\nGZIP\nEMPTYASNULL\nTIMEFORMAT 'auto'"
+			 "\nCOMPUPDATE OFF\nSTATUPDATE OFF");
+	strlist_push(script, buf_detach(&sql));
+}
+
+static void
+rs_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
+{
+	sink_require_snapshot(kind);
+	sink_apply_snapshot_sql(&rs_sql, script, t, staging);
+}
+
+static void
+rs_state_create(strlist *script, const char *schema, const char *table)
+{
+	sink_state_create_sql(&rs_sql, script, schema, table);
+}
+
+static void
+rs_state_record(strlist *script, const char *schema, const char *table,
+				const sink_state_row *row)
+{
+	sink_state_record_sql(&rs_sql, script, schema, table, row);
+}
+
+static void
+rs_state_query(buf *out, const char *schema, const char *table, const char *job)
+{
+	sink_state_query_sql(&rs_sql, out, schema, table, job);
+}
+
+const sink_dialect sink_redshift = {
+	.name = "redshift",
+	.quote_ident = sink_quote_ident_ansi,
+	.quote_literal = sink_quote_literal_backslash,
+	.column_type = rs_column_type,
+	.column_render = sink_render_json_numeric,
+	.create_schema = rs_create_schema,
+	.create_table = rs_create_table,
+	.create_staging = rs_create_staging,
+	.copy_staging = rs_copy_staging,
+	.apply = rs_apply,
+	.state_create = rs_state_create,
+	.state_record = rs_state_record,
+	.state_query = rs_state_query,
+};

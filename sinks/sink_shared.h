@@ -1,0 +1,103 @@
+/*
+ * sink_shared.h
+ *    Private to sinks/: the statement builders the dialects share, and the
+ *    few words in which the warehouses differ, gathered in a sink_sql.
+ *
+ * The dialects differ mostly in types, quoting and COPY; DDL, the apply
+ * statements and the state table are the same SQL but for the words a
+ * sink_sql carries.  Everything here is written once in sink.c.
+ */
+#ifndef WHARF_SINK_SHARED_H
+#define WHARF_SINK_SHARED_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "sink.h"
+#include "table.h"
+
+/* The columns wharf adds to a table with soft deletes. */
+#define SINK_DELETED_COL	"_wharf_deleted"
+#define SINK_DELETED_AT_COL	"_wharf_deleted_at"
+
+typedef struct sink_sql
+{
+	const sink_dialect *d;
+	/* MERGE with WHEN MATCHED / WHEN NOT MATCHED is available */
+	bool		merge;
+	/* CREATE <temp_create> TABLE staging (...)<temp_suffix> */
+	const char *temp_create;
+	const char *temp_suffix;
+	/* types of the state table's text and timestamp columns */
+	const char *text_type;
+	const char *tstz_type;
+	/* the current time as a value of tstz_type, UTC where it matters */
+	const char *now;
+
+	/*
+	 * The type of a column in the staging table when COPY cannot load the
+	 * staged text into the target type directly; NULL when it always can.
+	 * Returns false (and leaves out alone) when the target type will do.
+	 */
+	bool		(*staged_type) (const table_column *c, buf *out);
+	/*
+	 * Appends the expression turning staged value ref (already a column
+	 * reference) into the target type; NULL when values load as they are.
+	 */
+	void		(*staged_value) (buf *out, const table_column *c, const char *ref);
+	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
+	void		(*utc_text) (buf *out, const char *ref);
+} sink_sql;
+
+/* Literals and shell words. */
+extern void sink_quote_literal_std(buf *out, const char *value);
+extern void sink_quote_literal_backslash(buf *out, const char *value);
+extern void sink_shell_quote(buf *out, const char *word);
+
+/* utc_text for Postgres and Redshift: TO_CHAR(ref AT TIME ZONE 'UTC', ...). */
+extern void sink_utc_text_at_time_zone(buf *out, const char *ref);
+
+/* Fails hard on anything but a snapshot load, in every build. */
+extern void sink_require_snapshot(load_kind kind);
+
+/*
+ * A numeric column in a warehouse whose decimals hold 38 digits with a scale
+ * of at most 37 (Snowflake NUMBER, Redshift DECIMAL).  Returns false when the
+ * scale does not fit; render tells how values must be checked.
+ */
+typedef struct sink_decimal
+{
+	int			precision;
+	int			scale;
+	col_render	render;
+} sink_decimal;
+
+extern bool sink_decimal_of(const table_column *c, sink_decimal *out);
+/* The same, reporting a scale that does not fit, naming table and column. */
+extern bool sink_decimal_type(const table_def *t, const table_column *c,
+							  const char *warehouse, sink_decimal *out);
+/* What the snowflake and redshift dialects stage a column as. */
+extern col_render sink_render_json_numeric(const table_column *c);
+/* Reports a column a dialect cannot hold. */
+extern void sink_report_column(const table_def *t, const table_column *c,
+							   const char *warehouse, const char *why);
+
+/* Statement builders. */
+extern void sink_create_schema_sql(const sink_dialect *d, strlist *script,
+								   const char *schema);
+extern bool sink_create_table_sql(const sink_sql *x, strlist *script,
+								  const table_def *t);
+extern bool sink_create_staging_sql(const sink_sql *x, strlist *script,
+									const table_def *t, const char *staging);
+extern void sink_apply_snapshot_sql(const sink_sql *x, strlist *script,
+									const table_def *t, const char *staging);
+extern void sink_state_create_sql(const sink_sql *x, strlist *script,
+								  const char *schema, const char *table);
+extern void sink_state_record_sql(const sink_sql *x, strlist *script,
+								  const char *schema, const char *table,
+								  const sink_state_row *row);
+extern void sink_state_query_sql(const sink_sql *x, buf *out,
+								 const char *schema, const char *table,
+								 const char *job);
+
+#endif

@@ -1,0 +1,525 @@
+/*
+ * commands.c
+ *    check, plan, stage, snapshot and status: each validates the job and
+ *    reaches every part it needs before it changes anything, then drives
+ *    source → stage → warehouse.
+ */
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "extract.h"
+#include "job.h"
+#include "load.h"
+#include "log.h"
+#include "sink.h"
+#include "source.h"
+#include "stage.h"
+#include "upload.h"
+#include "warehouse.h"
+
+/* What every command that reads the source sets up. */
+typedef struct cmd_ctx
+{
+	job			j;
+	bool		job_loaded;
+	const sink_dialect *d;
+	PGconn	   *src;
+	table_def  *tables;
+	col_render **renders;
+	int			ntables;
+	stage		st;
+	bool		stage_opened;
+	wh_session *wh;
+} cmd_ctx;
+
+static double
+cmd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+ctx_close(cmd_ctx *c)
+{
+	for (int i = 0; i < c->ntables; i++)
+	{
+		table_def_free(&c->tables[i]);
+		if (c->renders)
+			free(c->renders[i]);
+	}
+	free(c->tables);
+	free(c->renders);
+	if (c->stage_opened)
+		stage_close(&c->st);
+	if (c->wh)
+		wh_disconnect(c->wh);
+	PQfinish(c->src);
+	if (c->job_loaded)
+		job_free(&c->j);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Loads the job and finds its dialect.  Returns an exit code. */
+static int
+ctx_job(const cmd_options *o, cmd_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!job_load(o->job_path, &c->j))
+		return EXIT_USAGE;
+	c->job_loaded = true;
+	c->d = sink_lookup(c->j.dialect);
+	if (c->d == NULL)
+	{
+		log_error("%s: [warehouse] dialect \"%s\" is not one of postgres, redshift, snowflake",
+				  o->job_path, c->j.dialect);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Connects to the source and describes every table; checks that the dialect
+ * can hold every column.  Returns an exit code.
+ */
+static int
+ctx_source(cmd_ctx *c)
+{
+	if (!source_connect(c->j.conninfo, false, &c->src))
+		return EXIT_RUNTIME;
+	c->tables = xcalloc((size_t) c->j.ntables, sizeof(table_def));
+	c->renders = xcalloc((size_t) c->j.ntables, sizeof(col_render *));
+	for (int i = 0; i < c->j.ntables; i++)
+	{
+		table_def  *t = &c->tables[i];
+		buf			type = BUF_INIT;
+
+		if (!source_describe_table(c->src, &c->j, &c->j.tables[i], t))
+			return EXIT_RUNTIME;
+		c->ntables++;
+		c->renders[i] = xcalloc((size_t) t->ncols, sizeof(col_render));
+		for (int k = 0; k < t->ncols; k++)
+		{
+			buf_reset(&type);
+			if (!c->d->column_type(t, &t->cols[k], &type))
+			{
+				buf_free(&type);
+				return EXIT_RUNTIME;
+			}
+			c->renders[i][k] = c->d->column_render(&t->cols[k]);
+		}
+		buf_free(&type);
+	}
+	return EXIT_OK;
+}
+
+static int
+ctx_stage(cmd_ctx *c, bool check)
+{
+	if (!stage_open(&c->j, &c->st))
+		return EXIT_RUNTIME;
+	c->stage_opened = true;
+	if (check && !stage_check(&c->st))
+		return EXIT_RUNTIME;
+	return EXIT_OK;
+}
+
+static int
+ctx_warehouse(cmd_ctx *c, const char *command)
+{
+	if (c->j.odbc == NULL)
+	{
+		log_error("%s: [warehouse] odbc is required for %s", c->j.path, command);
+		return EXIT_USAGE;
+	}
+	if (!wh_connect(c->j.odbc, &c->wh))
+		return EXIT_RUNTIME;
+	return EXIT_OK;
+}
+
+static void
+json_table_summary(buf *out, const cmd_ctx *c, const stage_result *r)
+{
+	buf_puts(out, ", \"tables\": [");
+	for (int i = 0; i < c->ntables; i++)
+	{
+		char	   *name = table_display_name(&c->tables[i]);
+
+		buf_puts(out, i ? ", {\"table\": " : "{\"table\": ");
+		buf_put_json_string(out, name);
+		buf_puts(out, ", \"target\": ");
+		{
+			table_def	tv = c->tables[i];
+			char	   *target;
+
+			tv.schema = tv.target_schema;
+			tv.name = tv.target_name;
+			target = table_display_name(&tv);
+			buf_put_json_string(out, target);
+			free(target);
+		}
+		if (r)
+		{
+			buf_printf(out, ", \"rows\": %llu, \"parts\": %d, \"bytes\": %llu, \"manifest\": ",
+					   (unsigned long long) r[i].rows, r[i].nparts,
+					   (unsigned long long) r[i].bytes);
+			buf_put_json_string(out, r[i].manifest_url);
+		}
+		buf_putc(out, '}');
+		free(name);
+	}
+	buf_putc(out, ']');
+}
+
+static void
+json_print(buf *out)
+{
+	char	   *clean = log_scrub(out->data);
+
+	printf("%s\n", clean);
+	fflush(stdout);
+	free(clean);
+}
+
+int
+cmd_check(const cmd_options *o)
+{
+	cmd_ctx		c;
+	int			rc = ctx_job(o, &c);
+	int			failures = 0;
+	buf			json = BUF_INIT;
+
+	if (rc != EXIT_OK)
+	{
+		ctx_close(&c);
+		return rc;
+	}
+	buf_puts(&json, "{\"command\": \"check\", \"job\": ");
+	buf_put_json_string(&json, c.j.name);
+
+	/* source: reachable, tables described, logical decoding possible */
+	if (ctx_source(&c) != EXIT_OK)
+	{
+		failures++;
+		buf_puts(&json, ", \"source\": false");
+	}
+	else
+	{
+		PGresult   *res = PQexec(c.src, "SHOW wal_level");
+
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+			strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
+			log_warn("source: wal_level is %s: snapshot works, but sync will need wal_level = logical",
+					 PQgetvalue(res, 0, 0));
+		PQclear(res);
+		if (!o->json)
+			printf("source     ok (%d table%s)\n", c.ntables, c.ntables == 1 ? "" : "s");
+		buf_puts(&json, ", \"source\": true");
+	}
+	if (ctx_stage(&c, true) != EXIT_OK)
+	{
+		failures++;
+		buf_puts(&json, ", \"stage\": false");
+	}
+	else
+	{
+		if (!o->json)
+			printf("stage      ok (%s)\n", c.j.stage_url);
+		buf_puts(&json, ", \"stage\": true");
+	}
+	if (c.j.odbc == NULL)
+	{
+		if (!o->json)
+			printf("warehouse  not configured ([warehouse] odbc): plan and stage only\n");
+		buf_puts(&json, ", \"warehouse\": null");
+	}
+	else if (!wh_connect(c.j.odbc, &c.wh))
+	{
+		failures++;
+		buf_puts(&json, ", \"warehouse\": false");
+	}
+	else
+	{
+		if (!o->json)
+			printf("warehouse  ok (%s)\n", c.d->name);
+		buf_puts(&json, ", \"warehouse\": true");
+	}
+	buf_printf(&json, ", \"ok\": %s}", failures ? "false" : "true");
+	if (o->json)
+		json_print(&json);
+	buf_free(&json);
+	ctx_close(&c);
+	return failures ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int
+cmd_plan(const cmd_options *o)
+{
+	cmd_ctx		c;
+	int			rc = ctx_job(o, &c);
+	strlist		script = {0};
+	load_table *lts;
+
+	if (rc == EXIT_OK)
+		rc = ctx_source(&c);
+	if (rc == EXIT_OK)
+		rc = ctx_stage(&c, false);
+	if (rc != EXIT_OK)
+	{
+		ctx_close(&c);
+		return rc;
+	}
+	lts = xcalloc((size_t) c.ntables, sizeof(load_table));
+	for (int i = 0; i < c.ntables; i++)
+		lts[i].t = &c.tables[i];
+	if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, "<load_id>", NULL, lts, c.ntables, &script))
+		rc = EXIT_RUNTIME;
+	else if (o->json)
+	{
+		buf			json = BUF_INIT;
+
+		buf_puts(&json, "{\"command\": \"plan\", \"job\": ");
+		buf_put_json_string(&json, c.j.name);
+		buf_puts(&json, ", \"dialect\": ");
+		buf_put_json_string(&json, c.d->name);
+		buf_puts(&json, ", \"statements\": [");
+		for (int i = 0; i < script.n; i++)
+		{
+			if (i)
+				buf_puts(&json, ", ");
+			buf_put_json_string(&json, script.items[i]);
+		}
+		buf_puts(&json, "]}");
+		json_print(&json);
+		buf_free(&json);
+	}
+	else
+	{
+		buf			text = BUF_INIT;
+		char	   *clean;
+
+		buf_printf(&text, "-- wharf plan: job %s, dialect %s, %d table%s, one transaction\n\n",
+				   c.j.name, c.d->name, c.ntables, c.ntables == 1 ? "" : "s");
+		for (int i = 0; i < script.n; i++)
+			buf_printf(&text, "%s;\n\n", script.items[i]);
+		clean = log_scrub(text.data);
+		fputs(clean, stdout);
+		free(clean);
+		buf_free(&text);
+	}
+	strlist_free(&script);
+	free(lts);
+	ctx_close(&c);
+	return rc;
+}
+
+/*
+ * Stages every table from one exported snapshot.  results gets ntables
+ * entries.
+ */
+static int
+stage_all(cmd_ctx *c, const char *load_id, stage_result *results)
+{
+	char	   *snapshot_name = NULL;
+	bool		ok;
+
+	if (!snapshot_export(c->src, &snapshot_name))
+		return EXIT_RUNTIME;
+	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, c->tables,
+						c->renders, c->ntables, c->j.parallel, results);
+	free(snapshot_name);
+	/* the exporting transaction only had to live while readers attached */
+	source_exec(c->src, "COMMIT", "ending the snapshot transaction");
+	return ok ? EXIT_OK : EXIT_RUNTIME;
+}
+
+static int
+cmd_stage_or_snapshot(const cmd_options *o, bool load)
+{
+	cmd_ctx		c;
+	int			rc = ctx_job(o, &c);
+	char	   *load_id = NULL;
+	stage_result *results = NULL;
+	double		start = cmd_now();
+	bool		staged = false;
+
+	if (rc == EXIT_OK)
+		rc = ctx_source(&c);
+	if (rc == EXIT_OK)
+		rc = ctx_stage(&c, true);
+	if (rc == EXIT_OK && load)
+		rc = ctx_warehouse(&c, "snapshot");
+	if (rc != EXIT_OK)
+		goto done;
+
+	load_id = stage_new_load_id();
+	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
+	rc = stage_all(&c, load_id, results);
+	if (rc != EXIT_OK)
+		goto done;
+	staged = true;
+
+	if (load)
+	{
+		strlist		script = {0};
+		load_table *lts = xcalloc((size_t) c.ntables, sizeof(load_table));
+
+		for (int i = 0; i < c.ntables; i++)
+		{
+			lts[i].t = &c.tables[i];
+			lts[i].staged = &results[i];
+		}
+		if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script) ||
+			!load_run(c.wh, &script))
+			rc = EXIT_RUNTIME;
+		strlist_free(&script);
+		free(lts);
+		/* staged objects go once the load committed, or failed: a rerun stages anew */
+		if (!c.j.keep)
+			for (int i = 0; i < c.ntables; i++)
+				stage_remove(&c.st, &results[i]);
+	}
+
+	if (rc == EXIT_OK)
+	{
+		for (int i = 0; i < c.ntables && !o->json; i++)
+		{
+			char	   *name = table_display_name(&c.tables[i]);
+
+			if (load)
+				printf("loaded %s into %s.%s: %llu rows\n", name, c.tables[i].target_schema,
+					   c.tables[i].target_name, (unsigned long long) results[i].rows);
+			else
+				printf("staged %s: %llu rows, %d part%s, %s\n", name,
+					   (unsigned long long) results[i].rows, results[i].nparts,
+					   results[i].nparts == 1 ? "" : "s", results[i].manifest_url);
+			free(name);
+		}
+		if (o->json)
+		{
+			buf			json = BUF_INIT;
+
+			buf_printf(&json, "{\"command\": \"%s\", \"ok\": true, \"job\": ", load ? "snapshot" : "stage");
+			buf_put_json_string(&json, c.j.name);
+			buf_puts(&json, ", \"load_id\": ");
+			buf_put_json_string(&json, load_id);
+			buf_printf(&json, ", \"seconds\": %.3f", cmd_now() - start);
+			json_table_summary(&json, &c, results);
+			buf_putc(&json, '}');
+			json_print(&json);
+			buf_free(&json);
+		}
+	}
+
+done:
+	if (rc != EXIT_OK && o->json)
+	{
+		buf			json = BUF_INIT;
+
+		buf_printf(&json, "{\"command\": \"%s\", \"ok\": false, \"exit\": %d}",
+				   load ? "snapshot" : "stage", rc);
+		json_print(&json);
+		buf_free(&json);
+	}
+	if (results)
+	{
+		for (int i = 0; i < c.ntables; i++)
+			if (staged)
+				stage_result_free(&results[i]);
+		free(results);
+	}
+	free(load_id);
+	ctx_close(&c);
+	return rc;
+}
+
+int
+cmd_stage(const cmd_options *o)
+{
+	return cmd_stage_or_snapshot(o, false);
+}
+
+int
+cmd_snapshot(const cmd_options *o)
+{
+	return cmd_stage_or_snapshot(o, true);
+}
+
+int
+cmd_status(const cmd_options *o)
+{
+	cmd_ctx		c;
+	int			rc = ctx_job(o, &c);
+	buf			sql = BUF_INIT;
+	wh_result	res = {0};
+	const char *schema;
+
+	if (rc == EXIT_OK)
+		rc = ctx_warehouse(&c, "status");
+	if (rc != EXIT_OK)
+	{
+		ctx_close(&c);
+		return rc;
+	}
+	schema = c.j.schema ? c.j.schema : "public";
+	c.d->state_query(&sql, schema, c.j.state_table, c.j.name);
+	if (!wh_query(c.wh, sql.data, &res))
+	{
+		log_error("status: cannot read the state table %s.%s (has a load run yet?)",
+				  schema, c.j.state_table);
+		rc = EXIT_RUNTIME;
+	}
+	else if (o->json)
+	{
+		buf			json = BUF_INIT;
+		static const char *const keys[] = {"table", "target", "kind", "lsn", "rows",
+		"loaded_at", "load_id"};
+
+		buf_puts(&json, "{\"command\": \"status\", \"job\": ");
+		buf_put_json_string(&json, c.j.name);
+		buf_puts(&json, ", \"tables\": [");
+		for (int r = 0; r < res.nrows; r++)
+		{
+			buf_puts(&json, r ? ", {" : "{");
+			for (int k = 0; k < 7 && k < res.ncols; k++)
+			{
+				const char *v = wh_value(&res, r, k);
+
+				buf_printf(&json, "%s\"%s\": ", k ? ", " : "", keys[k]);
+				if (v == NULL)
+					buf_puts(&json, "null");
+				else if (k == 4)
+					buf_puts(&json, v);
+				else
+					buf_put_json_string(&json, v);
+			}
+			buf_putc(&json, '}');
+		}
+		buf_puts(&json, "]}");
+		json_print(&json);
+		buf_free(&json);
+	}
+	else if (res.nrows == 0)
+		printf("no loads recorded for job %s\n", c.j.name);
+	else
+	{
+		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
+			   "LOADED AT (UTC)", "LSN");
+		for (int r = 0; r < res.nrows; r++)
+			printf("%-32s %-32s %-9s %12s  %-22s %s\n",
+				   wh_value(&res, r, 0), wh_value(&res, r, 1), wh_value(&res, r, 2),
+				   wh_value(&res, r, 4) ? wh_value(&res, r, 4) : "",
+				   wh_value(&res, r, 5) ? wh_value(&res, r, 5) : "",
+				   wh_value(&res, r, 3) ? wh_value(&res, r, 3) : "-");
+	}
+	wh_result_free(&res);
+	buf_free(&sql);
+	ctx_close(&c);
+	return rc;
+}

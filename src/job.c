@@ -1,0 +1,1846 @@
+/*
+ * job.c
+ *    The job file: a small INI reader, ${NAME} expansion from the
+ *    environment, validation of every key, and registration of the secrets
+ *    the file holds with the log scrubber.
+ *
+ * We read INI ourselves rather than through libinih, whose Debian build cuts
+ * lines at 200 bytes (too short for conninfo and ODBC strings).  The syntax:
+ *
+ *  - "[name]" starts a section; "[table NAME]" names a source table as in
+ *    SQL ("[table public."Order Lines"]"; "[table customers]" is
+ *    public.customers).  A ']' inside double quotes does not end the header.
+ *  - "key = value": the key is everything before the first '=', the value
+ *    everything after it; both are trimmed of spaces and tabs.
+ *  - A line whose first non-blank character is ';' or '#' is a comment.  In
+ *    a value, ';' or '#' starts a comment only when it follows a space or a
+ *    tab and is outside double quotes, so "Driver=X;Server=y" stays whole.
+ *  - Lines have no length limit; a UTF-8 byte order mark at the start is
+ *    skipped; CRLF line ends are accepted.
+ *
+ * Quoting.  Double quotes in a value must pair up (an odd number of '"' is
+ * an error).  For every key but "key", a value that begins with '"' must be
+ * one double-quoted string: the quotes are removed and "" inside stands for
+ * one '"'.  That keeps leading or trailing blanks and a " ;" or " #" that
+ * would otherwise start a comment.  A value that does not begin with '"' is
+ * taken as written, quotes included (conninfo = application_name="a b" is
+ * passed on untouched).  The names (the "key" list, schema, state_table and
+ * [table ...] headers) use SQL identifier syntax instead, where double
+ * quotes delimit one name and unquoted names fold to lower case.
+ *
+ * Expansion.  After the quotes are removed (for names: before the name is
+ * parsed), "${NAME}" is replaced by the environment variable NAME (an unset
+ * variable is an error), "$$" by one '$'; any other '$' stays as it is.
+ * Expanded text is not scanned again.
+ *
+ * Values.  An empty value is an error for every key (write
+ * conninfo = postgresql:// to take everything from the PG* environment).
+ * Sizes are a whole number with an optional unit B, kB/KB, MB, GB, KiB, MiB,
+ * GiB, all powers of 1024 as in postgresql.conf.  Enumerations and booleans
+ * are matched without regard to case.  The default slot and publication are
+ * wharf_<name> with the name folded to lower case (slot names allow no
+ * upper case).  schema and state_table are single SQL identifiers.  Names
+ * longer than 63 bytes (Postgres' NAMEDATALEN - 1) are rejected rather
+ * than truncated.
+ *
+ * "key" is allowed with mode = append: append needs no key, but a list that
+ * is given is parsed and kept in job_table.key for whoever wants to order
+ * rows by it (nothing checks it against the table in append mode: the
+ * source module reads keys for merge mode only).  deletes = soft with
+ * mode = append is an error, as append never deletes.  iam_role and
+ * storage_integration are
+ * accepted with any dialect, and the S3 keys with a file:// stage; those
+ * that do not apply are ignored, so switching a dialect or a stage URL needs
+ * no other edit.
+ *
+ * Secrets.  secret_access_key, password=... in a key/value conninfo, the
+ * password of a postgres:// URI (also "?password="), and PWD=/Password= in
+ * the ODBC string (with or without {braces}) are registered with
+ * log_secret_register as soon as they are expanded, both as written and as
+ * decoded, and are never echoed in messages.  job_load warns when a file
+ * readable by group or others holds one of them literally rather than
+ * through ${...}.
+ */
+#include "job.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define JOB_NAME_MAX 40
+#define PG_NAME_MAX 63
+#define PART_SIZE_MIN ((uint64_t) 1024)
+#define PART_SIZE_MAX ((uint64_t) 1024 * 1024 * 1024 * 1024)
+#define PART_SIZE_DEFAULT ((uint64_t) 64 * 1024 * 1024)
+
+typedef enum section_kind
+{
+	SEC_NONE = -1,
+	SEC_JOB = 0,
+	SEC_SOURCE,
+	SEC_STAGE,
+	SEC_WAREHOUSE,
+	SEC_TABLE,
+	NUM_SECTIONS
+} section_kind;
+
+static const char *const section_names[NUM_SECTIONS] = {
+	"job", "source", "stage", "warehouse", "table"
+};
+
+/* How a key's value is checked and stored. */
+typedef enum value_kind
+{
+	V_JOB_NAME,
+	V_CONNINFO,
+	V_SLOT,
+	V_PUBLICATION,
+	V_INT,
+	V_URL,
+	V_ENDPOINT,
+	V_REGION,
+	V_TEXT,
+	V_SECRET,
+	V_SIZE,
+	V_BOOL,
+	V_DIALECT,
+	V_ODBC,
+	V_IDENT,
+	V_ARN,
+	V_KEYLIST,
+	V_MODE,
+	V_DELETES
+} value_kind;
+
+typedef struct key_def
+{
+	section_kind section;
+	const char *name;
+	value_kind	kind;
+	size_t		offset;			/* of the field in job (or job_table) */
+	bool		required;
+	int			min;			/* V_INT range */
+	int			max;
+} key_def;
+
+#define JOBF(f) offsetof(job, f)
+#define TABF(f) offsetof(job_table, f)
+
+static const key_def key_defs[] = {
+	{SEC_JOB, "name", V_JOB_NAME, JOBF(name), true, 0, 0},
+	{SEC_SOURCE, "conninfo", V_CONNINFO, JOBF(conninfo), true, 0, 0},
+	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0},
+	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0},
+	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16},
+	{SEC_STAGE, "url", V_URL, JOBF(stage_url), true, 0, 0},
+	{SEC_STAGE, "endpoint", V_ENDPOINT, JOBF(endpoint), false, 0, 0},
+	{SEC_STAGE, "region", V_REGION, JOBF(region), false, 0, 0},
+	{SEC_STAGE, "access_key_id", V_TEXT, JOBF(access_key_id), false, 0, 0},
+	{SEC_STAGE, "secret_access_key", V_SECRET, JOBF(secret_access_key), false, 0, 0},
+	{SEC_STAGE, "part_size", V_SIZE, JOBF(part_size), false, 0, 0},
+	{SEC_STAGE, "compression", V_INT, JOBF(compression), false, 1, 9},
+	{SEC_STAGE, "keep", V_BOOL, JOBF(keep), false, 0, 0},
+	{SEC_STAGE, "retries", V_INT, JOBF(retries), false, 1, 20},
+	{SEC_WAREHOUSE, "dialect", V_DIALECT, JOBF(dialect), true, 0, 0},
+	{SEC_WAREHOUSE, "odbc", V_ODBC, JOBF(odbc), false, 0, 0},
+	{SEC_WAREHOUSE, "schema", V_IDENT, JOBF(schema), false, 0, 0},
+	{SEC_WAREHOUSE, "state_table", V_IDENT, JOBF(state_table), false, 0, 0},
+	{SEC_WAREHOUSE, "iam_role", V_ARN, JOBF(iam_role), false, 0, 0},
+	{SEC_WAREHOUSE, "storage_integration", V_TEXT, JOBF(storage_integration), false, 0, 0},
+	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
+	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
+	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
+};
+
+#define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
+#define FIRST_TABLE_KEY 20		/* index of "key" above: table keys come last */
+#define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
+
+/* Per [table] bookkeeping that the job itself does not keep. */
+typedef struct table_info
+{
+	char	   *header;			/* "[table ...]" as written */
+	int			key_line[NUM_TABLE_KEYS];	/* where each key was set, 0 = not */
+} table_info;
+
+typedef struct parser
+{
+	const char *path;
+	job			j;				/* being built; handed over on success */
+	int			line;
+	section_kind cur;
+	char	   *cur_header;		/* the current section as written, "[stage]" */
+	int			section_line[NUM_SECTIONS - 1]; /* header line of fixed sections */
+	int			key_line[NUM_KEYS]; /* where each non-table key was set */
+	table_info *tinfo;			/* parallel to j.tables */
+	const char *literal_secret; /* first secret written literally, or NULL */
+} parser;
+
+static bool parse_error(parser *p, int line, const char *header, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+
+/* ---------------------------------------------------------------------
+ * Small helpers
+ * --------------------------------------------------------------------- */
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Trims blanks at both ends of [*start, *end). */
+static void
+trim_range(const char **start, const char **end)
+{
+	while (*start < *end && is_blank(**start))
+		(*start)++;
+	while (*end > *start && is_blank((*end)[-1]))
+		(*end)--;
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char	   *r = xstrdup(s);
+
+	for (char *c = r; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char) (*c - 'A' + 'a');
+	return r;
+}
+
+/*
+ * Reports one problem: "path:line: [section] message".  line 0 leaves the
+ * line out, header NULL the section.  Always returns false.
+ */
+static bool
+parse_error(parser *p, int line, const char *header, const char *fmt,...)
+{
+	buf			msg = BUF_INIT;
+	va_list		ap;
+
+	buf_puts(&msg, p->path);
+	if (line > 0)
+		buf_printf(&msg, ":%d", line);
+	buf_puts(&msg, ": ");
+	if (header)
+		buf_printf(&msg, "%s ", header);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_error("%s", msg.data);
+	buf_free(&msg);
+	return false;
+}
+
+/* Levenshtein distance, case-insensitive; large for long strings. */
+static int
+edit_distance(const char *a, const char *b)
+{
+	size_t		la = strlen(a);
+	size_t		lb = strlen(b);
+	int			row[65];
+
+	if (la > 64 || lb > 64)
+		return 1000;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int) j;
+	for (size_t i = 1; i <= la; i++)
+	{
+		int			diag = row[0];
+
+		row[0] = (int) i;
+		for (size_t j = 1; j <= lb; j++)
+		{
+			int			up = row[j];
+			int			cost = tolower((unsigned char) a[i - 1]) !=
+				tolower((unsigned char) b[j - 1]);
+			int			best = diag + cost;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Whether a misspelling is close enough to candidate to suggest it. */
+static bool
+close_enough(const char *candidate, int distance)
+{
+	int			len = (int) strlen(candidate);
+
+	if (distance == 0)
+		return true;			/* differs only in case */
+	return distance <= 2 && distance * 3 <= len;
+}
+
+
+/* ---------------------------------------------------------------------
+ * SQL names
+ * --------------------------------------------------------------------- */
+
+static bool
+ident_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+		c >= 0x80;
+}
+
+static bool
+ident_char(unsigned char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+/*
+ * Reads one SQL identifier at *pp (after blanks), folding an unquoted one to
+ * lower case.  On failure *err says why.  what names the thing for messages
+ * ("name", "column name").
+ */
+static bool
+parse_ident(const char **pp, char **out, const char *what, char **err)
+{
+	const char *s = *pp;
+	buf			b = BUF_INIT;
+
+	while (is_blank(*s))
+		s++;
+	if (*s == '"')
+	{
+		s++;
+		for (;;)
+		{
+			if (*s == '\0')
+			{
+				*err = xasprintf("unterminated quoted %s", what);
+				buf_free(&b);
+				return false;
+			}
+			if (*s == '"')
+			{
+				if (s[1] != '"')
+					break;
+				s++;
+			}
+			buf_putc(&b, *s++);
+		}
+		s++;
+		if (b.len == 0)
+		{
+			*err = xasprintf("empty quoted %s (\"\")", what);
+			buf_free(&b);
+			return false;
+		}
+	}
+	else
+	{
+		if (!ident_start((unsigned char) *s))
+		{
+			if (*s == '\0' || *s == '.' || *s == ',')
+				*err = xasprintf("empty %s", what);
+			else
+				*err = xasprintf("unexpected '%c' at the start of a %s "
+								 "(double-quote names that are not plain identifiers)",
+								 *s, what);
+			return false;
+		}
+		while (ident_char((unsigned char) *s))
+		{
+			char		c = *s++;
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char) (c - 'A' + 'a');
+			buf_putc(&b, c);
+		}
+	}
+	if (b.len > PG_NAME_MAX)
+	{
+		*err = xasprintf("%s \"%s\" is longer than %d bytes", what, b.data,
+						 PG_NAME_MAX);
+		buf_free(&b);
+		return false;
+	}
+	while (is_blank(*s))
+		s++;
+	*pp = s;
+	*out = buf_detach(&b);
+	return true;
+}
+
+/* job_parse_qualified_name, with the reason for a failure in *err. */
+static bool
+parse_qualified(const char *text, char **schema, char **name, char **err)
+{
+	const char *s = text;
+	char	   *first = NULL;
+	char	   *second = NULL;
+
+	if (!parse_ident(&s, &first, "name", err))
+		return false;
+	if (*s == '.')
+	{
+		s++;
+		if (!parse_ident(&s, &second, "name", err))
+		{
+			free(first);
+			return false;
+		}
+	}
+	if (*s != '\0')
+	{
+		if (*s == '.')
+			*err = xstrdup("too many parts (at most schema.name)");
+		else
+			*err = xasprintf("unexpected '%c' after a name", *s);
+		free(first);
+		free(second);
+		return false;
+	}
+	if (second)
+	{
+		*schema = first;
+		*name = second;
+	}
+	else
+	{
+		*schema = xstrdup("public");
+		*name = first;
+	}
+	return true;
+}
+
+bool
+job_parse_qualified_name(const char *text, char **schema, char **name)
+{
+	char	   *err = NULL;
+
+	if (!parse_qualified(text, schema, name, &err))
+	{
+		log_error("bad table name \"%s\": %s", text, err);
+		free(err);
+		return false;
+	}
+	return true;
+}
+
+/* A comma-separated list of unqualified column names. */
+static bool
+parse_key_list(const char *text, char ***out, int *nout, char **err)
+{
+	strlist		cols = {NULL, 0, 0};
+	const char *s = text;
+
+	for (;;)
+	{
+		char	   *col;
+
+		if (!parse_ident(&s, &col, "column name", err))
+		{
+			strlist_free(&cols);
+			return false;
+		}
+		for (int i = 0; i < cols.n; i++)
+		{
+			if (strcmp(cols.items[i], col) == 0)
+			{
+				*err = xasprintf("column \"%s\" is listed twice", col);
+				free(col);
+				strlist_free(&cols);
+				return false;
+			}
+		}
+		strlist_push(&cols, col);
+		if (*s == '\0')
+			break;
+		if (*s == ',')
+		{
+			s++;
+			continue;
+		}
+		if (*s == '.')
+			*err = xstrdup("key columns are written without a table or schema");
+		else
+			*err = xasprintf("unexpected '%c' (separate columns with ',')", *s);
+		strlist_free(&cols);
+		return false;
+	}
+	/* hand over as a NULL-terminated array */
+	strlist_push(&cols, NULL);
+	*out = cols.items;
+	*nout = cols.n - 1;
+	return true;
+}
+
+
+/* ---------------------------------------------------------------------
+ * Secrets inside connection strings
+ * --------------------------------------------------------------------- */
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Adds [s, s+n) to l, and its %-decoding when that differs. */
+static void
+add_uri_secret(strlist *l, const char *s, size_t n)
+{
+	buf			dec = BUF_INIT;
+
+	if (n == 0)
+		return;
+	strlist_push(l, xstrndup(s, n));
+	for (size_t i = 0; i < n; i++)
+	{
+		int			hi,
+					lo;
+
+		if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
+			(lo = hex_value(s[i + 2])) >= 0)
+		{
+			buf_putc(&dec, (char) (hi * 16 + lo));
+			i += 2;
+		}
+		else
+			buf_putc(&dec, s[i]);
+	}
+	if (dec.len > 0 && (dec.len != n || memcmp(dec.data, s, n) != 0))
+		strlist_push(l, buf_detach(&dec));
+	buf_free(&dec);
+}
+
+/* The passwords in a postgres:// URI: user:PASSWORD@ and ?password=. */
+static void
+uri_passwords(const char *s, strlist *out)
+{
+	const char *p = strstr(s, "://") + 3;
+	const char *q = p;
+	const char *query;
+
+	/* as libpq does: credentials end at the first '@' before any '/' */
+	while (*q && *q != '@' && *q != '/')
+		q++;
+	if (*q == '@')
+	{
+		const char *colon = memchr(p, ':', (size_t) (q - p));
+
+		if (colon)
+			add_uri_secret(out, colon + 1, (size_t) (q - colon - 1));
+	}
+	query = strchr(s, '?');
+	while (query)
+	{
+		const char *param = query + 1;
+		const char *end = strchr(param, '&');
+		size_t		len = end ? (size_t) (end - param) : strlen(param);
+
+		if (len > 9 && strncmp(param, "password=", 9) == 0)
+			add_uri_secret(out, param + 9, len - 9);
+		query = end;
+	}
+}
+
+/* The password=... values of a libpq key/value conninfo (or URI). */
+static void
+conninfo_passwords(const char *s, strlist *out)
+{
+	if (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0)
+	{
+		uri_passwords(s, out);
+		return;
+	}
+	while (*s)
+	{
+		const char *kw;
+		size_t		kwlen;
+		const char *raw;
+		buf			val = BUF_INIT;
+
+		while (isspace((unsigned char) *s))
+			s++;
+		if (*s == '\0')
+			break;
+		kw = s;
+		while (*s && *s != '=' && !isspace((unsigned char) *s))
+			s++;
+		kwlen = (size_t) (s - kw);
+		while (isspace((unsigned char) *s))
+			s++;
+		if (*s != '=')
+			break;				/* malformed: libpq will say so */
+		s++;
+		while (isspace((unsigned char) *s))
+			s++;
+		raw = s;
+		if (*s == '\'')
+		{
+			s++;
+			while (*s && *s != '\'')
+			{
+				if (*s == '\\' && s[1])
+					s++;
+				buf_putc(&val, *s++);
+			}
+			if (*s == '\'')
+				s++;
+		}
+		else
+		{
+			while (*s && !isspace((unsigned char) *s))
+			{
+				if (*s == '\\' && s[1])
+					s++;
+				buf_putc(&val, *s++);
+			}
+		}
+		if (kwlen == 8 && strncmp(kw, "password", 8) == 0 && val.len > 0)
+		{
+			size_t		rawlen = (size_t) (s - raw);
+
+			if (rawlen != val.len || memcmp(raw, val.data, rawlen) != 0)
+				strlist_push(out, xstrndup(raw, rawlen));
+			strlist_push(out, buf_detach(&val));
+		}
+		buf_free(&val);
+	}
+}
+
+static bool
+is_password_keyword(const char *kw, const char *kwend)
+{
+	size_t		n = (size_t) (kwend - kw);
+
+	return (n == 3 && strncasecmp(kw, "pwd", 3) == 0) ||
+		(n == 8 && strncasecmp(kw, "password", 8) == 0);
+}
+
+/* The PWD= / Password= values of an ODBC connection string. */
+static void
+odbc_passwords(const char *s, strlist *out)
+{
+	while (*s)
+	{
+		const char *kw;
+		const char *kwend;
+		const char *v;
+
+		while (*s == ';' || isspace((unsigned char) *s))
+			s++;
+		if (*s == '\0')
+			break;
+		kw = s;
+		while (*s && *s != '=' && *s != ';')
+			s++;
+		kwend = s;
+		trim_range(&kw, &kwend);
+		if (*s != '=')
+			continue;
+		s++;
+		while (is_blank(*s))
+			s++;
+		v = s;
+		if (*s == '{')
+		{
+			buf			val = BUF_INIT;
+			const char *inner = s + 1;
+			const char *inner_end;
+
+			s++;
+			while (*s)
+			{
+				if (*s == '}')
+				{
+					if (s[1] != '}')
+						break;
+					s++;
+				}
+				buf_putc(&val, *s++);
+			}
+			inner_end = s;
+			if (*s == '}')
+				s++;
+			if (is_password_keyword(kw, kwend) && val.len > 0)
+			{
+				size_t		rawlen = (size_t) (inner_end - inner);
+
+				if (rawlen != val.len || memcmp(inner, val.data, rawlen) != 0)
+					strlist_push(out, xstrndup(inner, rawlen));
+				strlist_push(out, buf_detach(&val));
+			}
+			buf_free(&val);
+			while (*s && *s != ';')
+				s++;
+		}
+		else
+		{
+			const char *vend;
+
+			while (*s && *s != ';')
+				s++;
+			vend = s;
+			trim_range(&v, &vend);
+			if (is_password_keyword(kw, kwend) && vend > v)
+				strlist_push(out, xstrndup(v, (size_t) (vend - v)));
+		}
+	}
+}
+
+/*
+ * Registers the secrets of an expanded value; notes (for the permission
+ * warning) whether the text as written holds one literally.
+ */
+static void
+note_secrets(parser *p, const key_def *kd, const char *written,
+			 const char *expanded, bool expanded_any)
+{
+	strlist		found = {NULL, 0, 0};
+	bool		literal = false;
+
+	if (kd->kind == V_SECRET)
+	{
+		log_secret_register(expanded);
+		literal = !expanded_any;
+	}
+	else
+	{
+		void		(*extract) (const char *, strlist *) =
+			kd->kind == V_CONNINFO ? conninfo_passwords : odbc_passwords;
+
+		extract(written, &found);
+		for (int i = 0; i < found.n; i++)
+			if (strstr(found.items[i], "${") == NULL)
+				literal = true;
+		strlist_free(&found);
+		extract(expanded, &found);
+		for (int i = 0; i < found.n; i++)
+			log_secret_register(found.items[i]);
+		strlist_free(&found);
+	}
+	if (literal && p->literal_secret == NULL)
+		p->literal_secret = kd->kind == V_SECRET ? "[stage] secret_access_key" :
+			kd->kind == V_CONNINFO ? "a password in [source] conninfo" :
+			"a password in [warehouse] odbc";
+}
+
+
+/* ---------------------------------------------------------------------
+ * Values
+ * --------------------------------------------------------------------- */
+
+/*
+ * Removes the double quotes around a value that begins with one.  The
+ * reader has already checked that quotes pair up.
+ */
+static bool
+unquote_value(parser *p, const char *key, const char *raw, char **out)
+{
+	buf			b = BUF_INIT;
+	const char *s = raw + 1;
+
+	if (raw[0] != '"')
+	{
+		*out = xstrdup(raw);
+		return true;
+	}
+	for (;;)
+	{
+		if (*s == '\0')
+		{
+			buf_free(&b);
+			return parse_error(p, p->line, p->cur_header,
+							   "%s: unterminated double-quoted value", key);
+		}
+		if (*s == '"')
+		{
+			if (s[1] != '"')
+				break;
+			s++;
+		}
+		buf_putc(&b, *s++);
+	}
+	if (s[1] != '\0')
+	{
+		buf_free(&b);
+		return parse_error(p, p->line, p->cur_header,
+						   "%s: text after the closing double quote "
+						   "(quote the whole value, doubling any \" inside)", key);
+	}
+	*out = buf_detach(&b);
+	return true;
+}
+
+/* ${NAME} and $$ expansion; *any says whether a variable was used. */
+static bool
+expand_value(parser *p, const char *key, const char *text, char **out, bool *any)
+{
+	buf			b = BUF_INIT;
+	const char *s = text;
+
+	*any = false;
+	while (*s)
+	{
+		if (s[0] == '$' && s[1] == '$')
+		{
+			buf_putc(&b, '$');
+			s += 2;
+		}
+		else if (s[0] == '$' && s[1] == '{')
+		{
+			const char *name = s + 2;
+			const char *end = strchr(name, '}');
+			char	   *var;
+			const char *val;
+			bool		ok = true;
+
+			if (end == NULL)
+			{
+				buf_free(&b);
+				return parse_error(p, p->line, p->cur_header,
+								   "%s: unterminated \"${\" (write $$ for a literal $)",
+								   key);
+			}
+			var = xstrndup(name, (size_t) (end - name));
+			if (var[0] == '\0' || (var[0] >= '0' && var[0] <= '9'))
+				ok = false;
+			for (const char *c = var; *c; c++)
+				if (!(isalnum((unsigned char) *c) || *c == '_'))
+					ok = false;
+			if (!ok)
+			{
+				parse_error(p, p->line, p->cur_header,
+							"%s: bad environment variable name \"${%s}\"", key, var);
+				free(var);
+				buf_free(&b);
+				return false;
+			}
+			val = getenv(var);
+			if (val == NULL)
+			{
+				parse_error(p, p->line, p->cur_header,
+							"%s: environment variable \"%s\" is not set", key, var);
+				free(var);
+				buf_free(&b);
+				return false;
+			}
+			buf_puts(&b, val);
+			free(var);
+			*any = true;
+			s = end + 1;
+		}
+		else
+			buf_putc(&b, *s++);
+	}
+	*out = buf_detach(&b);
+	return true;
+}
+
+static bool
+parse_int(const char *s, int min, int max, int *out)
+{
+	long		v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+	{
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return false;
+	}
+	if (v < min)
+		return false;
+	*out = (int) v;
+	return true;
+}
+
+/* A size: digits, optional blanks, optional unit.  *out in bytes. */
+static bool
+parse_size(const char *s, uint64_t *out)
+{
+	static const struct
+	{
+		const char *unit;
+		uint64_t	mult;
+	}			units[] = {
+		{"", 1}, {"b", 1},
+		{"kb", 1024}, {"kib", 1024},
+		{"mb", 1024 * 1024}, {"mib", 1024 * 1024},
+		{"gb", 1024 * 1024 * 1024}, {"gib", 1024 * 1024 * 1024},
+	};
+	uint64_t	v = 0;
+	const char *d = s;
+
+	while (*s >= '0' && *s <= '9')
+	{
+		v = v * 10 + (uint64_t) (*s - '0');
+		if (v > PART_SIZE_MAX)
+			return false;
+		s++;
+	}
+	if (s == d)
+		return false;
+	while (is_blank(*s))
+		s++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	{
+		if (strcasecmp(s, units[i].unit) == 0)
+		{
+			if (v > PART_SIZE_MAX / units[i].mult)
+				return false;
+			*out = v * units[i].mult;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (int i = 0; i < 4; i++)
+	{
+		if (strcasecmp(s, yes[i]) == 0)
+		{
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0)
+		{
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+valid_job_name(const char *s)
+{
+	size_t		n = strlen(s);
+
+	if (n == 0 || n > JOB_NAME_MAX)
+		return false;
+	if (!(isalpha((unsigned char) s[0]) || s[0] == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char) *s) || *s == '_') || (unsigned char) *s >= 0x80)
+			return false;
+	return true;
+}
+
+static bool
+valid_slot_name(const char *s)
+{
+	size_t		n = strlen(s);
+
+	if (n == 0 || n > PG_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* S3 bucket naming rules. */
+static bool
+valid_bucket(const char *s, size_t n)
+{
+	int			dots = 0;
+	bool		all_ip = true;
+
+	if (n < 3 || n > 63)
+		return false;
+	if (!isalnum((unsigned char) s[0]) || !isalnum((unsigned char) s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+			return false;
+		if (c == '.' && (s[i + 1] == '.' || s[i + 1] == '-' || (i > 0 && s[i - 1] == '-')))
+			return false;
+		if (c == '.')
+			dots++;
+		else if (!(c >= '0' && c <= '9'))
+			all_ip = false;
+	}
+	/* not formatted like an IP address */
+	return !(all_ip && dots == 3);
+}
+
+static bool
+set_url(parser *p, const char *key, const char *v)
+{
+	job		   *j = &p->j;
+
+	if (strncmp(v, "s3://", 5) == 0)
+	{
+		const char *b = v + 5;
+		const char *slash = strchr(b, '/');
+		size_t		blen = slash ? (size_t) (slash - b) : strlen(b);
+		const char *pre = slash ? slash + 1 : "";
+		size_t		plen = strlen(pre);
+
+		if (!valid_bucket(b, blen))
+			return parse_error(p, p->line, p->cur_header,
+							   "%s: bad bucket name \"%.*s\" in \"%s\" (3 to 63 lower-case "
+							   "letters, digits, '.' and '-', beginning and ending with a "
+							   "letter or digit)", key, (int) blen, b, v);
+		while (plen > 0 && pre[plen - 1] == '/')
+			plen--;
+		for (size_t i = 0; i < plen; i++)
+			if (pre[i] == '/' && (i == 0 || pre[i - 1] == '/'))
+				return parse_error(p, p->line, p->cur_header,
+								   "%s: empty path segment (\"//\") in the prefix of \"%s\"",
+								   key, v);
+		j->stage = STAGE_S3;
+		j->bucket = xstrndup(b, blen);
+		j->prefix = xstrndup(pre, plen);
+	}
+	else if (strncmp(v, "file://", 7) == 0)
+	{
+		const char *d = v + 7;
+		size_t		dlen = strlen(d);
+
+		if (d[0] != '/')
+			return parse_error(p, p->line, p->cur_header,
+							   "%s: the directory in \"%s\" must be absolute "
+							   "(file:///ABSOLUTE/DIR)", key, v);
+		while (dlen > 1 && d[dlen - 1] == '/')
+			dlen--;
+		j->stage = STAGE_FILE;
+		j->dir = xstrndup(d, dlen);
+	}
+	else
+	{
+		const char *colon = strstr(v, "://");
+
+		if (colon)
+			return parse_error(p, p->line, p->cur_header,
+							   "%s: unsupported scheme \"%.*s\" in \"%s\" "
+							   "(s3://BUCKET/PREFIX or file:///ABSOLUTE/DIR)",
+							   key, (int) (colon - v), v, v);
+		return parse_error(p, p->line, p->cur_header,
+						   "%s: \"%s\" is not a URL (s3://BUCKET/PREFIX or "
+						   "file:///ABSOLUTE/DIR)", key, v);
+	}
+	j->stage_url = xstrdup(v);
+	return true;
+}
+
+/* http(s)://host[:port], with at most a trailing '/'. */
+static bool
+valid_endpoint(const char *v, size_t *len)
+{
+	const char *h;
+	const char *s;
+	size_t		n = strlen(v);
+
+	if (strncmp(v, "http://", 7) == 0)
+		h = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		h = v + 8;
+	else
+		return false;
+	if (n > (size_t) (h - v) && v[n - 1] == '/')
+		n--;
+	s = h;
+	if (*s == '[')
+	{
+		/* IPv6 literal */
+		s++;
+		while (s < v + n && (isxdigit((unsigned char) *s) || *s == ':' || *s == '.'))
+			s++;
+		if (s == h + 1 || s >= v + n || *s != ']')
+			return false;
+		s++;
+	}
+	else
+	{
+		while (s < v + n && (isalnum((unsigned char) *s) || *s == '.' || *s == '-'))
+			s++;
+		if (s == h)
+			return false;
+	}
+	if (s < v + n && *s == ':')
+	{
+		const char *port = ++s;
+		long		pv = 0;
+
+		while (s < v + n && *s >= '0' && *s <= '9' && s - port < 6)
+			pv = pv * 10 + (*s++ - '0');
+		if (s == port || pv < 1 || pv > 65535)
+			return false;
+	}
+	if (s != v + n)
+		return false;
+	*len = n;
+	return true;
+}
+
+static bool
+valid_region(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char) *s) || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Checks and stores one expanded value.  Takes ownership of v. */
+static bool
+set_value(parser *p, const key_def *kd, char *v)
+{
+	void	   *base = kd->section == SEC_TABLE ?
+		(void *) &p->j.tables[p->j.ntables - 1] : (void *) &p->j;
+	void	   *field = (char *) base + kd->offset;
+	char	   *err = NULL;
+	bool		ok = true;
+
+#define BAD(...) (ok = parse_error(p, p->line, p->cur_header, __VA_ARGS__))
+
+	switch (kd->kind)
+	{
+		case V_JOB_NAME:
+			if (!valid_job_name(v))
+				BAD("%s: bad job name \"%s\" (letters, digits and _, beginning with a "
+					"letter or _, at most %d characters)", kd->name, v, JOB_NAME_MAX);
+			else
+			{
+				*(char **) field = v;
+				v = NULL;
+			}
+			break;
+		case V_SLOT:
+			if (!valid_slot_name(v))
+				BAD("%s: bad replication slot name \"%s\" (lower-case letters, digits "
+					"and _, at most %d characters)", kd->name, v, PG_NAME_MAX);
+			else
+			{
+				*(char **) field = v;
+				v = NULL;
+			}
+			break;
+		case V_PUBLICATION:
+			if (strlen(v) > PG_NAME_MAX)
+				BAD("%s: publication name \"%s\" is longer than %d bytes",
+					kd->name, v, PG_NAME_MAX);
+			else
+			{
+				*(char **) field = v;
+				v = NULL;
+			}
+			break;
+		case V_CONNINFO:
+		case V_ODBC:
+		case V_SECRET:
+		case V_TEXT:
+			*(char **) field = v;
+			v = NULL;
+			break;
+		case V_INT:
+			if (!parse_int(v, kd->min, kd->max, (int *) field))
+				BAD("%s: bad value \"%s\" (a whole number from %d to %d)",
+					kd->name, v, kd->min, kd->max);
+			break;
+		case V_SIZE:
+			{
+				uint64_t	size;
+
+				if (!parse_size(v, &size))
+					BAD("%s: bad size \"%s\" (a whole number with an optional unit: "
+						"B, kB, MB, GB, KiB, MiB or GiB)", kd->name, v);
+				else if (size < PART_SIZE_MIN)
+					BAD("%s: %s is below the minimum of 1kB", kd->name, v);
+				else
+					*(uint64_t *) field = size;
+			}
+			break;
+		case V_BOOL:
+			if (!parse_bool(v, (bool *) field))
+				BAD("%s: bad boolean \"%s\" (true, false, yes, no, on, off, 1 or 0)",
+					kd->name, v);
+			break;
+		case V_DIALECT:
+			if (strcasecmp(v, "postgres") != 0 && strcasecmp(v, "redshift") != 0 &&
+				strcasecmp(v, "snowflake") != 0)
+				BAD("%s: unknown dialect \"%s\" (postgres, redshift or snowflake)",
+					kd->name, v);
+			else
+				*(char **) field = lower_dup(v);
+			break;
+		case V_MODE:
+			if (strcasecmp(v, "merge") == 0)
+				*(table_mode *) field = MODE_MERGE;
+			else if (strcasecmp(v, "append") == 0)
+				*(table_mode *) field = MODE_APPEND;
+			else
+				BAD("%s: unknown mode \"%s\" (merge or append)", kd->name, v);
+			break;
+		case V_DELETES:
+			if (strcasecmp(v, "hard") == 0)
+				*(table_deletes *) field = DELETES_HARD;
+			else if (strcasecmp(v, "soft") == 0)
+				*(table_deletes *) field = DELETES_SOFT;
+			else
+				BAD("%s: unknown value \"%s\" (hard or soft)", kd->name, v);
+			break;
+		case V_URL:
+			ok = set_url(p, kd->name, v);
+			break;
+		case V_ENDPOINT:
+			{
+				size_t		n;
+
+				if (!valid_endpoint(v, &n))
+					BAD("%s: bad endpoint \"%s\" (http:// or https://, then host[:port] "
+						"and no path)", kd->name, v);
+				else
+					*(char **) field = xstrndup(v, n);
+			}
+			break;
+		case V_REGION:
+			if (!valid_region(v))
+				BAD("%s: bad region \"%s\" (such as us-east-1)", kd->name, v);
+			else
+			{
+				*(char **) field = v;
+				v = NULL;
+			}
+			break;
+		case V_ARN:
+			if (strncmp(v, "arn:", 4) != 0)
+				BAD("%s: \"%s\" is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+					kd->name, v);
+			else
+			{
+				*(char **) field = v;
+				v = NULL;
+			}
+			break;
+		case V_IDENT:
+			{
+				const char *s = v;
+				char	   *name;
+
+				if (!parse_ident(&s, &name, "name", &err))
+					BAD("%s: bad name \"%s\": %s", kd->name, v, err);
+				else if (*s != '\0')
+				{
+					free(name);
+					BAD("%s: bad name \"%s\": one SQL identifier expected "
+						"(double-quote names with other characters)", kd->name, v);
+				}
+				else
+					*(char **) field = name;
+			}
+			break;
+		case V_KEYLIST:
+			{
+				job_table  *t = base;
+
+				if (!parse_key_list(v, &t->key, &t->nkey, &err))
+					BAD("%s: bad key list \"%s\": %s", kd->name, v, err);
+			}
+			break;
+	}
+#undef BAD
+	free(err);
+	free(v);
+	return ok;
+}
+
+
+/* ---------------------------------------------------------------------
+ * The reader
+ * --------------------------------------------------------------------- */
+
+static int
+key_index(section_kind sec, const char *key)
+{
+	for (int i = 0; i < NUM_KEYS; i++)
+		if (key_defs[i].section == sec && strcmp(key_defs[i].name, key) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+unknown_key(parser *p, const char *key)
+{
+	const char *best = NULL;
+	int			bestd = 1000;
+
+	for (int i = 0; i < NUM_KEYS; i++)
+	{
+		int			d;
+
+		if (key_defs[i].section != p->cur)
+			continue;
+		d = edit_distance(key, key_defs[i].name);
+		if (d < bestd && close_enough(key_defs[i].name, d))
+		{
+			best = key_defs[i].name;
+			bestd = d;
+		}
+	}
+	if (best)
+		return parse_error(p, p->line, p->cur_header,
+						   "unknown key \"%s\" (did you mean \"%s\"?)", key, best);
+	for (int i = 0; i < NUM_KEYS; i++)
+		if (strcmp(key_defs[i].name, key) == 0)
+			return parse_error(p, p->line, p->cur_header,
+							   "unknown key \"%s\" (it belongs in [%s])", key,
+							   section_names[key_defs[i].section]);
+	return parse_error(p, p->line, p->cur_header, "unknown key \"%s\"", key);
+}
+
+static bool
+handle_pair(parser *p, const char *key, const char *raw)
+{
+	int			ki;
+	const key_def *kd;
+	int		   *seen;
+	char	   *written = NULL;
+	char	   *value = NULL;
+	bool		any;
+
+	if (p->cur == SEC_NONE)
+		return parse_error(p, p->line, NULL,
+						   "key \"%s\" outside any [section]", key);
+	ki = key_index(p->cur, key);
+	if (ki < 0)
+		return unknown_key(p, key);
+	kd = &key_defs[ki];
+	seen = kd->section == SEC_TABLE ?
+		&p->tinfo[p->j.ntables - 1].key_line[ki - FIRST_TABLE_KEY] :
+		&p->key_line[ki];
+	if (*seen)
+		return parse_error(p, p->line, p->cur_header,
+						   "duplicate key \"%s\" (first set at line %d)", key, *seen);
+	*seen = p->line;
+
+	if (raw[0] == '\0')
+		return parse_error(p, p->line, p->cur_header,
+						   "%s: empty value (leave the key out to take the default)",
+						   key);
+	if (kd->kind == V_KEYLIST || kd->kind == V_IDENT)
+		written = xstrdup(raw);
+	else if (!unquote_value(p, key, raw, &written))
+		return false;
+	if (!expand_value(p, key, written, &value, &any))
+	{
+		free(written);
+		return false;
+	}
+	if (kd->kind == V_SECRET || kd->kind == V_CONNINFO || kd->kind == V_ODBC)
+		note_secrets(p, kd, written, value, any);
+	free(written);
+	if (value[0] == '\0')
+	{
+		free(value);
+		return parse_error(p, p->line, p->cur_header, any ?
+						   "%s: empty value after expanding the environment" :
+						   "%s: empty value", key);
+	}
+	return set_value(p, kd, value);
+}
+
+static bool
+handle_section(parser *p, const char *content)
+{
+	const char *word_end = content;
+	size_t		wlen;
+	int			kind = -1;
+
+	free(p->cur_header);
+	p->cur_header = xasprintf("[%s]", content);
+	p->cur = SEC_NONE;
+
+	while (*word_end && !is_blank(*word_end))
+		word_end++;
+	wlen = (size_t) (word_end - content);
+	if (wlen == 0)
+		return parse_error(p, p->line, NULL, "empty section header \"[]\"");
+	for (int i = 0; i < NUM_SECTIONS; i++)
+		if (strlen(section_names[i]) == wlen &&
+			strncmp(section_names[i], content, wlen) == 0)
+			kind = i;
+	if (kind < 0)
+	{
+		char	   *word = xstrndup(content, wlen);
+		const char *best = NULL;
+		int			bestd = 1000;
+
+		for (int i = 0; i < NUM_SECTIONS; i++)
+		{
+			int			d = edit_distance(word, section_names[i]);
+
+			if (d < bestd && close_enough(section_names[i], d))
+			{
+				best = section_names[i];
+				bestd = d;
+			}
+		}
+		if (best)
+			parse_error(p, p->line, NULL,
+						"unknown section [%s] (did you mean [%s]?)", content, best);
+		else
+			parse_error(p, p->line, NULL,
+						"unknown section [%s] (job, source, stage, warehouse or "
+						"table SCHEMA.NAME)", content);
+		free(word);
+		return false;
+	}
+	if (kind == SEC_TABLE)
+	{
+		const char *name = word_end;
+		char	   *schema;
+		char	   *tname;
+		char	   *err = NULL;
+		job_table  *t;
+
+		while (is_blank(*name))
+			name++;
+		if (*name == '\0')
+			return parse_error(p, p->line, NULL,
+							   "[table] needs a table name: [table SCHEMA.NAME]");
+		if (!parse_qualified(name, &schema, &tname, &err))
+		{
+			parse_error(p, p->line, NULL, "bad table name in [%s]: %s", content, err);
+			free(err);
+			return false;
+		}
+		for (int i = 0; i < p->j.ntables; i++)
+		{
+			if (strcmp(p->j.tables[i].schema, schema) == 0 &&
+				strcmp(p->j.tables[i].name, tname) == 0)
+			{
+				parse_error(p, p->line, NULL,
+							"duplicate section [%s]: table %s.%s already has %s "
+							"at line %d", content, schema, tname,
+							p->tinfo[i].header, p->j.tables[i].line);
+				free(schema);
+				free(tname);
+				return false;
+			}
+		}
+		p->j.tables = xrealloc(p->j.tables,
+							   sizeof(job_table) * (size_t) (p->j.ntables + 1));
+		p->tinfo = xrealloc(p->tinfo, sizeof(table_info) * (size_t) (p->j.ntables + 1));
+		t = &p->j.tables[p->j.ntables];
+		memset(t, 0, sizeof(*t));
+		t->schema = schema;
+		t->name = tname;
+		t->mode = MODE_MERGE;
+		t->deletes = DELETES_HARD;
+		t->line = p->line;
+		memset(&p->tinfo[p->j.ntables], 0, sizeof(table_info));
+		p->tinfo[p->j.ntables].header = xstrdup(p->cur_header);
+		p->j.ntables++;
+	}
+	else
+	{
+		if (*word_end != '\0')
+			return parse_error(p, p->line, NULL,
+							   "unexpected text in section header [%s] (expected [%s])",
+							   content, section_names[kind]);
+		if (p->section_line[kind])
+			return parse_error(p, p->line, NULL,
+							   "duplicate section [%s] (first at line %d)",
+							   section_names[kind], p->section_line[kind]);
+		p->section_line[kind] = p->line;
+	}
+	p->cur = kind;
+	return true;
+}
+
+/* One line, without its line end. */
+static bool
+handle_line(parser *p, const char *line, size_t len)
+{
+	const char *s = line;
+	const char *end = line + len;
+
+	trim_range(&s, &end);
+	if (s == end || *s == ';' || *s == '#')
+		return true;
+
+	if (*s == '[')
+	{
+		const char *c = s + 1;
+		const char *close = NULL;
+		const char *after;
+		bool		inq = false;
+		char	   *content;
+		bool		ok;
+
+		for (; c < end; c++)
+		{
+			if (*c == '"')
+				inq = !inq;
+			else if (*c == ']' && !inq)
+			{
+				close = c;
+				break;
+			}
+		}
+		if (close == NULL && inq)
+		{
+			char	   *h = xstrndup(s, (size_t) (end - s));
+
+			parse_error(p, p->line, NULL,
+						"unterminated double quote in the section header %s", h);
+			free(h);
+			return false;
+		}
+		if (close == NULL)
+			return parse_error(p, p->line, NULL,
+							   "unterminated section header (missing ']')");
+		after = close + 1;
+		while (after < end && is_blank(*after))
+			after++;
+		if (after < end && *after != ';' && *after != '#')
+			return parse_error(p, p->line, NULL,
+							   "unexpected text after the section header");
+		{
+			const char *cs = s + 1;
+			const char *ce = close;
+
+			trim_range(&cs, &ce);
+			content = xstrndup(cs, (size_t) (ce - cs));
+		}
+		ok = handle_section(p, content);
+		free(content);
+		return ok;
+	}
+	else
+	{
+		const char *eq = memchr(s, '=', (size_t) (end - s));
+		const char *ks = s;
+		const char *ke;
+		const char *vs;
+		const char *ve;
+		bool		inq = false;
+		char	   *key;
+		char	   *value;
+		bool		ok;
+
+		if (eq == NULL)
+			return parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
+							   "expected \"key = value\", a [section] or a comment "
+							   "(no '=' in this line)");
+		ke = eq;
+		trim_range(&ks, &ke);
+		if (ks == ke)
+			return parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
+							   "missing key name before '='");
+		for (const char *c = ks; c < ke; c++)
+		{
+			if (!(isalnum((unsigned char) *c) || *c == '_' || *c == '-' || *c == '.'))
+			{
+				key = xstrndup(ks, (size_t) (ke - ks));
+				parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
+							"bad key name \"%s\" (expected \"key = value\")", key);
+				free(key);
+				return false;
+			}
+		}
+		/* the value ends at a comment: blank, then ';' or '#', outside quotes */
+		vs = eq + 1;
+		for (ve = vs; ve < end; ve++)
+		{
+			if (*ve == '"')
+				inq = !inq;
+			else if (!inq && (*ve == ';' || *ve == '#') && is_blank(ve[-1]))
+				break;
+		}
+		key = xstrndup(ks, (size_t) (ke - ks));
+		if (inq)
+		{
+			parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
+						"%s: unterminated double quote in the value (inside quotes, "
+						"write \"\" for a literal \")", key);
+			free(key);
+			return false;
+		}
+		trim_range(&vs, &ve);
+		value = xstrndup(vs, (size_t) (ve - vs));
+		ok = handle_pair(p, key, value);
+		free(key);
+		free(value);
+		return ok;
+	}
+}
+
+/* Checks what can only be checked once the whole file is read. */
+static bool
+finish(parser *p)
+{
+	job		   *j = &p->j;
+
+	for (int s = 0; s < SEC_TABLE; s++)
+		if (p->section_line[s] == 0)
+			return parse_error(p, 0, NULL, "missing section [%s]", section_names[s]);
+	for (int i = 0; i < FIRST_TABLE_KEY; i++)
+	{
+		const key_def *kd = &key_defs[i];
+
+		if (kd->required && p->key_line[i] == 0)
+		{
+			char	   *h = xasprintf("[%s]", section_names[kd->section]);
+
+			parse_error(p, p->section_line[kd->section], h,
+						"missing required key \"%s\"", kd->name);
+			free(h);
+			return false;
+		}
+	}
+	if (j->stage == STAGE_S3)
+	{
+		if (j->access_key_id == NULL)
+			return parse_error(p, p->section_line[SEC_STAGE], "[stage]",
+							   "missing key \"access_key_id\" (required for an s3:// stage)");
+		if (j->secret_access_key == NULL)
+			return parse_error(p, p->section_line[SEC_STAGE], "[stage]",
+							   "missing key \"secret_access_key\" (required for an s3:// "
+							   "stage; write it as ${VARIABLE} to keep it out of the file)");
+	}
+	if (j->ntables == 0)
+		return parse_error(p, 0, NULL,
+						   "no [table SCHEMA.NAME] section: name at least one table "
+						   "to replicate");
+	for (int i = 0; i < j->ntables; i++)
+	{
+		job_table  *t = &j->tables[i];
+		int			dl = p->tinfo[i].key_line[key_index(SEC_TABLE, "deletes") - FIRST_TABLE_KEY];
+
+		if (t->mode == MODE_APPEND && t->deletes == DELETES_SOFT)
+			return parse_error(p, dl, p->tinfo[i].header,
+							   "deletes = soft needs mode = merge (append mode never deletes)");
+	}
+
+	/* defaults */
+	if (j->slot == NULL)
+	{
+		char	   *l = lower_dup(j->name);
+
+		j->slot = xasprintf("wharf_%s", l);
+		free(l);
+	}
+	if (j->publication == NULL)
+	{
+		char	   *l = lower_dup(j->name);
+
+		j->publication = xasprintf("wharf_%s", l);
+		free(l);
+	}
+	if (p->key_line[key_index(SEC_SOURCE, "parallel")] == 0)
+		j->parallel = 2;
+	if (j->region == NULL)
+		j->region = xstrdup("us-east-1");
+	if (j->part_size == 0)
+		j->part_size = PART_SIZE_DEFAULT;
+	if (p->key_line[key_index(SEC_STAGE, "compression")] == 0)
+		j->compression = 1;
+	if (p->key_line[key_index(SEC_STAGE, "retries")] == 0)
+		j->retries = 6;
+	if (j->state_table == NULL)
+		j->state_table = xstrdup("wharf_state");
+	return true;
+}
+
+/*
+ * Parses text (len bytes, no NUL inside).  On success hands the job over and
+ * sets *literal_secret (NULL when no secret is written literally).
+ */
+static bool
+job_parse(const char *text, size_t len, const char *path, job *out,
+		  const char **literal_secret)
+{
+	parser		p;
+	const char *s = text;
+	const char *end = text + len;
+	bool		ok = true;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path ? path : "(job)";
+	p.cur = SEC_NONE;
+	p.j.path = xstrdup(p.path);
+
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	while (ok && s < end)
+	{
+		const char *nl = memchr(s, '\n', (size_t) (end - s));
+		const char *le = nl ? nl : end;
+
+		p.line++;
+		if (le > s && le[-1] == '\r')
+			le--;
+		ok = handle_line(&p, s, (size_t) (le - s));
+		s = nl ? nl + 1 : end;
+	}
+	if (ok)
+		ok = finish(&p);
+
+	for (int i = 0; i < p.j.ntables; i++)
+		free(p.tinfo[i].header);
+	free(p.tinfo);
+	free(p.cur_header);
+	if (!ok)
+	{
+		job_free(&p.j);
+		return false;
+	}
+	*out = p.j;
+	*literal_secret = p.literal_secret;
+	return true;
+}
+
+
+/* ---------------------------------------------------------------------
+ * Entry points
+ * --------------------------------------------------------------------- */
+
+bool
+job_load_string(const char *text, const char *path, job *out)
+{
+	const char *literal;
+
+	return job_parse(text, strlen(text), path, out, &literal);
+}
+
+bool
+job_load(const char *path, job *out)
+{
+	int			fd;
+	struct stat st;
+	buf			b = BUF_INIT;
+	const char *literal = NULL;
+	const char *nul;
+	bool		ok;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+	{
+		log_error("%s: cannot open the job file: %s", path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) != 0)
+	{
+		log_error("%s: cannot stat the job file: %s", path, strerror(errno));
+		close(fd);
+		return false;
+	}
+	for (;;)
+	{
+		ssize_t		n;
+
+		buf_reserve(&b, 65536);
+		n = read(fd, b.data + b.len, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+		{
+			log_error("%s: cannot read the job file: %s", path, strerror(errno));
+			close(fd);
+			buf_free(&b);
+			return false;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t) n;
+		b.data[b.len] = '\0';
+	}
+	close(fd);
+	if (b.len > 0 && (nul = memchr(b.data, '\0', b.len)) != NULL)
+	{
+		int			line = 1;
+
+		for (const char *c = b.data; c < nul; c++)
+			if (*c == '\n')
+				line++;
+		log_error("%s:%d: NUL byte in the job file (is it a text file?)", path, line);
+		buf_free(&b);
+		return false;
+	}
+	ok = job_parse(b.data ? b.data : "", b.len, path, out, &literal);
+	buf_free(&b);
+	if (ok && literal && (st.st_mode & 077) != 0)
+		log_warn("%s: the file is readable by group or others (mode %04o) and holds "
+				 "%s literally; chmod 600 it, or write the secret as ${VARIABLE}",
+				 path, (unsigned) (st.st_mode & 07777), literal);
+	return ok;
+}
+
+void
+job_free(job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->path);
+	free(j->name);
+	free(j->conninfo);
+	free(j->slot);
+	free(j->publication);
+	free(j->stage_url);
+	free(j->bucket);
+	free(j->prefix);
+	free(j->dir);
+	free(j->endpoint);
+	free(j->region);
+	free(j->access_key_id);
+	free(j->secret_access_key);
+	free(j->dialect);
+	free(j->odbc);
+	free(j->schema);
+	free(j->state_table);
+	free(j->iam_role);
+	free(j->storage_integration);
+	for (int i = 0; i < j->ntables; i++)
+	{
+		job_table  *t = &j->tables[i];
+
+		free(t->schema);
+		free(t->name);
+		if (t->key)
+			for (int k = 0; k < t->nkey; k++)
+				free(t->key[k]);
+		free(t->key);
+	}
+	free(j->tables);
+	memset(j, 0, sizeof(*j));
+}

@@ -1,0 +1,153 @@
+/*
+ * main.c
+ *    The wharf command line: options, commands and exit codes.  The only
+ *    place that exits.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "upload.h"
+
+#define WHARF_VERSION "0.1.0"
+
+typedef struct command
+{
+	const char *name;
+	int			(*run) (const cmd_options *o);
+	const char *summary;
+	const char *help;
+} command;
+
+static const command commands[] = {
+	{"check", cmd_check, "reach source, stage and warehouse; report what is missing",
+		"Connects to the source (and reads the catalog of every configured table),\n"
+		"writes and removes a probe in the stage, and connects to the warehouse.\n"
+		"Reports each part as ok or names what is wrong. Changes nothing.\n"},
+	{"plan", cmd_plan, "dry run: print the SQL a load would run",
+		"Prints, per table, exactly the DDL, COPY and apply statements a snapshot\n"
+		"load would run in the configured dialect, with secrets masked. Reads the\n"
+		"source catalog; creates no slot, publication, staged object or warehouse object,\n"
+		"and needs no warehouse connection.\n"},
+	{"stage", cmd_stage, "snapshot the tables into gzip CSV parts and a manifest",
+		"Reads every table from one consistent snapshot into gzip CSV parts plus a\n"
+		"manifest per table in the stage, and keeps them there. No warehouse.\n"},
+	{"snapshot", cmd_snapshot, "full refresh into the warehouse",
+		"Stages every table from one consistent snapshot, then in ONE warehouse\n"
+		"transaction creates missing schemas and tables, COPYs the parts into\n"
+		"staging tables, applies them set-based (rows gone from the source are\n"
+		"removed) and records the load in the state table. Staged objects are\n"
+		"removed afterwards unless [stage] keep = true.\n"},
+	{"status", cmd_status, "last load per table, from the warehouse state",
+		"Reads wharf's state table in the warehouse and prints the last load of\n"
+		"each table of the job.\n"},
+};
+
+#define NCOMMANDS ((int) (sizeof(commands) / sizeof(commands[0])))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"wharf replicates PostgreSQL tables into Snowflake-, Redshift- or Postgres-style\n"
+			"warehouses through gzip CSV files in object storage.\n\n"
+			"Usage: wharf [OPTIONS] COMMAND [--help]\n\n"
+			"Commands:\n");
+	for (int i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+			"\nOptions:\n"
+			"  -c, --config FILE  the job file (default ./wharf.ini)\n"
+			"      --json         print one summary object on stdout\n"
+			"  -v, --verbose      more messages (twice: the SQL run)\n"
+			"  -q, --quiet        errors only\n"
+			"  -h, --help         this help\n"
+			"      --version      print the version\n\n"
+			"Exit codes: 0 success, 1 runtime failure, 2 usage or job-file error.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	cmd_options o = {"wharf.ini", false};
+	const command *cmd = NULL;
+	int			verbosity = 0;
+	bool		help = false;
+	int			opt;
+	int			rc;
+
+	/* options may come before or after the command */
+	while ((opt = getopt_long(argc, argv, "c:vqh", long_options, NULL)) != -1)
+	{
+		switch (opt)
+		{
+			case 'c':
+				o.job_path = optarg;
+				break;
+			case 'j':
+				o.json = true;
+				break;
+			case 'v':
+				verbosity++;
+				break;
+			case 'q':
+				verbosity = -1;
+				break;
+			case 'h':
+				help = true;
+				break;
+			case 'V':
+				printf("wharf %s\n", WHARF_VERSION);
+				return EXIT_OK;
+			default:
+				fprintf(stderr, "Try \"wharf --help\".\n");
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+	{
+		for (int i = 0; i < NCOMMANDS; i++)
+			if (strcmp(argv[optind], commands[i].name) == 0)
+				cmd = &commands[i];
+		if (cmd == NULL)
+		{
+			fprintf(stderr, "wharf: unknown command \"%s\"\nTry \"wharf --help\".\n", argv[optind]);
+			return EXIT_USAGE;
+		}
+		if (optind + 1 < argc)
+		{
+			fprintf(stderr, "wharf: unexpected argument \"%s\"\n", argv[optind + 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (cmd == NULL)
+	{
+		usage(help ? stdout : stderr);
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	if (help)
+	{
+		printf("Usage: wharf [-c FILE] [--json] %s\n\n%s", cmd->name, cmd->help);
+		return EXIT_OK;
+	}
+
+	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO : LOG_DEBUG);
+	if (!upload_init())
+		return EXIT_RUNTIME;
+	rc = cmd->run(&o);
+	upload_cleanup();
+	log_secrets_clear();
+	return rc;
+}

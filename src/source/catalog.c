@@ -1,0 +1,349 @@
+/*
+ * catalog.c
+ *    Describes the job's source tables from the Postgres catalog: columns,
+ *    what kind of value each holds, the key, and where the table lands.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "source.h"
+
+/* What we need to know of one pg_type row. */
+typedef struct source_type
+{
+	uint32_t	oid;
+	char		typtype;
+	uint32_t	basetype;
+	int			typtypmod;
+	uint32_t	elem;
+	char		category;
+	bool		in_pg_catalog;
+} source_type;
+
+static bool
+catalog_type(PGconn *conn, uint32_t oid, source_type *out)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+	bool		ok;
+
+	snprintf(oidtext, sizeof(oidtext), "%u", oid);
+	res = PQexecParams(conn,
+					   "SELECT t.typtype, t.typbasetype, t.typtypmod, t.typelem, t.typcategory, "
+					   "       n.nspname = 'pg_catalog' "
+					   "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+					   "WHERE t.oid = $1::oid",
+					   1, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (!ok)
+		log_error("source: cannot read type %u: %s", oid, PQerrorMessage(conn));
+	else
+	{
+		out->oid = oid;
+		out->typtype = PQgetvalue(res, 0, 0)[0];
+		out->basetype = (uint32_t) strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+		out->typtypmod = atoi(PQgetvalue(res, 0, 2));
+		out->elem = (uint32_t) strtoul(PQgetvalue(res, 0, 3), NULL, 10);
+		out->category = PQgetvalue(res, 0, 4)[0];
+		out->in_pg_catalog = PQgetvalue(res, 0, 5)[0] == 't';
+	}
+	PQclear(res);
+	return ok;
+}
+
+/* Follows domains down to their base type (and its typmod). */
+static bool
+catalog_resolve_domain(PGconn *conn, source_type *ty, int *typmod)
+{
+	for (int depth = 0; ty->typtype == 'd'; depth++)
+	{
+		if (depth > 16)
+		{
+			log_error("source: domain nesting too deep for type %u", ty->oid);
+			return false;
+		}
+		if (ty->typtypmod >= 0)
+			*typmod = ty->typtypmod;
+		if (!catalog_type(conn, ty->basetype, ty))
+			return false;
+	}
+	return true;
+}
+
+static col_kind
+catalog_kind(const source_type *ty)
+{
+	if (ty->typtype == 'e')
+		return COL_ENUM;
+	if (ty->in_pg_catalog && (ty->typtype == 'r' || ty->typtype == 'm'))
+		return COL_RANGE;
+	switch (ty->oid)
+	{
+		case 16: return COL_BOOL;
+		case 21: return COL_INT2;
+		case 23: return COL_INT4;
+		case 20: return COL_INT8;
+		case 1700: return COL_NUMERIC;
+		case 700: return COL_FLOAT4;
+		case 701: return COL_FLOAT8;
+		case 790: return COL_MONEY;
+		case 25: case 19: case 18: return COL_TEXT;
+		case 1043: return COL_VARCHAR;
+		case 1042: return COL_CHAR;
+		case 1082: return COL_DATE;
+		case 1083: return COL_TIME;
+		case 1266: return COL_TIMETZ;
+		case 1114: return COL_TIMESTAMP;
+		case 1184: return COL_TIMESTAMPTZ;
+		case 1186: return COL_INTERVAL;
+		case 17: return COL_BYTEA;
+		case 2950: return COL_UUID;
+		case 114: return COL_JSON;
+		case 3802: return COL_JSONB;
+		case 142: return COL_XML;
+		case 869: return COL_INET;
+		case 650: return COL_CIDR;
+		case 829: return COL_MACADDR;
+		case 774: return COL_MACADDR8;
+		case 1560: return COL_BIT;
+		case 1562: return COL_VARBIT;
+		default: return COL_OTHER;
+	}
+}
+
+/* Fills the type facts of c from the column's type oid and typmod. */
+static bool
+catalog_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
+{
+	source_type ty;
+
+	c->type_oid = typoid;
+	c->precision = c->scale = c->length = c->time_precision = -1;
+	if (!catalog_type(conn, typoid, &ty) || !catalog_resolve_domain(conn, &ty, &typmod))
+		return false;
+	if (ty.category == 'A' && ty.elem != 0)
+	{
+		c->is_array = true;
+		if (!catalog_type(conn, ty.elem, &ty) || !catalog_resolve_domain(conn, &ty, &typmod))
+			return false;
+	}
+	c->kind = catalog_kind(&ty);
+	switch (c->kind)
+	{
+		case COL_NUMERIC:
+			if (typmod >= 4)
+			{
+				c->precision = ((typmod - 4) >> 16) & 0xffff;
+				/* PostgreSQL 15 allows negative scales: 11 bits, signed */
+				c->scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
+			}
+			break;
+		case COL_VARCHAR:
+		case COL_CHAR:
+			if (typmod >= 4)
+				c->length = typmod - 4;
+			break;
+		case COL_BIT:
+		case COL_VARBIT:
+			c->length = typmod;
+			break;
+		case COL_TIME:
+		case COL_TIMETZ:
+		case COL_TIMESTAMP:
+		case COL_TIMESTAMPTZ:
+			c->time_precision = typmod;
+			break;
+		default:
+			break;
+	}
+	if (ty.in_pg_catalog && (ty.typtype == 'b' || ty.typtype == 'r' || ty.typtype == 'm'))
+	{
+		char		oidtext[16];
+		char		modtext[16];
+		const char *params[2] = {oidtext, modtext};
+		PGresult   *res;
+
+		snprintf(oidtext, sizeof(oidtext), "%u", ty.oid);
+		snprintf(modtext, sizeof(modtext), "%d", typmod);
+		res = PQexecParams(conn, "SELECT pg_catalog.format_type($1::oid, $2::int)",
+						   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			log_error("source: cannot format type %u: %s", ty.oid, PQerrorMessage(conn));
+			PQclear(res);
+			return false;
+		}
+		c->pg_type = xasprintf("%s%s", PQgetvalue(res, 0, 0), c->is_array ? "[]" : "");
+		PQclear(res);
+	}
+	return true;
+}
+
+static int
+catalog_find_column(const table_def *t, const char *name)
+{
+	for (int i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Marks the key columns: the job's key list, else the primary key. */
+static bool
+catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display)
+{
+	if (jt->mode == MODE_APPEND)
+		return true;
+	if (jt->nkey > 0)
+	{
+		for (int k = 0; k < jt->nkey; k++)
+		{
+			int			i = catalog_find_column(t, jt->key[k]);
+
+			if (i < 0)
+			{
+				log_error("source: table %s: key column \"%s\" does not exist", display, jt->key[k]);
+				return false;
+			}
+			t->cols[i].key_pos = k + 1;
+		}
+		t->nkeys = jt->nkey;
+	}
+	else
+	{
+		char		oidtext[16];
+		const char *params[1] = {oidtext};
+		PGresult   *res;
+
+		snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
+		res = PQexecParams(conn,
+						   "SELECT a.attname FROM pg_catalog.pg_index i "
+						   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+						   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+						   "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+						   1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			log_error("source: table %s: cannot read the primary key: %s", display, PQerrorMessage(conn));
+			PQclear(res);
+			return false;
+		}
+		for (int k = 0; k < PQntuples(res); k++)
+		{
+			int			i = catalog_find_column(t, PQgetvalue(res, k, 0));
+
+			if (i >= 0)
+				t->cols[i].key_pos = k + 1;
+		}
+		t->nkeys = PQntuples(res);
+		PQclear(res);
+	}
+	if (t->nkeys == 0)
+	{
+		log_error("source: table %s has no primary key: name its key columns with \"key = ...\" "
+				  "in [table %s], or set \"mode = append\"", display, display);
+		return false;
+	}
+	return true;
+}
+
+bool
+source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def *out)
+{
+	const char *params[2] = {jt->schema, jt->name};
+	char		oidtext[16];
+	const char *oidparam[1] = {oidtext};
+	PGresult   *res;
+	char	   *display;
+	char		relkind;
+	table_def	t;
+
+	memset(&t, 0, sizeof(t));
+	t.schema = jt->schema;
+	t.name = jt->name;
+	display = table_display_name(&t);
+
+	res = PQexecParams(conn,
+					   "SELECT c.oid, c.relkind, pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+					   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					   "WHERE n.nspname = $1 AND c.relname = $2",
+					   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up table %s: %s", display, PQerrorMessage(conn));
+		goto fail_res;
+	}
+	if (PQntuples(res) == 0)
+	{
+		log_error("source: table %s does not exist", display);
+		goto fail_res;
+	}
+	relkind = PQgetvalue(res, 0, 1)[0];
+	if (relkind != 'r' && relkind != 'p')
+	{
+		log_error("source: %s is not a table (relkind '%c')", display, relkind);
+		goto fail_res;
+	}
+	if (PQgetvalue(res, 0, 2)[0] != 't')
+	{
+		log_error("source: no SELECT privilege on table %s", display);
+		goto fail_res;
+	}
+	t.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+
+	snprintf(oidtext, sizeof(oidtext), "%u", t.relid);
+	res = PQexecParams(conn,
+					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull "
+					   "FROM pg_catalog.pg_attribute a "
+					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+					   "  AND a.attgenerated = '' ORDER BY a.attnum",
+					   1, NULL, oidparam, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the columns of %s: %s", display, PQerrorMessage(conn));
+		goto fail_res;
+	}
+	if (PQntuples(res) == 0)
+	{
+		log_error("source: table %s has no columns", display);
+		goto fail_res;
+	}
+	t.ncols = PQntuples(res);
+	t.cols = xcalloc((size_t) t.ncols, sizeof(table_column));
+	for (int i = 0; i < t.ncols; i++)
+	{
+		table_column *c = &t.cols[i];
+
+		c->name = xstrdup(PQgetvalue(res, i, 0));
+		c->not_null = PQgetvalue(res, i, 3)[0] == 't';
+		if (!catalog_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10),
+								 atoi(PQgetvalue(res, i, 2)), c))
+			goto fail_cols;
+	}
+	PQclear(res);
+	res = NULL;
+
+	t.mode = jt->mode;
+	t.deletes = jt->deletes;
+	if (!catalog_key(conn, jt, &t, display))
+		goto fail_cols;
+
+	t.schema = xstrdup(jt->schema);
+	t.name = xstrdup(jt->name);
+	t.target_schema = xstrdup(j->schema ? j->schema : jt->schema);
+	t.target_name = xstrdup(jt->name);
+	free(display);
+	*out = t;
+	return true;
+
+fail_cols:
+	table_def_free_columns(&t);
+fail_res:
+	PQclear(res);
+	free(display);
+	return false;
+}

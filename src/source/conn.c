@@ -1,0 +1,101 @@
+/*
+ * conn.c
+ *    Source connections: the user's conninfo plus the session settings that
+ *    fix the text form of every value.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "source.h"
+
+#define SOURCE_SESSION_OPTIONS \
+	"-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres " \
+	"-c extra_float_digits=3 -c client_encoding=UTF8"
+
+bool
+source_connect(const char *conninfo, bool replication, PGconn **out)
+{
+	PQconninfoOption *opts;
+	char	   *err = NULL;
+	const char **keys;
+	const char **vals;
+	int			n = 0;
+	int			nopts = 0;
+	char	   *options = NULL;
+	PGconn	   *conn;
+
+	opts = PQconninfoParse(conninfo, &err);
+	if (opts == NULL)
+	{
+		log_error("source: invalid conninfo: %s", err ? err : "out of memory");
+		PQfreemem(err);
+		return false;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		nopts++;
+	keys = xcalloc((size_t) nopts + 4, sizeof(char *));
+	vals = xcalloc((size_t) nopts + 4, sizeof(char *));
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+	{
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "options") == 0)
+		{
+			/* keep the user's options, ours after them win */
+			options = xasprintf("%s %s", o->val, SOURCE_SESSION_OPTIONS);
+			continue;
+		}
+		if (strcmp(o->keyword, "replication") == 0 ||
+			strcmp(o->keyword, "client_encoding") == 0)
+			continue;
+		keys[n] = o->keyword;
+		vals[n++] = o->val;
+	}
+	keys[n] = "options";
+	vals[n++] = options ? options : SOURCE_SESSION_OPTIONS;
+	if (replication)
+	{
+		keys[n] = "replication";
+		vals[n++] = "database";
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	free(options);
+	PQconninfoFree(opts);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		log_error("source: cannot connect%s: %s",
+				  replication ? " for replication" : "",
+				  conn ? PQerrorMessage(conn) : "out of memory");
+		PQfinish(conn);
+		return false;
+	}
+	if (!replication && PQserverVersion(conn) < 100000)
+	{
+		log_error("source: server version %d is too old (wharf needs PostgreSQL 10 or later)",
+				  PQserverVersion(conn));
+		PQfinish(conn);
+		return false;
+	}
+	*out = conn;
+	return true;
+}
+
+bool
+source_exec(PGconn *conn, const char *sql, const char *what)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_error("source: %s failed: %s", what, PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}

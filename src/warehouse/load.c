@@ -1,0 +1,176 @@
+/*
+ * load.c
+ *    Building and running one load's statements (see load.h).
+ */
+#include "load.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* The strings a sink_files points into, owned here. */
+typedef struct load_files_owned
+{
+	strlist		names;
+	strlist		fetch;
+	char	   *manifest_url;
+	char	   *folder_url;
+} load_files_owned;
+
+/* Where the warehouse reads one table's parts: real ones, or placeholders. */
+static void
+load_files(const stage *s, const load_table *lt, sink_files *f, load_files_owned *o)
+{
+	memset(f, 0, sizeof(*f));
+	memset(o, 0, sizeof(*o));
+	f->fetch_is_url = s->kind == STAGE_S3;
+	if (lt->staged)
+	{
+		const stage_result *r = lt->staged;
+
+		o->manifest_url = xstrdup(r->manifest_url);
+		o->folder_url = xstrdup(r->folder_url);
+		for (int i = 0; i < r->nparts; i++)
+		{
+			strlist_add(&o->names, r->part_names[i]);
+			strlist_push(&o->fetch, stage_part_fetch(s, r, i, LOAD_URL_EXPIRES_S));
+		}
+	}
+	else
+	{
+		/* planning: the first part of a load that has not been staged yet */
+		buf			folder = BUF_INIT;
+
+		if (s->kind == STAGE_S3)
+			buf_printf(&folder, "s3://%s/", s->s3.bucket);
+		else
+			buf_puts(&folder, "file://");
+		if (s->root[0])
+			buf_printf(&folder, "%s/", s->root);
+		buf_printf(&folder, "%s/<load_id>/%s.%s/", s->job_name, lt->t->schema, lt->t->name);
+		o->folder_url = buf_detach(&folder);
+		o->manifest_url = xasprintf("%smanifest.json", o->folder_url);
+		strlist_add(&o->names, "part-00001.csv.gz");
+		if (s->kind == STAGE_S3)
+			strlist_push(&o->fetch, xasprintf("<presigned GET URL of %spart-00001.csv.gz, valid %d s>",
+											  o->folder_url, LOAD_URL_EXPIRES_S));
+		else
+			strlist_push(&o->fetch, xasprintf("%spart-00001.csv.gz",
+											  o->folder_url + strlen("file://")));
+	}
+	f->manifest_url = o->manifest_url;
+	f->folder_url = o->folder_url;
+	f->nparts = o->names.n;
+	f->part_names = (const char *const *) o->names.items;
+	f->part_fetch = (const char *const *) o->fetch.items;
+}
+
+static void
+load_files_free(load_files_owned *o)
+{
+	strlist_free(&o->names);
+	strlist_free(&o->fetch);
+	free(o->manifest_url);
+	free(o->folder_url);
+}
+
+bool
+load_script(const sink_dialect *d, const job *j, const stage *s,
+			load_kind kind, const char *load_id, const char *lsn,
+			const load_table *tables, int ntables, strlist *script)
+{
+	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+
+	/* schemas first, each once */
+	for (int i = 0; i < ntables; i++)
+	{
+		bool		seen = false;
+
+		for (int k = 0; k < i; k++)
+			seen |= strcmp(tables[k].t->target_schema, tables[i].t->target_schema) == 0;
+		if (!seen)
+			d->create_schema(script, tables[i].t->target_schema);
+	}
+	if (j->schema == NULL)
+	{
+		bool		seen = false;
+
+		for (int i = 0; i < ntables; i++)
+			seen |= strcmp(tables[i].t->target_schema, "public") == 0;
+		if (!seen)
+			d->create_schema(script, "public");
+	}
+	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+
+	/*
+	 * All DDL before any data: some warehouses (Snowflake) commit on DDL, so
+	 * the data statements must all come after the last of it to share one
+	 * transaction.
+	 */
+	for (int i = 0; i < ntables; i++)
+	{
+		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
+		bool		ok = d->create_table(script, tables[i].t) &&
+			d->create_staging(script, tables[i].t, staging, kind);
+
+		free(staging);
+		if (!ok)
+			return false;
+	}
+
+	for (int i = 0; i < ntables; i++)
+	{
+		const table_def *t = tables[i].t;
+		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
+		char	   *source = table_display_name(t);
+		table_def	target_view = *t;
+		char	   *target;
+		load_files_owned owned;
+		sink_files	files;
+		sink_state_row row;
+
+		target_view.schema = t->target_schema;
+		target_view.name = t->target_name;
+		target = table_display_name(&target_view);
+
+		load_files(s, &tables[i], &files, &owned);
+		d->copy_staging(script, t, staging, kind, &files, &opt);
+		d->apply(script, t, staging, kind);
+		row.job = j->name;
+		row.source_table = source;
+		row.target_table = target;
+		row.kind = kind == LOAD_SNAPSHOT ? "snapshot" : "sync";
+		row.lsn = lsn;
+		row.rows = tables[i].staged ? (int64_t) tables[i].staged->rows : 0;
+		row.load_id = load_id;
+		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		load_files_free(&owned);
+		free(staging);
+		free(source);
+		free(target);
+	}
+	return true;
+}
+
+bool
+load_run(wh_session *wh, const strlist *script)
+{
+	for (int i = 0; i < script->n; i++)
+	{
+		log_debug("warehouse: %s", script->items[i]);
+		if (!wh_exec(wh, script->items[i], NULL))
+		{
+			wh_rollback(wh);
+			return false;
+		}
+	}
+	return wh_commit(wh);
+}
+
+void
+load_print(FILE *out, const strlist *script)
+{
+	for (int i = 0; i < script->n; i++)
+		fprintf(out, "%s;\n\n", script->items[i]);
+}

@@ -1,0 +1,66 @@
+CREATE SCHEMA IF NOT EXISTS "analytics";
+
+CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
+	"id" BIGINT NOT NULL,
+	"email" VARCHAR(255) NOT NULL,
+	"Name" VARCHAR,
+	"signed up" TIMESTAMP_TZ(6),
+	"avatar" BINARY,
+	"prefs" VARIANT,
+	"_wharf_deleted" BOOLEAN NOT NULL DEFAULT FALSE,
+	"_wharf_deleted_at" TIMESTAMP_TZ,
+	PRIMARY KEY ("id")
+);
+
+CREATE TEMPORARY TABLE "staging" (
+	"id" BIGINT,
+	"email" VARCHAR(255),
+	"Name" VARCHAR,
+	"signed up" TIMESTAMP_TZ(6),
+	"avatar" VARCHAR,
+	"prefs" VARCHAR
+);
+
+COPY INTO "staging"
+FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
+STORAGE_INTEGRATION = wharf_s3
+FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
+FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' SKIP_HEADER = 0 FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE = NONE ESCAPE_UNENCLOSED_FIELD = NONE EMPTY_FIELD_AS_NULL = TRUE NULL_IF = () TRIM_SPACE = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE REPLACE_INVALID_CHARACTERS = FALSE ENCODING = 'UTF8' DATE_FORMAT = 'YYYY-MM-DD' TIME_FORMAT = AUTO TIMESTAMP_FORMAT = AUTO)
+ON_ERROR = ABORT_STATEMENT
+PURGE = FALSE
+FORCE = TRUE;
+
+UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
+WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
+  AND NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "analytics"."Customers"."id" = s."id");
+
+MERGE INTO "analytics"."Customers" AS t
+USING "staging" AS s
+ON t."id" = s."id"
+WHEN MATCHED THEN UPDATE SET "email" = s."email", "Name" = s."Name", "signed up" = s."signed up", "avatar" = TO_BINARY(SUBSTR(s."avatar", 3), 'HEX'), "prefs" = PARSE_JSON(s."prefs", 'd'), "_wharf_deleted" = FALSE, "_wharf_deleted_at" = NULL
+WHEN NOT MATCHED THEN INSERT ("id", "email", "Name", "signed up", "avatar", "prefs")
+VALUES (s."id", s."email", s."Name", s."signed up", TO_BINARY(SUBSTR(s."avatar", 3), 'HEX'), PARSE_JSON(s."prefs", 'd'));
+
+CREATE TABLE IF NOT EXISTS "wharf"."wharf_state" (
+	"job" VARCHAR NOT NULL,
+	"source_table" VARCHAR NOT NULL,
+	"target_table" VARCHAR NOT NULL,
+	"kind" VARCHAR NOT NULL,
+	"lsn" VARCHAR,
+	"rows" BIGINT,
+	"load_id" VARCHAR,
+	"loaded_at" TIMESTAMP_TZ NOT NULL,
+	PRIMARY KEY ("job", "source_table")
+);
+
+MERGE INTO "wharf"."wharf_state" AS t
+USING (SELECT 'nightly ''prod'' \\ run' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'snapshot' AS "kind", '0/16B3748' AS "lsn", CAST(12345 AS BIGINT) AS "rows", '20240101T100000Z-ab12' AS "load_id", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "loaded_at") AS s
+ON t."job" = s."job" AND t."source_table" = s."source_table"
+WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
+WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
+VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
+
+SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "loaded_at"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
+FROM "wharf"."wharf_state"
+WHERE "job" = 'nightly ''prod'' \\ run'
+ORDER BY "source_table";

@@ -1,0 +1,850 @@
+/*
+ * test_sinks.c
+ *    The warehouse dialects: quoting, the type map and staging renders, and
+ *    the whole snapshot load script of a few table shapes, compared with the
+ *    golden files in tests/golden (WHARF_UPDATE_GOLDEN=1 rewrites them).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "sink.h"
+#include "table.h"
+
+#define COL(nm, k, pg) {.name = (char *) (nm), .kind = (k), .pg_type = (char *) (pg), \
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1}
+
+static const sink_dialect *const dialects[] = {
+	&sink_postgres, &sink_redshift, &sink_snowflake
+};
+
+#define NDIALECTS ((int) (sizeof(dialects) / sizeof(dialects[0])))
+
+/*
+ * The hostile table: a schema and table needing quotes, columns named with
+ * spaces, quotes, capitals, a reserved word and Unicode, key columns out of
+ * table order, and every col_kind.
+ */
+static table_column hostile_cols[] = {
+	{.name = "line", .kind = COL_INT4, .pg_type = "integer", .not_null = true, .key_pos = 2,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "Order ID", .kind = COL_INT8, .pg_type = "bigint", .not_null = true, .key_pos = 1,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	COL("select", COL_TEXT, "text"),
+	{.name = "naïve", .kind = COL_VARCHAR, .pg_type = "character varying(40)", .length = 40,
+	.not_null = true, .precision = -1, .scale = -1, .time_precision = -1},
+	{.name = "Quote\"d", .kind = COL_CHAR, .pg_type = "character(3)", .length = 3,
+	.precision = -1, .scale = -1, .time_precision = -1},
+	COL("Flag", COL_BOOL, "boolean"),
+	COL("small", COL_INT2, "smallint"),
+	{.name = "price", .kind = COL_NUMERIC, .pg_type = "numeric(12,2)", .precision = 12, .scale = 2,
+	.length = -1, .time_precision = -1},
+	COL("amount", COL_NUMERIC, "numeric"),
+	{.name = "huge", .kind = COL_NUMERIC, .pg_type = "numeric(50,10)", .precision = 50, .scale = 10,
+	.length = -1, .time_precision = -1},
+	COL("ratio", COL_FLOAT4, "real"),
+	COL("measure", COL_FLOAT8, "double precision"),
+	COL("cash", COL_MONEY, "money"),
+	COL("day", COL_DATE, "date"),
+	{.name = "at time", .kind = COL_TIME, .pg_type = "time(3) without time zone",
+	.time_precision = 3, .precision = -1, .scale = -1, .length = -1},
+	COL("at timetz", COL_TIMETZ, "time with time zone"),
+	COL("created", COL_TIMESTAMP, "timestamp without time zone"),
+	{.name = "updated", .kind = COL_TIMESTAMPTZ, .pg_type = "timestamp(6) with time zone",
+	.time_precision = 6, .precision = -1, .scale = -1, .length = -1},
+	COL("span", COL_INTERVAL, "interval"),
+	COL("blob", COL_BYTEA, "bytea"),
+	COL("uid", COL_UUID, "uuid"),
+	COL("doc", COL_JSON, "json"),
+	COL("docb", COL_JSONB, "jsonb"),
+	COL("markup", COL_XML, "xml"),
+	COL("ip", COL_INET, "inet"),
+	COL("net", COL_CIDR, "cidr"),
+	COL("mac", COL_MACADDR, "macaddr"),
+	COL("mac8", COL_MACADDR8, "macaddr8"),
+	{.name = "bits", .kind = COL_BIT, .pg_type = "bit(3)", .length = 3,
+	.precision = -1, .scale = -1, .time_precision = -1},
+	{.name = "vbits", .kind = COL_VARBIT, .pg_type = "bit varying(10)", .length = 10,
+	.precision = -1, .scale = -1, .time_precision = -1},
+	COL("period", COL_RANGE, "int4range"),
+	COL("mood", COL_ENUM, NULL),
+	COL("custom", COL_OTHER, NULL),
+	{.name = "tags", .kind = COL_TEXT, .is_array = true, .pg_type = "text[]",
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "scores", .kind = COL_INT4, .is_array = true, .pg_type = "integer[]",
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "moods", .kind = COL_ENUM, .is_array = true, .pg_type = NULL,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "prices", .kind = COL_NUMERIC, .is_array = true, .pg_type = "numeric(10,2)[]",
+	.precision = 10, .scale = 2, .length = -1, .time_precision = -1},
+};
+
+static table_column soft_cols[] = {
+	{.name = "id", .kind = COL_INT8, .pg_type = "bigint", .not_null = true, .key_pos = 1,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "email", .kind = COL_VARCHAR, .pg_type = "character varying(255)", .length = 255,
+	.not_null = true, .precision = -1, .scale = -1, .time_precision = -1},
+	COL("Name", COL_TEXT, "text"),
+	COL("signed up", COL_TIMESTAMPTZ, "timestamp with time zone"),
+	COL("avatar", COL_BYTEA, "bytea"),
+	COL("prefs", COL_JSONB, "jsonb"),
+};
+
+static table_column allkey_cols[] = {
+	{.name = "post_id", .kind = COL_INT8, .pg_type = "bigint", .not_null = true, .key_pos = 1,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	{.name = "tag", .kind = COL_TEXT, .pg_type = "text", .not_null = true, .key_pos = 2,
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+};
+
+static table_column append_cols[] = {
+	COL("at", COL_TIMESTAMPTZ, "timestamp with time zone"),
+	COL("kind", COL_TEXT, "text"),
+	COL("payload", COL_JSONB, "jsonb"),
+	COL("value", COL_FLOAT8, "double precision"),
+};
+
+#define NCOLS(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+static const table_def hostile = {
+	.schema = "Sales Dept", .name = "Order \"Lines\"",
+	.target_schema = "Sales Dept", .target_name = "Order \"Lines\"",
+	.mode = MODE_MERGE, .deletes = DELETES_HARD,
+	.ncols = NCOLS(hostile_cols), .cols = hostile_cols, .nkeys = 2,
+};
+
+static const table_def soft = {
+	.schema = "public", .name = "customers",
+	.target_schema = "analytics", .target_name = "Customers",
+	.mode = MODE_MERGE, .deletes = DELETES_SOFT,
+	.ncols = NCOLS(soft_cols), .cols = soft_cols, .nkeys = 1,
+};
+
+static const table_def allkey = {
+	.schema = "public", .name = "post_tags",
+	.target_schema = "public", .target_name = "post_tags",
+	.mode = MODE_MERGE, .deletes = DELETES_HARD,
+	.ncols = NCOLS(allkey_cols), .cols = allkey_cols, .nkeys = 2,
+};
+
+/* Append mode, no key, and no target schema: names stay unqualified. */
+static const table_def append = {
+	.schema = "public", .name = "events",
+	.target_schema = NULL, .target_name = "events",
+	.mode = MODE_APPEND, .deletes = DELETES_HARD,
+	.ncols = NCOLS(append_cols), .cols = append_cols, .nkeys = 0,
+};
+
+/* S3 stage: presigned URLs carrying & and ' to prove shell and SQL quoting. */
+static const char *const part_names[] = {"part-00001.csv.gz", "part-00002.csv.gz"};
+static const char *const s3_fetch[] = {
+	"https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00001.csv.gz"
+	"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=it's'signed",
+	"https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00002.csv.gz"
+	"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=$(id)`uname`;x",
+};
+static const sink_files s3_files = {
+	.manifest_url = "s3://wharf-bucket/o'brien\\data/nightly/20240101T100000Z-ab12/"
+	"Sales Dept.Order \"Lines\"/manifest.json",
+	.folder_url = "s3://wharf-bucket/o'brien\\data/nightly/20240101T100000Z-ab12/"
+	"Sales Dept.Order \"Lines\"/",
+	.nparts = 2,
+	.part_names = part_names,
+	.part_fetch = s3_fetch,
+	.fetch_is_url = true,
+};
+
+/* file:// stage: the Postgres stand-in reads local paths. */
+static const char *const local_fetch[] = {
+	"/var/lib/wharf/stage/it's here/public.events/part-00001.csv.gz",
+	"/var/lib/wharf/stage/it's here/public.events/part-00002.csv.gz",
+};
+static const sink_files local_files = {
+	.manifest_url = "file:///var/lib/wharf/stage/it's here/public.events/manifest.json",
+	.folder_url = "file:///var/lib/wharf/stage/it's here/public.events/",
+	.nparts = 2,
+	.part_names = part_names,
+	.part_fetch = local_fetch,
+	.fetch_is_url = false,
+};
+
+static const sink_options full_opt = {
+	.region = "us-east-1",
+	.iam_role = "arn:aws:iam::123456789012:role/wharf-loader",
+	.storage_integration = "wharf_s3",
+};
+static const sink_options bare_opt = {NULL, NULL, NULL};
+
+#define JOB_NAME "nightly 'prod' \\ run"
+
+/* Reads a whole file into a new string, or NULL. */
+static char *
+read_file(const char *path)
+{
+	FILE	   *f = fopen(path, "rb");
+	buf			b = BUF_INIT;
+	char		chunk[4096];
+	size_t		n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b);
+}
+
+static char *
+golden_path(const char *dialect, const char *shape)
+{
+	const char *dir = getenv("WHARF_GOLDEN_DIR");
+	const char *src = getenv("WHARF_SOURCE_DIR");
+
+	if (dir != NULL)
+		return xasprintf("%s/%s_snapshot_%s.sql", dir, dialect, shape);
+	if (src != NULL)
+		return xasprintf("%s/tests/golden/%s_snapshot_%s.sql", src, dialect, shape);
+	fail_msg("set WHARF_GOLDEN_DIR (or WHARF_SOURCE_DIR) to find the golden files");
+	return NULL;
+}
+
+/* Statements separated by ";\n\n", the last ending in ";\n". */
+static char *
+join_script(const strlist *script)
+{
+	buf			b = BUF_INIT;
+
+	for (int i = 0; i < script->n; i++)
+	{
+		buf_puts(&b, script->items[i]);
+		buf_puts(&b, i + 1 < script->n ? ";\n\n" : ";\n");
+	}
+	return buf_detach(&b);
+}
+
+/* Every statement of one table's snapshot load, in the order a load runs them. */
+static char *
+build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
+			 const sink_options *opt, const char *state_schema, const char *lsn)
+{
+	strlist		script = {0};
+	buf			query = BUF_INIT;
+	char	   *source = table_display_name(t);
+	table_def	tgt = {.schema = t->target_schema, .name = t->target_name};
+	char	   *target = t->target_schema ? table_display_name(&tgt) : xstrdup(t->target_name);
+	char	   *text;
+	sink_state_row row = {
+		.job = JOB_NAME,
+		.source_table = source,
+		.target_table = target,
+		.kind = "snapshot",
+		.lsn = lsn,
+		.rows = 12345,
+		.load_id = "20240101T100000Z-ab12",
+	};
+
+	if (t->target_schema != NULL)
+		d->create_schema(&script, t->target_schema);
+	assert_true(d->create_table(&script, t));
+	assert_true(d->create_staging(&script, t, "staging", LOAD_SNAPSHOT));
+	d->copy_staging(&script, t, "staging", LOAD_SNAPSHOT, files, opt);
+	d->apply(&script, t, "staging", LOAD_SNAPSHOT);
+	d->state_create(&script, state_schema, "wharf_state");
+	d->state_record(&script, state_schema, "wharf_state", &row);
+	d->state_query(&query, state_schema, "wharf_state", JOB_NAME);
+	strlist_push(&script, buf_detach(&query));
+	text = join_script(&script);
+	strlist_free(&script);
+	free(source);
+	free(target);
+	return text;
+}
+
+static void
+check_golden(const sink_dialect *d, const char *shape, const char *got)
+{
+	char	   *path = golden_path(d->name, shape);
+	const char *update = getenv("WHARF_UPDATE_GOLDEN");
+
+	if (update != NULL && strcmp(update, "1") == 0)
+	{
+		FILE	   *f = fopen(path, "wb");
+
+		if (f == NULL)
+			fail_msg("cannot write %s", path);
+		fputs(got, f);
+		fclose(f);
+	}
+	else
+	{
+		char	   *want = read_file(path);
+
+		if (want == NULL)
+			fail_msg("cannot read %s (WHARF_UPDATE_GOLDEN=1 writes it)", path);
+		if (strcmp(want, got) != 0)
+		{
+			fprintf(stderr, "--- %s\n+++ generated\n%s", path, got);
+			fail_msg("%s differs from the generated script", path);
+		}
+		free(want);
+	}
+	free(path);
+}
+
+static void
+golden_shape(const char *shape, const table_def *t, bool local_for_postgres,
+			 const sink_options *opt, const char *state_schema, const char *lsn)
+{
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		const sink_dialect *d = dialects[i];
+		const sink_files *files = (local_for_postgres && d == &sink_postgres)
+			? &local_files : &s3_files;
+		char	   *got = build_script(d, t, files, opt, state_schema, lsn);
+
+		check_golden(d, shape, got);
+		free(got);
+	}
+}
+
+static void
+test_golden_merge(void **state)
+{
+	(void) state;
+	golden_shape("merge", &hostile, false, &full_opt, "wharf", "0/16B3748");
+}
+
+static void
+test_golden_soft(void **state)
+{
+	(void) state;
+	golden_shape("soft", &soft, false, &full_opt, "wharf", "0/16B3748");
+}
+
+static void
+test_golden_allkey(void **state)
+{
+	(void) state;
+	golden_shape("allkey", &allkey, false, &full_opt, "Wharf \"State\"", NULL);
+}
+
+static void
+test_golden_append(void **state)
+{
+	(void) state;
+	golden_shape("append", &append, true, &bare_opt, NULL, NULL);
+}
+
+static void
+test_lookup(void **state)
+{
+	(void) state;
+	assert_ptr_equal(sink_lookup("postgres"), &sink_postgres);
+	assert_ptr_equal(sink_lookup("redshift"), &sink_redshift);
+	assert_ptr_equal(sink_lookup("snowflake"), &sink_snowflake);
+	assert_null(sink_lookup("Snowflake"));
+	assert_null(sink_lookup("bigquery"));
+	assert_null(sink_lookup(""));
+	assert_null(sink_lookup(NULL));
+	for (int i = 0; i < NDIALECTS; i++)
+		assert_ptr_equal(sink_lookup(dialects[i]->name), dialects[i]);
+}
+
+static void
+test_quote_ident(void **state)
+{
+	static const struct
+	{
+		const char *in;
+		const char *out;
+	}			cases[] = {
+		{"plain", "\"plain\""},
+		{"Order \"Lines\"", "\"Order \"\"Lines\"\"\""},
+		{"\"", "\"\"\"\""},
+		{"select", "\"select\""},
+		{"naïve 日本", "\"naïve 日本\""},
+		{"it's \\", "\"it's \\\""},
+		{"", "\"\""},
+	};
+	buf			out = BUF_INIT;
+
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		{
+			buf_reset(&out);
+			dialects[i]->quote_ident(&out, cases[k].in);
+			assert_string_equal(out.data, cases[k].out);
+		}
+	buf_free(&out);
+}
+
+static void
+test_quote_literal(void **state)
+{
+	static const struct
+	{
+		const char *in;
+		const char *std;		/* postgres, standard_conforming_strings */
+		const char *bs;			/* snowflake, redshift */
+	}			cases[] = {
+		{"plain", "'plain'", "'plain'"},
+		{"", "''", "''"},
+		{"it's", "'it''s'", "'it''s'"},
+		{"a\\b", "'a\\b'", "'a\\\\b'"},
+		{"\\'", "'\\'''", "'\\\\'''"},
+		{"'\\'\\\\", "'''\\''\\\\'", "'''\\\\''\\\\\\\\'"},
+		{"line\nbreak \"q\" naïve", "'line\nbreak \"q\" naïve'", "'line\nbreak \"q\" naïve'"},
+	};
+	buf			out = BUF_INIT;
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		buf_reset(&out);
+		sink_postgres.quote_literal(&out, cases[k].in);
+		assert_string_equal(out.data, cases[k].std);
+		buf_reset(&out);
+		sink_snowflake.quote_literal(&out, cases[k].in);
+		assert_string_equal(out.data, cases[k].bs);
+		buf_reset(&out);
+		sink_redshift.quote_literal(&out, cases[k].in);
+		assert_string_equal(out.data, cases[k].bs);
+	}
+	buf_free(&out);
+}
+
+static void
+test_qualified_and_column_list(void **state)
+{
+	table_column cols[] = {COL("a", COL_INT4, "integer"), COL("B \"c\"", COL_TEXT, "text")};
+	table_def	t = {.ncols = 2, .cols = cols};
+	buf			out = BUF_INIT;
+
+	(void) state;
+	sink_qualified(&sink_postgres, &out, "Sales Dept", "Order \"Lines\"");
+	assert_string_equal(out.data, "\"Sales Dept\".\"Order \"\"Lines\"\"\"");
+	buf_reset(&out);
+	sink_qualified(&sink_snowflake, &out, NULL, "events");
+	assert_string_equal(out.data, "\"events\"");
+	buf_reset(&out);
+	sink_column_list(&sink_redshift, &out, &t, NULL);
+	assert_string_equal(out.data, "\"a\", \"B \"\"c\"\"\"");
+	buf_reset(&out);
+	sink_column_list(&sink_redshift, &out, &t, "s.");
+	assert_string_equal(out.data, "s.\"a\", s.\"B \"\"c\"\"\"");
+	buf_free(&out);
+}
+
+/* The SQL literal of a PROGRAM command, unquoted again. */
+static char *
+sql_unquote(const char *lit)
+{
+	buf			b = BUF_INIT;
+
+	assert_true(lit[0] == '\'');
+	for (const char *p = lit + 1; *p; p++)
+	{
+		if (*p == '\'')
+		{
+			if (p[1] != '\'')
+				break;
+			p++;
+		}
+		buf_putc(&b, *p);
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * The FROM PROGRAM command, decoded from its SQL literal and given to a
+ * real shell with curl and gzip replaced by printf, yields each URL and
+ * path exactly, one argument, nothing run.
+ */
+static void
+test_copy_program_quoting(void **state)
+{
+	table_column cols[] = {COL("a", COL_INT4, "integer")};
+	table_def	t = {.target_name = "t", .ncols = 1, .cols = cols};
+	const char *hostile_words[] = {
+		"https://h/p?a=1&b=it's&c=$(touch /tmp/pwned)`id`;x|y",
+		"/tmp/it's a \"path\"/with \\ and $HOME and\nnewline.csv.gz",
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(hostile_words) / sizeof(hostile_words[0]); k++)
+	{
+		sink_files	files = {.nparts = 1, .part_names = part_names,
+		.part_fetch = &hostile_words[k], .fetch_is_url = k == 0};
+		strlist		script = {0};
+		const char *from;
+		char	   *cmd;
+		char	   *shell;
+		buf			got = BUF_INIT;
+		FILE	   *p;
+		char		chunk[256];
+		size_t		n;
+
+		sink_postgres.copy_staging(&script, &t, "staging", LOAD_SNAPSHOT, &files, &bare_opt);
+		assert_int_equal(script.n, 1);
+		from = strstr(script.items[0], "FROM PROGRAM ");
+		assert_non_null(from);
+		cmd = sql_unquote(from + strlen("FROM PROGRAM "));
+		assert_non_null(strstr(from, "\nWITH (FORMAT csv)"));
+		/* run it with the fetch commands swapped for printing their argument */
+		if (files.fetch_is_url)
+			shell = xasprintf("curl() { printf '[%%s]' \"$4\"; }; gzip() { cat; }; %s", cmd);
+		else
+			shell = xasprintf("gzip() { printf '[%%s]' \"$2\"; }; %s", cmd);
+		p = popen(shell, "r");
+		assert_non_null(p);
+		while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+			buf_append(&got, chunk, n);
+		assert_int_equal(pclose(p), 0);
+		{
+			char	   *want = xasprintf("[%s]", hostile_words[k]);
+
+			assert_string_equal(got.data, want);
+			free(want);
+		}
+		buf_free(&got);
+		free(shell);
+		free(cmd);
+		strlist_free(&script);
+	}
+}
+
+static char *
+type_of(const sink_dialect *d, const table_column *c)
+{
+	table_def	t = {.schema = "s", .name = "t", .ncols = 1, .cols = (table_column *) c};
+	buf			out = BUF_INIT;
+
+	assert_true(d->column_type(&t, c, &out));
+	return buf_detach(&out);
+}
+
+static void
+test_type_map(void **state)
+{
+	static const struct
+	{
+		table_column c;
+		const char *pg;
+		const char *rs;
+		const char *sf;
+	}			cases[] = {
+		{COL("x", COL_BOOL, "boolean"), "boolean", "BOOLEAN", "BOOLEAN"},
+		{COL("x", COL_INT2, "smallint"), "smallint", "SMALLINT", "SMALLINT"},
+		{COL("x", COL_INT8, "bigint"), "bigint", "BIGINT", "BIGINT"},
+		{{.name = "x", .kind = COL_NUMERIC, .pg_type = "numeric(12,2)", .precision = 12, .scale = 2},
+		"numeric(12,2)", "DECIMAL(12,2)", "NUMBER(12,2)"},
+		{COL("x", COL_NUMERIC, "numeric"), "numeric", "DECIMAL(38,9)", "NUMBER(38,9)"},
+		{{.name = "x", .kind = COL_NUMERIC, .pg_type = "numeric(60,5)", .precision = 60, .scale = 5},
+		"numeric(60,5)", "DECIMAL(38,5)", "NUMBER(38,5)"},
+		{{.name = "x", .kind = COL_NUMERIC, .pg_type = "numeric(38,37)", .precision = 38, .scale = 37},
+		"numeric(38,37)", "DECIMAL(38,37)", "NUMBER(38,37)"},
+		{{.name = "x", .kind = COL_NUMERIC, .pg_type = "numeric(5,-2)", .precision = 5, .scale = -2},
+		"numeric(5,-2)", "DECIMAL(7,0)", "NUMBER(7,0)"},
+		{{.name = "x", .kind = COL_NUMERIC, .pg_type = "numeric(3,5)", .precision = 3, .scale = 5},
+		"numeric(3,5)", "DECIMAL(5,5)", "NUMBER(5,5)"},
+		{COL("x", COL_FLOAT4, "real"), "real", "REAL", "FLOAT"},
+		{COL("x", COL_FLOAT8, "double precision"), "double precision", "DOUBLE PRECISION", "FLOAT"},
+		{COL("x", COL_MONEY, "money"), "money", "VARCHAR(65535)", "VARCHAR"},
+		{COL("x", COL_TEXT, "text"), "text", "VARCHAR(65535)", "VARCHAR"},
+		{{.name = "x", .kind = COL_VARCHAR, .pg_type = "character varying(20)", .length = 20},
+		"character varying(20)", "VARCHAR(80)", "VARCHAR(20)"},
+		{{.name = "x", .kind = COL_VARCHAR, .pg_type = "character varying(20000)", .length = 20000},
+		"character varying(20000)", "VARCHAR(65535)", "VARCHAR(20000)"},
+		{COL("x", COL_VARCHAR, "character varying"), "character varying", "VARCHAR(65535)", "VARCHAR"},
+		{{.name = "x", .kind = COL_CHAR, .pg_type = "character(2)", .length = 2},
+		"character(2)", "VARCHAR(8)", "CHAR(2)"},
+		{COL("x", COL_DATE, "date"), "date", "DATE", "DATE"},
+		{{.name = "x", .kind = COL_TIME, .pg_type = "time(0) without time zone", .time_precision = 0},
+		"time(0) without time zone", "TIME", "TIME(0)"},
+		{COL("x", COL_TIMETZ, "time with time zone"), "time with time zone", "TIMETZ", "VARCHAR"},
+		{COL("x", COL_TIMESTAMP, "timestamp without time zone"),
+		"timestamp without time zone", "TIMESTAMP", "TIMESTAMP_NTZ(6)"},
+		{{.name = "x", .kind = COL_TIMESTAMPTZ, .pg_type = "timestamp(3) with time zone", .time_precision = 3},
+		"timestamp(3) with time zone", "TIMESTAMPTZ", "TIMESTAMP_TZ(3)"},
+		{COL("x", COL_INTERVAL, "interval"), "interval", "VARCHAR(65535)", "VARCHAR"},
+		{COL("x", COL_BYTEA, "bytea"), "bytea", "VARBYTE(1024000)", "BINARY"},
+		{COL("x", COL_UUID, "uuid"), "uuid", "VARCHAR(36)", "VARCHAR(36)"},
+		{COL("x", COL_JSON, "json"), "json", "SUPER", "VARIANT"},
+		{COL("x", COL_JSONB, "jsonb"), "jsonb", "SUPER", "VARIANT"},
+		{COL("x", COL_INET, "inet"), "inet", "VARCHAR(65535)", "VARCHAR"},
+		{{.name = "x", .kind = COL_BIT, .pg_type = "bit(3)", .length = 3}, "bit(3)", "VARCHAR(65535)", "VARCHAR"},
+		{COL("x", COL_RANGE, "tstzrange"), "tstzrange", "VARCHAR(65535)", "VARCHAR"},
+		{COL("x", COL_ENUM, NULL), "text", "VARCHAR(65535)", "VARCHAR"},
+		{COL("x", COL_OTHER, NULL), "text", "VARCHAR(65535)", "VARCHAR"},
+		{{.name = "x", .kind = COL_ENUM, .is_array = true}, "text[]", "SUPER", "ARRAY"},
+		{{.name = "x", .kind = COL_INT4, .is_array = true, .pg_type = "integer[]"}, "integer[]", "SUPER", "ARRAY"},
+		/* a domain over a built-in type: no pg_catalog spelling, typed by kind */
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 8, .scale = 3}, "numeric(8,3)", "DECIMAL(8,3)", "NUMBER(8,3)"},
+		{{.name = "x", .kind = COL_TIMESTAMPTZ, .time_precision = 2},
+		"timestamp(2) with time zone", "TIMESTAMPTZ", "TIMESTAMP_TZ(2)"},
+		{{.name = "x", .kind = COL_VARBIT, .length = 7, .is_array = true}, "bit varying(7)[]", "SUPER", "ARRAY"},
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		const char *want[] = {cases[k].pg, cases[k].rs, cases[k].sf};
+
+		for (int i = 0; i < NDIALECTS; i++)
+		{
+			char	   *got = type_of(dialects[i], &cases[k].c);
+
+			if (strcmp(got, want[i]) != 0)
+				fail_msg("case %zu, %s: got %s, want %s", k, dialects[i]->name, got, want[i]);
+			free(got);
+		}
+	}
+}
+
+/* Runs column_type with stderr captured; returns what was logged. */
+static char *
+column_type_logged(const sink_dialect *d, const table_def *t, const table_column *c, bool *ok)
+{
+	FILE	   *tmp = tmpfile();
+	int			saved = dup(STDERR_FILENO);
+	buf			out = BUF_INIT;
+	char		chunk[512];
+	size_t		n;
+	buf			log = BUF_INIT;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	*ok = d->column_type(t, c, &out);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
+		buf_append(&log, chunk, n);
+	fclose(tmp);
+	buf_free(&out);
+	return buf_detach(&log);
+}
+
+static void
+test_type_errors(void **state)
+{
+	table_column bad = {.name = "tiny \"frac\"", .kind = COL_NUMERIC, .pg_type = "numeric(40,38)",
+	.precision = 40, .scale = 38, .length = -1, .time_precision = -1};
+	table_def	t = {.schema = "Sales Dept", .name = "Order \"Lines\"",
+	.target_schema = "Sales Dept", .target_name = "Order \"Lines\"",
+	.mode = MODE_MERGE, .ncols = 1, .cols = &bad};
+	table_column injected = COL("x", COL_INT4, "integer); DROP TABLE t; --");
+	table_def	ti = {.schema = "public", .name = "t", .target_name = "t", .ncols = 1, .cols = &injected};
+	const sink_dialect *strict[] = {&sink_snowflake, &sink_redshift};
+	strlist		script = {0};
+	bool		ok;
+	char	   *log;
+
+	(void) state;
+	for (size_t i = 0; i < 2; i++)
+	{
+		log = column_type_logged(strict[i], &t, &bad, &ok);
+		assert_false(ok);
+		assert_non_null(strstr(log, "\"Sales Dept\".\"Order \"\"Lines\"\"\""));
+		assert_non_null(strstr(log, "column \"tiny \"frac\"\""));
+		assert_non_null(strstr(log, strict[i]->name));
+		free(log);
+	}
+
+	/* Postgres holds every kind */
+	for (int k = COL_BOOL; k <= COL_OTHER; k++)
+	{
+		table_column c = COL("x", (col_kind) k, NULL);
+
+		log = column_type_logged(&sink_postgres, &t, &c, &ok);
+		assert_true(ok);
+		assert_string_equal(log, "");
+		free(log);
+	}
+	/* ... but takes no type name that is not one */
+	log = column_type_logged(&sink_postgres, &ti, &injected, &ok);
+	assert_false(ok);
+	assert_non_null(strstr(log, "public.t"));
+	free(log);
+	{
+		const char *bad_types[] = {"integer--", "numeric(5,-", "text -1", "Integer", "text'"};
+
+		for (size_t i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++)
+		{
+			injected.pg_type = (char *) bad_types[i];
+			log = column_type_logged(&sink_postgres, &ti, &injected, &ok);
+			assert_false(ok);
+			free(log);
+		}
+	}
+
+	/* a table with a column that cannot be held creates nothing */
+	log = column_type_logged(&sink_postgres, &t, &bad, &ok);
+	assert_true(ok);
+	free(log);
+	{
+		FILE	   *devnull = fopen("/dev/null", "w");
+		int			saved = dup(STDERR_FILENO);
+
+		dup2(fileno(devnull), STDERR_FILENO);
+		assert_false(sink_snowflake.create_table(&script, &t));
+		assert_false(sink_redshift.create_staging(&script, &t, "staging", LOAD_SNAPSHOT));
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		fclose(devnull);
+	}
+	assert_int_equal(script.n, 0);
+}
+
+static void
+test_render(void **state)
+{
+	static const struct
+	{
+		table_column c;
+		col_render	want;			/* snowflake and redshift */
+	}			cases[] = {
+		{COL("x", COL_TEXT, "text"), COL_RENDER_TEXT},
+		{COL("x", COL_INT8, "bigint"), COL_RENDER_TEXT},
+		{COL("x", COL_FLOAT8, "double precision"), COL_RENDER_TEXT},
+		{{.name = "x", .kind = COL_TEXT, .is_array = true}, {true, -1, -1, false}},
+		{{.name = "x", .kind = COL_NUMERIC, .is_array = true, .precision = 60, .scale = 2},
+		{true, -1, -1, false}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 12, .scale = 2}, {false, -1, -1, true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 38, .scale = 0}, {false, -1, -1, true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 39, .scale = 0}, {false, 0, 38, true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 50, .scale = 10}, {false, 10, 28, true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = -1, .scale = -1}, {false, 9, 29, true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 40, .scale = -5}, {false, 0, 38, true}},
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		const sink_dialect *ds[] = {&sink_snowflake, &sink_redshift};
+		col_render	pg = sink_postgres.column_render(&cases[k].c);
+
+		assert_false(pg.as_json);
+		assert_int_equal(pg.max_scale, -1);
+		assert_int_equal(pg.max_int_digits, -1);
+		assert_false(pg.no_special);
+		for (int i = 0; i < 2; i++)
+		{
+			col_render	r = ds[i]->column_render(&cases[k].c);
+
+			if (r.as_json != cases[k].want.as_json || r.max_scale != cases[k].want.max_scale ||
+				r.max_int_digits != cases[k].want.max_int_digits ||
+				r.no_special != cases[k].want.no_special)
+				fail_msg("case %zu, %s: got {%d, %d, %d, %d}", k, ds[i]->name,
+						 r.as_json, r.max_scale, r.max_int_digits, r.no_special);
+		}
+	}
+}
+
+static void
+test_copy_part_counts(void **state)
+{
+	enum
+	{
+		MANY = 2345
+	};
+	const char **names = xcalloc(MANY, sizeof(char *));
+	sink_files	files = s3_files;
+	strlist		script = {0};
+
+	(void) state;
+	/* nothing staged: no COPY at all (Snowflake would load the whole folder) */
+	files.nparts = 0;
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		dialects[i]->copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+		assert_int_equal(script.n, 0);
+	}
+
+	/* Snowflake names at most 1000 files per COPY */
+	for (int i = 0; i < MANY; i++)
+		names[i] = xasprintf("part-%05d.csv.gz", i + 1);
+	files.nparts = MANY;
+	files.part_names = names;
+	sink_snowflake.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	assert_int_equal(script.n, 3);
+	assert_non_null(strstr(script.items[0], "'part-00001.csv.gz', "));
+	assert_non_null(strstr(script.items[0], ", 'part-01000.csv.gz')"));
+	assert_non_null(strstr(script.items[1], "('part-01001.csv.gz', "));
+	assert_non_null(strstr(script.items[1], ", 'part-02000.csv.gz')"));
+	assert_non_null(strstr(script.items[2], "('part-02001.csv.gz', "));
+	assert_non_null(strstr(script.items[2], ", 'part-02345.csv.gz')"));
+	strlist_free(&script);
+
+	/* Redshift reads the manifest once, whatever the count */
+	sink_redshift.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	assert_int_equal(script.n, 1);
+	strlist_free(&script);
+
+	for (int i = 0; i < MANY; i++)
+		free((char *) names[i]);
+	free(names);
+}
+
+/* Storage integrations named like plain identifiers stay unquoted. */
+static void
+test_storage_integration(void **state)
+{
+	static const struct
+	{
+		const char *name;
+		const char *want;
+	}			cases[] = {
+		{"wharf_s3", "\nSTORAGE_INTEGRATION = wharf_s3\n"},
+		{"WHARF$INT", "\nSTORAGE_INTEGRATION = WHARF$INT\n"},
+		{"My Integration", "\nSTORAGE_INTEGRATION = \"My Integration\"\n"},
+		{"x; DROP TABLE t", "\nSTORAGE_INTEGRATION = \"x; DROP TABLE t\"\n"},
+		{"9lives", "\nSTORAGE_INTEGRATION = \"9lives\"\n"},
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		sink_options opt = {.storage_integration = cases[k].name};
+		strlist		script = {0};
+
+		sink_snowflake.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &s3_files, &opt);
+		assert_int_equal(script.n, 1);
+		assert_non_null(strstr(script.items[0], cases[k].want));
+		strlist_free(&script);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_quote_ident),
+		cmocka_unit_test(test_quote_literal),
+		cmocka_unit_test(test_qualified_and_column_list),
+		cmocka_unit_test(test_copy_program_quoting),
+		cmocka_unit_test(test_type_map),
+		cmocka_unit_test(test_type_errors),
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_copy_part_counts),
+		cmocka_unit_test(test_storage_integration),
+		cmocka_unit_test(test_golden_merge),
+		cmocka_unit_test(test_golden_soft),
+		cmocka_unit_test(test_golden_allkey),
+		cmocka_unit_test(test_golden_append),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
