@@ -42,6 +42,9 @@ typedef struct job
 	char	   *slot;			/* default wharf_<name> */
 	char	   *publication;	/* default wharf_<name> */
 	int			parallel;		/* snapshot readers sharing one snapshot, default 2 */
+	int			batch_interval; /* sync --follow: seconds between batches, default 5 */
+	uint64_t	batch_size;		/* sync: close a batch past this many CSV bytes, default 256 MiB */
+	int			heartbeat;		/* sync --follow: seconds between heartbeat messages, 0 = off */
 
 	/* [stage] */
 	stage_kind	stage;

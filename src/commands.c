@@ -5,6 +5,7 @@
  *    source → stage → warehouse.
  */
 #include "commands.h"
+#include "cmd_ctx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +22,6 @@
 #include "upload.h"
 #include "warehouse.h"
 
-/* What every command that reads the source sets up. */
-typedef struct cmd_ctx
-{
-	job			j;
-	bool		job_loaded;
-	const sink_dialect *d;
-	PGconn	   *src;
-	table_def  *tables;
-	col_render **renders;
-	int			ntables;
-	stage		st;
-	bool		stage_opened;
-	wh_session *wh;
-} cmd_ctx;
 
 static double
 cmd_now(void)
@@ -45,7 +32,7 @@ cmd_now(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
+void
 ctx_close(cmd_ctx *c)
 {
 	for (int i = 0; i < c->ntables; i++)
@@ -67,7 +54,7 @@ ctx_close(cmd_ctx *c)
 }
 
 /* Loads the job and finds its dialect.  Returns an exit code. */
-static int
+int
 ctx_job(const cmd_options *o, cmd_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -88,7 +75,7 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
  * Connects to the source and describes every table; checks that the dialect
  * can hold every column.  Returns an exit code.
  */
-static int
+int
 ctx_source(cmd_ctx *c)
 {
 	if (!source_connect(c->j.conninfo, false, &c->src))
@@ -119,7 +106,7 @@ ctx_source(cmd_ctx *c)
 	return EXIT_OK;
 }
 
-static int
+int
 ctx_stage(cmd_ctx *c, bool check)
 {
 	if (!stage_open(&c->j, &c->st))
@@ -130,7 +117,7 @@ ctx_stage(cmd_ctx *c, bool check)
 	return EXIT_OK;
 }
 
-static int
+int
 ctx_warehouse(cmd_ctx *c, const char *command)
 {
 	if (c->j.odbc == NULL)

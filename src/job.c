@@ -143,6 +143,9 @@ static const key_def key_defs[] = {
 	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0},
 	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0},
 	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16},
+	{SEC_SOURCE, "batch_interval", V_INT, JOBF(batch_interval), false, 1, 86400},
+	{SEC_SOURCE, "batch_size", V_SIZE, JOBF(batch_size), false, 0, 0},
+	{SEC_SOURCE, "heartbeat", V_INT, JOBF(heartbeat), false, 0, 86400},
 	{SEC_STAGE, "url", V_URL, JOBF(stage_url), true, 0, 0},
 	{SEC_STAGE, "endpoint", V_ENDPOINT, JOBF(endpoint), false, 0, 0},
 	{SEC_STAGE, "region", V_REGION, JOBF(region), false, 0, 0},
@@ -164,7 +167,7 @@ static const key_def key_defs[] = {
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 20		/* index of "key" above: table keys come last */
+#define FIRST_TABLE_KEY 23		/* index of "key" above: table keys come last */
 #define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
 
 /* Per [table] bookkeeping that the job itself does not keep. */
@@ -1669,6 +1672,10 @@ finish(parser *p)
 	}
 	if (p->key_line[key_index(SEC_SOURCE, "parallel")] == 0)
 		j->parallel = 2;
+	if (p->key_line[key_index(SEC_SOURCE, "batch_interval")] == 0)
+		j->batch_interval = 5;
+	if (j->batch_size == 0)
+		j->batch_size = 256 * 1024 * 1024;
 	if (j->region == NULL)
 		j->region = xstrdup("us-east-1");
 	if (j->part_size == 0)

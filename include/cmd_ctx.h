@@ -1,0 +1,40 @@
+/*
+ * cmd_ctx.h
+ *    What every command sets up before it changes anything: the job, its
+ *    dialect, the source connection and table descriptions, the stage and
+ *    the warehouse session.  Each ctx_ function reports its own failure and
+ *    returns an exit code (see commands.h); ctx_close releases everything.
+ */
+#ifndef WHARF_CMD_CTX_H
+#define WHARF_CMD_CTX_H
+
+#include <libpq-fe.h>
+
+#include "commands.h"
+#include "job.h"
+#include "sink.h"
+#include "stage.h"
+#include "table.h"
+#include "warehouse.h"
+
+typedef struct cmd_ctx
+{
+	job			j;
+	bool		job_loaded;
+	const sink_dialect *d;
+	PGconn	   *src;
+	table_def  *tables;
+	col_render **renders;
+	int			ntables;
+	stage		st;
+	bool		stage_opened;
+	wh_session *wh;
+} cmd_ctx;
+
+extern int	ctx_job(const cmd_options *o, cmd_ctx *c);
+extern int	ctx_source(cmd_ctx *c);
+extern int	ctx_stage(cmd_ctx *c, bool check);
+extern int	ctx_warehouse(cmd_ctx *c, const char *command);
+extern void ctx_close(cmd_ctx *c);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * replication.c
+ *    The logical replication connection (see replication.h): slot creation,
+ *    START_REPLICATION, the CopyBoth receive loop and status updates.
+ */
+#include "replication.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "source.h"
+
+/* Seconds from 1970-01-01 to 2000-01-01, the epoch of the protocol's times. */
+#define PG_EPOCH_OFFSET_S 946684800LL
+
+struct repl_conn
+{
+	PGconn	   *conn;
+	char	   *copybuf;		/* the last frame's buffer, freed on the next receive */
+	bool		streaming;
+};
+
+static uint64_t
+get_u64(const char *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | (unsigned char) p[i];
+	return v;
+}
+
+static void
+put_u64(char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--)
+	{
+		p[i] = (char) (v & 0xff);
+		v >>= 8;
+	}
+}
+
+static int64_t
+now_pg_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t) ts.tv_sec - PG_EPOCH_OFFSET_S) * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool
+repl_connect(const char *conninfo, repl_conn **out)
+{
+	PGconn	   *conn;
+
+	if (!source_connect(conninfo, true, &conn))
+		return false;
+	*out = xcalloc(1, sizeof(repl_conn));
+	(*out)->conn = conn;
+	return true;
+}
+
+void
+repl_close(repl_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->copybuf)
+		PQfreemem(c->copybuf);
+	PQfinish(c->conn);
+	free(c);
+}
+
+PGconn *
+repl_pgconn(repl_conn *c)
+{
+	return c->conn;
+}
+
+bool
+repl_slot_lookup(PGconn *conn, const char *slot, repl_slot_info *out)
+{
+	const char *params[1] = {slot};
+	PGresult   *res;
+
+	memset(out, 0, sizeof(*out));
+	res = PQexecParams(conn,
+					   "SELECT plugin, active, coalesce(active_pid, 0), coalesce(wal_status, ''), "
+					   "       coalesce(database, ''), coalesce(confirmed_flush_lsn::text, '0/0') "
+					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up replication slot %s: %s", slot, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 1)
+	{
+		out->exists = true;
+		snprintf(out->plugin, sizeof(out->plugin), "%s", PQgetvalue(res, 0, 0));
+		out->active = PQgetvalue(res, 0, 1)[0] == 't';
+		out->active_pid = atoi(PQgetvalue(res, 0, 2));
+		snprintf(out->wal_status, sizeof(out->wal_status), "%s", PQgetvalue(res, 0, 3));
+		snprintf(out->database, sizeof(out->database), "%s", PQgetvalue(res, 0, 4));
+		pg_lsn_parse(PQgetvalue(res, 0, 5), &out->confirmed_flush);
+	}
+	PQclear(res);
+	return true;
+}
+
+bool
+repl_slot_drop(PGconn *conn, const char *slot)
+{
+	const char *params[1] = {slot};
+	PGresult   *res = PQexecParams(conn, "SELECT pg_catalog.pg_drop_replication_slot($1)",
+								   1, NULL, params, NULL, NULL, 0);
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_error("source: cannot drop replication slot %s: %s", slot, PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+bool
+repl_create_slot(repl_conn *c, const char *slot, bool temporary,
+				 pg_lsn *consistent_point, char **snapshot_name)
+{
+	char	   *ident = PQescapeIdentifier(c->conn, slot, strlen(slot));
+	char	   *sql;
+	PGresult   *res;
+	bool		ok;
+
+	if (ident == NULL)
+	{
+		log_error("source: bad slot name %s: %s", slot, PQerrorMessage(c->conn));
+		return false;
+	}
+	sql = xasprintf("CREATE_REPLICATION_SLOT %s %sLOGICAL pgoutput (SNAPSHOT 'export')",
+					ident, temporary ? "TEMPORARY " : "");
+	PQfreemem(ident);
+	res = PQexec(c->conn, sql);
+	free(sql);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) >= 3;
+	if (!ok)
+		log_error("source: cannot create replication slot %s: %s", slot, PQerrorMessage(c->conn));
+	else if (!pg_lsn_parse(PQgetvalue(res, 0, 1), consistent_point))
+	{
+		log_error("source: slot %s: unexpected consistent point \"%s\"", slot, PQgetvalue(res, 0, 1));
+		ok = false;
+	}
+	else
+		*snapshot_name = xstrdup(PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return ok;
+}
+
+bool
+repl_start(repl_conn *c, const char *slot, pg_lsn start,
+		   const char *const *publications, int npublications)
+{
+	char	   *ident = PQescapeIdentifier(c->conn, slot, strlen(slot));
+	buf			names = BUF_INIT;
+	buf			sql = BUF_INIT;
+	char		lsn[32];
+	PGresult   *res;
+	bool		ok;
+
+	if (ident == NULL)
+	{
+		log_error("source: bad slot name %s: %s", slot, PQerrorMessage(c->conn));
+		return false;
+	}
+	/* publication_names is a list of identifiers inside one literal */
+	for (int i = 0; i < npublications; i++)
+	{
+		char	   *p = PQescapeIdentifier(c->conn, publications[i], strlen(publications[i]));
+
+		if (i > 0)
+			buf_putc(&names, ',');
+		for (const char *q = p; *q; q++)
+		{
+			if (*q == '\'')
+				buf_putc(&names, '\'');
+			buf_putc(&names, *q);
+		}
+		PQfreemem(p);
+	}
+	buf_printf(&sql, "START_REPLICATION SLOT %s LOGICAL %s (proto_version '1', "
+			   "publication_names '%s', messages 'true')",
+			   ident, pg_lsn_format(start, lsn), names.data ? names.data : "");
+	PQfreemem(ident);
+	log_debug("source: %s", sql.data);
+	res = PQexec(c->conn, sql.data);
+	ok = PQresultStatus(res) == PGRES_COPY_BOTH;
+	if (!ok)
+		log_error("source: cannot start streaming from slot %s at %s: %s", slot, lsn,
+				  PQerrorMessage(c->conn));
+	PQclear(res);
+	buf_free(&sql);
+	buf_free(&names);
+	c->streaming = ok;
+	return ok;
+}
+
+/* Waits for the socket to be readable; false on timeout or signal. */
+static bool
+repl_wait(repl_conn *c, int timeout_ms, bool *interrupted)
+{
+	int			fd = PQsocket(c->conn);
+	fd_set		rfds;
+	struct timeval tv;
+	int			rc;
+
+	FD_ZERO(&rfds);
+	FD_SET(fd, &rfds);
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	rc = select(fd + 1, &rfds, NULL, NULL, &tv);
+	*interrupted = rc < 0 && errno == EINTR;
+	return rc > 0;
+}
+
+bool
+repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
+			 repl_frame *out)
+{
+	struct timespec start;
+	int			len;
+
+	memset(out, 0, sizeof(*out));
+	if (c->copybuf)
+	{
+		PQfreemem(c->copybuf);
+		c->copybuf = NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;)
+	{
+		len = PQgetCopyData(c->conn, &c->copybuf, 1);
+		if (len > 0)
+			break;
+		if (len == -1)
+		{
+			PGresult   *res = PQgetResult(c->conn);
+
+			log_error("source: the replication stream ended: %s",
+					  PQresultStatus(res) == PGRES_COMMAND_OK ? "the server closed it" :
+					  PQerrorMessage(c->conn));
+			PQclear(res);
+			c->streaming = false;
+			return false;
+		}
+		if (len == -2)
+		{
+			log_error("source: replication stream failed: %s", PQerrorMessage(c->conn));
+			c->streaming = false;
+			return false;
+		}
+		/* nothing buffered: wait for the socket, within what is left of the timeout */
+		{
+			struct timespec now;
+			long		waited;
+			bool		intr = false;
+
+			if (interrupted && *interrupted)
+			{
+				out->kind = REPL_INTERRUPTED;
+				return true;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+			if (waited >= timeout_ms)
+			{
+				out->kind = REPL_TIMEOUT;
+				return true;
+			}
+			if (repl_wait(c, (int) (timeout_ms - waited), &intr) || !intr)
+			{
+				if (PQconsumeInput(c->conn) == 0)
+				{
+					log_error("source: replication stream failed: %s", PQerrorMessage(c->conn));
+					c->streaming = false;
+					return false;
+				}
+			}
+		}
+	}
+
+	switch (c->copybuf[0])
+	{
+		case 'w':
+			if (len < 25)
+				break;
+			out->kind = REPL_XLOGDATA;
+			out->wal_start = get_u64(c->copybuf + 1);
+			out->wal_end = get_u64(c->copybuf + 9);
+			out->payload = c->copybuf + 25;
+			out->len = (size_t) len - 25;
+			return true;
+		case 'k':
+			if (len < 18)
+				break;
+			out->kind = REPL_KEEPALIVE;
+			out->wal_end = get_u64(c->copybuf + 1);
+			out->reply_requested = c->copybuf[17] != 0;
+			return true;
+		default:
+			log_error("source: unknown replication frame type '%c' (0x%02x), %d bytes",
+					  c->copybuf[0] >= 0x20 && c->copybuf[0] < 0x7f ? c->copybuf[0] : '?',
+					  (unsigned char) c->copybuf[0], len);
+			return false;
+	}
+	log_error("source: truncated replication frame '%c' (%d bytes)", c->copybuf[0], len);
+	return false;
+}
+
+bool
+repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requested)
+{
+	char		msg[34];
+
+	msg[0] = 'r';
+	put_u64(msg + 1, received);
+	put_u64(msg + 9, flushed);
+	put_u64(msg + 17, flushed);
+	put_u64(msg + 25, (uint64_t) now_pg_us());
+	msg[33] = reply_requested ? 1 : 0;
+	if (PQputCopyData(c->conn, msg, sizeof(msg)) <= 0 || PQflush(c->conn) != 0)
+	{
+		log_error("source: cannot send a status update: %s", PQerrorMessage(c->conn));
+		return false;
+	}
+	return true;
+}
+
+void
+repl_stop(repl_conn *c)
+{
+	PGresult   *res;
+
+	if (!c->streaming)
+		return;
+	c->streaming = false;
+	if (PQputCopyEnd(c->conn, NULL) <= 0 || PQflush(c->conn) != 0)
+		return;
+	/* drain what the server still sends until it acknowledges the end */
+	for (int i = 0; i < 10000; i++)
+	{
+		char	   *b = NULL;
+		int			len = PQgetCopyData(c->conn, &b, 0);
+
+		if (b)
+			PQfreemem(b);
+		if (len < 0)
+			break;
+	}
+	while ((res = PQgetResult(c->conn)) != NULL)
+		PQclear(res);
+}
