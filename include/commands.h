@@ -16,6 +16,8 @@ typedef struct cmd_options
 {
 	const char *job_path;
 	bool		json;			/* one summary object on stdout */
+	bool		follow;			/* sync: keep streaming */
+	bool		resnapshot;		/* sync: drop the slot and start over */
 } cmd_options;
 
 extern int	cmd_check(const cmd_options *o);
@@ -23,5 +25,7 @@ extern int	cmd_plan(const cmd_options *o);
 extern int	cmd_stage(const cmd_options *o);
 extern int	cmd_snapshot(const cmd_options *o);
 extern int	cmd_status(const cmd_options *o);
+/* sync: catch up to the WAL position current at start; --follow: keep going. */
+extern int	cmd_sync(const cmd_options *o);
 
 #endif

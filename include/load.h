@@ -37,6 +37,44 @@ typedef struct load_table
 extern bool load_script(const sink_dialect *d, const job *j, const stage *s,
 						load_kind kind, const char *load_id, const char *lsn,
 						const load_table *tables, int ntables, strlist *script);
+/*
+ * One table's part of a change batch.  A table whose columns changed within
+ * the batch has several segments, applied in order, each after its schema
+ * change statements (pre).
+ */
+typedef struct load_segment
+{
+	const table_def *t;			/* the columns as staged */
+	const stage_result *staged;
+	const strlist *pre;			/* schema changes to run first; may be NULL */
+	const strlist *cleared;		/* columns the source dropped: NULL in changed rows */
+} load_segment;
+
+/* The state row a change batch leaves for one table. */
+typedef struct load_table_state
+{
+	const table_def *t;
+	int64_t		rows;
+} load_table_state;
+
+/* The state row that holds a job's stream position. */
+#define LOAD_POSITION_ROW "*"
+
+/*
+ * Builds the statements of one change batch: DDL, then each segment's
+ * schema changes, COPY and apply in order, then the state rows of the
+ * tables it touched and the job's stream position lsn, all for one
+ * transaction.
+ */
+extern bool load_changes_script(const sink_dialect *d, const job *j, const stage *s,
+								const char *batch_id, const char *lsn,
+								const load_segment *segments, int nsegments,
+								const load_table_state *tables, int ntables,
+								strlist *script);
+/* The statement that records only the job's stream position. */
+extern void load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
+								 const char *lsn, strlist *script);
+
 /* Runs script in one transaction and commits; rolls back on any failure. */
 extern bool load_run(wh_session *wh, const strlist *script);
 /* Prints script as SQL text, one statement after another. */

@@ -20,8 +20,26 @@
 typedef enum load_kind
 {
 	LOAD_SNAPSHOT,				/* staged rows are the whole table as of one snapshot */
-	LOAD_CHANGES				/* staged rows are changes (issue: CDC) */
+	LOAD_CHANGES				/* staged rows are changes from the WAL, see below */
 } load_kind;
+
+/*
+ * A change batch's staged rows (LOAD_CHANGES) carry four columns before the
+ * table's own, in this order:
+ *   _wharf_lsn        bigint  commit LSN of the change's transaction
+ *   _wharf_seq        bigint  position in the batch, increasing
+ *   _wharf_op         text    'I' insert, 'U' update, 'D' delete, 'T' truncate
+ *   _wharf_unchanged  text    NULL, or the 1-based ordinals (in table_def
+ *                             order) of columns whose value is an unchanged
+ *                             TOASTed value, as ",3,7," (value staged as NULL)
+ * A delete carries the key columns only (others NULL); a truncate carries
+ * no column values.  An update that moves a row to a new key is staged as a
+ * delete of the old key followed by an update of the new one.
+ */
+#define SINK_CHANGE_LSN			"_wharf_lsn"
+#define SINK_CHANGE_SEQ			"_wharf_seq"
+#define SINK_CHANGE_OP			"_wharf_op"
+#define SINK_CHANGE_UNCHANGED	"_wharf_unchanged"
 
 /* Where the warehouse reads one table's staged files from. */
 typedef struct sink_files
@@ -83,6 +101,29 @@ typedef struct sink_dialect
 	void		(*apply) (strlist *script, const table_def *t,
 						  const char *staging, load_kind kind);
 
+	/*
+	 * Schema changes seen in the change stream.  add_column adds c to the
+	 * target table; default_value (a value's Postgres text, or NULL) is what
+	 * the target's existing rows get, as the source's old rows have it.
+	 * widen_column changes c's target type to its (wider) new type.
+	 */
+	void		(*add_column) (strlist *script, const table_def *t,
+							   const table_column *c, const char *default_value);
+	bool		(*widen_column) (strlist *script, const table_def *t,
+								 const table_column *c);
+	/*
+	 * What a target column's information_schema data_type says it holds, as
+	 * far as telling a widening from an incompatible change needs (kind and
+	 * is_array); false when the dialect cannot tell.
+	 */
+	bool		(*column_from_type_name) (const char *data_type, table_column *out);
+	/*
+	 * After a change batch's apply: columns the source dropped become NULL
+	 * in every row the batch inserted or updated.
+	 */
+	void		(*clear_columns) (strlist *script, const table_def *t, const char *staging,
+								  const char *const *columns, int ncolumns);
+
 	/* The state table lives in schema (NULL: the dialect's default). */
 	void		(*state_create) (strlist *script, const char *schema, const char *table);
 	void		(*state_record) (strlist *script, const char *schema, const char *table,
@@ -94,6 +135,13 @@ typedef struct sink_dialect
 	void		(*state_query) (buf *out, const char *schema, const char *table,
 								const char *job);
 } sink_dialect;
+
+/*
+ * A query returning the column names and data_type of a target table in order (from
+ * information_schema, which every dialect has); no rows if it is missing.
+ */
+extern void sink_target_columns_query(const sink_dialect *d, buf *out,
+									  const char *schema, const char *table);
 
 /* NULL if no dialect has that name. */
 extern const sink_dialect *sink_lookup(const char *name);

@@ -33,6 +33,34 @@ extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 extern bool source_describe_table(PGconn *conn, const job *j, const job_table *jt,
 								  table_def *out);
 
+/* Fills the type facts of column c from a type oid and typmod. */
+extern bool source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c);
+
+/*
+ * The value rows older than an added column have for it (a constant
+ * default, as the column's Postgres text), or NULL when they have none.
+ */
+extern bool source_column_missing_value(PGconn *conn, const table_def *t,
+										const char *column, char **value);
+
+/*
+ * Makes the job's publications hold exactly its tables: merge tables in
+ * `publication` (inserts, updates, deletes, truncates), append tables in
+ * `publication`_ins (inserts only, so a table without replica identity is
+ * never published for updates or deletes).  Creates them if missing; refuses
+ * publications that another job or a person made.  Checks that each merge
+ * table's replica identity covers its key.
+ */
+extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
+									 int ntables);
+/* The publication names to stream, for repl_start: two, owned by the job. */
+extern char *source_append_publication(const job *j);
+
+/* Holds a session advisory lock for the job; false if another process has it. */
+extern bool source_lock_job(PGconn *conn, const job *j);
+extern bool source_wal_level_logical(PGconn *conn);
+extern bool source_current_wal_lsn(PGconn *conn, uint64_t *lsn);
+
 /*
  * Opens a REPEATABLE READ READ ONLY transaction on conn and exports its
  * snapshot; conn must stay open and idle while readers use the snapshot.

@@ -66,6 +66,12 @@ typedef struct table_column
 	char	   *pg_type;
 	bool		not_null;
 	int			key_pos;		/* 1-based position in the key, 0 if not a key column */
+	/*
+	 * Change batches only: the source dropped this column.  It is not
+	 * staged; the warehouse keeps it and sets it NULL in rows changed from
+	 * then on.
+	 */
+	bool		dropped;
 } table_column;
 
 typedef enum table_mode
@@ -99,6 +105,10 @@ extern char *table_display_name(const table_def *t);
 /* The key column with 1-based position pos. */
 extern const table_column *table_key_column(const table_def *t, int pos);
 extern void table_def_free_columns(table_def *t);
+/* Whether type b holds every value of type a with the same text. */
+extern bool table_column_widens(const table_column *a, const table_column *b);
+/* A deep copy of src into dst. */
+extern void table_def_copy(const table_def *src, table_def *dst);
 /* Frees everything t owns (names and columns). */
 extern void table_def_free(table_def *t);
 

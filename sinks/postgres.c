@@ -8,9 +8,9 @@
  * SQL literal, quoted for both.  Literals assume standard_conforming_strings
  * (the default since 9.1): only ' is special.  MERGE needs Postgres 15.
  */
-#include "sink.h"
-
 #include <string.h>
+
+#include "sink.h"
 
 #include "sink_shared.h"
 
@@ -22,6 +22,9 @@ static const sink_sql pg_sql = {
 	.text_type = "TEXT",
 	.tstz_type = "TIMESTAMPTZ",
 	.now = "CURRENT_TIMESTAMP",
+	.long_text_type = "TEXT",
+	.add_if_not_exists = true,
+	.add_default_then_drop = true,
 	.staged_type = NULL,
 	.staged_value = NULL,
 	.utc_text = sink_utc_text_at_time_zone,
@@ -204,11 +207,13 @@ pg_create_table(strlist *script, const table_def *t)
 static bool
 pg_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	return sink_create_staging_sql(&pg_sql, script, t, staging);
+	return sink_create_staging_sql(&pg_sql, script, t, staging, kind);
 }
 
-/* COPY staging (cols) FROM PROGRAM '<fetch part | gunzip>' WITH (FORMAT csv), per part. */
+/*
+ * COPY staging (cols) FROM PROGRAM '<fetch part | gunzip>' WITH (FORMAT csv),
+ * per part; a change batch's columns start with the four change columns.
+ */
 static void
 pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 				load_kind kind, const sink_files *files, const sink_options *opt)
@@ -217,7 +222,6 @@ pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 	buf			sql = BUF_INIT;
 
 	(void) opt;
-	sink_require_snapshot(kind);
 	for (int i = 0; i < files->nparts; i++)
 	{
 		buf_reset(&cmd);
@@ -235,7 +239,7 @@ pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 		buf_puts(&sql, "COPY ");
 		sink_quote_ident_ansi(&sql, staging);
 		buf_puts(&sql, " (");
-		sink_column_list(&sink_postgres, &sql, t, NULL);
+		sink_staging_column_list(&sink_postgres, &sql, t, kind);
 		buf_puts(&sql, ")\nFROM PROGRAM ");
 		sink_quote_literal_std(&sql, cmd.data);
 		buf_puts(&sql, "\nWITH (FORMAT csv)");
@@ -247,8 +251,22 @@ pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 pg_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	sink_apply_snapshot_sql(&pg_sql, script, t, staging);
+	sink_apply_sql(&pg_sql, script, t, staging, kind);
+}
+
+/* ADD COLUMN IF NOT EXISTS ... DEFAULT v fills the existing rows; the default then goes. */
+static void
+pg_add_column(strlist *script, const table_def *t, const table_column *c,
+			  const char *default_value)
+{
+	sink_add_column_sql(&pg_sql, script, t, c, default_value);
+}
+
+/* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t. */
+static bool
+pg_widen_column(strlist *script, const table_def *t, const table_column *c)
+{
+	return sink_alter_column_type_sql(&pg_sql, script, t, c, "TYPE", true);
 }
 
 static void
@@ -270,6 +288,45 @@ pg_state_query(buf *out, const char *schema, const char *table, const char *job)
 	sink_state_query_sql(&pg_sql, out, schema, table, job);
 }
 
+/* Postgres names its own types in information_schema.columns.data_type. */
+static bool
+pg_column_from_type_name(const char *data_type, table_column *out)
+{
+	static const struct
+	{
+		const char *name;
+		col_kind	kind;
+	}			names[] = {
+		{"boolean", COL_BOOL}, {"smallint", COL_INT2}, {"integer", COL_INT4},
+		{"bigint", COL_INT8}, {"numeric", COL_NUMERIC}, {"real", COL_FLOAT4},
+		{"double precision", COL_FLOAT8}, {"money", COL_MONEY}, {"text", COL_TEXT},
+		{"character varying", COL_VARCHAR}, {"character", COL_CHAR}, {"date", COL_DATE},
+		{"time without time zone", COL_TIME}, {"time with time zone", COL_TIMETZ},
+		{"timestamp without time zone", COL_TIMESTAMP},
+		{"timestamp with time zone", COL_TIMESTAMPTZ}, {"interval", COL_INTERVAL},
+		{"bytea", COL_BYTEA}, {"uuid", COL_UUID}, {"json", COL_JSON}, {"jsonb", COL_JSONB},
+		{"xml", COL_XML}, {"inet", COL_INET}, {"cidr", COL_CIDR}, {"macaddr", COL_MACADDR},
+		{"macaddr8", COL_MACADDR8}, {"bit", COL_BIT}, {"bit varying", COL_VARBIT},
+	};
+
+	memset(out, 0, sizeof(*out));
+	out->precision = out->scale = out->length = out->time_precision = -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(data_type, names[i].name) == 0)
+		{
+			out->kind = names[i].kind;
+			return true;
+		}
+	return false;				/* ARRAY, USER-DEFINED, ranges: cannot tell */
+}
+
+static void
+pg_clear_columns(strlist *script, const table_def *t, const char *staging,
+				 const char *const *columns, int ncolumns)
+{
+	sink_clear_columns_sql(&pg_sql, script, t, staging, columns, ncolumns);
+}
+
 const sink_dialect sink_postgres = {
 	.name = "postgres",
 	.quote_ident = sink_quote_ident_ansi,
@@ -281,6 +338,10 @@ const sink_dialect sink_postgres = {
 	.create_staging = pg_create_staging,
 	.copy_staging = pg_copy_staging,
 	.apply = pg_apply,
+	.add_column = pg_add_column,
+	.widen_column = pg_widen_column,
+	.clear_columns = pg_clear_columns,
+	.column_from_type_name = pg_column_from_type_name,
 	.state_create = pg_state_create,
 	.state_record = pg_state_record,
 	.state_query = pg_state_query,

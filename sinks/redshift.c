@@ -12,10 +12,18 @@
  * String literals treat backslash as an escape, so it is doubled as well as
  * the quote.  Quoted identifiers still fold to lower case unless the
  * session enables enable_case_sensitive_identifier.
+ *
+ * Schema changes: ADD COLUMN has no IF NOT EXISTS, and a default it sets can
+ * never be dropped (there is no ALTER COLUMN ... DROP DEFAULT) and forbids
+ * any later ALTER COLUMN ... TYPE, so the existing rows of an added column
+ * get their value from an UPDATE instead (Redshift DDL is transactional: it
+ * commits with the batch).  ALTER COLUMN ... TYPE only grows a VARCHAR, not
+ * of a primary key column, and not inside a transaction block.
  */
 #include "sink.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "sink_shared.h"
 
@@ -24,6 +32,7 @@
 
 static bool rs_staged_type(const table_column *c, buf *out);
 static void rs_staged_value(buf *out, const table_column *c, const char *ref);
+static bool rs_literal_value(buf *out, const table_column *c, const char *literal);
 
 static const sink_sql rs_sql = {
 	.d = &sink_redshift,
@@ -33,9 +42,13 @@ static const sink_sql rs_sql = {
 	.text_type = "VARCHAR(1024)",
 	.tstz_type = "TIMESTAMPTZ",
 	.now = "(SYSDATE AT TIME ZONE 'UTC')",
+	.long_text_type = "VARCHAR(65535)",
+	.add_if_not_exists = false,
+	.add_default_then_drop = false,
 	.staged_type = rs_staged_type,
 	.staged_value = rs_staged_value,
 	.utc_text = sink_utc_text_at_time_zone,
+	.literal_value = rs_literal_value,
 };
 
 /* VARCHAR for n characters of up to 4 UTF-8 bytes each. */
@@ -149,6 +162,16 @@ rs_staged_value(buf *out, const table_column *c, const char *ref)
 		buf_puts(out, ref);
 }
 
+/* Values of SUPER columns are JSON text: parsed, not cast (a cast makes a SUPER string). */
+static bool
+rs_literal_value(buf *out, const table_column *c, const char *literal)
+{
+	if (!c->is_array && c->kind != COL_JSON && c->kind != COL_JSONB)
+		return false;
+	buf_printf(out, "JSON_PARSE(%s)", literal);
+	return true;
+}
+
 static void
 rs_create_schema(strlist *script, const char *schema)
 {
@@ -164,8 +187,7 @@ rs_create_table(strlist *script, const table_def *t)
 static bool
 rs_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	return sink_create_staging_sql(&rs_sql, script, t, staging);
+	return sink_create_staging_sql(&rs_sql, script, t, staging, kind);
 }
 
 /*
@@ -176,7 +198,8 @@ rs_create_staging(strlist *script, const table_def *t, const char *staging, load
  * types always load an empty field as NULL.  TIMEFORMAT 'auto' reads
  * Postgres' '2024-01-01 10:00:00.5+00'; dates are ISO, the default format.
  * Invalid UTF-8 is an error (no ACCEPTINVCHARS).  Statistics and compression
- * analysis are pointless for a staging table.
+ * analysis are pointless for a staging table.  A change batch's files start
+ * with the four change columns, as its staging table does.
  */
 static void
 rs_copy_staging(strlist *script, const table_def *t, const char *staging,
@@ -184,13 +207,12 @@ rs_copy_staging(strlist *script, const table_def *t, const char *staging,
 {
 	buf			sql = BUF_INIT;
 
-	sink_require_snapshot(kind);
 	if (files->nparts == 0)
 		return;					/* nothing staged: the staging table stays empty */
 	buf_puts(&sql, "COPY ");
 	sink_quote_ident_ansi(&sql, staging);
 	buf_puts(&sql, " (");
-	sink_column_list(&sink_redshift, &sql, t, NULL);
+	sink_staging_column_list(&sink_redshift, &sql, t, kind);
 	buf_puts(&sql, ")\nFROM ");
 	sink_quote_literal_backslash(&sql, files->manifest_url);
 	buf_puts(&sql, "\nIAM_ROLE ");
@@ -212,8 +234,44 @@ rs_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 rs_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	sink_apply_snapshot_sql(&rs_sql, script, t, staging);
+	sink_apply_sql(&rs_sql, script, t, staging, kind);
+}
+
+static void
+rs_add_column(strlist *script, const table_def *t, const table_column *c,
+			  const char *default_value)
+{
+	sink_add_column_sql(&rs_sql, script, t, c, default_value);
+}
+
+/*
+ * Only a VARCHAR grows (ALTER COLUMN ... TYPE must then run outside a
+ * transaction block).  SUPER holds any array or JSON already: nothing to do.
+ */
+static bool
+rs_widen_column(strlist *script, const table_def *t, const table_column *c)
+{
+	buf			type = BUF_INIT;
+	bool		ok;
+
+	if (!rs_column_type(t, c, &type))
+		ok = false;
+	else if (strcmp(type.data, "SUPER") == 0)
+		ok = true;
+	else if (strncmp(type.data, "VARCHAR(", 8) != 0)
+	{
+		sink_report_widen(t, c, "redshift", "only a VARCHAR's length can grow");
+		ok = false;
+	}
+	else if (c->key_pos > 0)
+	{
+		sink_report_widen(t, c, "redshift", "a primary key column cannot be altered");
+		ok = false;
+	}
+	else
+		ok = sink_alter_column_type_sql(&rs_sql, script, t, c, "TYPE", false);
+	buf_free(&type);
+	return ok;
 }
 
 static void
@@ -235,6 +293,22 @@ rs_state_query(buf *out, const char *schema, const char *table, const char *job)
 	sink_state_query_sql(&rs_sql, out, schema, table, job);
 }
 
+/* The warehouse's type names are not Postgres': type changes are told apart by the stream only. */
+static bool
+rs_column_from_type_name(const char *data_type, table_column *out)
+{
+	(void) data_type;
+	(void) out;
+	return false;
+}
+
+static void
+rs_clear_columns(strlist *script, const table_def *t, const char *staging,
+				 const char *const *columns, int ncolumns)
+{
+	sink_clear_columns_sql(&rs_sql, script, t, staging, columns, ncolumns);
+}
+
 const sink_dialect sink_redshift = {
 	.name = "redshift",
 	.quote_ident = sink_quote_ident_ansi,
@@ -246,6 +320,10 @@ const sink_dialect sink_redshift = {
 	.create_staging = rs_create_staging,
 	.copy_staging = rs_copy_staging,
 	.apply = rs_apply,
+	.add_column = rs_add_column,
+	.widen_column = rs_widen_column,
+	.clear_columns = rs_clear_columns,
+	.column_from_type_name = rs_column_from_type_name,
 	.state_create = rs_state_create,
 	.state_record = rs_state_record,
 	.state_query = rs_state_query,

@@ -2,15 +2,14 @@
  * sink.c
  *    The dialect registry and everything the dialects share: identifier and
  *    literal quoting, column lists, the numeric mapping of 38-digit
- *    warehouses, and the statement builders for DDL, snapshot apply and the
- *    state table.
+ *    warehouses, and the statement builders for DDL, snapshot and change
+ *    apply, schema changes and the state table.
  *
  * A dialect file supplies its type map, its COPY and a sink_sql naming the
  * few words in which its SQL differs; the statements are built here once.
  */
 #include "sink.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,22 +121,6 @@ sink_utc_text_at_time_zone(buf *out, const char *ref)
 	buf_printf(out, "TO_CHAR(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'", ref);
 }
 
-/*
- * Change loads are designed later.  Building snapshot statements for a
- * batch of changes would delete every row the batch does not mention, so
- * this stops the process even where NDEBUG has removed the assertion.
- */
-void
-sink_require_snapshot(load_kind kind)
-{
-	assert(kind == LOAD_SNAPSHOT);
-	if (kind != LOAD_SNAPSHOT)
-	{
-		log_error("internal error: change loads have no warehouse statements yet");
-		abort();
-	}
-}
-
 void
 sink_report_column(const table_def *t, const table_column *c,
 				   const char *warehouse, const char *why)
@@ -145,6 +128,17 @@ sink_report_column(const table_def *t, const table_column *c,
 	char	   *name = table_display_name(t);
 
 	log_error("table %s, column \"%s\": %s cannot hold it: %s",
+			  name, c->name, warehouse, why);
+	free(name);
+}
+
+void
+sink_report_widen(const table_def *t, const table_column *c,
+				  const char *warehouse, const char *why)
+{
+	char	   *name = table_display_name(t);
+
+	log_error("table %s, column \"%s\": %s cannot change the column's type: %s",
 			  name, c->name, warehouse, why);
 	free(name);
 }
@@ -306,9 +300,28 @@ sink_create_table_sql(const sink_sql *x, strlist *script, const table_def *t)
 	return true;
 }
 
+/* The columns a change batch stages before the table's, in order. */
+static const char *const change_cols[] = {
+	SINK_CHANGE_LSN, SINK_CHANGE_SEQ, SINK_CHANGE_OP, SINK_CHANGE_UNCHANGED
+};
+
+#define NCHANGE_COLS ((int) (sizeof(change_cols) / sizeof(change_cols[0])))
+
+void
+sink_staging_column_list(const sink_dialect *d, buf *out, const table_def *t, load_kind kind)
+{
+	if (kind == LOAD_CHANGES)
+		for (int i = 0; i < NCHANGE_COLS; i++)
+		{
+			d->quote_ident(out, change_cols[i]);
+			buf_puts(out, ", ");
+		}
+	sink_column_list(d, out, t, NULL);
+}
+
 bool
 sink_create_staging_sql(const sink_sql *x, strlist *script,
-						const table_def *t, const char *staging)
+						const table_def *t, const char *staging, load_kind kind)
 {
 	const sink_dialect *d = x->d;
 	buf			sql = BUF_INIT;
@@ -316,6 +329,17 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 	buf_printf(&sql, "CREATE %s TABLE ", x->temp_create);
 	d->quote_ident(&sql, staging);
 	buf_puts(&sql, " (");
+	if (kind == LOAD_CHANGES)
+	{
+		const char *types[NCHANGE_COLS] = {"BIGINT", "BIGINT", x->text_type, x->long_text_type};
+
+		for (int i = 0; i < NCHANGE_COLS; i++)
+		{
+			buf_puts(&sql, "\n\t");
+			d->quote_ident(&sql, change_cols[i]);
+			buf_printf(&sql, " %s,", types[i]);
+		}
+	}
 	for (int i = 0; i < t->ncols; i++)
 	{
 		const table_column *c = &t->cols[i];
@@ -465,9 +489,9 @@ merge_statement(const sink_sql *x, strlist *script, const table_def *t,
  * from the source are dealt with first, so that the upsert never meets a
  * row it is about to remove.
  */
-void
-sink_apply_snapshot_sql(const sink_sql *x, strlist *script,
-						const table_def *t, const char *staging)
+static void
+apply_snapshot(const sink_sql *x, strlist *script,
+			   const table_def *t, const char *staging)
 {
 	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
@@ -519,6 +543,612 @@ sink_apply_snapshot_sql(const sink_sql *x, strlist *script,
 done:
 	buf_free(&target);
 	buf_free(&stg);
+}
+
+/*
+ * Change batches (LOAD_CHANGES).  The statements below apply one batch of
+ * staged changes; the caller runs them in one transaction with the rest of
+ * the load.  Their meaning, whatever order the rows were staged in:
+ *
+ *   1. A truncate ('T') empties the target (soft deletes: marks every live
+ *      row deleted), and only the changes after the batch's last truncate,
+ *      by (_wharf_lsn, _wharf_seq), count from then on.
+ *   2. Per key, the last change by (_wharf_lsn, _wharf_seq) wins.
+ *   3. A column the winner staged as an unchanged TOASTed value takes its
+ *      value from the latest earlier insert or update of that key (after
+ *      the truncate) that carried one; failing that the target's value
+ *      stays (a new row gets NULL).  Deletes carry the key only and never
+ *      provide values.
+ *   4. A winning delete deletes (soft: marks) the row; a winning insert or
+ *      update replaces the row's columns (soft: unmarking it), or inserts
+ *      it.  A delete of a key the target lacks does nothing.
+ *
+ * Step 3 needs window functions only.  For column c, seen_c counts the rows
+ * of the key so far, in batch order, that carried c; the rows sharing a key
+ * and a seen_c then begin with the one whose value of c they should use,
+ * which FIRST_VALUE over (key, seen_c) reads back.  Redshift wants an
+ * explicit frame on FIRST_VALUE and on any aggregate with an ORDER BY, so
+ * every window here has one.
+ *
+ * The MERGE dialects (Postgres, Snowflake) apply the resolved winners with
+ * one MERGE whose source is that query, needing no temporary object
+ * (Snowflake would commit the transaction on creating one).  Redshift's
+ * MERGE takes no conditions: it resolves the winners and the target's kept
+ * values into a temporary table named after the staging table, so that the
+ * batches of several tables can share one transaction, then deletes and
+ * inserts, as its snapshot apply does.
+ */
+
+#define WINDOW_FRAME "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+
+/* rel.k1, rel.k2, ... */
+static void
+key_list(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
+		 const char *rel)
+{
+	for (int k = 0; k < nkeys; k++)
+	{
+		if (k > 0)
+			buf_puts(out, ", ");
+		column_ref(d, out, rel, keys[k]->name);
+	}
+}
+
+/* rel.lsn, rel.seq, ascending or descending: batch order. */
+static void
+change_order(const sink_dialect *d, buf *out, const char *rel, bool desc)
+{
+	column_ref(d, out, rel, SINK_CHANGE_LSN);
+	if (desc)
+		buf_puts(out, " DESC");
+	buf_puts(out, ", ");
+	column_ref(d, out, rel, SINK_CHANGE_SEQ);
+	if (desc)
+		buf_puts(out, " DESC");
+}
+
+/* An identifier wharf derives from a column's 1-based ordinal, such as "_wharf_seen_3". */
+static void
+ordinal_ident(const sink_dialect *d, buf *out, const char *prefix, int ordinal)
+{
+	char	   *name = xasprintf("%s%d", prefix, ordinal);
+
+	d->quote_ident(out, name);
+	free(name);
+}
+
+static void
+ordinal_ref(const sink_dialect *d, buf *out, const char *rel, const char *prefix, int ordinal)
+{
+	buf_printf(out, "%s.", rel);
+	ordinal_ident(d, out, prefix, ordinal);
+}
+
+#define SEEN_PREFIX	"_wharf_seen_"
+#define HAS_PREFIX	"_wharf_has_"
+#define RANK_COL	"_wharf_rank"
+#define TRUNC_LSN	"_wharf_truncate_lsn"
+#define TRUNC_SEQ	"_wharf_truncate_seq"
+
+/* rel.op = 'X' (or <> with negate) */
+static void
+op_is(const sink_dialect *d, buf *out, const char *rel, const char *op, bool negate)
+{
+	column_ref(d, out, rel, SINK_CHANGE_OP);
+	buf_printf(out, " %s '%s'", negate ? "<>" : "=", op);
+}
+
+/* EXISTS (SELECT 1 FROM staging AS x WHERE x.op = 'T') */
+static void
+batch_truncates(const sink_dialect *d, buf *out, const char *stg)
+{
+	buf_printf(out, "EXISTS (SELECT 1 FROM %s AS x WHERE ", stg);
+	op_is(d, out, "x", "T", false);
+	buf_putc(out, ')');
+}
+
+/*
+ * The batch's rows after its last truncate, with seen_c for each non-key
+ * column c (ordinal i):
+ *   SELECT s.<columns>, s.lsn, s.seq, s.op,
+ *     COUNT(CASE WHEN <row carries c> THEN 1 END) OVER (<key, batch order>) AS seen_i
+ *   FROM staging AS s CROSS JOIN (<the last truncate's position, one row>) AS tp
+ *   WHERE s.op <> 'T' AND <s after tp>
+ * A row carries c when it is an insert or update whose unchanged list lacks i.
+ */
+static void
+changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
+					   const table_column **keys, const char *stg)
+{
+	const sink_dialect *d = x->d;
+
+	buf_puts(out, "\t\tSELECT ");
+	sink_column_list(d, out, t, "s.");
+	for (int i = 0; i < 3; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "s", change_cols[i]);
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (t->cols[i].key_pos > 0)
+			continue;
+		buf_puts(out, ",\n\t\t\tCOUNT(CASE WHEN s.");
+		d->quote_ident(out, SINK_CHANGE_OP);
+		buf_puts(out, " IN ('I', 'U') AND (s.");
+		d->quote_ident(out, SINK_CHANGE_UNCHANGED);
+		buf_printf(out, " IS NULL OR POSITION(',%d,' IN s.", i + 1);
+		d->quote_ident(out, SINK_CHANGE_UNCHANGED);
+		buf_puts(out, ") = 0) THEN 1 END) OVER (PARTITION BY ");
+		key_list(d, out, keys, t->nkeys, "s");
+		buf_puts(out, " ORDER BY ");
+		change_order(d, out, "s", false);
+		buf_puts(out, " " WINDOW_FRAME ") AS ");
+		ordinal_ident(d, out, SEEN_PREFIX, i + 1);
+	}
+	buf_printf(out, "\n\t\tFROM %s AS s\n\t\tCROSS JOIN (SELECT MAX(x.", stg);
+	d->quote_ident(out, SINK_CHANGE_LSN);
+	buf_puts(out, ") AS ");
+	d->quote_ident(out, TRUNC_LSN);
+	buf_puts(out, ", MAX(x.");
+	d->quote_ident(out, SINK_CHANGE_SEQ);
+	buf_puts(out, ") AS ");
+	d->quote_ident(out, TRUNC_SEQ);
+	buf_printf(out, "\n\t\t\tFROM %s AS x\n\t\t\tWHERE ", stg);
+	op_is(d, out, "x", "T", false);
+	buf_puts(out, " AND ");
+	column_ref(d, out, "x", SINK_CHANGE_LSN);
+	buf_puts(out, " = (SELECT MAX(y.");
+	d->quote_ident(out, SINK_CHANGE_LSN);
+	buf_printf(out, ") FROM %s AS y WHERE ", stg);
+	op_is(d, out, "y", "T", false);
+	buf_puts(out, ")) AS tp\n\t\tWHERE ");
+	op_is(d, out, "s", "T", true);
+	buf_puts(out, "\n\t\t  AND (");
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_puts(out, " IS NULL OR ");
+	column_ref(d, out, "s", SINK_CHANGE_LSN);
+	buf_puts(out, " > ");
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_puts(out, "\n\t\t       OR (");
+	column_ref(d, out, "s", SINK_CHANGE_LSN);
+	buf_puts(out, " = ");
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_puts(out, " AND ");
+	column_ref(d, out, "s", SINK_CHANGE_SEQ);
+	buf_puts(out, " > ");
+	column_ref(d, out, "tp", TRUNC_SEQ);
+	buf_puts(out, "))");
+}
+
+/*
+ * The winning change of each key, its non-key columns resolved, with a flag
+ * has_i telling whether column i has a value from the batch (else the
+ * target's stays), staged values unconverted:
+ *   SELECT b.<columns>, b.op, b.has_i... FROM (
+ *     SELECT a.<keys>, a.op, ROW_NUMBER() OVER (<key, batch order desc>) AS rank,
+ *       CASE WHEN a.seen_i > 0 THEN FIRST_VALUE(a.c) OVER (<key, seen_i, batch order>) END AS c,
+ *       a.seen_i > 0 AS has_i ...
+ *     FROM (<changes_after_truncate>) AS a
+ *   ) AS b WHERE b.rank = 1
+ */
+static void
+resolved_changes(const sink_sql *x, buf *out, const table_def *t,
+				 const table_column **keys, const char *stg)
+{
+	const sink_dialect *d = x->d;
+
+	buf_puts(out, "SELECT ");
+	sink_column_list(d, out, t, "b.");
+	buf_puts(out, ", ");
+	column_ref(d, out, "b", SINK_CHANGE_OP);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (t->cols[i].key_pos > 0)
+			continue;
+		buf_puts(out, ", ");
+		ordinal_ref(d, out, "b", HAS_PREFIX, i + 1);
+	}
+	buf_puts(out, "\nFROM (\n\tSELECT ");
+	key_list(d, out, keys, t->nkeys, "a");
+	buf_puts(out, ", ");
+	column_ref(d, out, "a", SINK_CHANGE_OP);
+	buf_puts(out, ",\n\t\tROW_NUMBER() OVER (PARTITION BY ");
+	key_list(d, out, keys, t->nkeys, "a");
+	buf_puts(out, " ORDER BY ");
+	change_order(d, out, "a", true);
+	buf_puts(out, ") AS ");
+	d->quote_ident(out, RANK_COL);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const table_column *c = &t->cols[i];
+
+		if (c->key_pos > 0)
+			continue;
+		buf_puts(out, ",\n\t\tCASE WHEN ");
+		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
+		buf_puts(out, " > 0 THEN FIRST_VALUE(");
+		column_ref(d, out, "a", c->name);
+		buf_puts(out, ") OVER (PARTITION BY ");
+		key_list(d, out, keys, t->nkeys, "a");
+		buf_puts(out, ", ");
+		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
+		buf_puts(out, " ORDER BY ");
+		change_order(d, out, "a", false);
+		buf_puts(out, " " WINDOW_FRAME ") END AS ");
+		d->quote_ident(out, c->name);
+		buf_puts(out, ",\n\t\t");
+		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
+		buf_puts(out, " > 0 AS ");
+		ordinal_ident(d, out, HAS_PREFIX, i + 1);
+	}
+	buf_puts(out, "\n\tFROM (\n");
+	changes_after_truncate(x, out, t, keys, stg);
+	buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
+	column_ref(d, out, "b", RANK_COL);
+	buf_puts(out, " = 1");
+}
+
+/* CASE WHEN rel.has_i THEN <converted rel.c> ELSE kept END */
+static void
+resolved_value(const sink_sql *x, buf *out, const table_column *c, int ordinal,
+			   const char *rel, const char *kept_rel)
+{
+	buf_puts(out, "CASE WHEN ");
+	ordinal_ref(x->d, out, rel, HAS_PREFIX, ordinal);
+	buf_puts(out, " THEN ");
+	staged_value(x, out, c, rel);
+	buf_puts(out, " ELSE ");
+	column_ref(x->d, out, kept_rel, c->name);
+	buf_puts(out, " END");
+}
+
+/* SET deleted = TRUE, deleted_at = now (without SET) */
+static void
+mark_deleted(const sink_sql *x, buf *out, bool deleted)
+{
+	x->d->quote_ident(out, SINK_DELETED_COL);
+	buf_puts(out, deleted ? " = TRUE, " : " = FALSE, ");
+	x->d->quote_ident(out, SINK_DELETED_AT_COL);
+	buf_printf(out, " = %s", deleted ? x->now : "NULL");
+}
+
+static void
+merge_changes(const sink_sql *x, strlist *script, const table_def *t,
+			  const table_column **keys, const char *target, const char *stg)
+{
+	const sink_dialect *d = x->d;
+	bool		soft = t->deletes == DELETES_SOFT;
+	bool		first = true;
+	buf			sql = BUF_INIT;
+
+	buf_printf(&sql, "MERGE INTO %s AS t\nUSING (\n", target);
+	resolved_changes(x, &sql, t, keys, stg);
+	buf_puts(&sql, "\n) AS s\nON ");
+	key_match(x, &sql, keys, t->nkeys, "t", "s");
+	buf_puts(&sql, "\nWHEN MATCHED AND ");
+	op_is(d, &sql, "s", "D", false);
+	if (soft)
+	{
+		buf_puts(&sql, " THEN UPDATE SET ");
+		mark_deleted(x, &sql, true);
+	}
+	else
+		buf_puts(&sql, " THEN DELETE");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const table_column *c = &t->cols[i];
+
+		if (c->key_pos > 0)
+			continue;
+		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
+		first = false;
+		d->quote_ident(&sql, c->name);
+		buf_puts(&sql, " = ");
+		resolved_value(x, &sql, c, i + 1, "s", "t");
+	}
+	if (soft)
+	{
+		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
+		mark_deleted(x, &sql, false);
+	}
+	buf_puts(&sql, "\nWHEN NOT MATCHED AND ");
+	op_is(d, &sql, "s", "D", true);
+	buf_puts(&sql, " THEN INSERT (");
+	sink_column_list(d, &sql, t, NULL);
+	buf_puts(&sql, ")\nVALUES (");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (i > 0)
+			buf_puts(&sql, ", ");
+		staged_value(x, &sql, &t->cols[i], "s");
+	}
+	buf_putc(&sql, ')');
+	strlist_push(script, buf_detach(&sql));
+}
+
+/* target.k1 = rel.k1 AND ... (both already of the target's types) */
+static void
+key_equal(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
+		  const char *target, const char *rel)
+{
+	for (int k = 0; k < nkeys; k++)
+	{
+		if (k > 0)
+			buf_puts(out, " AND ");
+		column_ref(d, out, target, keys[k]->name);
+		buf_puts(out, " = ");
+		column_ref(d, out, rel, keys[k]->name);
+	}
+}
+
+/* Without conditional MERGE: a temporary table of final rows, then DELETE and INSERT. */
+static void
+delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
+					  const table_column **keys, const char *target, const char *staging)
+{
+	const sink_dialect *d = x->d;
+	char	   *final_name = xasprintf("%s_final", staging);
+	buf			fin = BUF_INIT;
+	buf			stg = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	d->quote_ident(&fin, final_name);
+	d->quote_ident(&stg, staging);
+
+	/* the final rows, converted, with the target's values where the batch has none */
+	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", x->temp_create, fin.data);
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const table_column *c = &t->cols[i];
+
+		if (i > 0)
+			buf_puts(&sql, ",\n\t");
+		if (c->key_pos > 0)
+			staged_value(x, &sql, c, "r");
+		else
+			resolved_value(x, &sql, c, i + 1, "r", "t");
+		buf_puts(&sql, " AS ");
+		d->quote_ident(&sql, c->name);
+	}
+	buf_puts(&sql, ",\n\t");
+	column_ref(d, &sql, "r", SINK_CHANGE_OP);
+	buf_puts(&sql, "\nFROM (\n");
+	resolved_changes(x, &sql, t, keys, stg.data);
+	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
+	key_match(x, &sql, keys, t->nkeys, "t", "r");
+	strlist_push(script, buf_detach(&sql));
+
+	if (t->deletes == DELETES_SOFT)
+	{
+		buf_printf(&sql, "UPDATE %s SET ", target);
+		mark_deleted(x, &sql, true);
+		buf_printf(&sql, "\nFROM %s\nWHERE ", fin.data);
+		key_equal(d, &sql, keys, t->nkeys, target, fin.data);
+		buf_puts(&sql, " AND ");
+		op_is(d, &sql, fin.data, "D", false);
+		strlist_push(script, buf_detach(&sql));
+	}
+	/* every row the batch replaces or (hard) deletes */
+	buf_printf(&sql, "DELETE FROM %s\nUSING %s\nWHERE ", target, fin.data);
+	key_equal(d, &sql, keys, t->nkeys, target, fin.data);
+	if (t->deletes == DELETES_SOFT)
+	{
+		buf_puts(&sql, " AND ");
+		op_is(d, &sql, fin.data, "D", true);
+	}
+	strlist_push(script, buf_detach(&sql));
+
+	buf_printf(&sql, "INSERT INTO %s (", target);
+	sink_column_list(d, &sql, t, NULL);
+	buf_puts(&sql, ")\nSELECT ");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (i > 0)
+			buf_puts(&sql, ", ");
+		column_ref(d, &sql, fin.data, t->cols[i].name);
+	}
+	buf_printf(&sql, "\nFROM %s\nWHERE ", fin.data);
+	op_is(d, &sql, fin.data, "D", true);
+	strlist_push(script, buf_detach(&sql));
+
+	buf_printf(&sql, "DROP TABLE %s", fin.data);
+	strlist_push(script, buf_detach(&sql));
+
+	free(final_name);
+	buf_free(&fin);
+	buf_free(&stg);
+}
+
+static void
+apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char *staging)
+{
+	const sink_dialect *d = x->d;
+	buf			target = BUF_INIT;
+	buf			stg = BUF_INIT;
+	buf			sql = BUF_INIT;
+	const table_column **keys;
+
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	d->quote_ident(&stg, staging);
+
+	if (t->mode == MODE_APPEND)
+	{
+		/* insert-only history: the inserts, in batch order */
+		buf_printf(&sql, "INSERT INTO %s (", target.data);
+		sink_column_list(d, &sql, t, NULL);
+		buf_puts(&sql, ")\nSELECT ");
+		for (int i = 0; i < t->ncols; i++)
+		{
+			if (i > 0)
+				buf_puts(&sql, ", ");
+			staged_value(x, &sql, &t->cols[i], "s");
+		}
+		buf_printf(&sql, "\nFROM %s AS s\nWHERE ", stg.data);
+		op_is(d, &sql, "s", "I", false);
+		buf_puts(&sql, "\nORDER BY ");
+		change_order(d, &sql, "s", false);
+		strlist_push(script, buf_detach(&sql));
+		goto done;
+	}
+	if (t->nkeys <= 0)
+	{
+		char	   *name = table_display_name(t);
+
+		/* without a key, changes could only be applied wrongly */
+		log_error("table %s: internal error: a merge table without a key", name);
+		free(name);
+		abort();
+	}
+	keys = key_columns(t);
+
+	/* a truncate in the batch: the target is emptied (marked) before the rest */
+	if (t->deletes == DELETES_SOFT)
+	{
+		buf_printf(&sql, "UPDATE %s SET ", target.data);
+		mark_deleted(x, &sql, true);
+		buf_puts(&sql, "\nWHERE ");
+		column_ref(d, &sql, target.data, SINK_DELETED_COL);
+		buf_puts(&sql, " = FALSE\n  AND ");
+	}
+	else
+		buf_printf(&sql, "DELETE FROM %s\nWHERE ", target.data);
+	batch_truncates(d, &sql, stg.data);
+	strlist_push(script, buf_detach(&sql));
+
+	if (x->merge)
+		merge_changes(x, script, t, keys, target.data, stg.data);
+	else
+		delete_insert_changes(x, script, t, keys, target.data, staging);
+	free(keys);
+
+done:
+	buf_free(&target);
+	buf_free(&stg);
+}
+
+void
+sink_apply_sql(const sink_sql *x, strlist *script, const table_def *t,
+			   const char *staging, load_kind kind)
+{
+	if (kind == LOAD_CHANGES)
+		apply_changes(x, script, t, staging);
+	else
+		apply_snapshot(x, script, t, staging);
+}
+
+/*
+ * Schema changes.
+ *
+ * A value for the existing rows of an added column comes as its staged
+ * text (for Postgres, and for every column but those staged as JSON, the
+ * value's Postgres text) and is converted as a staged value would be: a
+ * cast to its staged type, then the dialect's conversion.  Added columns
+ * take no NOT NULL: the rows before them may not have it.
+ */
+static bool
+literal_value(const sink_sql *x, buf *out, const table_def *t, const table_column *c,
+			  const char *text)
+{
+	buf			lit = BUF_INIT;
+	buf			type = BUF_INIT;
+	buf			cast = BUF_INIT;
+	bool		staged;
+	bool		ok = true;
+
+	x->d->quote_literal(&lit, text);
+	if (x->literal_value != NULL && x->literal_value(out, c, lit.data))
+		goto done;
+	staged = x->staged_type != NULL && x->staged_type(c, &type);
+	if (!staged && !x->d->column_type(t, c, &type))
+	{
+		ok = false;
+		goto done;
+	}
+	buf_printf(&cast, "CAST(%s AS %s)", lit.data, type.data);
+	if (staged && x->staged_value != NULL)
+		x->staged_value(out, c, cast.data);
+	else
+		buf_puts(out, cast.data);
+done:
+	buf_free(&lit);
+	buf_free(&type);
+	buf_free(&cast);
+	return ok;
+}
+
+void
+sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+					const table_column *c, const char *default_value)
+{
+	const sink_dialect *d = x->d;
+	buf			target = BUF_INIT;
+	buf			col = BUF_INIT;
+	buf			value = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	d->quote_ident(&col, c->name);
+	buf_printf(&sql, "ALTER TABLE %s ADD COLUMN %s%s ", target.data,
+			   x->add_if_not_exists ? "IF NOT EXISTS " : "", col.data);
+	/* a type the dialect cannot hold was reported: nothing to add */
+	if (!d->column_type(t, c, &sql) ||
+		(default_value != NULL && !literal_value(x, &value, t, c, default_value)))
+	{
+		buf_free(&sql);
+		goto done;
+	}
+	if (default_value != NULL && x->add_default_then_drop)
+	{
+		buf_printf(&sql, " DEFAULT %s", value.data);
+		strlist_push(script, buf_detach(&sql));
+		buf_printf(&sql, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", target.data, col.data);
+		strlist_push(script, buf_detach(&sql));
+	}
+	else
+	{
+		strlist_push(script, buf_detach(&sql));
+		/* rows already holding a value were not added now: leave them */
+		if (default_value != NULL)
+		{
+			buf_printf(&sql, "UPDATE %s SET %s = %s\nWHERE %s IS NULL",
+					   target.data, col.data, value.data, col.data);
+			strlist_push(script, buf_detach(&sql));
+		}
+	}
+done:
+	buf_free(&target);
+	buf_free(&col);
+	buf_free(&value);
+}
+
+bool
+sink_alter_column_type_sql(const sink_sql *x, strlist *script, const table_def *t,
+						   const table_column *c, const char *verb, bool using_cast)
+{
+	const sink_dialect *d = x->d;
+	buf			type = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	if (!d->column_type(t, c, &type))
+	{
+		buf_free(&type);
+		return false;
+	}
+	buf_puts(&sql, "ALTER TABLE ");
+	sink_qualified(d, &sql, t->target_schema, t->target_name);
+	buf_puts(&sql, " ALTER COLUMN ");
+	d->quote_ident(&sql, c->name);
+	buf_printf(&sql, " %s %s", verb, type.data);
+	if (using_cast)
+	{
+		buf_puts(&sql, " USING ");
+		d->quote_ident(&sql, c->name);
+		buf_printf(&sql, "::%s", type.data);
+	}
+	strlist_push(script, buf_detach(&sql));
+	buf_free(&type);
+	return true;
 }
 
 static const char *const state_cols[] = {
@@ -712,4 +1342,37 @@ sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
 	buf_puts(out, "\nORDER BY ");
 	d->quote_ident(out, "source_table");
 	buf_free(&col);
+}
+
+void
+sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
+					   const char *staging, const char *const *columns, int ncolumns)
+{
+	const sink_dialect *d = x->d;
+	const table_column **keys;
+	buf			target = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	if (ncolumns == 0 || t->mode == MODE_APPEND || t->nkeys <= 0)
+		return;
+	keys = key_columns(t);
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	buf_printf(&sql, "UPDATE %s SET ", target.data);
+	for (int i = 0; i < ncolumns; i++)
+	{
+		if (i > 0)
+			buf_puts(&sql, ", ");
+		d->quote_ident(&sql, columns[i]);
+		buf_puts(&sql, " = NULL");
+	}
+	buf_puts(&sql, "\nWHERE EXISTS (SELECT 1 FROM ");
+	d->quote_ident(&sql, staging);
+	buf_puts(&sql, " AS s WHERE ");
+	key_match(x, &sql, keys, t->nkeys, target.data, "s");
+	buf_puts(&sql, " AND ");
+	op_is(d, &sql, "s", "D", true);
+	buf_putc(&sql, ')');
+	strlist_push(script, buf_detach(&sql));
+	free(keys);
+	buf_free(&target);
 }

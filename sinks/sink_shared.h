@@ -31,6 +31,17 @@ typedef struct sink_sql
 	/* types of the state table's text and timestamp columns */
 	const char *text_type;
 	const char *tstz_type;
+	/* a text type without a small length limit (a change's unchanged list) */
+	const char *long_text_type;
+	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
+	bool		add_if_not_exists;
+	/*
+	 * How a column added with a value for the existing rows gets it: true,
+	 * ADD COLUMN ... DEFAULT <value> then ALTER COLUMN ... DROP DEFAULT;
+	 * false, ADD COLUMN then UPDATE (the warehouse cannot drop such a
+	 * default, or takes only bare literals as one).
+	 */
+	bool		add_default_then_drop;
 	/* the current time as a value of tstz_type, UTC where it matters */
 	const char *now;
 
@@ -47,6 +58,12 @@ typedef struct sink_sql
 	void		(*staged_value) (buf *out, const table_column *c, const char *ref);
 	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
 	void		(*utc_text) (buf *out, const char *ref);
+	/*
+	 * Appends column c's value from literal (already quoted) holding its
+	 * staged text, when a cast of the staged type will not do; returns false
+	 * to leave it to that cast.  NULL: always the cast.
+	 */
+	bool		(*literal_value) (buf *out, const table_column *c, const char *literal);
 } sink_sql;
 
 /* Literals and shell words. */
@@ -56,9 +73,6 @@ extern void sink_shell_quote(buf *out, const char *word);
 
 /* utc_text for Postgres and Redshift: TO_CHAR(ref AT TIME ZONE 'UTC', ...). */
 extern void sink_utc_text_at_time_zone(buf *out, const char *ref);
-
-/* Fails hard on anything but a snapshot load, in every build. */
-extern void sink_require_snapshot(load_kind kind);
 
 /*
  * A numeric column in a warehouse whose decimals hold 38 digits with a scale
@@ -81,6 +95,16 @@ extern col_render sink_render_json_numeric(const table_column *c);
 /* Reports a column a dialect cannot hold. */
 extern void sink_report_column(const table_def *t, const table_column *c,
 							   const char *warehouse, const char *why);
+/* Reports a column whose type a dialect cannot change. */
+extern void sink_report_widen(const table_def *t, const table_column *c,
+							  const char *warehouse, const char *why);
+
+/*
+ * The staging table's columns as COPY lists them: with LOAD_CHANGES the four
+ * change columns of sink.h first, then the table's.
+ */
+extern void sink_staging_column_list(const sink_dialect *d, buf *out,
+									 const table_def *t, load_kind kind);
 
 /* Statement builders. */
 extern void sink_create_schema_sql(const sink_dialect *d, strlist *script,
@@ -88,9 +112,19 @@ extern void sink_create_schema_sql(const sink_dialect *d, strlist *script,
 extern bool sink_create_table_sql(const sink_sql *x, strlist *script,
 								  const table_def *t);
 extern bool sink_create_staging_sql(const sink_sql *x, strlist *script,
-									const table_def *t, const char *staging);
-extern void sink_apply_snapshot_sql(const sink_sql *x, strlist *script,
-									const table_def *t, const char *staging);
+									const table_def *t, const char *staging,
+									load_kind kind);
+extern void sink_apply_sql(const sink_sql *x, strlist *script,
+						   const table_def *t, const char *staging, load_kind kind);
+extern void sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+								const table_column *c, const char *default_value);
+/*
+ * ALTER TABLE target ALTER COLUMN c <verb> <type>, and with using_cast
+ * USING c::<type> (Postgres), type being the dialect's type for c.
+ */
+extern bool sink_alter_column_type_sql(const sink_sql *x, strlist *script,
+									   const table_def *t, const table_column *c,
+									   const char *verb, bool using_cast);
 extern void sink_state_create_sql(const sink_sql *x, strlist *script,
 								  const char *schema, const char *table);
 extern void sink_state_record_sql(const sink_sql *x, strlist *script,
@@ -99,5 +133,9 @@ extern void sink_state_record_sql(const sink_sql *x, strlist *script,
 extern void sink_state_query_sql(const sink_sql *x, buf *out,
 								 const char *schema, const char *table,
 								 const char *job);
+
+/* UPDATE target SET the columns = NULL for every key the batch inserts or updates. */
+extern void sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
+								   const char *staging, const char *const *columns, int ncolumns);
 
 #endif

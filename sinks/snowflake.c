@@ -11,6 +11,13 @@
  * times and timestamps load directly: AUTO detection reads Postgres' ISO
  * output, '2024-01-01 10:00:00.5+00' included.  String literals treat
  * backslash as an escape, so it is doubled as well as the quote.
+ *
+ * DDL commits the open transaction, so the apply statements create nothing.
+ * ADD COLUMN takes only a bare literal of the column's type as a DEFAULT,
+ * never with IF NOT EXISTS, and that default can never be dropped: the
+ * existing rows of an added column get their value from an UPDATE instead.
+ * ALTER COLUMN ... SET DATA TYPE only grows a text length or a NUMBER's
+ * precision.
  */
 #include "sink.h"
 
@@ -34,6 +41,9 @@ static const sink_sql sf_sql = {
 	.text_type = "VARCHAR",
 	.tstz_type = "TIMESTAMP_TZ",
 	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
+	.long_text_type = "VARCHAR",
+	.add_if_not_exists = true,
+	.add_default_then_drop = false,
 	.staged_type = sf_staged_type,
 	.staged_value = sf_staged_value,
 	.utc_text = sf_utc_text,
@@ -181,8 +191,7 @@ sf_create_table(strlist *script, const table_def *t)
 static bool
 sf_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	return sink_create_staging_sql(&sf_sql, script, t, staging);
+	return sink_create_staging_sql(&sf_sql, script, t, staging, kind);
 }
 
 /*
@@ -209,7 +218,8 @@ sf_integration_name(buf *out, const char *name)
  * The staged CSV: NULL is an empty unquoted field (EMPTY_FIELD_AS_NULL),
  * "" an empty string; nothing is escaped but the doubled quote, and no
  * string stands for NULL.  The staging table's columns are the file's, in
- * order, so no column list is needed (the standard load syntax has none).
+ * order (a change batch's four change columns first), so no column list is
+ * needed (the standard load syntax has none).
  */
 static void
 sf_copy_staging(strlist *script, const table_def *t, const char *staging,
@@ -218,7 +228,7 @@ sf_copy_staging(strlist *script, const table_def *t, const char *staging,
 	buf			sql = BUF_INIT;
 
 	(void) t;
-	sink_require_snapshot(kind);
+	(void) kind;
 	for (int first = 0; first < files->nparts; first += SF_MAX_FILES)
 	{
 		int			end = first + SF_MAX_FILES;
@@ -260,8 +270,57 @@ sf_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 sf_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_require_snapshot(kind);
-	sink_apply_snapshot_sql(&sf_sql, script, t, staging);
+	sink_apply_sql(&sf_sql, script, t, staging, kind);
+}
+
+static void
+sf_add_column(strlist *script, const table_def *t, const table_column *c,
+			  const char *default_value)
+{
+	sink_add_column_sql(&sf_sql, script, t, c, default_value);
+}
+
+static bool
+sf_type_is(const char *type, const char *name)
+{
+	size_t		n = strlen(name);
+
+	return strncmp(type, name, n) == 0 && (type[n] == '\0' || type[n] == '(');
+}
+
+/*
+ * SET DATA TYPE takes NUMBER (SMALLINT and the like are NUMBER(38,0)) and
+ * text types.  ARRAY, VARIANT and FLOAT already hold any wider value of
+ * their kind: nothing to do.  A NUMBER's scale cannot change: the
+ * warehouse refuses that statement.
+ */
+static bool
+sf_widen_column(strlist *script, const table_def *t, const table_column *c)
+{
+	static const char *const alterable[] = {
+		"NUMBER", "SMALLINT", "INTEGER", "BIGINT", "VARCHAR", "CHAR"
+	};
+	static const char *const holds_all[] = {"ARRAY", "VARIANT", "FLOAT"};
+	buf			type = BUF_INIT;
+	bool		ok = false;
+	bool		done = false;
+
+	if (!sf_column_type(t, c, &type))
+		done = true;
+	for (size_t i = 0; !done && i < sizeof(holds_all) / sizeof(holds_all[0]); i++)
+		if (sf_type_is(type.data, holds_all[i]))
+			ok = done = true;
+	for (size_t i = 0; !done && i < sizeof(alterable) / sizeof(alterable[0]); i++)
+		if (sf_type_is(type.data, alterable[i]))
+		{
+			ok = sink_alter_column_type_sql(&sf_sql, script, t, c, "SET DATA TYPE", false);
+			done = true;
+		}
+	if (!done)
+		sink_report_widen(t, c, "snowflake",
+						  "only a NUMBER's precision or a text length can grow");
+	buf_free(&type);
+	return ok;
 }
 
 static void
@@ -283,6 +342,22 @@ sf_state_query(buf *out, const char *schema, const char *table, const char *job)
 	sink_state_query_sql(&sf_sql, out, schema, table, job);
 }
 
+/* The warehouse's type names are not Postgres': type changes are told apart by the stream only. */
+static bool
+sf_column_from_type_name(const char *data_type, table_column *out)
+{
+	(void) data_type;
+	(void) out;
+	return false;
+}
+
+static void
+sf_clear_columns(strlist *script, const table_def *t, const char *staging,
+				 const char *const *columns, int ncolumns)
+{
+	sink_clear_columns_sql(&sf_sql, script, t, staging, columns, ncolumns);
+}
+
 const sink_dialect sink_snowflake = {
 	.name = "snowflake",
 	.quote_ident = sink_quote_ident_ansi,
@@ -294,6 +369,10 @@ const sink_dialect sink_snowflake = {
 	.create_staging = sf_create_staging,
 	.copy_staging = sf_copy_staging,
 	.apply = sf_apply,
+	.add_column = sf_add_column,
+	.widen_column = sf_widen_column,
+	.clear_columns = sf_clear_columns,
+	.column_from_type_name = sf_column_from_type_name,
 	.state_create = sf_state_create,
 	.state_record = sf_state_record,
 	.state_query = sf_state_query,

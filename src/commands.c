@@ -19,6 +19,7 @@
 #include "sink.h"
 #include "source.h"
 #include "stage.h"
+#include "replication.h"
 #include "upload.h"
 #include "warehouse.h"
 
@@ -438,6 +439,47 @@ cmd_snapshot(const cmd_options *o)
 	return cmd_stage_or_snapshot(o, true);
 }
 
+/*
+ * The slot's side of status: how much WAL it holds back and whether the
+ * server still keeps it.  A source that cannot be reached is a warning here.
+ */
+static void
+status_slot(cmd_ctx *c, const cmd_options *o)
+{
+	repl_slot_info slot;
+	PGresult   *res;
+	const char *params[1];
+
+	if (!source_connect(c->j.conninfo, false, &c->src) ||
+		!repl_slot_lookup(c->src, c->j.slot, &slot))
+	{
+		log_warn("status: cannot read the replication slot from the source");
+		return;
+	}
+	if (!slot.exists)
+	{
+		if (!o->json)
+			printf("slot %s: none (sync has not run, or the slot is gone: start over with: "
+				   "wharf -c %s sync --resnapshot)\n", c->j.slot, c->j.path);
+		return;
+	}
+	params[0] = c->j.slot;
+	res = PQexecParams(c->src,
+					   "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !o->json)
+	{
+		printf("slot %s: wal_status %s, lag %s bytes%s\n", c->j.slot,
+			   slot.wal_status[0] ? slot.wal_status : "unknown", PQgetvalue(res, 0, 0),
+			   slot.active ? ", streaming now" : "");
+		if (strcmp(slot.wal_status, "lost") == 0)
+			printf("slot %s is lost: its WAL was removed. Start over with: wharf -c %s sync --resnapshot\n",
+				   c->j.slot, c->j.path);
+	}
+	PQclear(res);
+}
+
 int
 cmd_status(const cmd_options *o)
 {
@@ -499,12 +541,19 @@ cmd_status(const cmd_options *o)
 		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
 			   "LOADED AT (UTC)", "LSN");
 		for (int r = 0; r < res.nrows; r++)
-			printf("%-32s %-32s %-9s %12s  %-22s %s\n",
+			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) == 0)
+				printf("stream position %s (batch %s, %s)\n", wh_value(&res, r, 3),
+					   wh_value(&res, r, 6) ? wh_value(&res, r, 6) : "-", wh_value(&res, r, 5));
+		for (int r = 0; r < res.nrows; r++)
+			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0)
+				printf("%-32s %-32s %-9s %12s  %-22s %s\n",
 				   wh_value(&res, r, 0), wh_value(&res, r, 1), wh_value(&res, r, 2),
 				   wh_value(&res, r, 4) ? wh_value(&res, r, 4) : "",
 				   wh_value(&res, r, 5) ? wh_value(&res, r, 5) : "",
 				   wh_value(&res, r, 3) ? wh_value(&res, r, 3) : "-");
 	}
+	if (rc == EXIT_OK)
+		status_slot(&c, o);
 	wh_result_free(&res);
 	buf_free(&sql);
 	ctx_close(&c);

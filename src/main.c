@@ -41,6 +41,19 @@ static const command commands[] = {
 		"staging tables, applies them set-based (rows gone from the source are\n"
 		"removed) and records the load in the state table. Staged objects are\n"
 		"removed afterwards unless [stage] keep = true.\n"},
+	{"sync", cmd_sync, "change data capture: catch up from the WAL (--follow: keep going)",
+		"The first run creates the job's publications and a logical replication slot\n"
+		"(pgoutput), loads every table from the snapshot the slot exports, then\n"
+		"streams. Later runs stream from the position the warehouse holds. Changes\n"
+		"are applied in batches of whole transactions, each batch in ONE warehouse\n"
+		"transaction with its position; only then is the slot told. Without\n"
+		"--follow, stops once everything up to the WAL position current at start is\n"
+		"applied (the nightly job). With --follow, applies a batch at least every\n"
+		"batch_interval seconds; SIGINT/SIGTERM finish the batch in flight and exit 0.\n"
+		"Tables added to the job get their own snapshot; removed tables leave the\n"
+		"publication and their warehouse table stays.\n\n"
+		"  --follow      keep streaming\n"
+		"  --resnapshot  drop the slot and start over with a new snapshot\n"},
 	{"status", cmd_status, "last load per table, from the warehouse state",
 		"Reads wharf's state table in the warehouse and prints the last load of\n"
 		"each table of the job.\n"},
@@ -79,9 +92,11 @@ main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"follow", no_argument, NULL, 'f'},
+		{"resnapshot", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0}
 	};
-	cmd_options o = {"wharf.ini", false};
+	cmd_options o = {"wharf.ini", false, false, false};
 	const command *cmd = NULL;
 	int			verbosity = 0;
 	bool		help = false;
@@ -107,6 +122,12 @@ main(int argc, char **argv)
 				break;
 			case 'h':
 				help = true;
+				break;
+			case 'f':
+				o.follow = true;
+				break;
+			case 'r':
+				o.resnapshot = true;
 				break;
 			case 'V':
 				printf("wharf %s\n", WHARF_VERSION);
@@ -136,6 +157,11 @@ main(int argc, char **argv)
 	{
 		usage(help ? stdout : stderr);
 		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	if ((o.follow || o.resnapshot) && cmd->run != cmd_sync)
+	{
+		fprintf(stderr, "wharf: --follow and --resnapshot go with sync\n");
+		return EXIT_USAGE;
 	}
 	if (help)
 	{

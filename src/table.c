@@ -78,3 +78,57 @@ table_def_free(table_def *t)
 	free(t->target_name);
 	t->schema = t->name = t->target_schema = t->target_name = NULL;
 }
+
+void
+table_def_copy(const table_def *src, table_def *dst)
+{
+	*dst = *src;
+	dst->schema = src->schema ? xstrdup(src->schema) : NULL;
+	dst->name = src->name ? xstrdup(src->name) : NULL;
+	dst->target_schema = src->target_schema ? xstrdup(src->target_schema) : NULL;
+	dst->target_name = src->target_name ? xstrdup(src->target_name) : NULL;
+	dst->cols = xcalloc((size_t) (src->ncols ? src->ncols : 1), sizeof(table_column));
+	for (int i = 0; i < src->ncols; i++)
+	{
+		dst->cols[i] = src->cols[i];
+		dst->cols[i].name = xstrdup(src->cols[i].name);
+		dst->cols[i].pg_type = src->cols[i].pg_type ? xstrdup(src->cols[i].pg_type) : NULL;
+	}
+}
+
+/*
+ * Whether a column going from type a to type b needs no more than a wider
+ * warehouse type (every value of a is a value of b, text unchanged).
+ */
+bool
+table_column_widens(const table_column *a, const table_column *b)
+{
+	if (a->is_array != b->is_array)
+		return false;
+	switch (a->kind)
+	{
+		case COL_INT2:
+			return b->kind == COL_INT4 || b->kind == COL_INT8 || b->kind == COL_NUMERIC;
+		case COL_INT4:
+			return b->kind == COL_INT8 || b->kind == COL_NUMERIC;
+		case COL_INT8:
+			return b->kind == COL_NUMERIC && (b->precision < 0 || b->precision - b->scale >= 19);
+		case COL_FLOAT4:
+			return b->kind == COL_FLOAT8;
+		case COL_NUMERIC:
+			return b->kind == COL_NUMERIC &&
+				(b->precision < 0 ||
+				 (a->precision >= 0 && b->scale >= a->scale &&
+				  b->precision - b->scale >= a->precision - a->scale));
+		case COL_VARCHAR:
+		case COL_CHAR:
+			return b->kind == COL_TEXT ||
+				(b->kind == COL_VARCHAR && (b->length < 0 || (a->length >= 0 && b->length >= a->length)));
+		case COL_TIMESTAMP:
+			return b->kind == COL_TIMESTAMP && (b->time_precision < 0 || b->time_precision >= a->time_precision);
+		case COL_VARBIT:
+			return b->kind == COL_VARBIT && (b->length < 0 || b->length >= a->length);
+		default:
+			return false;
+	}
+}

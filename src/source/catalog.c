@@ -115,8 +115,8 @@ catalog_kind(const source_type *ty)
 }
 
 /* Fills the type facts of c from the column's type oid and typmod. */
-static bool
-catalog_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
+bool
+source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
 {
 	source_type ty;
 
@@ -320,7 +320,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 
 		c->name = xstrdup(PQgetvalue(res, i, 0));
 		c->not_null = PQgetvalue(res, i, 3)[0] == 't';
-		if (!catalog_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10),
+		if (!source_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10),
 								 atoi(PQgetvalue(res, i, 2)), c))
 			goto fail_cols;
 	}

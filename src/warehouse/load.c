@@ -174,3 +174,93 @@ load_print(FILE *out, const strlist *script)
 	for (int i = 0; i < script->n; i++)
 		fprintf(out, "%s;\n\n", script->items[i]);
 }
+
+static void
+load_position_row(const sink_dialect *d, const job *j, const char *batch_id,
+				  const char *lsn, strlist *script)
+{
+	sink_state_row row;
+
+	row.job = j->name;
+	row.source_table = LOAD_POSITION_ROW;
+	row.target_table = LOAD_POSITION_ROW;
+	row.kind = "position";
+	row.lsn = lsn;
+	row.rows = 0;
+	row.load_id = batch_id;
+	d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+}
+
+void
+load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
+					 const char *lsn, strlist *script)
+{
+	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+	load_position_row(d, j, batch_id, lsn, script);
+}
+
+bool
+load_changes_script(const sink_dialect *d, const job *j, const stage *s,
+					const char *batch_id, const char *lsn,
+					const load_segment *segments, int nsegments,
+					const load_table_state *tables, int ntables,
+					strlist *script)
+{
+	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+
+	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+	/* staging tables first: DDL before data (see load_script) */
+	for (int i = 0; i < nsegments; i++)
+	{
+		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
+		bool		ok = d->create_staging(script, segments[i].t, staging, LOAD_CHANGES);
+
+		free(staging);
+		if (!ok)
+			return false;
+	}
+	for (int i = 0; i < nsegments; i++)
+	{
+		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
+		load_table	lt = {segments[i].t, segments[i].staged};
+		load_files_owned owned;
+		sink_files	files;
+
+		if (segments[i].pre)
+			for (int k = 0; k < segments[i].pre->n; k++)
+				strlist_add(script, segments[i].pre->items[k]);
+		load_files(s, &lt, &files, &owned);
+		d->copy_staging(script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
+		d->apply(script, segments[i].t, staging, LOAD_CHANGES);
+		if (segments[i].cleared && segments[i].cleared->n > 0)
+			d->clear_columns(script, segments[i].t, staging,
+							 (const char *const *) segments[i].cleared->items,
+							 segments[i].cleared->n);
+		load_files_free(&owned);
+		free(staging);
+	}
+	for (int i = 0; i < ntables; i++)
+	{
+		const table_def *t = tables[i].t;
+		char	   *source = table_display_name(t);
+		table_def	target_view = *t;
+		char	   *target;
+		sink_state_row row;
+
+		target_view.schema = t->target_schema;
+		target_view.name = t->target_name;
+		target = table_display_name(&target_view);
+		row.job = j->name;
+		row.source_table = source;
+		row.target_table = target;
+		row.kind = "sync";
+		row.lsn = lsn;
+		row.rows = tables[i].rows;
+		row.load_id = batch_id;
+		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		free(source);
+		free(target);
+	}
+	load_position_row(d, j, batch_id, lsn, script);
+	return true;
+}

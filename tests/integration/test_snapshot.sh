@@ -121,7 +121,7 @@ check "refresh removes rows gone from the source" same_table '"Sales Dept"."Orde
 
 # status reads the state back
 status_out=$("$WHARF" -c "$job" status)
-check "status lists both tables" test "$(grep -c snapshot <<<"$status_out")" -eq 2
+check "status lists both tables" test "$(grep -cE ' snapshot +[0-9]' <<<"$status_out")" -eq 2
 json=$("$WHARF" -c "$job" --json status)
 check "status --json is one object" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d["tables"]) == 2' "$json"
 

@@ -1,8 +1,9 @@
 /*
  * test_sinks.c
- *    The warehouse dialects: quoting, the type map and staging renders, and
- *    the whole snapshot load script of a few table shapes, compared with the
- *    golden files in tests/golden (WHARF_UPDATE_GOLDEN=1 rewrites them).
+ *    The warehouse dialects: quoting, the type map and staging renders, the
+ *    whole snapshot load script and change-batch script of a few table
+ *    shapes, and the schema-change statements, compared with the golden
+ *    files in tests/golden (WHARF_UPDATE_GOLDEN=1 rewrites them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,16 +203,17 @@ read_file(const char *path)
 	return buf_detach(&b);
 }
 
+/* tests/golden/<dialect>_<what>_<shape>.sql */
 static char *
-golden_path(const char *dialect, const char *shape)
+golden_path(const char *dialect, const char *what, const char *shape)
 {
 	const char *dir = getenv("WHARF_GOLDEN_DIR");
 	const char *src = getenv("WHARF_SOURCE_DIR");
 
 	if (dir != NULL)
-		return xasprintf("%s/%s_snapshot_%s.sql", dir, dialect, shape);
+		return xasprintf("%s/%s_%s_%s.sql", dir, dialect, what, shape);
 	if (src != NULL)
-		return xasprintf("%s/tests/golden/%s_snapshot_%s.sql", src, dialect, shape);
+		return xasprintf("%s/tests/golden/%s_%s_%s.sql", src, dialect, what, shape);
 	fail_msg("set WHARF_GOLDEN_DIR (or WHARF_SOURCE_DIR) to find the golden files");
 	return NULL;
 }
@@ -269,9 +271,9 @@ build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
 }
 
 static void
-check_golden(const sink_dialect *d, const char *shape, const char *got)
+check_golden(const sink_dialect *d, const char *what, const char *shape, const char *got)
 {
-	char	   *path = golden_path(d->name, shape);
+	char	   *path = golden_path(d->name, what, shape);
 	const char *update = getenv("WHARF_UPDATE_GOLDEN");
 
 	if (update != NULL && strcmp(update, "1") == 0)
@@ -310,7 +312,39 @@ golden_shape(const char *shape, const table_def *t, bool local_for_postgres,
 			? &local_files : &s3_files;
 		char	   *got = build_script(d, t, files, opt, state_schema, lsn);
 
-		check_golden(d, shape, got);
+		check_golden(d, "snapshot", shape, got);
+		free(got);
+	}
+}
+
+/* Every statement of one table's change batch, in the order a load runs them. */
+static char *
+build_changes_script(const sink_dialect *d, const table_def *t, const char *staging,
+					 const sink_files *files, const sink_options *opt)
+{
+	strlist		script = {0};
+	char	   *text;
+
+	assert_true(d->create_staging(&script, t, staging, LOAD_CHANGES));
+	d->copy_staging(&script, t, staging, LOAD_CHANGES, files, opt);
+	d->apply(&script, t, staging, LOAD_CHANGES);
+	text = join_script(&script);
+	strlist_free(&script);
+	return text;
+}
+
+static void
+golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
+			   const sink_options *opt)
+{
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		const sink_dialect *d = dialects[i];
+		const sink_files *files = (local_for_postgres && d == &sink_postgres)
+			? &local_files : &s3_files;
+		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt);
+
+		check_golden(d, "changes", shape, got);
 		free(got);
 	}
 }
@@ -341,6 +375,119 @@ test_golden_append(void **state)
 {
 	(void) state;
 	golden_shape("append", &append, true, &bare_opt, NULL, NULL);
+}
+
+static void
+test_golden_changes_merge(void **state)
+{
+	(void) state;
+	golden_changes("merge", &hostile, false, &full_opt);
+}
+
+static void
+test_golden_changes_soft(void **state)
+{
+	(void) state;
+	golden_changes("soft", &soft, false, &full_opt);
+}
+
+static void
+test_golden_changes_allkey(void **state)
+{
+	(void) state;
+	golden_changes("allkey", &allkey, false, &full_opt);
+}
+
+static void
+test_golden_changes_append(void **state)
+{
+	(void) state;
+	golden_changes("append", &append, true, &bare_opt);
+}
+
+/* Columns added to, and widened in, the soft-delete table. */
+static table_column added_cols[] = {
+	COL("nickname", COL_TEXT, "text"),
+	{.name = "it's \\ \"odd\"", .kind = COL_VARCHAR, .pg_type = "character varying(40)",
+	.length = 40, .precision = -1, .scale = -1, .time_precision = -1},
+	{.name = "credit", .kind = COL_NUMERIC, .pg_type = "numeric(12,2)", .precision = 12, .scale = 2,
+	.length = -1, .time_precision = -1},
+	COL("active", COL_BOOL, "boolean"),
+	COL("seen at", COL_TIMESTAMPTZ, "timestamp with time zone"),
+	COL("badge", COL_BYTEA, "bytea"),
+	COL("extra", COL_JSONB, "jsonb"),
+	COL("ratio", COL_FLOAT8, "double precision"),
+};
+
+static const char *const added_defaults[] = {
+	"", "it's \\ 'quoted'", "42.50", "true", "2024-01-01 10:00:00+00", "\\x00ff",
+	"{\"a\": \"it's\"}", "Infinity",
+};
+
+/* The soft table's columns after a schema change, for widen_column. */
+static table_column widened_cols[] = {
+	{.name = "email", .kind = COL_VARCHAR, .pg_type = "character varying(1000)", .length = 1000,
+	.not_null = true, .precision = -1, .scale = -1, .time_precision = -1},
+	{.name = "credit", .kind = COL_NUMERIC, .pg_type = "numeric(20,2)", .precision = 20, .scale = 2,
+	.length = -1, .time_precision = -1},
+	COL("Name", COL_TEXT, "text"),
+	{.name = "tags", .kind = COL_TEXT, .is_array = true, .pg_type = "text[]",
+	.precision = -1, .scale = -1, .length = -1, .time_precision = -1},
+	COL("prefs", COL_JSONB, "jsonb"),
+};
+
+/*
+ * add_column for each added column (with and without a value for the
+ * existing rows), then widen_column for each widened one; a refusal shows
+ * as a comment.  Refusals log: stderr goes to /dev/null meanwhile.
+ */
+static char *
+build_alter_script(const sink_dialect *d)
+{
+	strlist		script = {0};
+	char	   *text;
+	FILE	   *devnull = fopen("/dev/null", "w");
+	int			saved = dup(STDERR_FILENO);
+
+	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
+	{
+		d->add_column(&script, &soft, &added_cols[i], NULL);
+		d->add_column(&script, &soft, &added_cols[i], added_defaults[i]);
+	}
+	fflush(stderr);
+	dup2(fileno(devnull), STDERR_FILENO);
+	for (size_t i = 0; i < sizeof(widened_cols) / sizeof(widened_cols[0]); i++)
+	{
+		int			before = script.n;
+
+		if (!d->widen_column(&script, &soft, &widened_cols[i]))
+		{
+			assert_int_equal(script.n, before);
+			strlist_push(&script, xasprintf("-- widen_column \"%s\": refused", widened_cols[i].name));
+		}
+		else if (script.n == before)
+			strlist_push(&script, xasprintf("-- widen_column \"%s\": nothing to do", widened_cols[i].name));
+	}
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(devnull);
+	text = join_script(&script);
+	strlist_free(&script);
+	return text;
+}
+
+static void
+test_golden_alter(void **state)
+{
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		char	   *got = build_alter_script(dialects[i]);
+
+		check_golden(dialects[i], "alter", "soft", got);
+		free(got);
+	}
 }
 
 static void
@@ -826,6 +973,215 @@ test_storage_integration(void **state)
 	}
 }
 
+/* Occurrences of needle in haystack. */
+static int
+count_of(const char *haystack, const char *needle)
+{
+	int			n = 0;
+
+	for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * The change apply of every dialect and shape: Snowflake and Postgres
+ * create nothing (Snowflake commits on DDL); Redshift's temporary table is
+ * named after the staging table and dropped at the end; every window with
+ * an ORDER BY but ROW_NUMBER has an explicit frame (Redshift requires it).
+ */
+static void
+test_changes_script_shape(void **state)
+{
+	const table_def *shapes[] = {&hostile, &soft, &allkey, &append};
+
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+		for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
+		{
+			const sink_dialect *d = dialects[i];
+			strlist		one = {0};
+			strlist		two = {0};
+			char	   *a;
+			char	   *b;
+
+			d->apply(&one, shapes[k], "wharf_staging_1", LOAD_CHANGES);
+			d->apply(&two, shapes[k], "wharf_staging_2", LOAD_CHANGES);
+			a = join_script(&one);
+			b = join_script(&two);
+			assert_true(one.n > 0);
+			assert_int_equal(one.n, two.n);
+			assert_int_equal(count_of(a, " OVER ("),
+							 count_of(a, "ROW_NUMBER() OVER (") +
+							 count_of(a, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"));
+			assert_int_equal(count_of(a, "wharf_staging_2"), 0);
+			if (d == &sink_redshift && shapes[k]->mode == MODE_MERGE)
+			{
+				const char *want1 = "CREATE TEMP TABLE \"wharf_staging_1_final\" AS\n";
+				const char *want2 = "CREATE TEMP TABLE \"wharf_staging_2_final\" AS\n";
+
+				assert_true(strncmp(one.items[1], want1, strlen(want1)) == 0);
+				assert_true(strncmp(two.items[1], want2, strlen(want2)) == 0);
+				assert_string_equal(one.items[one.n - 1], "DROP TABLE \"wharf_staging_1_final\"");
+			}
+			else
+			{
+				assert_int_equal(count_of(a, "CREATE "), 0);
+				assert_int_equal(count_of(a, "DROP "), 0);
+			}
+			if (shapes[k]->mode == MODE_APPEND)
+			{
+				assert_int_equal(one.n, 1);
+				assert_non_null(strstr(a, "WHERE s.\"_wharf_op\" = 'I'\nORDER BY s.\"_wharf_lsn\", s.\"_wharf_seq\""));
+			}
+			else
+				assert_true(strncmp(one.items[0], shapes[k]->deletes == DELETES_SOFT ?
+									"UPDATE " : "DELETE FROM ", 6) == 0);
+			free(a);
+			free(b);
+			strlist_free(&one);
+			strlist_free(&two);
+		}
+}
+
+/* A change batch's staging table and COPY list the four change columns first. */
+static void
+test_changes_staging_columns(void **state)
+{
+	static const char *const meta = "\"_wharf_lsn\", \"_wharf_seq\", \"_wharf_op\", \"_wharf_unchanged\", ";
+
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		strlist		script = {0};
+
+		assert_true(dialects[i]->create_staging(&script, &allkey, "stg", LOAD_CHANGES));
+		assert_non_null(strstr(script.items[0], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
+							   "\n\t\"_wharf_op\" "));
+		assert_non_null(strstr(script.items[0], ",\n\t\"post_id\" "));
+		strlist_free(&script);
+		dialects[i]->copy_staging(&script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
+		for (int k = 0; k < script.n; k++)
+		{
+			char	   *want = xasprintf("COPY \"stg\" (%s\"post_id\", \"tag\")", meta);
+
+			if (dialects[i] == &sink_snowflake)
+				assert_true(strncmp(script.items[k], "COPY INTO \"stg\"\nFROM ",
+									strlen("COPY INTO \"stg\"\nFROM ")) == 0);
+			else
+				assert_true(strncmp(script.items[k], want, strlen(want)) == 0);
+			free(want);
+		}
+		strlist_free(&script);
+	}
+}
+
+/* Runs widen_column with stderr captured; returns what was logged. */
+static char *
+widen_logged(const sink_dialect *d, const table_column *c, strlist *script, bool *ok)
+{
+	FILE	   *tmp = tmpfile();
+	int			saved = dup(STDERR_FILENO);
+	char		chunk[512];
+	size_t		n;
+	buf			log = BUF_INIT;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	*ok = d->widen_column(script, &hostile, c);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
+		buf_append(&log, chunk, n);
+	fclose(tmp);
+	return buf_detach(&log);
+}
+
+static void
+test_widen_refusals(void **state)
+{
+	static const struct
+	{
+		table_column c;
+		bool		rs;				/* redshift widens it */
+		int			rs_n;			/* statements */
+		bool		sf;
+		int			sf_n;
+	}			cases[] = {
+		{{.name = "small \"n\"", .kind = COL_INT8, .pg_type = "bigint"}, false, 0, true, 1},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 20, .scale = 2}, false, 0, true, 1},
+		{{.name = "x", .kind = COL_VARCHAR, .length = 80}, true, 1, true, 1},
+		{{.name = "x", .kind = COL_TEXT}, true, 1, true, 1},
+		/* a key column: Redshift cannot alter it */
+		{{.name = "x", .kind = COL_VARCHAR, .length = 80, .key_pos = 1}, false, 0, true, 1},
+		{{.name = "x", .kind = COL_TIMESTAMP, .time_precision = 6}, false, 0, false, 0},
+		{{.name = "x", .kind = COL_FLOAT8}, false, 0, true, 0},
+		{{.name = "x", .kind = COL_JSONB}, true, 0, true, 0},
+		{{.name = "x", .kind = COL_INT8, .is_array = true}, true, 0, true, 0},
+		{{.name = "x", .kind = COL_BYTEA}, false, 0, false, 0},
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		const sink_dialect *ds[] = {&sink_redshift, &sink_snowflake, &sink_postgres};
+		bool		want[] = {cases[k].rs, cases[k].sf, true};
+		int			want_n[] = {cases[k].rs_n, cases[k].sf_n, 1};
+
+		for (int i = 0; i < 3; i++)
+		{
+			strlist		script = {0};
+			bool		ok;
+			char	   *log = widen_logged(ds[i], &cases[k].c, &script, &ok);
+
+			if (ok != want[i] || script.n != want_n[i])
+				fail_msg("case %zu, %s: got %d with %d statements", k, ds[i]->name, ok, script.n);
+			if (ok)
+				assert_string_equal(log, "");
+			else
+			{
+				char	   *col = xasprintf("column \"%s\"", cases[k].c.name);
+
+				assert_non_null(strstr(log, "\"Sales Dept\".\"Order \"\"Lines\"\"\""));
+				assert_non_null(strstr(log, col));
+				assert_non_null(strstr(log, ds[i]->name));
+				free(col);
+			}
+			free(log);
+			strlist_free(&script);
+		}
+	}
+}
+
+/* A column the dialect cannot hold is reported and adds nothing. */
+static void
+test_add_column_unholdable(void **state)
+{
+	table_column bad = {.name = "tiny", .kind = COL_NUMERIC, .pg_type = "numeric(40,38)",
+	.precision = 40, .scale = 38, .length = -1, .time_precision = -1};
+	table_def	t = {.schema = "public", .name = "t", .target_name = "t", .ncols = 1, .cols = &bad};
+	strlist		script = {0};
+	FILE	   *devnull = fopen("/dev/null", "w");
+	int			saved = dup(STDERR_FILENO);
+
+	(void) state;
+	fflush(stderr);
+	dup2(fileno(devnull), STDERR_FILENO);
+	sink_snowflake.add_column(&script, &soft, &bad, "1");
+	sink_redshift.add_column(&script, &soft, &bad, NULL);
+	assert_false(sink_redshift.widen_column(&script, &soft, &bad));
+	assert_false(sink_snowflake.create_staging(&script, &t, "stg", LOAD_CHANGES));
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(devnull);
+	assert_int_equal(script.n, 0);
+	strlist_free(&script);
+}
+
 int
 main(void)
 {
@@ -844,6 +1200,15 @@ main(void)
 		cmocka_unit_test(test_golden_soft),
 		cmocka_unit_test(test_golden_allkey),
 		cmocka_unit_test(test_golden_append),
+		cmocka_unit_test(test_golden_changes_merge),
+		cmocka_unit_test(test_golden_changes_soft),
+		cmocka_unit_test(test_golden_changes_allkey),
+		cmocka_unit_test(test_golden_changes_append),
+		cmocka_unit_test(test_golden_alter),
+		cmocka_unit_test(test_changes_script_shape),
+		cmocka_unit_test(test_changes_staging_columns),
+		cmocka_unit_test(test_widen_refusals),
+		cmocka_unit_test(test_add_column_unholdable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,18 @@
+/*
+ * columns.c
+ *    The one catalog question wharf asks a warehouse: which columns a
+ *    target table has.  Every dialect answers it through the standard
+ *    information_schema, so it is written once.
+ */
+#include "sink.h"
+
+void
+sink_target_columns_query(const sink_dialect *d, buf *out, const char *schema,
+						  const char *table)
+{
+	buf_puts(out, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ");
+	d->quote_literal(out, schema);
+	buf_puts(out, " AND table_name = ");
+	d->quote_literal(out, table);
+	buf_puts(out, " ORDER BY ordinal_position");
+}

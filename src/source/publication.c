@@ -1,0 +1,340 @@
+/*
+ * publication.c
+ *    What change data capture needs of the source besides the stream: the
+ *    job's publications, replica identity checks, the job lock, and the few
+ *    catalog facts a schema change asks for.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "pgoutput.h"
+#include "source.h"
+
+#define PUBLICATION_COMMENT_PREFIX "wharf job "
+
+char *
+source_append_publication(const job *j)
+{
+	return xasprintf("%s_ins", j->publication);
+}
+
+static bool
+append_relation(PGconn *conn, buf *out, const table_def *t)
+{
+	char	   *s = PQescapeIdentifier(conn, t->schema, strlen(t->schema));
+	char	   *n = PQescapeIdentifier(conn, t->name, strlen(t->name));
+	bool		ok = s && n;
+
+	if (ok)
+		buf_printf(out, "%s.%s", s, n);
+	else
+		log_error("source: cannot quote %s.%s: %s", t->schema, t->name, PQerrorMessage(conn));
+	PQfreemem(s);
+	PQfreemem(n);
+	return ok;
+}
+
+/* Checks that updates and deletes of a merge table carry its key. */
+static bool
+check_replica_identity(PGconn *conn, const table_def *t)
+{
+	char		oid[16];
+	const char *params[1] = {oid};
+	PGresult   *res;
+	char		ident;
+	char	   *display = table_display_name(t);
+	bool		ok = true;
+
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	res = PQexecParams(conn,
+					   "SELECT c.relreplident, "
+					   "  (SELECT array_to_string(array_agg(a.attname ORDER BY a.attname), ',') "
+					   "     FROM pg_catalog.pg_index i "
+					   "     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+					   "    WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary) "
+					   "                                  OR (c.relreplident = 'i' AND i.indisreplident))) "
+					   "FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	{
+		log_error("source: cannot read the replica identity of %s: %s", display, PQerrorMessage(conn));
+		ok = false;
+		goto done;
+	}
+	ident = PQgetvalue(res, 0, 0)[0];
+	if (ident == 'f')
+		goto done;
+	if (ident == 'n' || PQgetisnull(res, 0, 1))
+	{
+		log_error("source: table %s has no replica identity, so its updates and deletes cannot be "
+				  "replicated: give it a primary key, ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX), "
+				  "or set \"mode = append\"", display, display);
+		ok = false;
+		goto done;
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const char *cols = PQgetvalue(res, 0, 1);
+		const char *name = t->cols[i].name;
+		size_t		n = strlen(name);
+		bool		found = false;
+
+		if (t->cols[i].key_pos == 0)
+			continue;
+		for (const char *p = cols; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
+			if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+				found = true;
+		if (!found)
+		{
+			log_error("source: table %s: key column \"%s\" is not part of the replica identity, so a "
+					  "delete would not carry it: ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX "
+					  "on a unique index of the key)", display, name, display);
+			ok = false;
+			goto done;
+		}
+	}
+done:
+	PQclear(res);
+	free(display);
+	return ok;
+}
+
+/*
+ * Creates the publication if missing (with options) or checks that it is
+ * ours, then adds and drops tables until it holds exactly want[].
+ */
+static bool
+sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *options,
+					 const table_def *const *want, int nwant)
+{
+	const char *params[2] = {pub, NULL};
+	PGresult   *res;
+	char	   *ident = PQescapeIdentifier(conn, pub, strlen(pub));
+	char	   *comment = xasprintf(PUBLICATION_COMMENT_PREFIX "%s", j->name);
+	buf			sql = BUF_INIT;
+	bool		ok = true;
+
+	res = PQexecParams(conn,
+					   "SELECT coalesce(pg_catalog.obj_description(p.oid, 'pg_publication'), '') "
+					   "FROM pg_catalog.pg_publication p WHERE p.pubname = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up publication %s: %s", pub, PQerrorMessage(conn));
+		ok = false;
+	}
+	else if (PQntuples(res) == 0)
+	{
+		char	   *lit = PQescapeLiteral(conn, comment, strlen(comment));
+
+		buf_printf(&sql, "CREATE PUBLICATION %s WITH (publish = '%s'); COMMENT ON PUBLICATION %s IS %s",
+				   ident, options, ident, lit);
+		PQfreemem(lit);
+		ok = source_exec(conn, sql.data, "creating the publication");
+		if (ok)
+			log_info("created publication %s", pub);
+	}
+	else if (strcmp(PQgetvalue(res, 0, 0), comment) != 0)
+	{
+		log_error("source: publication %s already exists and was not made by wharf job %s: "
+				  "name another with \"publication = ...\" in [source]", pub, j->name);
+		ok = false;
+	}
+	PQclear(res);
+
+	/* the tables it holds now */
+	if (ok)
+	{
+		res = PQexecParams(conn,
+						   "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables "
+						   "WHERE pubname = $1", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			log_error("source: cannot read publication %s: %s", pub, PQerrorMessage(conn));
+			ok = false;
+		}
+		for (int r = 0; ok && r < PQntuples(res); r++)
+		{
+			bool		wanted = false;
+			table_def	t;
+
+			for (int i = 0; i < nwant; i++)
+				wanted |= strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
+					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0;
+			if (wanted)
+				continue;
+			memset(&t, 0, sizeof(t));
+			t.schema = PQgetvalue(res, r, 0);
+			t.name = PQgetvalue(res, r, 1);
+			buf_reset(&sql);
+			buf_printf(&sql, "ALTER PUBLICATION %s DROP TABLE ", ident);
+			ok = append_relation(conn, &sql, &t) &&
+				source_exec(conn, sql.data, "dropping a table from the publication");
+			if (ok)
+				log_info("table %s.%s left publication %s", t.schema, t.name, pub);
+		}
+		for (int i = 0; ok && i < nwant; i++)
+		{
+			bool		present = false;
+
+			for (int r = 0; r < PQntuples(res); r++)
+				present |= strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
+					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0;
+			if (present)
+				continue;
+			buf_reset(&sql);
+			buf_printf(&sql, "ALTER PUBLICATION %s ADD TABLE ", ident);
+			ok = append_relation(conn, &sql, want[i]) &&
+				source_exec(conn, sql.data, "adding a table to the publication");
+		}
+		PQclear(res);
+	}
+	PQfreemem(ident);
+	free(comment);
+	buf_free(&sql);
+	return ok;
+}
+
+bool
+source_publications_sync(PGconn *conn, const job *j, const table_def *tables, int ntables)
+{
+	const table_def **merge = xcalloc((size_t) ntables + 1, sizeof(table_def *));
+	const table_def **append = xcalloc((size_t) ntables + 1, sizeof(table_def *));
+	int			nmerge = 0;
+	int			nappend = 0;
+	char	   *ins = source_append_publication(j);
+	bool		ok = true;
+
+	for (int i = 0; ok && i < ntables; i++)
+	{
+		if (tables[i].mode == MODE_APPEND)
+			append[nappend++] = &tables[i];
+		else
+		{
+			merge[nmerge++] = &tables[i];
+			ok = check_replica_identity(conn, &tables[i]);
+		}
+	}
+	ok = ok && sync_one_publication(conn, j, j->publication, "insert, update, delete, truncate",
+									merge, nmerge);
+	ok = ok && sync_one_publication(conn, j, ins, "insert", append, nappend);
+	free(merge);
+	free(append);
+	free(ins);
+	return ok;
+}
+
+bool
+source_lock_job(PGconn *conn, const job *j)
+{
+	char	   *key = xasprintf("wharf job %s", j->name);
+	const char *params[1] = {key};
+	PGresult   *res = NULL;
+	bool		ok = false;
+
+	/*
+	 * A process killed a moment ago may still hold it until its backend
+	 * notices: try for a few seconds before refusing.
+	 */
+	for (int attempt = 0; attempt < 6 && !ok; attempt++)
+	{
+		if (attempt > 0)
+			sleep(1);
+		PQclear(res);
+		res = PQexecParams(conn, "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))",
+						   1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			break;
+		ok = PQgetvalue(res, 0, 0)[0] == 't';
+	}
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_error("source: cannot take the job lock: %s", PQerrorMessage(conn));
+	else if (!ok)
+		log_error("another wharf process is running job %s (it holds the job's lock on the source); "
+				  "only one may apply at a time", j->name);
+	PQclear(res);
+	free(key);
+	return ok;
+}
+
+bool
+source_wal_level_logical(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SHOW wal_level");
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		strcmp(PQgetvalue(res, 0, 0), "logical") == 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_error("source: cannot read wal_level: %s", PQerrorMessage(conn));
+	else if (!ok)
+		log_error("source: wal_level is %s; change data capture needs wal_level = logical "
+				  "(ALTER SYSTEM SET wal_level = logical, then restart the server)",
+				  PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ok;
+}
+
+bool
+source_current_wal_lsn(PGconn *conn, uint64_t *lsn)
+{
+	/*
+	 * The insert position: the write position lags behind commits made with
+	 * synchronous_commit = off, which would end a sync before them.
+	 */
+	PGresult   *res = PQexec(conn, "SELECT pg_catalog.pg_current_wal_insert_lsn()");
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		pg_lsn_parse(PQgetvalue(res, 0, 0), lsn);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_error("source: cannot read the current WAL position: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+bool
+source_column_missing_value(PGconn *conn, const table_def *t, const char *column, char **value)
+{
+	char		oid[16];
+	const char *params[2] = {oid, column};
+	PGresult   *res;
+	bool		ok;
+
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	*value = NULL;
+	res = PQexecParams(conn,
+					   "SELECT format_type(atttypid, atttypmod), attmissingval::text "
+					   "FROM pg_catalog.pg_attribute "
+					   "WHERE attrelid = $1::oid AND attname = $2 AND atthasmissing",
+					   2, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("source: cannot read the default of %s.%s.%s: %s", t->schema, t->name, column,
+				  PQerrorMessage(conn));
+	else if (PQntuples(res) == 1)
+	{
+		/* attmissingval is a one-element array of the column's type */
+		char	   *lit = PQescapeLiteral(conn, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));
+		char	   *sql = xasprintf("SELECT (%s::%s[])[1]::text", lit ? lit : "NULL",
+									PQgetvalue(res, 0, 0));
+		PGresult   *r2 = PQexec(conn, sql);
+
+		PQfreemem(lit);
+
+		if (PQresultStatus(r2) == PGRES_TUPLES_OK && !PQgetisnull(r2, 0, 0))
+			*value = xstrdup(PQgetvalue(r2, 0, 0));
+		else if (PQresultStatus(r2) != PGRES_TUPLES_OK)
+		{
+			log_error("source: cannot read the default of %s.%s.%s: %s", t->schema, t->name, column,
+					  PQerrorMessage(conn));
+			ok = false;
+		}
+		PQclear(r2);
+		free(sql);
+	}
+	PQclear(res);
+	return ok;
+}

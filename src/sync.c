@@ -1,0 +1,1376 @@
+/*
+ * sync.c
+ *    Change data capture: `wharf sync` and `wharf sync --follow`.
+ *
+ * The first run of a job creates its publications and a pgoutput slot, loads
+ * every table from the snapshot the slot's creation exports, and records the
+ * slot's consistent point as the job's position.  Every run then streams
+ * from the position the warehouse holds, gathers whole transactions into a
+ * batch (each table's changes staged as gzip CSV with their commit LSN and
+ * position), applies the batch at the warehouse in ONE transaction together
+ * with the new position, and only then reports that position to the slot.
+ * Transactions at or before the warehouse's position are skipped, so a kill
+ * at any instant converges on the next run.
+ *
+ * This file owns the batch: the per-table segments, their writers and the
+ * schema changes seen in the stream.  Decoding is pgoutput.c's, the stream
+ * replication.c's, the SQL the dialects'.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd_ctx.h"
+#include "commands.h"
+#include "csv.h"
+#include "extract.h"
+#include "load.h"
+#include "log.h"
+#include "pgoutput.h"
+#include "replication.h"
+#include "sink.h"
+#include "source.h"
+#include "stage.h"
+#include "warehouse.h"
+
+/* How long to wait for the stream before asking the server for a keepalive. */
+#define SYNC_IDLE_MS 1000
+
+static volatile int sync_stop_requested;
+
+static void
+sync_on_signal(int signo)
+{
+	(void) signo;
+	sync_stop_requested = 1;
+}
+
+/* One job table as the stream sees it. */
+typedef struct sync_table
+{
+	table_def	def;			/* warehouse columns: every column ever seen */
+	col_render *renders;		/* per def column */
+	pg_lsn		from_lsn;		/* changes committed before this are in its snapshot */
+	bool		is_new;			/* not loaded yet: needs its own snapshot */
+	uint32_t	relid;			/* 0 until a Relation message names it */
+	int		   *colsrc;			/* def column -> relation column, -1 if absent */
+	uint32_t   *reltype;		/* def column -> type oid of the last Relation seen */
+	int32_t    *reltypmod;
+	int			open_segment;	/* index in the batch, -1 when no writer is open */
+	strlist		pending;		/* schema changes for the next segment */
+	int64_t		batch_rows;
+} sync_table;
+
+typedef struct sync_segment
+{
+	int			table;
+	table_def	def;			/* columns as staged (the table's, less dropped ones) */
+	strlist		cleared;		/* dropped columns: NULL in the rows it changes */
+	stage_writer *w;
+	stage_result staged;
+	strlist		pre;
+	bool		finished;
+} sync_segment;
+
+typedef struct sync_state
+{
+	cmd_ctx    *c;
+	bool		follow;
+	sync_table *tables;
+	int			ntables;
+	pgoutput_decoder *dec;
+	repl_conn  *repl;
+
+	pg_lsn		position;		/* what the warehouse holds */
+	pg_lsn		acked;			/* what the slot was told */
+	pg_lsn		target;			/* sync (no --follow) stops here */
+	pg_lsn		last_wal_end;
+
+	bool		in_txn;
+	bool		skip_txn;
+	pg_lsn		txn_lsn;		/* commit LSN of the transaction being read */
+
+	/* the batch being gathered */
+	char	   *batch_id;
+	sync_segment *segs;
+	int			nsegs;
+	uint64_t	seq;
+	uint64_t	batch_bytes;
+	int64_t		batch_rows;
+	pg_lsn		batch_end;		/* end of the last commit in the batch */
+	double		batch_started;
+
+	buf			row;
+	buf			vals;
+	buf			unchanged;
+
+	uint64_t	total_rows;
+	int			batches;
+} sync_state;
+
+static double
+sync_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A test-only switch: WHARF_FAIL_AT=<point> kills the process at that point
+ * as SIGKILL would, to prove that every point converges on the next run.
+ */
+static void
+sync_fail_point(const char *point)
+{
+	const char *at = getenv("WHARF_FAIL_AT");
+
+	if (at && strcmp(at, point) == 0)
+	{
+		fprintf(stderr, "wharf: WHARF_FAIL_AT=%s: killing the process\n", point);
+		fflush(stderr);
+		raise(SIGKILL);
+	}
+}
+
+static sync_table *
+sync_table_by_name(sync_state *st, const char *schema, const char *name)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (strcmp(st->tables[i].def.schema, schema) == 0 &&
+			strcmp(st->tables[i].def.name, name) == 0)
+			return &st->tables[i];
+	return NULL;
+}
+
+static sync_table *
+sync_table_by_relid(sync_state *st, uint32_t relid)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].relid == relid)
+			return &st->tables[i];
+	return NULL;
+}
+
+/* Appends a column to t's definition (names and renders grow together). */
+static void
+sync_table_add_column(sync_table *t, const table_column *c, col_render render)
+{
+	int			n = t->def.ncols;
+
+	t->def.cols = xrealloc(t->def.cols, sizeof(table_column) * (size_t) (n + 1));
+	t->renders = xrealloc(t->renders, sizeof(col_render) * (size_t) (n + 1));
+	t->colsrc = xrealloc(t->colsrc, sizeof(int) * (size_t) (n + 1));
+	t->reltype = xrealloc(t->reltype, sizeof(uint32_t) * (size_t) (n + 1));
+	t->reltypmod = xrealloc(t->reltypmod, sizeof(int32_t) * (size_t) (n + 1));
+	t->def.cols[n] = *c;
+	t->renders[n] = render;
+	t->colsrc[n] = -1;
+	t->reltype[n] = c->type_oid;
+	t->reltypmod[n] = -1;
+	t->def.ncols = n + 1;
+}
+
+/* ---------------------------------------------------------------------
+ * Segments and batches
+ * --------------------------------------------------------------------- */
+
+static void
+sync_batch_begin(sync_state *st)
+{
+	free(st->batch_id);
+	st->batch_id = stage_new_load_id();
+	st->batch_started = sync_now();
+}
+
+/* Closes t's open segment, if any: its rows are complete. */
+static bool
+sync_segment_close(sync_state *st, sync_table *t)
+{
+	sync_segment *seg;
+
+	if (t->open_segment < 0)
+		return true;
+	seg = &st->segs[t->open_segment];
+	t->open_segment = -1;
+	seg->finished = stage_writer_finish(seg->w, &seg->staged);
+	seg->w = NULL;
+	return seg->finished;
+}
+
+/* The writer for t's rows in this batch, opening a segment if needed. */
+static bool
+sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
+{
+	sync_segment *seg;
+	char	   *id;
+	bool		ok;
+
+	if (t->open_segment >= 0)
+	{
+		*w = st->segs[t->open_segment].w;
+		return true;
+	}
+	if (st->batch_id == NULL)
+		sync_batch_begin(st);
+	st->segs = xrealloc(st->segs, sizeof(sync_segment) * (size_t) (st->nsegs + 1));
+	seg = &st->segs[st->nsegs];
+	memset(seg, 0, sizeof(*seg));
+	seg->table = (int) (t - st->tables);
+	table_def_copy(&t->def, &seg->def);
+	/* dropped columns are not staged: the warehouse clears them instead */
+	seg->def.ncols = 0;
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		if (t->def.cols[k].dropped)
+		{
+			strlist_add(&seg->cleared, t->def.cols[k].name);
+			free(seg->def.cols[k].name);
+			free(seg->def.cols[k].pg_type);
+		}
+		else
+			seg->def.cols[seg->def.ncols++] = seg->def.cols[k];
+	}
+	seg->pre = t->pending;		/* the schema changes go with this segment */
+	memset(&t->pending, 0, sizeof(t->pending));
+	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
+	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
+	free(id);
+	if (!ok)
+	{
+		table_def_free(&seg->def);
+		strlist_free(&seg->pre);
+		strlist_free(&seg->cleared);
+		return false;
+	}
+	t->open_segment = st->nsegs++;
+	*w = seg->w;
+	return true;
+}
+
+/* Drops the batch: writers aborted, staged segments removed. */
+static void
+sync_batch_discard(sync_state *st, bool remove_staged)
+{
+	for (int i = 0; i < st->nsegs; i++)
+	{
+		sync_segment *seg = &st->segs[i];
+
+		if (seg->w)
+			stage_writer_abort(seg->w);
+		if (seg->finished)
+		{
+			if (remove_staged)
+				stage_remove(&st->c->st, &seg->staged);
+			stage_result_free(&seg->staged);
+		}
+		table_def_free(&seg->def);
+		strlist_free(&seg->pre);
+		strlist_free(&seg->cleared);
+	}
+	free(st->segs);
+	st->segs = NULL;
+	st->nsegs = 0;
+	for (int i = 0; i < st->ntables; i++)
+	{
+		st->tables[i].open_segment = -1;
+		st->tables[i].batch_rows = 0;
+	}
+	st->batch_rows = 0;
+	st->batch_bytes = 0;
+	free(st->batch_id);
+	st->batch_id = NULL;
+}
+
+/*
+ * Applies the batch: stages what is open, then one warehouse transaction
+ * with every segment and the new position; then tells the slot.
+ */
+static bool
+sync_batch_apply(sync_state *st)
+{
+	cmd_ctx    *c = st->c;
+	load_segment *segs;
+	load_table_state *touched;
+	int			ntouched = 0;
+	strlist		script = {0};
+	char		lsn[32];
+	bool		ok = true;
+	bool		copied = false;
+
+	if (st->batch_end <= st->position)
+		return true;			/* nothing committed since the last batch */
+	pg_lsn_format(st->batch_end, lsn);
+
+	if (st->nsegs == 0)
+	{
+		/*
+		 * Only transactions without changes for us: no need to touch the
+		 * warehouse; the slot may move past them.
+		 */
+		if (!repl_feedback(st->repl, st->last_wal_end, st->batch_end, false))
+			return false;
+		st->acked = st->batch_end;
+		st->position = st->batch_end;
+		return true;
+	}
+
+	sync_fail_point("before-upload");
+	for (int i = 0; i < st->ntables && ok; i++)
+		ok = sync_segment_close(st, &st->tables[i]);
+	if (!ok)
+	{
+		sync_batch_discard(st, true);
+		return false;
+	}
+	sync_fail_point("after-upload");
+
+	segs = xcalloc((size_t) st->nsegs, sizeof(load_segment));
+	touched = xcalloc((size_t) st->ntables, sizeof(load_table_state));
+	for (int i = 0; i < st->nsegs; i++)
+	{
+		segs[i].t = &st->segs[i].def;
+		segs[i].staged = &st->segs[i].staged;
+		segs[i].pre = &st->segs[i].pre;
+		segs[i].cleared = &st->segs[i].cleared;
+	}
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].batch_rows > 0)
+		{
+			touched[ntouched].t = &st->tables[i].def;
+			touched[ntouched++].rows = st->tables[i].batch_rows;
+		}
+	ok = load_changes_script(c->d, &c->j, &c->st, st->batch_id, lsn, segs, st->nsegs,
+							 touched, ntouched, &script);
+	for (int i = 0; ok && i < script.n; i++)
+	{
+		log_debug("warehouse: %s", script.items[i]);
+		ok = wh_exec(c->wh, script.items[i], NULL);
+		if (ok && !copied && strncmp(script.items[i], "COPY", 4) == 0)
+		{
+			copied = true;
+			sync_fail_point("mid-copy");
+		}
+	}
+	if (ok)
+		sync_fail_point("after-merge");
+	if (ok)
+		ok = wh_commit(c->wh);
+	else
+		wh_rollback(c->wh);
+	strlist_free(&script);
+	free(segs);
+	free(touched);
+	if (!ok)
+	{
+		log_error("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
+		sync_batch_discard(st, true);
+		return false;
+	}
+	sync_fail_point("after-commit");
+
+	st->position = st->batch_end;
+	st->batches++;
+	st->total_rows += (uint64_t) st->batch_rows;
+	log_info("applied batch %s: %lld changes up to %s", st->batch_id,
+			 (long long) st->batch_rows, lsn);
+	sync_batch_discard(st, !c->j.keep);
+	/* the warehouse holds it: now, and only now, the slot may forget it */
+	if (!repl_feedback(st->repl, st->last_wal_end, st->position, false))
+		return false;
+	st->acked = st->position;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Rows
+ * --------------------------------------------------------------------- */
+
+/* Whether a numeric text fits the render's limits (no rounding, ever). */
+static bool
+sync_numeric_fits(const char *v, uint32_t len, const col_render *r)
+{
+	uint32_t	i = 0;
+	int			int_digits = 0;
+	int			frac_digits = 0;
+	bool		leading = true;
+	uint32_t	frac_end;
+
+	if (len == 3 && memcmp(v, "NaN", 3) == 0)
+		return !r->no_special;
+	if ((len == 8 && memcmp(v, "Infinity", 8) == 0) || (len == 9 && memcmp(v, "-Infinity", 9) == 0))
+		return !r->no_special;
+	if (i < len && (v[i] == '-' || v[i] == '+'))
+		i++;
+	for (; i < len && v[i] != '.'; i++)
+	{
+		if (leading && v[i] == '0')
+			continue;
+		leading = false;
+		int_digits++;
+	}
+	if (i < len && v[i] == '.')
+	{
+		frac_end = len;
+		while (frac_end > i + 1 && v[frac_end - 1] == '0')
+			frac_end--;
+		frac_digits = (int) (frac_end - i - 1);
+	}
+	if (r->max_int_digits >= 0 && int_digits > r->max_int_digits)
+		return false;
+	if (r->max_scale >= 0 && frac_digits > r->max_scale)
+		return false;
+	return true;
+}
+
+/*
+ * Writes one change row for t: op, and the values of tup (NULL for a
+ * truncate), mapped from the relation's columns onto t's.
+ */
+static bool
+sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup)
+{
+	stage_writer *w;
+	char		num[32];
+	bool		any_unchanged = false;
+
+	if (!sync_segment_writer(st, t, &w))
+		return false;
+	buf_reset(&st->vals);
+	buf_reset(&st->unchanged);
+	int			staged = 0;
+
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		int			r = t->colsrc[k];
+		const pgoutput_value *v;
+
+		if (t->def.cols[k].dropped)
+			continue;			/* not staged: the warehouse sets it NULL */
+		staged++;
+		if (tup == NULL || r < 0 || r >= tup->ncols)
+		{
+			csv_null(&st->vals, false);
+			continue;
+		}
+		v = &tup->values[r];
+		switch (v->kind)
+		{
+			case 'n':
+				csv_null(&st->vals, false);
+				break;
+			case 'u':
+				csv_null(&st->vals, false);
+				buf_printf(&st->unchanged, "%s%d,", any_unchanged ? "" : ",", staged);
+				any_unchanged = true;
+				break;
+			case 't':
+				if (t->def.cols[k].kind == COL_NUMERIC && !t->def.cols[k].is_array &&
+					!sync_numeric_fits(v->data, v->len, &t->renders[k]))
+				{
+					char		at[32];
+
+					log_error("sync: table %s.%s: column \"%s\" holds %.*s at %s, which the "
+							  "warehouse cannot hold exactly", t->def.schema, t->def.name,
+							  t->def.cols[k].name, (int) (v->len > 60 ? 60 : v->len), v->data,
+							  pg_lsn_format(st->txn_lsn, at));
+					return false;
+				}
+				csv_field(&st->vals, false, v->data, v->len);
+				break;
+			default:
+				log_error("sync: table %s.%s: column \"%s\" arrived in binary form",
+						  t->def.schema, t->def.name, t->def.cols[k].name);
+				return false;
+		}
+	}
+	buf_reset(&st->row);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long) st->txn_lsn);
+	csv_field(&st->row, true, num, strlen(num));
+	snprintf(num, sizeof(num), "%llu", (unsigned long long) ++st->seq);
+	csv_field(&st->row, false, num, strlen(num));
+	csv_field(&st->row, false, &op, 1);
+	if (any_unchanged)
+		csv_field(&st->row, false, st->unchanged.data, st->unchanged.len);
+	else
+		csv_null(&st->row, false);
+	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);
+	csv_end_row(&st->row);
+	if (!stage_write_rows(w, st->row.data, st->row.len, 1))
+		return false;
+	t->batch_rows++;
+	st->batch_rows++;
+	st->batch_bytes += st->row.len;
+	return true;
+}
+
+/* Whether an update moved the row to another key. */
+static bool
+sync_key_changed(const sync_table *t, const pgoutput_tuple *old, const pgoutput_tuple *new)
+{
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		int			r = t->colsrc[k];
+		const pgoutput_value *a;
+		const pgoutput_value *b;
+
+		if (t->def.cols[k].key_pos == 0 || r < 0 || r >= old->ncols || r >= new->ncols)
+			continue;
+		a = &old->values[r];
+		b = &new->values[r];
+		if (a->kind != b->kind || a->len != b->len ||
+			(a->len > 0 && memcmp(a->data, b->data, a->len) != 0))
+			return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Schema changes
+ * --------------------------------------------------------------------- */
+
+/*
+ * A Relation message: maps its columns onto the table's, and turns what
+ * changed since the last one into schema changes for the next segment.
+ */
+static bool
+sync_relation(sync_state *st, const pgoutput_relation *rel)
+{
+	sync_table *t = sync_table_by_name(st, rel->schema[0] ? rel->schema : "pg_catalog", rel->name);
+	bool		changed = false;
+
+	if (t == NULL)
+		return true;			/* not a job table (any more) */
+	t->relid = rel->oid;
+	for (int k = 0; k < t->def.ncols; k++)
+		t->colsrc[k] = -1;
+	for (int r = 0; r < rel->ncols; r++)
+	{
+		const pgoutput_column *rc = &rel->cols[r];
+		int			k;
+		table_column nc;
+
+		for (k = 0; k < t->def.ncols; k++)
+			if (strcmp(t->def.cols[k].name, rc->name) == 0)
+				break;
+		if (k < t->def.ncols && t->reltype[k] == rc->type_oid &&
+			(t->reltypmod[k] == rc->typmod || t->reltypmod[k] == -1))
+		{
+			t->colsrc[k] = r;
+			t->reltypmod[k] = rc->typmod;
+			continue;
+		}
+		memset(&nc, 0, sizeof(nc));
+		nc.name = xstrdup(rc->name);
+		if (!source_column_type(st->c->src, rc->type_oid, rc->typmod, &nc))
+		{
+			free(nc.name);
+			return false;
+		}
+		{
+			buf			type = BUF_INIT;
+			bool		ok = st->c->d->column_type(&t->def, &nc, &type);
+
+			buf_free(&type);
+			if (!ok)
+			{
+				free(nc.name);
+				free(nc.pg_type);
+				return false;
+			}
+		}
+		if (k == t->def.ncols)
+		{
+			/* a column added at the source */
+			char	   *missing = NULL;
+
+			if (!source_column_missing_value(st->c->src, &t->def, rc->name, &missing))
+			{
+				free(nc.name);
+				free(nc.pg_type);
+				return false;
+			}
+			sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
+			st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], missing);
+			log_info("table %s.%s: column \"%s\" added at the source%s%s", t->def.schema,
+					 t->def.name, rc->name, missing ? ", existing rows get " : "",
+					 missing ? missing : "");
+			free(missing);
+		}
+		else if (table_column_widens(&t->def.cols[k], &nc))
+		{
+			nc.key_pos = t->def.cols[k].key_pos;
+			nc.not_null = t->def.cols[k].not_null;
+			free(t->def.cols[k].name);
+			free(t->def.cols[k].pg_type);
+			t->def.cols[k] = nc;
+			t->renders[k] = st->c->d->column_render(&nc);
+			if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
+				return false;
+			log_info("table %s.%s: column \"%s\" widened at the source", t->def.schema,
+					 t->def.name, rc->name);
+		}
+		else if (table_column_widens(&nc, &t->def.cols[k]))
+		{
+			/* older changes of a column widened since: the wider type holds them */
+			free(nc.name);
+			free(nc.pg_type);
+		}
+		else
+		{
+			log_error("sync: table %s.%s: column \"%s\" changed type at the source (%s to %s), "
+					  "which is not a safe widening; change the warehouse column by hand, or "
+					  "start the table over (remove it from the job, run sync, drop the warehouse "
+					  "table, add it back)", t->def.schema, t->def.name, rc->name,
+					  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type",
+					  nc.pg_type ? nc.pg_type : "a user type");
+			free(nc.name);
+			free(nc.pg_type);
+			return false;
+		}
+		t->colsrc[k] = r;
+		t->reltype[k] = rc->type_oid;
+		t->reltypmod[k] = rc->typmod;
+		changed = true;
+	}
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		bool		dropped = t->colsrc[k] < 0;
+
+		if (dropped != t->def.cols[k].dropped)
+		{
+			if (dropped)
+				log_info("table %s.%s: column \"%s\" dropped at the source: NULL from now on",
+						 t->def.schema, t->def.name, t->def.cols[k].name);
+			t->def.cols[k].dropped = dropped;
+			changed = true;
+		}
+	}
+	/* rows from now on carry the new columns: they go in a new segment */
+	if (changed)
+		return sync_segment_close(st, t);
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * The stream
+ * --------------------------------------------------------------------- */
+
+static bool
+sync_message(sync_state *st, const repl_frame *f)
+{
+	pgoutput_message m;
+	sync_table *t;
+
+	if (!pgoutput_decode(st->dec, f->payload, f->len, f->wal_start, &m))
+		return false;
+	switch (m.type)
+	{
+		case 'B':
+			st->in_txn = true;
+			st->txn_lsn = m.u.begin.final_lsn;
+			/* the warehouse already holds everything committed before its position */
+			st->skip_txn = m.u.begin.final_lsn < st->position;
+			return true;
+		case 'C':
+			st->in_txn = false;
+			if (!st->skip_txn && m.u.commit.end_lsn > st->batch_end)
+				st->batch_end = m.u.commit.end_lsn;
+			if (st->batch_id == NULL && st->batch_end > st->position)
+				sync_batch_begin(st);
+			return true;
+		case 'R':
+			return sync_relation(st, m.u.relation);
+		case 'Y':
+		case 'O':
+		case 'M':
+			return true;
+		case 'I':
+		case 'U':
+		case 'D':
+			break;
+		case 'T':
+			if (st->skip_txn)
+				return true;
+			for (int i = 0; i < m.u.truncate.nrelids; i++)
+			{
+				t = sync_table_by_relid(st, m.u.truncate.relids[i]);
+				if (t && st->txn_lsn >= t->from_lsn && t->def.mode == MODE_MERGE &&
+					!sync_write_row(st, t, 'T', NULL))
+					return false;
+			}
+			return true;
+		default:
+			return true;
+	}
+	if (st->skip_txn)
+		return true;
+	t = sync_table_by_relid(st, m.type == 'I' ? m.u.insert.relid :
+							m.type == 'U' ? m.u.update.relid : m.u.delete.relid);
+	if (t == NULL || st->txn_lsn < t->from_lsn)
+		return true;
+	switch (m.type)
+	{
+		case 'I':
+			return sync_write_row(st, t, 'I', &m.u.insert.tuple);
+		case 'U':
+			if (t->def.mode == MODE_APPEND)
+				return true;
+			if (m.u.update.old_kind != 0 &&
+				sync_key_changed(t, &m.u.update.old_tuple, &m.u.update.tuple) &&
+				!sync_write_row(st, t, 'D', &m.u.update.old_tuple))
+				return false;
+			return sync_write_row(st, t, 'U', &m.u.update.tuple);
+		default:
+			if (t->def.mode == MODE_APPEND)
+				return true;
+			return sync_write_row(st, t, 'D', &m.u.delete.old_tuple);
+	}
+}
+
+/* Whether the batch should be applied now (only between transactions). */
+static bool
+sync_batch_due(const sync_state *st)
+{
+	if (st->in_txn || st->batch_end <= st->position)
+		return false;
+	if (st->batch_bytes >= st->c->j.batch_size)
+		return true;
+	if (st->follow)
+		return sync_stop_requested || sync_now() - st->batch_started >= st->c->j.batch_interval;
+	return false;
+}
+
+static bool
+sync_heartbeat(sync_state *st)
+{
+	PGresult   *res = PQexec(st->c->src,
+							 "SELECT pg_catalog.pg_logical_emit_message(true, 'wharf_heartbeat', now()::text)");
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_warn("source: heartbeat failed: %s", PQerrorMessage(st->c->src));
+	PQclear(res);
+	return true;
+}
+
+static bool
+sync_stream(sync_state *st)
+{
+	double		last_heartbeat = sync_now();
+
+	for (;;)
+	{
+		repl_frame	f;
+		int			timeout = SYNC_IDLE_MS;
+
+		if (!repl_receive(st->repl, timeout, &sync_stop_requested, &f))
+			return false;
+		switch (f.kind)
+		{
+			case REPL_XLOGDATA:
+				if (f.wal_end > st->last_wal_end)
+					st->last_wal_end = f.wal_end;
+				if (!sync_message(st, &f))
+					return false;
+				break;
+			case REPL_KEEPALIVE:
+				if (f.wal_end > st->last_wal_end)
+					st->last_wal_end = f.wal_end;
+				/*
+				 * Nothing of ours in flight: let the slot move on, so WAL does
+				 * not pile up behind idle tables.
+				 */
+				if (!st->in_txn && st->nsegs == 0 && st->batch_end <= st->position &&
+					f.wal_end > st->acked)
+				{
+					if (!repl_feedback(st->repl, f.wal_end, f.wal_end, false))
+						return false;
+					st->acked = f.wal_end;
+				}
+				else if (f.reply_requested &&
+						 !repl_feedback(st->repl, st->last_wal_end, st->acked, false))
+					return false;
+				break;
+			case REPL_TIMEOUT:
+				/* ask for a keepalive: it says how far the server has read */
+				if (!repl_feedback(st->repl, st->last_wal_end, st->acked, true))
+					return false;
+				break;
+			case REPL_INTERRUPTED:
+				break;
+		}
+		if (sync_batch_due(st) && !sync_batch_apply(st))
+			return false;
+		if (!st->in_txn && !st->follow &&
+			(st->last_wal_end >= st->target || st->batch_end >= st->target))
+			return sync_batch_apply(st);
+		if (st->follow && sync_stop_requested && !st->in_txn)
+			return sync_batch_apply(st);
+		if (st->follow && st->c->j.heartbeat > 0 && !st->in_txn &&
+			sync_now() - last_heartbeat >= st->c->j.heartbeat)
+		{
+			sync_heartbeat(st);
+			last_heartbeat = sync_now();
+		}
+		log_progress("sync", st->total_rows + (uint64_t) st->batch_rows, 0);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Start: state, slot, snapshots
+ * --------------------------------------------------------------------- */
+
+typedef struct sync_saved
+{
+	bool		have_position;
+	pg_lsn		position;
+	wh_result	rows;
+} sync_saved;
+
+/* Reads the job's rows of the state table (creating it if needed). */
+static bool
+sync_read_state(sync_state *st, sync_saved *saved)
+{
+	cmd_ctx    *c = st->c;
+	const char *schema = c->j.schema ? c->j.schema : "public";
+	strlist		script = {0};
+	buf			sql = BUF_INIT;
+	bool		ok = true;
+
+	memset(saved, 0, sizeof(*saved));
+	c->d->create_schema(&script, schema);
+	c->d->state_create(&script, schema, c->j.state_table);
+	for (int i = 0; ok && i < script.n; i++)
+		ok = wh_exec(c->wh, script.items[i], NULL);
+	ok = ok ? wh_commit(c->wh) : (wh_rollback(c->wh), false);
+	strlist_free(&script);
+	if (!ok)
+		return false;
+	c->d->state_query(&sql, schema, c->j.state_table, c->j.name);
+	ok = wh_query(c->wh, sql.data, &saved->rows);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	for (int r = 0; r < saved->rows.nrows; r++)
+	{
+		const char *source = wh_value(&saved->rows, r, 0);
+		const char *kind = wh_value(&saved->rows, r, 2);
+		const char *lsn = wh_value(&saved->rows, r, 3);
+
+		if (strcmp(source, LOAD_POSITION_ROW) == 0)
+		{
+			if (lsn == NULL || !pg_lsn_parse(lsn, &saved->position))
+				return false;
+			saved->have_position = true;
+			continue;
+		}
+		for (int i = 0; i < st->ntables; i++)
+		{
+			char	   *name = table_display_name(&st->tables[i].def);
+
+			if (strcmp(name, source) == 0 && strcmp(kind, "removed") != 0 && lsn != NULL)
+			{
+				st->tables[i].is_new = false;
+				if (!pg_lsn_parse(lsn, &st->tables[i].from_lsn))
+				{
+					free(name);
+					return false;
+				}
+			}
+			free(name);
+		}
+	}
+	return true;
+}
+
+/* Rows of the state table for tables no longer in the job: marked removed. */
+static void
+sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
+{
+	cmd_ctx    *c = st->c;
+
+	for (int r = 0; r < saved->rows.nrows; r++)
+	{
+		const char *source = wh_value(&saved->rows, r, 0);
+		const char *kind = wh_value(&saved->rows, r, 2);
+		bool		in_job = false;
+		sink_state_row row;
+
+		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0)
+			continue;
+		for (int i = 0; i < st->ntables && !in_job; i++)
+		{
+			char	   *name = table_display_name(&st->tables[i].def);
+
+			in_job = strcmp(name, source) == 0;
+			free(name);
+		}
+		if (in_job)
+			continue;
+		log_info("table %s left the job: no longer applied, its warehouse table stays", source);
+		row.job = c->j.name;
+		row.source_table = source;
+		row.target_table = wh_value(&saved->rows, r, 1);
+		row.kind = "removed";
+		row.lsn = NULL;
+		row.rows = 0;
+		row.load_id = NULL;
+		c->d->state_record(script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
+	}
+}
+
+/*
+ * Loads the given tables from snapshot_name in one warehouse transaction,
+ * their state rows at lsn; position (if not NULL) is recorded with them.
+ */
+static bool
+sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
+				   bool *which, const char *position, strlist *extra)
+{
+	cmd_ctx    *c = st->c;
+	table_def  *defs = xcalloc((size_t) st->ntables, sizeof(table_def));
+	col_render **renders = xcalloc((size_t) st->ntables, sizeof(col_render *));
+	stage_result *results;
+	load_table *lts;
+	strlist		script = {0};
+	char		lsntext[32];
+	char	   *load_id = stage_new_load_id();
+	int			n = 0;
+	bool		ok;
+
+	for (int i = 0; i < st->ntables; i++)
+		if (which[i])
+		{
+			const sync_table *t = &st->tables[i];
+
+			/* what the source has now: columns it dropped are not read */
+			defs[n] = t->def;
+			defs[n].cols = xcalloc((size_t) t->def.ncols, sizeof(table_column));
+			renders[n] = xcalloc((size_t) t->def.ncols, sizeof(col_render));
+			defs[n].ncols = 0;
+			for (int k = 0; k < t->def.ncols; k++)
+				if (!t->def.cols[k].dropped)
+				{
+					renders[n][defs[n].ncols] = t->renders[k];
+					defs[n].cols[defs[n].ncols++] = t->def.cols[k];
+				}
+			n++;
+		}
+	results = xcalloc((size_t) (n ? n : 1), sizeof(stage_result));
+	lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
+	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, defs, renders, n,
+						c->j.parallel, results);
+	if (ok)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			lts[i].t = &defs[i];
+			lts[i].staged = &results[i];
+		}
+		pg_lsn_format(lsn, lsntext);
+		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script);
+		if (ok && position)
+			load_position_script(c->d, &c->j, load_id, position, &script);
+		if (ok && extra)
+			for (int i = 0; i < extra->n; i++)
+				strlist_add(&script, extra->items[i]);
+		if (ok)
+			ok = load_run(c->wh, &script);
+		for (int i = 0; i < n; i++)
+		{
+			if (ok)
+				log_info("loaded %s.%s from the snapshot at %s: %llu rows", defs[i].schema,
+						 defs[i].name, lsntext, (unsigned long long) results[i].rows);
+			if (!c->j.keep)
+				stage_remove(&c->st, &results[i]);
+			stage_result_free(&results[i]);
+		}
+	}
+	strlist_free(&script);
+	free(results);
+	free(lts);
+	for (int i = 0; i < n; i++)
+	{
+		free(defs[i].cols);
+		free(renders[i]);
+	}
+	free(defs);
+	free(renders);
+	free(load_id);
+	return ok;
+}
+
+/*
+ * Tables the warehouse does not have yet, added to a job that already
+ * streams: a temporary slot gives a snapshot and the point from which the
+ * stream carries their changes.
+ */
+static bool
+sync_snapshot_new_tables(sync_state *st, strlist *extra)
+{
+	bool	   *which = xcalloc((size_t) st->ntables, sizeof(bool));
+	int			n = 0;
+	repl_conn  *tmp = NULL;
+	pg_lsn		point;
+	char	   *snapshot = NULL;
+	char	   *slot;
+	bool		ok;
+
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].is_new)
+		{
+			which[i] = true;
+			n++;
+		}
+	if (n == 0 && extra->n == 0)
+	{
+		free(which);
+		return true;
+	}
+	if (n == 0)
+	{
+		/* only state rows to update */
+		bool		okx = true;
+
+		for (int i = 0; okx && i < extra->n; i++)
+			okx = wh_exec(st->c->wh, extra->items[i], NULL);
+		okx = okx ? wh_commit(st->c->wh) : (wh_rollback(st->c->wh), false);
+		free(which);
+		return okx;
+	}
+	slot = xasprintf("%s_add_%d", st->c->j.slot, (int) getpid());
+	ok = repl_connect(st->c->j.conninfo, &tmp) &&
+		repl_create_slot(tmp, slot, true, &point, &snapshot);
+	if (ok)
+	{
+		for (int i = 0; i < st->ntables; i++)
+			if (which[i])
+				st->tables[i].from_lsn = point;
+		ok = sync_load_snapshot(st, snapshot, point, which, NULL, extra);
+	}
+	repl_close(tmp);			/* the temporary slot goes with it */
+	free(snapshot);
+	free(slot);
+	free(which);
+	return ok;
+}
+
+/* ---------------------------------------------------------------------
+ * The command
+ * --------------------------------------------------------------------- */
+
+static void
+sync_state_free(sync_state *st)
+{
+	sync_batch_discard(st, true);
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+
+		table_def_free(&t->def);
+		free(t->renders);
+		free(t->colsrc);
+		free(t->reltype);
+		free(t->reltypmod);
+		strlist_free(&t->pending);
+	}
+	free(st->tables);
+	pgoutput_decoder_free(st->dec);
+	if (st->repl)
+	{
+		repl_stop(st->repl);
+		repl_close(st->repl);
+	}
+	buf_free(&st->row);
+	buf_free(&st->vals);
+	buf_free(&st->unchanged);
+}
+
+/* Takes the tables ctx_source described; adds the warehouse's own columns. */
+static bool
+sync_tables_init(sync_state *st)
+{
+	cmd_ctx    *c = st->c;
+
+	st->ntables = c->ntables;
+	st->tables = xcalloc((size_t) st->ntables, sizeof(sync_table));
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+		table_def  *src = &c->tables[i];
+		wh_result	cols = {0};
+		buf			sql = BUF_INIT;
+
+		table_column *orig;
+
+		table_def_copy(src, &t->def);
+		orig = t->def.cols;
+		t->def.cols = NULL;
+		t->def.ncols = 0;
+		t->open_segment = -1;
+		t->is_new = true;
+		for (int k = 0; k < src->ncols; k++)
+		{
+			table_column col = orig[k];
+
+			sync_table_add_column(t, &col, c->renders[i][k]);
+			if (c->renders[i][k].as_json)
+			{
+				log_error("sync: table %s.%s: column \"%s\" is staged as JSON for %s, which "
+						  "change data capture does not do yet", src->schema, src->name,
+						  col.name, c->d->name);
+				free(orig);
+				return false;
+			}
+		}
+		free(orig);				/* the names moved into t->def */
+		/* columns the warehouse kept after the source dropped them: NULL from now on */
+		sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
+		if (!wh_query(c->wh, sql.data, &cols))
+		{
+			buf_free(&sql);
+			return false;
+		}
+		buf_free(&sql);
+		for (int r = 0; r < cols.nrows; r++)
+		{
+			const char *name = wh_value(&cols, r, 0);
+			bool		known = false;
+			table_column gone;
+
+			if (strncmp(name, "_wharf_", 7) == 0)
+				continue;
+			for (int k = 0; k < t->def.ncols && !known; k++)
+				known = strcmp(t->def.cols[k].name, name) == 0;
+			if (known)
+				continue;
+			memset(&gone, 0, sizeof(gone));
+			gone.name = xstrdup(name);
+			gone.kind = COL_TEXT;
+			gone.precision = gone.scale = gone.length = gone.time_precision = -1;
+			gone.dropped = true;
+			sync_table_add_column(t, &gone, (col_render) COL_RENDER_TEXT);
+		}
+		/* columns the source has that the warehouse lacks: added before the next change */
+		if (cols.nrows > 0)
+			for (int k = 0; k < t->def.ncols; k++)
+			{
+				bool		present = false;
+				char	   *missing = NULL;
+
+				if (t->def.cols[k].dropped)
+					continue;
+				for (int r = 0; r < cols.nrows && !present; r++)
+				{
+					table_column was;
+
+					if (strcmp(wh_value(&cols, r, 0), t->def.cols[k].name) != 0)
+						continue;
+					present = true;
+					/* a type changed at the source since the last run */
+					if (!wh_value(&cols, r, 1) || t->def.cols[k].is_array ||
+						!c->d->column_from_type_name(wh_value(&cols, r, 1), &was) ||
+						was.kind == t->def.cols[k].kind)
+						continue;
+					if (!table_column_widens(&was, &t->def.cols[k]))
+					{
+						log_error("sync: table %s.%s: column \"%s\" changed type at the source "
+								  "(the warehouse holds %s, the source now %s), which is not a safe "
+								  "widening; change the warehouse column by hand, or start the "
+								  "table over", t->def.schema, t->def.name, t->def.cols[k].name,
+								  wh_value(&cols, r, 1),
+								  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
+						wh_result_free(&cols);
+						return false;
+					}
+					if (!c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
+					{
+						wh_result_free(&cols);
+						return false;
+					}
+				}
+				if (present)
+					continue;
+				if (!source_column_missing_value(c->src, &t->def, t->def.cols[k].name, &missing))
+				{
+					wh_result_free(&cols);
+					return false;
+				}
+				c->d->add_column(&t->pending, &t->def, &t->def.cols[k], missing);
+				free(missing);
+			}
+		wh_result_free(&cols);
+	}
+	wh_rollback(c->wh);
+	return true;
+}
+
+int
+cmd_sync(const cmd_options *o)
+{
+	bool		follow = o->follow;
+	bool		resnapshot = o->resnapshot;
+	cmd_ctx		c;
+	sync_state	st;
+	sync_saved	saved;
+	repl_slot_info slot;
+	strlist		extra = {0};
+	char	   *pubs[2] = {NULL, NULL};
+	char		lsntext[32];
+	int			rc = ctx_job(o, &c);
+	struct sigaction sa;
+
+	memset(&st, 0, sizeof(st));
+	memset(&saved, 0, sizeof(saved));
+	st.c = &c;
+	st.follow = follow;
+	if (rc == EXIT_OK)
+		rc = ctx_source(&c);
+	if (rc == EXIT_OK)
+		rc = ctx_stage(&c, true);
+	if (rc == EXIT_OK)
+		rc = ctx_warehouse(&c, "sync");
+	if (rc != EXIT_OK)
+		goto done;
+	rc = EXIT_RUNTIME;
+	if (!source_wal_level_logical(c.src) || !source_lock_job(c.src, &c.j))
+		goto done;
+	if (!sync_tables_init(&st) || !sync_read_state(&st, &saved))
+		goto done;
+	/* a walsender of a process killed a moment ago may not have noticed yet */
+	for (int attempt = 0;; attempt++)
+	{
+		if (!repl_slot_lookup(c.src, c.j.slot, &slot))
+			goto done;
+		if (!slot.exists || !slot.active || attempt == 10)
+			break;
+		sleep(1);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sync_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (slot.exists && strcmp(slot.plugin, "pgoutput") != 0)
+	{
+		log_error("source: replication slot %s exists with plugin %s, not pgoutput: name another "
+				  "with \"slot = ...\" in [source]", c.j.slot, slot.plugin);
+		goto done;
+	}
+	if (slot.exists && slot.active)
+	{
+		log_error("source: replication slot %s is in use by process %d: another wharf runs job %s",
+				  c.j.slot, slot.active_pid, c.j.name);
+		goto done;
+	}
+	if (resnapshot || !saved.have_position)
+	{
+		pg_lsn		point;
+		char	   *snapshot = NULL;
+		bool	   *all = xcalloc((size_t) st.ntables, sizeof(bool));
+		bool		ok;
+
+		if (slot.exists)
+		{
+			log_info("dropping replication slot %s: %s", c.j.slot,
+					 resnapshot ? "starting over (--resnapshot)" :
+					 "the warehouse never received the snapshot it was made for");
+			if (!repl_slot_drop(c.src, c.j.slot))
+			{
+				free(all);
+				goto done;
+			}
+		}
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables) ||
+			!repl_connect(c.j.conninfo, &st.repl) ||
+			!repl_create_slot(st.repl, c.j.slot, false, &point, &snapshot))
+		{
+			free(all);
+			free(snapshot);
+			goto done;
+		}
+		log_info("created replication slot %s at %s", c.j.slot, pg_lsn_format(point, lsntext));
+		for (int i = 0; i < st.ntables; i++)
+		{
+			all[i] = true;
+			st.tables[i].from_lsn = point;
+			st.tables[i].is_new = false;
+			strlist_free(&st.tables[i].pending);	/* the snapshot creates the tables anew */
+		}
+		sync_forget_removed(&st, &saved, &extra);
+		ok = sync_load_snapshot(&st, snapshot, point, all, lsntext, &extra);
+		free(snapshot);
+		free(all);
+		if (!ok)
+			goto done;
+		st.position = point;
+	}
+	else
+	{
+		if (!slot.exists || strcmp(slot.wal_status, "lost") == 0)
+		{
+			log_error("source: replication slot %s is %s, so changes since %s cannot be read; "
+					  "start over with: wharf -c %s sync --resnapshot", c.j.slot,
+					  slot.exists ? "lost (its WAL was removed)" : "missing",
+					  pg_lsn_format(saved.position, lsntext), c.j.path);
+			goto done;
+		}
+		st.position = saved.position;
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables))
+			goto done;
+		sync_forget_removed(&st, &saved, &extra);
+		if (!sync_snapshot_new_tables(&st, &extra) ||
+			!repl_connect(c.j.conninfo, &st.repl))
+			goto done;
+	}
+	st.acked = st.position;
+	st.batch_end = st.position;
+
+	if (!follow && !source_current_wal_lsn(c.src, &st.target))
+		goto done;
+	pubs[0] = c.j.publication;
+	pubs[1] = source_append_publication(&c.j);
+	st.dec = pgoutput_decoder_create();
+	if (!repl_start(st.repl, c.j.slot, st.position, (const char *const *) pubs, 2))
+		goto done;
+	log_info("streaming from %s%s%s", pg_lsn_format(st.position, lsntext),
+			 follow ? "" : " to ", follow ? "" : pg_lsn_format(st.target, (char[32]) {0}));
+	if (!sync_stream(&st))
+		goto done;
+	log_progress_done();
+	rc = EXIT_OK;
+	if (o->json)
+	{
+		buf			json = BUF_INIT;
+
+		buf_puts(&json, "{\"command\": \"sync\", \"ok\": true, \"job\": ");
+		buf_put_json_string(&json, c.j.name);
+		buf_printf(&json, ", \"position\": \"%s\", \"batches\": %d, \"changes\": %llu}",
+				   pg_lsn_format(st.position, lsntext), st.batches,
+				   (unsigned long long) st.total_rows);
+		printf("%s\n", json.data);
+		buf_free(&json);
+	}
+	else
+		printf("synced job %s to %s: %llu changes in %d batch%s\n", c.j.name,
+			   pg_lsn_format(st.position, lsntext), (unsigned long long) st.total_rows,
+			   st.batches, st.batches == 1 ? "" : "es");
+
+done:
+	if (rc != EXIT_OK && o->json)
+		printf("{\"command\": \"sync\", \"ok\": false, \"exit\": %d}\n", rc);
+	free(pubs[1]);
+	strlist_free(&extra);
+	wh_result_free(&saved.rows);
+	sync_state_free(&st);
+	ctx_close(&c);
+	return rc;
+}

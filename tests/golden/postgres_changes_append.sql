@@ -1,0 +1,24 @@
+CREATE TEMP TABLE "wharf_staging_1" (
+	"_wharf_lsn" BIGINT,
+	"_wharf_seq" BIGINT,
+	"_wharf_op" TEXT,
+	"_wharf_unchanged" TEXT,
+	"at" timestamp with time zone,
+	"kind" text,
+	"payload" jsonb,
+	"value" double precision
+) ON COMMIT DROP;
+
+COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "at", "kind", "payload", "value")
+FROM PROGRAM 'gzip -dc ''/var/lib/wharf/stage/it''\''''s here/public.events/part-00001.csv.gz'''
+WITH (FORMAT csv);
+
+COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "at", "kind", "payload", "value")
+FROM PROGRAM 'gzip -dc ''/var/lib/wharf/stage/it''\''''s here/public.events/part-00002.csv.gz'''
+WITH (FORMAT csv);
+
+INSERT INTO "events" ("at", "kind", "payload", "value")
+SELECT s."at", s."kind", s."payload", s."value"
+FROM "wharf_staging_1" AS s
+WHERE s."_wharf_op" = 'I'
+ORDER BY s."_wharf_lsn", s."_wharf_seq";
