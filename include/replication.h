@@ -81,7 +81,7 @@ extern bool repl_receive(repl_conn *c, int timeout_ms, volatile const int *inter
 /* Sends a standby status update: written, flushed and applied = flushed. */
 extern bool repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requested);
 
-/* Ends the stream (CopyDone) so the connection can be closed cleanly. */
+/* Ends the stream (CopyDone); close the connection next. */
 extern void repl_stop(repl_conn *c);
 
 #endif

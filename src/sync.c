@@ -122,19 +122,32 @@ sync_now(void)
 }
 
 /*
- * A test-only switch: WHARF_FAIL_AT=<point> kills the process at that point
- * as SIGKILL would, to prove that every point converges on the next run.
+ * Test-only switches: WHARF_FAIL_AT=<point> kills the process at that point
+ * as SIGKILL would, to prove that every point converges on the next run;
+ * WHARF_PAUSE_AT=<point> sleeps there (WHARF_PAUSE_SECONDS, default 5) so a
+ * test can break a connection at that moment.  Points: before-upload,
+ * after-upload, mid-copy, after-merge, after-commit.
  */
 static void
 sync_fail_point(const char *point)
 {
 	const char *at = getenv("WHARF_FAIL_AT");
+	const char *pause = getenv("WHARF_PAUSE_AT");
 
 	if (at && strcmp(at, point) == 0)
 	{
 		fprintf(stderr, "wharf: WHARF_FAIL_AT=%s: killing the process\n", point);
 		fflush(stderr);
 		raise(SIGKILL);
+	}
+	/* the same for faults injected from outside: hold still while a test acts */
+	if (pause && strcmp(pause, point) == 0)
+	{
+		const char *secs = getenv("WHARF_PAUSE_SECONDS");
+
+		fprintf(stderr, "wharf: WHARF_PAUSE_AT=%s: pausing\n", point);
+		fflush(stderr);
+		sleep(secs ? (unsigned) atoi(secs) : 5);
 	}
 }
 

@@ -345,24 +345,15 @@ repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requeste
 void
 repl_stop(repl_conn *c)
 {
-	PGresult   *res;
-
 	if (!c->streaming)
 		return;
 	c->streaming = false;
-	if (PQputCopyEnd(c->conn, NULL) <= 0 || PQflush(c->conn) != 0)
-		return;
-	/* drain what the server still sends until it acknowledges the end */
-	for (int i = 0; i < 10000; i++)
-	{
-		char	   *b = NULL;
-		int			len = PQgetCopyData(c->conn, &b, 0);
 
-		if (b)
-			PQfreemem(b);
-		if (len < 0)
-			break;
-	}
-	while ((res = PQgetResult(c->conn)) != NULL)
-		PQclear(res);
+	/*
+	 * Say we are done; what the server still sends is of no use (the
+	 * position it may forget was reported already), so the connection is
+	 * then simply closed rather than drained.
+	 */
+	if (PQputCopyEnd(c->conn, NULL) > 0)
+		PQflush(c->conn);
 }
