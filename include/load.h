@@ -48,6 +48,7 @@ typedef struct load_segment
 	const stage_result *staged;
 	const strlist *pre;			/* schema changes to run first; may be NULL */
 	const strlist *cleared;		/* columns the source dropped: NULL in changed rows */
+	bool		has_unchanged;	/* some row holds an unchanged TOAST value */
 } load_segment;
 
 /* The state row a change batch leaves for one table. */

@@ -20,7 +20,8 @@
 typedef enum load_kind
 {
 	LOAD_SNAPSHOT,				/* staged rows are the whole table as of one snapshot */
-	LOAD_CHANGES				/* staged rows are changes from the WAL, see below */
+	LOAD_CHANGES,				/* staged rows are changes from the WAL, see below */
+	LOAD_CHANGES_COMPLETE		/* the same, with no unchanged TOAST value among them */
 } load_kind;
 
 /*

@@ -310,7 +310,7 @@ static const char *const change_cols[] = {
 void
 sink_staging_column_list(const sink_dialect *d, buf *out, const table_def *t, load_kind kind)
 {
-	if (kind == LOAD_CHANGES)
+	if (kind != LOAD_SNAPSHOT)
 		for (int i = 0; i < NCHANGE_COLS; i++)
 		{
 			d->quote_ident(out, change_cols[i]);
@@ -329,7 +329,7 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 	buf_printf(&sql, "CREATE %s TABLE ", x->temp_create);
 	d->quote_ident(&sql, staging);
 	buf_puts(&sql, " (");
-	if (kind == LOAD_CHANGES)
+	if (kind != LOAD_SNAPSHOT)
 	{
 		const char *types[NCHANGE_COLS] = {"BIGINT", "BIGINT", x->text_type, x->long_text_type};
 
@@ -658,7 +658,7 @@ batch_truncates(const sink_dialect *d, buf *out, const char *stg)
  */
 static void
 changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
-					   const table_column **keys, const char *stg)
+					   const table_column **keys, const char *stg, bool complete)
 {
 	const sink_dialect *d = x->d;
 
@@ -669,7 +669,7 @@ changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
 		buf_puts(out, ", ");
 		column_ref(d, out, "s", change_cols[i]);
 	}
-	for (int i = 0; i < t->ncols; i++)
+	for (int i = 0; i < t->ncols && !complete; i++)
 	{
 		if (t->cols[i].key_pos > 0)
 			continue;
@@ -734,10 +734,34 @@ changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
  */
 static void
 resolved_changes(const sink_sql *x, buf *out, const table_def *t,
-				 const table_column **keys, const char *stg)
+				 const table_column **keys, const char *stg, bool complete)
 {
 	const sink_dialect *d = x->d;
 
+	if (complete)
+	{
+		/* no unchanged values: the last change of each key is the row */
+		buf_puts(out, "SELECT ");
+		sink_column_list(d, out, t, "b.");
+		buf_puts(out, ", ");
+		column_ref(d, out, "b", SINK_CHANGE_OP);
+		buf_puts(out, "\nFROM (\n\tSELECT ");
+		sink_column_list(d, out, t, "a.");
+		buf_puts(out, ", ");
+		column_ref(d, out, "a", SINK_CHANGE_OP);
+		buf_puts(out, ",\n\t\tROW_NUMBER() OVER (PARTITION BY ");
+		key_list(d, out, keys, t->nkeys, "a");
+		buf_puts(out, " ORDER BY ");
+		change_order(d, out, "a", true);
+		buf_puts(out, ") AS ");
+		d->quote_ident(out, RANK_COL);
+		buf_puts(out, "\n\tFROM (\n");
+		changes_after_truncate(x, out, t, keys, stg, true);
+		buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
+		column_ref(d, out, "b", RANK_COL);
+		buf_puts(out, " = 1");
+		return;
+	}
 	buf_puts(out, "SELECT ");
 	sink_column_list(d, out, t, "b.");
 	buf_puts(out, ", ");
@@ -783,7 +807,7 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
 		ordinal_ident(d, out, HAS_PREFIX, i + 1);
 	}
 	buf_puts(out, "\n\tFROM (\n");
-	changes_after_truncate(x, out, t, keys, stg);
+	changes_after_truncate(x, out, t, keys, stg, false);
 	buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 	column_ref(d, out, "b", RANK_COL);
 	buf_puts(out, " = 1");
@@ -792,8 +816,13 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
 /* CASE WHEN rel.has_i THEN <converted rel.c> ELSE kept END */
 static void
 resolved_value(const sink_sql *x, buf *out, const table_column *c, int ordinal,
-			   const char *rel, const char *kept_rel)
+			   const char *rel, const char *kept_rel, bool complete)
 {
+	if (complete)
+	{
+		staged_value(x, out, c, rel);
+		return;
+	}
 	buf_puts(out, "CASE WHEN ");
 	ordinal_ref(x->d, out, rel, HAS_PREFIX, ordinal);
 	buf_puts(out, " THEN ");
@@ -815,7 +844,8 @@ mark_deleted(const sink_sql *x, buf *out, bool deleted)
 
 static void
 merge_changes(const sink_sql *x, strlist *script, const table_def *t,
-			  const table_column **keys, const char *target, const char *stg)
+			  const table_column **keys, const char *target, const char *stg,
+			  bool complete)
 {
 	const sink_dialect *d = x->d;
 	bool		soft = t->deletes == DELETES_SOFT;
@@ -823,7 +853,7 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "MERGE INTO %s AS t\nUSING (\n", target);
-	resolved_changes(x, &sql, t, keys, stg);
+	resolved_changes(x, &sql, t, keys, stg, complete);
 	buf_puts(&sql, "\n) AS s\nON ");
 	key_match(x, &sql, keys, t->nkeys, "t", "s");
 	buf_puts(&sql, "\nWHEN MATCHED AND ");
@@ -845,7 +875,7 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 		first = false;
 		d->quote_ident(&sql, c->name);
 		buf_puts(&sql, " = ");
-		resolved_value(x, &sql, c, i + 1, "s", "t");
+		resolved_value(x, &sql, c, i + 1, "s", "t", complete);
 	}
 	if (soft)
 	{
@@ -885,7 +915,8 @@ key_equal(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
 /* Without conditional MERGE: a temporary table of final rows, then DELETE and INSERT. */
 static void
 delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
-					  const table_column **keys, const char *target, const char *staging)
+					  const table_column **keys, const char *target, const char *staging,
+					  bool complete)
 {
 	const sink_dialect *d = x->d;
 	char	   *final_name = xasprintf("%s_final", staging);
@@ -907,14 +938,14 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 		if (c->key_pos > 0)
 			staged_value(x, &sql, c, "r");
 		else
-			resolved_value(x, &sql, c, i + 1, "r", "t");
+			resolved_value(x, &sql, c, i + 1, "r", "t", complete);
 		buf_puts(&sql, " AS ");
 		d->quote_ident(&sql, c->name);
 	}
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
 	buf_puts(&sql, "\nFROM (\n");
-	resolved_changes(x, &sql, t, keys, stg.data);
+	resolved_changes(x, &sql, t, keys, stg.data, complete);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
 	key_match(x, &sql, keys, t->nkeys, "t", "r");
 	strlist_push(script, buf_detach(&sql));
@@ -961,7 +992,8 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 }
 
 static void
-apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char *staging)
+apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char *staging,
+			  bool complete)
 {
 	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
@@ -1017,9 +1049,9 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 	strlist_push(script, buf_detach(&sql));
 
 	if (x->merge)
-		merge_changes(x, script, t, keys, target.data, stg.data);
+		merge_changes(x, script, t, keys, target.data, stg.data, complete);
 	else
-		delete_insert_changes(x, script, t, keys, target.data, staging);
+		delete_insert_changes(x, script, t, keys, target.data, staging, complete);
 	free(keys);
 
 done:
@@ -1031,8 +1063,8 @@ void
 sink_apply_sql(const sink_sql *x, strlist *script, const table_def *t,
 			   const char *staging, load_kind kind)
 {
-	if (kind == LOAD_CHANGES)
-		apply_changes(x, script, t, staging);
+	if (kind != LOAD_SNAPSHOT)
+		apply_changes(x, script, t, staging, kind == LOAD_CHANGES_COMPLETE);
 	else
 		apply_snapshot(x, script, t, staging);
 }

@@ -70,6 +70,7 @@ typedef struct sync_segment
 	int			table;
 	table_def	def;			/* columns as staged (the table's, less dropped ones) */
 	strlist		cleared;		/* dropped columns: NULL in the rows it changes */
+	bool		has_unchanged;	/* a row holds an unchanged TOAST value */
 	stage_writer *w;
 	stage_result staged;
 	strlist		pre;
@@ -333,9 +334,13 @@ sync_batch_apply(sync_state *st)
 		return true;
 	}
 
+	double		t_start = sync_now();
+	double		t_staged;
+
 	sync_fail_point("before-upload");
 	for (int i = 0; i < st->ntables && ok; i++)
 		ok = sync_segment_close(st, &st->tables[i]);
+	t_staged = sync_now();
 	if (!ok)
 	{
 		sync_batch_discard(st, true);
@@ -351,6 +356,7 @@ sync_batch_apply(sync_state *st)
 		segs[i].staged = &st->segs[i].staged;
 		segs[i].pre = &st->segs[i].pre;
 		segs[i].cleared = &st->segs[i].cleared;
+		segs[i].has_unchanged = st->segs[i].has_unchanged;
 	}
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].batch_rows > 0)
@@ -390,8 +396,9 @@ sync_batch_apply(sync_state *st)
 	st->position = st->batch_end;
 	st->batches++;
 	st->total_rows += (uint64_t) st->batch_rows;
-	log_info("applied batch %s: %lld changes up to %s", st->batch_id,
-			 (long long) st->batch_rows, lsn);
+	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
+			 st->batch_id, (long long) st->batch_rows, lsn, t_start - st->batch_started,
+			 t_staged - t_start, sync_now() - t_staged);
 	sync_batch_discard(st, !c->j.keep);
 	/* the warehouse holds it: now, and only now, the slot may forget it */
 	if (!repl_feedback(st->repl, st->last_wal_end, st->position, false))
@@ -509,7 +516,10 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 	csv_field(&st->row, false, num, strlen(num));
 	csv_field(&st->row, false, &op, 1);
 	if (any_unchanged)
+	{
 		csv_field(&st->row, false, st->unchanged.data, st->unchanged.len);
+		st->segs[t->open_segment].has_unchanged = true;
+	}
 	else
 		csv_null(&st->row, false);
 	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);

@@ -231,7 +231,9 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 				strlist_add(script, segments[i].pre->items[k]);
 		load_files(s, &lt, &files, &owned);
 		d->copy_staging(script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
-		d->apply(script, segments[i].t, staging, LOAD_CHANGES);
+		/* without unchanged values the apply needs no per-column resolution */
+		d->apply(script, segments[i].t, staging,
+				 segments[i].has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE);
 		if (segments[i].cleared && segments[i].cleared->n > 0)
 			d->clear_columns(script, segments[i].t, staging,
 							 (const char *const *) segments[i].cleared->items,
