@@ -17,6 +17,7 @@
  * replication.c's, the SQL the dialects'.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,9 +110,39 @@ typedef struct sync_state
 	buf			vals;
 	buf			unchanged;
 
+	/*
+	 * The applier: a thread that owns the warehouse session once streaming
+	 * starts and applies one batch while the next is read.  Guarded by lock.
+	 */
+	pthread_t	applier;
+	bool		applier_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sync_batch *pending; /* handed over, not yet taken */
+	bool		busy;			/* applying a batch */
+	bool		failed;			/* a batch failed: stop */
+	bool		quit;
+	pg_lsn		applied;		/* end of the last batch the warehouse committed */
+	pg_lsn		handed;			/* end of the last batch handed over */
+
 	uint64_t	total_rows;
 	int			batches;
 } sync_state;
+
+/* A batch on its way to the warehouse: everything the applier needs, owned. */
+typedef struct sync_batch
+{
+	char	   *id;
+	sync_segment *segs;
+	int			nsegs;
+	table_def  *touched;		/* copies of the tables it changes */
+	int64_t    *touched_rows;
+	int			ntouched;
+	int64_t		rows;
+	pg_lsn		end;
+	double		read_s;
+	double		staged_s;
+} sync_batch;
 
 static double
 sync_now(void)
@@ -267,27 +298,33 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 	return true;
 }
 
-/* Drops the batch: writers aborted, staged segments removed. */
 static void
-sync_batch_discard(sync_state *st, bool remove_staged)
+sync_segments_free(const stage *stg, sync_segment *segs, int nsegs, bool remove_staged)
 {
-	for (int i = 0; i < st->nsegs; i++)
+	for (int i = 0; i < nsegs; i++)
 	{
-		sync_segment *seg = &st->segs[i];
+		sync_segment *seg = &segs[i];
 
 		if (seg->w)
 			stage_writer_abort(seg->w);
 		if (seg->finished)
 		{
 			if (remove_staged)
-				stage_remove(&st->c->st, &seg->staged);
+				stage_remove(stg, &seg->staged);
 			stage_result_free(&seg->staged);
 		}
 		table_def_free(&seg->def);
 		strlist_free(&seg->pre);
 		strlist_free(&seg->cleared);
 	}
-	free(st->segs);
+	free(segs);
+}
+
+/* Drops the batch being gathered: writers aborted, staged segments removed. */
+static void
+sync_batch_discard(sync_state *st, bool remove_staged)
+{
+	sync_segments_free(&st->c->st, st->segs, st->nsegs, remove_staged);
 	st->segs = NULL;
 	st->nsegs = 0;
 	for (int i = 0; i < st->ntables; i++)
@@ -301,71 +338,105 @@ sync_batch_discard(sync_state *st, bool remove_staged)
 	st->batch_id = NULL;
 }
 
+static void
+sync_batch_free(const stage *stg, sync_batch *b, bool remove_staged)
+{
+	sync_segments_free(stg, b->segs, b->nsegs, remove_staged);
+	for (int i = 0; i < b->ntouched; i++)
+		table_def_free(&b->touched[i]);
+	free(b->touched);
+	free(b->touched_rows);
+	free(b->id);
+	free(b);
+}
+
 /*
- * Applies the batch: stages what is open, then one warehouse transaction
- * with every segment and the new position; then tells the slot.
+ * Closes the batch being gathered (its parts finish uploading) and moves it
+ * into a sync_batch for the applier.  The receiver starts a new one.
  */
 static bool
-sync_batch_apply(sync_state *st)
+sync_batch_take(sync_state *st, sync_batch **out)
 {
-	cmd_ctx    *c = st->c;
-	load_segment *segs;
-	load_table_state *touched;
-	int			ntouched = 0;
-	strlist		script = {0};
-	char		lsn[32];
-	bool		ok = true;
-	bool		copied = false;
-
-	if (st->batch_end <= st->position)
-		return true;			/* nothing committed since the last batch */
-	pg_lsn_format(st->batch_end, lsn);
-
-	if (st->nsegs == 0)
-	{
-		/*
-		 * Only transactions without changes for us: no need to touch the
-		 * warehouse; the slot may move past them.
-		 */
-		if (!repl_feedback(st->repl, st->last_wal_end, st->batch_end, false))
-			return false;
-		st->acked = st->batch_end;
-		st->position = st->batch_end;
-		return true;
-	}
-
+	sync_batch *b = xcalloc(1, sizeof(sync_batch));
 	double		t_start = sync_now();
-	double		t_staged;
+	bool		ok = true;
 
-	sync_fail_point("before-upload");
+	if (st->nsegs > 0)
+		sync_fail_point("before-upload");
 	for (int i = 0; i < st->ntables && ok; i++)
 		ok = sync_segment_close(st, &st->tables[i]);
-	t_staged = sync_now();
 	if (!ok)
 	{
 		sync_batch_discard(st, true);
+		free(b);
 		return false;
 	}
-	sync_fail_point("after-upload");
-
-	segs = xcalloc((size_t) st->nsegs, sizeof(load_segment));
-	touched = xcalloc((size_t) st->ntables, sizeof(load_table_state));
-	for (int i = 0; i < st->nsegs; i++)
-	{
-		segs[i].t = &st->segs[i].def;
-		segs[i].staged = &st->segs[i].staged;
-		segs[i].pre = &st->segs[i].pre;
-		segs[i].cleared = &st->segs[i].cleared;
-		segs[i].has_unchanged = st->segs[i].has_unchanged;
-	}
+	if (st->nsegs > 0)
+		sync_fail_point("after-upload");
+	b->id = st->batch_id ? st->batch_id : stage_new_load_id();
+	b->segs = st->segs;
+	b->nsegs = st->nsegs;
+	b->rows = st->batch_rows;
+	b->end = st->batch_end;
+	b->read_s = t_start - st->batch_started;
+	b->staged_s = sync_now() - t_start;
+	b->touched = xcalloc((size_t) st->ntables, sizeof(table_def));
+	b->touched_rows = xcalloc((size_t) st->ntables, sizeof(int64_t));
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].batch_rows > 0)
 		{
-			touched[ntouched].t = &st->tables[i].def;
-			touched[ntouched++].rows = st->tables[i].batch_rows;
+			table_def_copy(&st->tables[i].def, &b->touched[b->ntouched]);
+			b->touched_rows[b->ntouched++] = st->tables[i].batch_rows;
 		}
-	ok = load_changes_script(c->d, &c->j, &c->st, st->batch_id, lsn, segs, st->nsegs,
-							 touched, ntouched, &script);
+	st->batch_id = NULL;
+	st->segs = NULL;
+	st->nsegs = 0;
+	for (int i = 0; i < st->ntables; i++)
+	{
+		st->tables[i].open_segment = -1;
+		st->tables[i].batch_rows = 0;
+	}
+	st->batch_rows = 0;
+	st->batch_bytes = 0;
+	*out = b;
+	return true;
+}
+
+/*
+ * Applies one batch in ONE warehouse transaction with its position.  Runs
+ * in the applier thread, the only user of the warehouse session by then.
+ */
+static bool
+sync_batch_run(cmd_ctx *c, sync_batch *b)
+{
+	load_segment *segs;
+	load_table_state *touched;
+	strlist		script = {0};
+	char		lsn[32];
+	double		t_start = sync_now();
+	bool		ok;
+	bool		copied = false;
+
+	if (b->nsegs == 0)
+		return true;			/* only transactions without changes for us */
+	pg_lsn_format(b->end, lsn);
+	segs = xcalloc((size_t) b->nsegs, sizeof(load_segment));
+	touched = xcalloc((size_t) (b->ntouched ? b->ntouched : 1), sizeof(load_table_state));
+	for (int i = 0; i < b->nsegs; i++)
+	{
+		segs[i].t = &b->segs[i].def;
+		segs[i].staged = &b->segs[i].staged;
+		segs[i].pre = &b->segs[i].pre;
+		segs[i].cleared = &b->segs[i].cleared;
+		segs[i].has_unchanged = b->segs[i].has_unchanged;
+	}
+	for (int i = 0; i < b->ntouched; i++)
+	{
+		touched[i].t = &b->touched[i];
+		touched[i].rows = b->touched_rows[i];
+	}
+	ok = load_changes_script(c->d, &c->j, &c->st, b->id, lsn, segs, b->nsegs,
+							 touched, b->ntouched, &script);
 	for (int i = 0; ok && i < script.n; i++)
 	{
 		log_debug("warehouse: %s", script.items[i]);
@@ -388,22 +459,144 @@ sync_batch_apply(sync_state *st)
 	if (!ok)
 	{
 		log_error("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
-		sync_batch_discard(st, true);
 		return false;
 	}
 	sync_fail_point("after-commit");
-
-	st->position = st->batch_end;
-	st->batches++;
-	st->total_rows += (uint64_t) st->batch_rows;
 	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
-			 st->batch_id, (long long) st->batch_rows, lsn, t_start - st->batch_started,
-			 t_staged - t_start, sync_now() - t_staged);
-	sync_batch_discard(st, !c->j.keep);
-	/* the warehouse holds it: now, and only now, the slot may forget it */
-	if (!repl_feedback(st->repl, st->last_wal_end, st->position, false))
+			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, sync_now() - t_start);
+	return true;
+}
+
+static void *
+sync_applier_main(void *arg)
+{
+	sync_state *st = arg;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;)
+	{
+		sync_batch *b;
+		bool		ok;
+
+		while (st->pending == NULL && !st->quit)
+			pthread_cond_wait(&st->cond, &st->lock);
+		if (st->pending == NULL)
+			break;
+		b = st->pending;
+		st->pending = NULL;
+		st->busy = true;
+		pthread_mutex_unlock(&st->lock);
+
+		{
+			pg_lsn		end = b->end;
+			int64_t		rows = b->rows;
+			bool		had_changes = b->nsegs > 0;
+
+			ok = sync_batch_run(st->c, b);
+			sync_batch_free(&st->c->st, b, !ok || !st->c->j.keep);
+			pthread_mutex_lock(&st->lock);
+			st->busy = false;
+			if (ok)
+			{
+				st->applied = end;
+				st->batches += had_changes ? 1 : 0;
+				st->total_rows += (uint64_t) rows;
+			}
+			else
+				st->failed = true;
+		}
+		pthread_cond_broadcast(&st->cond);
+		if (!ok)
+			break;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+/* Hands the gathered batch to the applier; false only on failure. */
+static bool
+sync_handoff(sync_state *st)
+{
+	sync_batch *b;
+
+	if (!sync_batch_take(st, &b))
 		return false;
-	st->acked = st->position;
+	pthread_mutex_lock(&st->lock);
+	st->pending = b;
+	st->handed = b->end;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	return true;
+}
+
+/* Whether the applier has nothing in hand. */
+static bool
+sync_applier_idle(sync_state *st)
+{
+	bool		idle;
+
+	pthread_mutex_lock(&st->lock);
+	idle = st->pending == NULL && !st->busy;
+	pthread_mutex_unlock(&st->lock);
+	return idle;
+}
+
+/* Waits until the applier is done with all it was given; false if it failed. */
+static bool
+sync_applier_drain(sync_state *st)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&st->lock);
+	while ((st->pending != NULL || st->busy) && !st->failed)
+		pthread_cond_wait(&st->cond, &st->lock);
+	ok = !st->failed;
+	pthread_mutex_unlock(&st->lock);
+	return ok;
+}
+
+static void
+sync_applier_stop(sync_state *st)
+{
+	if (!st->applier_started)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->quit = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->applier, NULL);
+	st->applier_started = false;
+	if (st->pending)
+	{
+		sync_batch_free(&st->c->st, st->pending, true);
+		st->pending = NULL;
+	}
+}
+
+/*
+ * What the warehouse has committed: reported to the slot as soon as it is
+ * known, and never before.
+ */
+static bool
+sync_report_applied(sync_state *st)
+{
+	pg_lsn		applied;
+	bool		failed;
+
+	pthread_mutex_lock(&st->lock);
+	applied = st->applied;
+	failed = st->failed;
+	pthread_mutex_unlock(&st->lock);
+	if (failed)
+		return false;
+	if (applied > st->acked)
+	{
+		if (!repl_feedback(st->repl, st->last_wal_end, applied, false))
+			return false;
+		st->acked = applied;
+	}
+	if (applied > st->position)
+		st->position = applied;
 	return true;
 }
 
@@ -704,7 +897,7 @@ sync_message(sync_state *st, const repl_frame *f)
 			st->in_txn = false;
 			if (!st->skip_txn && m.u.commit.end_lsn > st->batch_end)
 				st->batch_end = m.u.commit.end_lsn;
-			if (st->batch_id == NULL && st->batch_end > st->position)
+			if (st->batch_id == NULL && st->batch_end > st->handed)
 				sync_batch_begin(st);
 			return true;
 		case 'R':
@@ -756,17 +949,20 @@ sync_message(sync_state *st, const repl_frame *f)
 	}
 }
 
-/* Whether the batch should be applied now (only between transactions). */
+/*
+ * Whether the gathered batch should go to the applier now: only between
+ * transactions, and only when the applier is free (a batch is applied while
+ * the next is read).  Catching up, a batch goes as soon as the applier is
+ * free; following, at most every batch_interval; always past batch_size.
+ */
 static bool
-sync_batch_due(const sync_state *st)
+sync_batch_due(sync_state *st)
 {
-	if (st->in_txn || st->batch_end <= st->position)
+	if (st->in_txn || st->batch_end <= st->handed || !sync_applier_idle(st))
 		return false;
-	if (st->batch_bytes >= st->c->j.batch_size)
+	if (st->batch_bytes >= st->c->j.batch_size || !st->follow || sync_stop_requested)
 		return true;
-	if (st->follow)
-		return sync_stop_requested || sync_now() - st->batch_started >= st->c->j.batch_interval;
-	return false;
+	return sync_now() - st->batch_started >= st->c->j.batch_interval;
 }
 
 static bool
@@ -782,6 +978,17 @@ sync_heartbeat(sync_state *st)
 	return true;
 }
 
+/* Hands over what is left, waits for it to be applied, and reports it. */
+static bool
+sync_finish(sync_state *st)
+{
+	if (st->batch_end > st->handed && !sync_applier_drain(st))
+		return false;
+	if (st->batch_end > st->handed && !sync_handoff(st))
+		return false;
+	return sync_applier_drain(st) && sync_report_applied(st);
+}
+
 static bool
 sync_stream(sync_state *st)
 {
@@ -790,9 +997,8 @@ sync_stream(sync_state *st)
 	for (;;)
 	{
 		repl_frame	f;
-		int			timeout = SYNC_IDLE_MS;
 
-		if (!repl_receive(st->repl, timeout, &sync_stop_requested, &f))
+		if (!repl_receive(st->repl, SYNC_IDLE_MS, &sync_stop_requested, &f))
 			return false;
 		switch (f.kind)
 		{
@@ -805,11 +1011,13 @@ sync_stream(sync_state *st)
 			case REPL_KEEPALIVE:
 				if (f.wal_end > st->last_wal_end)
 					st->last_wal_end = f.wal_end;
+
 				/*
 				 * Nothing of ours in flight: let the slot move on, so WAL does
 				 * not pile up behind idle tables.
 				 */
-				if (!st->in_txn && st->nsegs == 0 && st->batch_end <= st->position &&
+				if (!st->in_txn && st->nsegs == 0 && st->batch_end <= st->handed &&
+					sync_applier_idle(st) && st->applied >= st->handed &&
 					f.wal_end > st->acked)
 				{
 					if (!repl_feedback(st->repl, f.wal_end, f.wal_end, false))
@@ -828,20 +1036,22 @@ sync_stream(sync_state *st)
 			case REPL_INTERRUPTED:
 				break;
 		}
-		if (sync_batch_due(st) && !sync_batch_apply(st))
+		if (!sync_report_applied(st))
+			return false;
+		if (sync_batch_due(st) && !sync_handoff(st))
 			return false;
 		if (!st->in_txn && !st->follow &&
 			(st->last_wal_end >= st->target || st->batch_end >= st->target))
-			return sync_batch_apply(st);
+			return sync_finish(st);
 		if (st->follow && sync_stop_requested && !st->in_txn)
-			return sync_batch_apply(st);
+			return sync_finish(st);
 		if (st->follow && st->c->j.heartbeat > 0 && !st->in_txn &&
 			sync_now() - last_heartbeat >= st->c->j.heartbeat)
 		{
 			sync_heartbeat(st);
 			last_heartbeat = sync_now();
 		}
-		log_progress("sync", st->total_rows + (uint64_t) st->batch_rows, 0);
+		log_progress("sync", st->seq, 0);
 	}
 }
 
@@ -1091,6 +1301,7 @@ sync_snapshot_new_tables(sync_state *st, strlist *extra)
 static void
 sync_state_free(sync_state *st)
 {
+	sync_applier_stop(st);
 	sync_batch_discard(st, true);
 	for (int i = 0; i < st->ntables; i++)
 	{
@@ -1251,6 +1462,8 @@ cmd_sync(const cmd_options *o)
 
 	memset(&st, 0, sizeof(st));
 	memset(&saved, 0, sizeof(saved));
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_cond_init(&st.cond, NULL);
 	st.c = &c;
 	st.follow = follow;
 	if (rc == EXIT_OK)
@@ -1356,6 +1569,8 @@ cmd_sync(const cmd_options *o)
 	}
 	st.acked = st.position;
 	st.batch_end = st.position;
+	st.handed = st.position;
+	st.applied = st.position;
 
 	if (!follow && !source_current_wal_lsn(c.src, &st.target))
 		goto done;
@@ -1364,10 +1579,18 @@ cmd_sync(const cmd_options *o)
 	st.dec = pgoutput_decoder_create();
 	if (!repl_start(st.repl, c.j.slot, st.position, (const char *const *) pubs, 2))
 		goto done;
+	/* from here on the warehouse session belongs to the applier */
+	if (pthread_create(&st.applier, NULL, sync_applier_main, &st) != 0)
+	{
+		log_error("sync: cannot start the applier thread");
+		goto done;
+	}
+	st.applier_started = true;
 	log_info("streaming from %s%s%s", pg_lsn_format(st.position, lsntext),
 			 follow ? "" : " to ", follow ? "" : pg_lsn_format(st.target, (char[32]) {0}));
 	if (!sync_stream(&st))
 		goto done;
+	sync_applier_stop(&st);
 	log_progress_done();
 	rc = EXIT_OK;
 	if (o->json)
@@ -1394,6 +1617,8 @@ done:
 	strlist_free(&extra);
 	wh_result_free(&saved.rows);
 	sync_state_free(&st);
+	pthread_mutex_destroy(&st.lock);
+	pthread_cond_destroy(&st.cond);
 	ctx_close(&c);
 	return rc;
 }
