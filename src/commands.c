@@ -62,6 +62,19 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 	if (!job_load(o->job_path, &c->j))
 		return EXIT_USAGE;
 	c->job_loaded = true;
+	/* a conninfo libpq cannot parse is a job-file error, found before anything runs */
+	{
+		char	   *err = NULL;
+		PQconninfoOption *opts = PQconninfoParse(c->j.conninfo, &err);
+
+		if (opts == NULL)
+		{
+			log_error("%s: [source] conninfo: %s", o->job_path, err ? err : "out of memory");
+			PQfreemem(err);
+			return EXIT_USAGE;
+		}
+		PQconninfoFree(opts);
+	}
 	c->d = sink_lookup(c->j.dialect);
 	if (c->d == NULL)
 	{
@@ -538,12 +551,12 @@ cmd_status(const cmd_options *o)
 		printf("no loads recorded for job %s\n", c.j.name);
 	else
 	{
-		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
-			   "LOADED AT (UTC)", "LSN");
 		for (int r = 0; r < res.nrows; r++)
 			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) == 0)
 				printf("stream position %s (batch %s, %s)\n", wh_value(&res, r, 3),
 					   wh_value(&res, r, 6) ? wh_value(&res, r, 6) : "-", wh_value(&res, r, 5));
+		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
+			   "LOADED AT (UTC)", "LSN");
 		for (int r = 0; r < res.nrows; r++)
 			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0)
 				printf("%-32s %-32s %-9s %12s  %-22s %s\n",
