@@ -293,15 +293,6 @@ rs_state_query(buf *out, const char *schema, const char *table, const char *job)
 	sink_state_query_sql(&rs_sql, out, schema, table, job);
 }
 
-/* The warehouse's type names are not Postgres': type changes are told apart by the stream only. */
-static bool
-rs_column_from_type_name(const char *data_type, table_column *out)
-{
-	(void) data_type;
-	(void) out;
-	return false;
-}
-
 static void
 rs_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
@@ -323,7 +314,7 @@ const sink_dialect sink_redshift = {
 	.add_column = rs_add_column,
 	.widen_column = rs_widen_column,
 	.clear_columns = rs_clear_columns,
-	.column_from_type_name = rs_column_from_type_name,
+	.column_from_type_name = sink_type_name_unknown,
 	.state_create = rs_state_create,
 	.state_record = rs_state_record,
 	.state_query = rs_state_query,

@@ -134,6 +134,12 @@ extern void sink_state_query_sql(const sink_sql *x, buf *out,
 								 const char *schema, const char *table,
 								 const char *job);
 
+/*
+ * column_from_type_name for warehouses whose information_schema names are
+ * not Postgres': a type change is then told apart by the stream only.
+ */
+extern bool sink_type_name_unknown(const char *data_type, table_column *out);
+
 /* UPDATE target SET the columns = NULL for every key the batch inserts or updates. */
 extern void sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
 								   const char *staging, const char *const *columns, int ncolumns);

@@ -342,15 +342,6 @@ sf_state_query(buf *out, const char *schema, const char *table, const char *job)
 	sink_state_query_sql(&sf_sql, out, schema, table, job);
 }
 
-/* The warehouse's type names are not Postgres': type changes are told apart by the stream only. */
-static bool
-sf_column_from_type_name(const char *data_type, table_column *out)
-{
-	(void) data_type;
-	(void) out;
-	return false;
-}
-
 static void
 sf_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
@@ -372,7 +363,7 @@ const sink_dialect sink_snowflake = {
 	.add_column = sf_add_column,
 	.widen_column = sf_widen_column,
 	.clear_columns = sf_clear_columns,
-	.column_from_type_name = sf_column_from_type_name,
+	.column_from_type_name = sink_type_name_unknown,
 	.state_create = sf_state_create,
 	.state_record = sf_state_record,
 	.state_query = sf_state_query,
