@@ -35,6 +35,11 @@ extern int	ctx_job(const cmd_options *o, cmd_ctx *c);
 extern int	ctx_source(cmd_ctx *c);
 extern int	ctx_stage(cmd_ctx *c, bool check);
 extern int	ctx_warehouse(cmd_ctx *c, const char *command);
+/*
+ * Runs the load's DDL (schemas, state table, tables) and rolls it back, so
+ * missing rights show before anything is staged or created.
+ */
+extern int	ctx_probe_warehouse(cmd_ctx *c);
 extern void ctx_close(cmd_ctx *c);
 
 #endif

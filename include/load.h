@@ -30,6 +30,10 @@ typedef struct load_table
 	const stage_result *staged; /* NULL when planning: placeholders stand in */
 } load_table;
 
+/* The DDL a load starts with: target schemas, the state table, the tables. */
+extern bool load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
+							int ntables, strlist *script);
+
 /*
  * Builds the statements of one load, in order, into script.  lsn is the
  * position the load brings the tables to (NULL for a plain snapshot).

@@ -80,6 +80,7 @@ typedef struct sink_state_row
 typedef struct sink_dialect
 {
 	const char *name;
+	bool		transactional_ddl;	/* DDL can be rolled back (probed before a load) */
 
 	void		(*quote_ident) (buf *out, const char *ident);
 	void		(*quote_literal) (buf *out, const char *value);

@@ -329,6 +329,7 @@ pg_clear_columns(strlist *script, const table_def *t, const char *staging,
 
 const sink_dialect sink_postgres = {
 	.name = "postgres",
+	.transactional_ddl = true,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_std,
 	.column_type = pg_column_type,

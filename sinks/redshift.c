@@ -302,6 +302,7 @@ rs_clear_columns(strlist *script, const table_def *t, const char *staging,
 
 const sink_dialect sink_redshift = {
 	.name = "redshift",
+	.transactional_ddl = true,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_backslash,
 	.column_type = rs_column_type,

@@ -351,6 +351,7 @@ sf_clear_columns(strlist *script, const table_def *t, const char *staging,
 
 const sink_dialect sink_snowflake = {
 	.name = "snowflake",
+	.transactional_ddl = false,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_backslash,
 	.column_type = sf_column_type,

@@ -144,6 +144,28 @@ ctx_warehouse(cmd_ctx *c, const char *command)
 	return EXIT_OK;
 }
 
+int
+ctx_probe_warehouse(cmd_ctx *c)
+{
+	load_table *lts;
+	strlist		script = {0};
+	bool		ok;
+
+	/* where DDL cannot be rolled back, the load itself is the first to find out */
+	if (!c->d->transactional_ddl)
+		return EXIT_OK;
+	lts = xcalloc((size_t) (c->ntables ? c->ntables : 1), sizeof(load_table));
+	for (int i = 0; i < c->ntables; i++)
+		lts[i].t = &c->tables[i];
+	ok = load_ddl_script(c->d, &c->j, lts, c->ntables, &script);
+	for (int i = 0; ok && i < script.n; i++)
+		ok = wh_exec(c->wh, script.items[i], NULL);
+	ok = wh_rollback(c->wh) && ok;
+	strlist_free(&script);
+	free(lts);
+	return ok ? EXIT_OK : EXIT_RUNTIME;
+}
+
 static void
 json_table_summary(buf *out, const cmd_ctx *c, const stage_result *r)
 {
@@ -356,6 +378,8 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		rc = ctx_stage(&c, true);
 	if (rc == EXIT_OK && load)
 		rc = ctx_warehouse(&c, "snapshot");
+	if (rc == EXIT_OK && load)
+		rc = ctx_probe_warehouse(&c);
 	if (rc != EXIT_OK)
 		goto done;
 
@@ -394,8 +418,18 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 			char	   *name = table_display_name(&c.tables[i]);
 
 			if (load)
-				printf("loaded %s into %s.%s: %llu rows\n", name, c.tables[i].target_schema,
-					   c.tables[i].target_name, (unsigned long long) results[i].rows);
+			{
+				table_def	tv = c.tables[i];
+				char	   *target;
+
+				/* quoted as in SQL where needed, like the source name */
+				tv.schema = tv.target_schema;
+				tv.name = tv.target_name;
+				target = table_display_name(&tv);
+				printf("loaded %s into %s: %llu rows\n", name, target,
+					   (unsigned long long) results[i].rows);
+				free(target);
+			}
 			else
 				printf("staged %s: %llu rows, %d part%s, %s\n", name,
 					   (unsigned long long) results[i].rows, results[i].nparts,

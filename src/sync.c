@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1072,19 +1073,19 @@ sync_read_state(sync_state *st, sync_saved *saved)
 {
 	cmd_ctx    *c = st->c;
 	const char *schema = c->j.schema ? c->j.schema : "public";
-	strlist		script = {0};
 	buf			sql = BUF_INIT;
 	bool		ok = true;
 
 	memset(saved, 0, sizeof(*saved));
-	c->d->create_schema(&script, schema);
-	c->d->state_create(&script, schema, c->j.state_table);
-	for (int i = 0; ok && i < script.n; i++)
-		ok = wh_exec(c->wh, script.items[i], NULL);
-	ok = ok ? wh_commit(c->wh) : (wh_rollback(c->wh), false);
-	strlist_free(&script);
+	/* read only: a missing state table means no position yet (a load creates it) */
+	sink_target_columns_query(c->d, &sql, schema, c->j.state_table);
+	ok = wh_query(c->wh, sql.data, &saved->rows);
+	buf_free(&sql);
 	if (!ok)
 		return false;
+	if (saved->rows.nrows == 0)
+		return true;
+	wh_result_free(&saved->rows);
 	c->d->state_query(&sql, schema, c->j.state_table, c->j.name);
 	ok = wh_query(c->wh, sql.data, &saved->rows);
 	buf_free(&sql);
@@ -1326,6 +1327,40 @@ sync_state_free(sync_state *st)
 	buf_free(&st->unchanged);
 }
 
+/*
+ * Whether the warehouse's data_type names the type the dialect makes for c
+ * (an enum is text there, a varchar(20) is "character varying").
+ */
+static bool
+sync_same_type_name(const sink_dialect *d, const table_def *t, const table_column *c,
+					const char *data_type)
+{
+	buf			type = BUF_INIT;
+	buf			bare = BUF_INIT;
+	int			depth = 0;
+	bool		same;
+
+	if (!d->column_type(t, c, &type))
+	{
+		buf_free(&type);
+		return false;
+	}
+	/* "timestamp(3) without time zone" names "timestamp without time zone" */
+	for (const char *p = type.data; *p; p++)
+	{
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (depth == 0)
+			buf_putc(&bare, *p);
+	}
+	same = bare.data && strcasecmp(bare.data, data_type) == 0;
+	buf_free(&type);
+	buf_free(&bare);
+	return same;
+}
+
 /* Takes the tables ctx_source described; adds the warehouse's own columns. */
 static bool
 sync_tables_init(sync_state *st)
@@ -1410,7 +1445,8 @@ sync_tables_init(sync_state *st)
 					/* a type changed at the source since the last run */
 					if (!wh_value(&cols, r, 1) || t->def.cols[k].is_array ||
 						!c->d->column_from_type_name(wh_value(&cols, r, 1), &was) ||
-						was.kind == t->def.cols[k].kind)
+						was.kind == t->def.cols[k].kind ||
+						sync_same_type_name(c->d, &t->def, &t->def.cols[k], wh_value(&cols, r, 1)))
 						continue;
 					if (!table_column_widens(&was, &t->def.cols[k]))
 					{
@@ -1472,6 +1508,8 @@ cmd_sync(const cmd_options *o)
 		rc = ctx_stage(&c, true);
 	if (rc == EXIT_OK)
 		rc = ctx_warehouse(&c, "sync");
+	if (rc == EXIT_OK)
+		rc = ctx_probe_warehouse(&c);
 	if (rc != EXIT_OK)
 		goto done;
 	rc = EXIT_RUNTIME;

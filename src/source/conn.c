@@ -70,9 +70,19 @@ source_connect(const char *conninfo, bool replication, PGconn **out)
 	PQconninfoFree(opts);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
+		const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+		buf			text = BUF_INIT;
+
+		buf_puts(&text, msg);
+		while (text.len > 0 && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == ' '))
+			text.data[--text.len] = '\0';
+		/* the walsender refuses a role without REPLICATION: say which role */
+		if (replication && conn && strstr(msg, "replication role") != NULL && PQuser(conn))
+			buf_printf(&text, " (role %s needs the REPLICATION attribute: ALTER ROLE %s REPLICATION)",
+					   PQuser(conn), PQuser(conn));
 		log_error("source: cannot connect%s: %s",
-				  replication ? " for replication" : "",
-				  conn ? PQerrorMessage(conn) : "out of memory");
+				  replication ? " for replication" : "", text.data);
+		buf_free(&text);
 		PQfinish(conn);
 		return false;
 	}

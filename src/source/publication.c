@@ -171,8 +171,16 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 			t.name = PQgetvalue(res, r, 1);
 			buf_reset(&sql);
 			buf_printf(&sql, "ALTER PUBLICATION %s DROP TABLE ", ident);
-			ok = append_relation(conn, &sql, &t) &&
-				source_exec(conn, sql.data, "dropping a table from the publication");
+			ok = append_relation(conn, &sql, &t);
+			if (ok)
+			{
+				char	   *display = table_display_name(&t);
+				char	   *what = xasprintf("dropping table %s from publication %s", display, pub);
+
+				ok = source_exec(conn, sql.data, what);
+				free(what);
+				free(display);
+			}
 			if (ok)
 				log_info("table %s.%s left publication %s", t.schema, t.name, pub);
 		}
@@ -187,8 +195,16 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 				continue;
 			buf_reset(&sql);
 			buf_printf(&sql, "ALTER PUBLICATION %s ADD TABLE ", ident);
-			ok = append_relation(conn, &sql, want[i]) &&
-				source_exec(conn, sql.data, "adding a table to the publication");
+			ok = append_relation(conn, &sql, want[i]);
+			if (ok)
+			{
+				char	   *display = table_display_name(want[i]);
+				char	   *what = xasprintf("adding table %s to publication %s", display, pub);
+
+				ok = source_exec(conn, sql.data, what);
+				free(what);
+				free(display);
+			}
 		}
 		PQclear(res);
 	}
@@ -218,9 +234,40 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 			ok = check_replica_identity(conn, &tables[i]);
 		}
 	}
-	ok = ok && sync_one_publication(conn, j, j->publication, "insert, update, delete, truncate",
-									merge, nmerge);
-	ok = ok && sync_one_publication(conn, j, ins, "insert", append, nappend);
+
+	/*
+	 * Publications are only worth making for a role that may stream: try a
+	 * replication connection first, so that a role without REPLICATION
+	 * leaves nothing behind.
+	 */
+	if (ok)
+	{
+		PGconn	   *probe = NULL;
+
+		ok = source_connect(j->conninfo, true, &probe);
+		PQfinish(probe);
+	}
+
+	/*
+	 * Both publications change together or not at all (a caller already in
+	 * a transaction keeps it: the changes are then part of it).
+	 */
+	if (ok)
+	{
+		bool		own = PQtransactionStatus(conn) == PQTRANS_IDLE;
+
+		ok = !own || source_exec(conn, "BEGIN", "starting the publication changes");
+		if (ok)
+		{
+			ok = sync_one_publication(conn, j, j->publication, "insert, update, delete, truncate",
+									  merge, nmerge) &&
+				sync_one_publication(conn, j, ins, "insert", append, nappend);
+			if (own && ok)
+				ok = source_exec(conn, "COMMIT", "committing the publication changes");
+			else if (own)
+				PQclear(PQexec(conn, "ROLLBACK"));
+		}
+	}
 	free(merge);
 	free(append);
 	free(ins);

@@ -76,12 +76,9 @@ load_files_free(load_files_owned *o)
 }
 
 bool
-load_script(const sink_dialect *d, const job *j, const stage *s,
-			load_kind kind, const char *load_id, const char *lsn,
-			const load_table *tables, int ntables, strlist *script)
+load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
+				int ntables, strlist *script)
 {
-	sink_options opt = {j->region, j->iam_role, j->storage_integration};
-
 	/* schemas first, each once */
 	for (int i = 0; i < ntables; i++)
 	{
@@ -102,6 +99,21 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 			d->create_schema(script, "public");
 	}
 	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+	for (int i = 0; i < ntables; i++)
+		if (!d->create_table(script, tables[i].t))
+			return false;
+	return true;
+}
+
+bool
+load_script(const sink_dialect *d, const job *j, const stage *s,
+			load_kind kind, const char *load_id, const char *lsn,
+			const load_table *tables, int ntables, strlist *script)
+{
+	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+
+	if (!load_ddl_script(d, j, tables, ntables, script))
+		return false;
 
 	/*
 	 * All DDL before any data: some warehouses (Snowflake) commit on DDL, so
@@ -111,8 +123,7 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 	for (int i = 0; i < ntables; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		bool		ok = d->create_table(script, tables[i].t) &&
-			d->create_staging(script, tables[i].t, staging, kind);
+		bool		ok = d->create_staging(script, tables[i].t, staging, kind);
 
 		free(staging);
 		if (!ok)

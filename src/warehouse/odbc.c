@@ -70,9 +70,11 @@ typedef struct wh_diag
  * Returns the value of key in an ODBC connection string (key=value pairs
  * separated by ';', values optionally in braces with "}}" for '}'), as a new
  * string, or NULL when the key is absent.  Keys compare case-insensitively.
+ * *unclosed (if not NULL) tells whether the value opened a '{' that never
+ * closed, and so ran to the end of the string.
  */
 static char *
-connstr_get(const char *connstr, const char *key)
+connstr_get(const char *connstr, const char *key, bool *unclosed)
 {
 	const char *p = connstr;
 	size_t		keylen = strlen(key);
@@ -101,8 +103,12 @@ connstr_get(const char *connstr, const char *key)
 		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
+		if (unclosed)
+			*unclosed = false;
 		if (*p == '{')
 		{
+			if (unclosed)
+				*unclosed = true;
 			p++;
 			while (*p)
 			{
@@ -115,6 +121,8 @@ connstr_get(const char *connstr, const char *key)
 						continue;
 					}
 					p++;
+					if (unclosed)
+						*unclosed = false;
 					break;
 				}
 				buf_putc(&val, *p++);
@@ -396,12 +404,31 @@ static void
 report_connect_error(wh_session *s, const char *connstr)
 {
 	wh_diag		d;
-	char	   *driver = connstr_get(connstr, "DRIVER");
-	char	   *dsn = connstr_get(connstr, "DSN");
+	bool		driver_unclosed = false;
+	bool		dsn_unclosed = false;
+	char	   *driver = connstr_get(connstr, "DRIVER", &driver_unclosed);
+	char	   *dsn = connstr_get(connstr, "DSN", &dsn_unclosed);
 	bool		missing;
 	bool		unloadable;
 
 	diag_collect(&d, SQL_HANDLE_DBC, s->dbc, s->secret);
+
+	/*
+	 * A '{' that is never closed makes the value run to the end of the
+	 * string, password included; the driver manager then echoes it as a
+	 * library name.  Say what is wrong without repeating any of it.
+	 */
+	if ((driver && driver_unclosed) || (dsn && dsn_unclosed))
+	{
+		const char *key = driver && driver_unclosed ? "Driver" : "DSN";
+
+		log_error("warehouse: the ODBC connection string has an unterminated '{' in its %s= "
+				  "value (write %s={NAME})", key, key);
+		free(driver);
+		free(dsn);
+		buf_free(&d.text);
+		return;
+	}
 
 	/*
 	 * unixODBC says IM002 for an unknown DSN (or no driver at all).  An
@@ -450,9 +477,9 @@ wh_connect(const char *connstr, wh_session **out)
 	s->dbc = SQL_NULL_HDBC;
 
 	/* keep the password out of anything we print, log.c or not */
-	s->secret = connstr_get(connstr, "PWD");
+	s->secret = connstr_get(connstr, "PWD", NULL);
 	if (s->secret == NULL)
-		s->secret = connstr_get(connstr, "PASSWORD");
+		s->secret = connstr_get(connstr, "PASSWORD", NULL);
 	if (s->secret != NULL && s->secret[0] == '\0')
 	{
 		free(s->secret);

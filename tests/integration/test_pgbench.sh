@@ -38,4 +38,7 @@ check "catch-up sync" "$WHARF" -c "$job" sync
 check "identical again after the second round" all_same
 check "history rows arrived" test "$(wh -c 'SELECT count(*) FROM public.pgbench_history')" -gt 100
 
+# leave no slot behind: it would hold WAL on the shared source for the other tests
+src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'wharf_it_bench' AND NOT active" >/dev/null
+
 finish

@@ -171,4 +171,7 @@ check "and says another process runs the job" grep -q "another wharf process is 
 # status shows the slot's lag and wal_status
 check "status shows the slot" bash -c '"$0" -c "$1" status | grep -q "wal_status"' "$WHARF" "$job"
 
+# leave no slot behind: it would hold WAL on the shared source for the other tests
+src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'wharf_it_sync' AND NOT active" >/dev/null
+
 finish
