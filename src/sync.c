@@ -368,6 +368,10 @@ sync_batch_take(sync_state *st, sync_batch **out)
 		ok = sync_segment_close(st, &st->tables[i]);
 	if (!ok)
 	{
+		char		lsn[32];
+
+		log_error("sync: the batch ending at %s was not staged; the next run reads it again",
+				  pg_lsn_format(st->batch_end, lsn));
 		sync_batch_discard(st, true);
 		free(b);
 		return false;

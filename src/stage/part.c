@@ -82,8 +82,10 @@ part_write_all(stage_writer *w, const unsigned char *data, size_t len)
 		{
 			if (errno == EINTR)
 				continue;
-			log_error("stage: table %s: cannot write part %d (%s): %s",
-					  w->table, w->nparts + 1, w->part_path, strerror(errno));
+			log_error("stage: table %s: cannot write part %d (%s): %s%s",
+					  w->table, w->nparts + 1, w->part_path, strerror(errno),
+					  w->s->kind == STAGE_S3 ?
+					  "; parts are spooled in TMPDIR while they are written" : "");
 			return false;
 		}
 		data += n;
@@ -137,8 +139,10 @@ part_open(stage_writer *w)
 	w->fd = open(w->part_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0)
 	{
-		log_error("stage: table %s: cannot create part %s: %s",
-				  w->table, w->part_path, strerror(errno));
+		log_error("stage: table %s: cannot create part %s: %s%s",
+				  w->table, w->part_path, strerror(errno),
+				  w->s->kind == STAGE_S3 ?
+				  "; parts are spooled in TMPDIR while they are written" : "");
 		free(w->part_path);
 		w->part_path = NULL;
 		return false;

@@ -165,6 +165,15 @@ stage_remove(const stage *s, const stage_result *r)
 		}
 		free(manifest);
 	}
+	if (!ok)
+	{
+		char	   *url = s->kind == STAGE_S3 ?
+			xasprintf("s3://%s/%s/", s->s3.bucket, r->folder) : xasprintf("%s/", r->folder);
+
+		log_warn("stage: the staged objects under %s were not all removed; nothing needs "
+				 "them any more: remove them by hand", url);
+		free(url);
+	}
 	return ok;
 }
 

@@ -712,6 +712,19 @@ s3_perform(CURL *curl, const upload_target *t, const s3_request *rq,
 
 	if (t->timeout_ms > 0)
 		stall_s = (t->timeout_ms + 999) / 1000;
+	else
+	{
+		/*
+		 * WHARF_S3_TIMEOUT_MS: a test and operations knob for how long a
+		 * request may go without progress before it counts as stalled (and
+		 * is retried); there is no job key for it yet.
+		 */
+		const char *env = getenv("WHARF_S3_TIMEOUT_MS");
+		long		ms = env ? strtol(env, NULL, 10) : 0;
+
+		if (ms > 0)
+			stall_s = (ms + 999) / 1000;
+	}
 	endpoint_base(t, &base);
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", t->region);
 
