@@ -370,7 +370,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 	{
 		char		lsn[32];
 
-		log_error("sync: the batch ending at %s was not staged; the next run reads it again",
+		log_warn("sync: the batch ending at %s was not staged; the next run reads it again",
 				  pg_lsn_format(st->batch_end, lsn));
 		sync_batch_discard(st, true);
 		free(b);
@@ -463,7 +463,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	free(touched);
 	if (!ok)
 	{
-		log_error("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
+		log_warn("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
 		return false;
 	}
 	sync_fail_point("after-commit");
