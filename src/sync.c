@@ -65,6 +65,7 @@ typedef struct sync_table
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
 	strlist		pending;		/* schema changes for the next segment */
 	int64_t		batch_rows;
+	char	   *display;		/* schema.name quoted as in SQL, for messages */
 } sync_table;
 
 typedef struct sync_segment
@@ -693,8 +694,8 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 				{
 					char		at[32];
 
-					log_error("sync: table %s.%s: column \"%s\" holds %.*s at %s, which the "
-							  "warehouse cannot hold exactly", t->def.schema, t->def.name,
+					log_error("sync: table %s: column \"%s\" holds %.*s at %s, which the "
+							  "warehouse cannot hold exactly", t->display,
 							  t->def.cols[k].name, (int) (v->len > 60 ? 60 : v->len), v->data,
 							  pg_lsn_format(st->txn_lsn, at));
 					return false;
@@ -702,8 +703,8 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 				csv_field(&st->vals, false, v->data, v->len);
 				break;
 			default:
-				log_error("sync: table %s.%s: column \"%s\" arrived in binary form",
-						  t->def.schema, t->def.name, t->def.cols[k].name);
+				log_error("sync: table %s: column \"%s\" arrived in binary form",
+						  t->display, t->def.cols[k].name);
 				return false;
 		}
 	}
@@ -818,8 +819,8 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 			}
 			sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
 			st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], missing);
-			log_info("table %s.%s: column \"%s\" added at the source%s%s", t->def.schema,
-					 t->def.name, rc->name, missing ? ", existing rows get " : "",
+			log_info("table %s: column \"%s\" added at the source%s%s", t->display,
+					 rc->name, missing ? ", existing rows get " : "",
 					 missing ? missing : "");
 			free(missing);
 		}
@@ -833,8 +834,8 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 			t->renders[k] = st->c->d->column_render(&nc);
 			if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
 				return false;
-			log_info("table %s.%s: column \"%s\" widened at the source", t->def.schema,
-					 t->def.name, rc->name);
+			log_info("table %s: column \"%s\" widened at the source", t->display,
+					 rc->name);
 		}
 		else if (table_column_widens(&nc, &t->def.cols[k]))
 		{
@@ -844,10 +845,10 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 		}
 		else
 		{
-			log_error("sync: table %s.%s: column \"%s\" changed type at the source (%s to %s), "
+			log_error("sync: table %s: column \"%s\" changed type at the source (%s to %s), "
 					  "which is not a safe widening; change the warehouse column by hand, or "
 					  "start the table over (remove it from the job, run sync, drop the warehouse "
-					  "table, add it back)", t->def.schema, t->def.name, rc->name,
+					  "table, add it back)", t->display, rc->name,
 					  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type",
 					  nc.pg_type ? nc.pg_type : "a user type");
 			free(nc.name);
@@ -866,8 +867,8 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 		if (dropped != t->def.cols[k].dropped)
 		{
 			if (dropped)
-				log_info("table %s.%s: column \"%s\" dropped at the source: NULL from now on",
-						 t->def.schema, t->def.name, t->def.cols[k].name);
+				log_info("table %s: column \"%s\" dropped at the source: NULL from now on",
+						 t->display, t->def.cols[k].name);
 			t->def.cols[k].dropped = dropped;
 			changed = true;
 		}
@@ -1313,6 +1314,7 @@ sync_state_free(sync_state *st)
 		sync_table *t = &st->tables[i];
 
 		table_def_free(&t->def);
+		free(t->display);
 		free(t->renders);
 		free(t->colsrc);
 		free(t->reltype);
@@ -1383,6 +1385,7 @@ sync_tables_init(sync_state *st)
 		table_column *orig;
 
 		table_def_copy(src, &t->def);
+		t->display = table_display_name(src);
 		orig = t->def.cols;
 		t->def.cols = NULL;
 		t->def.ncols = 0;
@@ -1395,8 +1398,8 @@ sync_tables_init(sync_state *st)
 			sync_table_add_column(t, &col, c->renders[i][k]);
 			if (c->renders[i][k].as_json)
 			{
-				log_error("sync: table %s.%s: column \"%s\" is staged as JSON for %s, which "
-						  "change data capture does not do yet", src->schema, src->name,
+				log_error("sync: table %s: column \"%s\" is staged as JSON for %s, which "
+						  "change data capture does not do yet", t->display,
 						  col.name, c->d->name);
 				free(orig);
 				return false;
@@ -1454,10 +1457,10 @@ sync_tables_init(sync_state *st)
 						continue;
 					if (!table_column_widens(&was, &t->def.cols[k]))
 					{
-						log_error("sync: table %s.%s: column \"%s\" changed type at the source "
+						log_error("sync: table %s: column \"%s\" changed type at the source "
 								  "(the warehouse holds %s, the source now %s), which is not a safe "
 								  "widening; change the warehouse column by hand, or start the "
-								  "table over", t->def.schema, t->def.name, t->def.cols[k].name,
+								  "table over", t->display, t->def.cols[k].name,
 								  wh_value(&cols, r, 1),
 								  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
 						wh_result_free(&cols);
