@@ -64,6 +64,7 @@ cleanup() {
 		wh -c "DROP OWNED BY $r; DROP ROLE $r" >/dev/null 2>&1
 	done
 	unset PGOPTIONS
+	set -e
 }
 trap cleanup EXIT
 cleanup
@@ -87,12 +88,19 @@ as_pg "$WHARF_PG_BINDIR/initdb" -D "$REPLICA_DIR/data" -U "$WHARF_PG_USER" -A tr
 	--no-sync --no-instructions >"$TMP/replica.initdb.log" 2>&1
 as_pg tee -a "$REPLICA_DIR/data/postgresql.conf" >/dev/null <<EOF
 listen_addresses = '127.0.0.1'
-port = $replica_port
 unix_socket_directories = '$REPLICA_DIR'
 wal_level = replica
 fsync = off
 EOF
-as_pg "$WHARF_PG_BINDIR/pg_ctl" -D "$REPLICA_DIR/data" -l "$REPLICA_DIR/log" -w -t 60 start >/dev/null
+# a port that looked free may be taken by an outgoing connection by now: try the next ones
+for ((attempt = 0; ; attempt++)); do
+	if as_pg "$WHARF_PG_BINDIR/pg_ctl" -D "$REPLICA_DIR/data" -l "$REPLICA_DIR/log" -o "-p $replica_port" \
+		-w -t 60 start >/dev/null; then
+		break
+	fi
+	((attempt < 10)) || { echo "cannot start the wal_level=replica cluster" >&2; exit 1; }
+	replica_port=$(free_port $((replica_port + 1)))
+done
 REPLICA_CONNINFO="host=127.0.0.1 port=$replica_port dbname=src user=$WHARF_PG_USER"
 psql "host=127.0.0.1 port=$replica_port dbname=postgres user=$WHARF_PG_USER" -X -q -c 'CREATE DATABASE src'
 rsrc() { psql "$REPLICA_CONNINFO" -X -q -v ON_ERROR_STOP=1 -At "$@"; }

@@ -164,5 +164,10 @@ main(int argc, char **argv)
 	for (int k = 0; k < script.n; k++)
 		printf("%s;\n", script.items[k]);
 	strlist_free(&script);
+	for (int k = 0; k < t.ncols; k++)
+		free(t.cols[k].name);	/* the spec copy; pg_type points into it */
+	free(t.cols);
+	if (dot != NULL)
+		free(t.target_schema);
 	return ok ? 0 : 1;
 }
