@@ -381,7 +381,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' -addext 
 setsid openssl s_server -accept "$tls_port" -cert "$TMP/tls.crt" -key "$TMP/tls.key" -www -quiet \
 	</dev/null >"$TMP/tls.log" 2>&1 &
 TLS_PID=$!
-for ((i = 0; i < 200; i++)); do ! port_free "$tls_port" && break; sleep 0.1; done
+for ((i = 0; i < 200; i++)); do curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.1; done
 sed "s#^endpoint = .*#endpoint = https://127.0.0.1:$tls_port#" "$secjob" >"$TMP/tls.ini"
 chmod 600 "$TMP/tls.ini"
 rc=0
