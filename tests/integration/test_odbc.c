@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "../common/capture.h"
 #include "warehouse.h"
 
 /* A password that must never show up in any message. */
@@ -30,40 +31,15 @@ static char prefix[64];			/* per-process table name prefix */
 
 /* --- capturing stderr ------------------------------------------------- */
 
-static int	saved_stderr = -1;
-static FILE *capture_file;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
 /* Ends the capture, echoes what was caught, and returns it (caller frees). */
 static char *
-capture_end(void)
+capture_end_echo(void)
 {
-	buf			out = BUF_INIT;
-	char		chunk[4096];
-	size_t		n;
+	char	   *out = capture_end();
 
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
-	rewind(capture_file);
-	while ((n = fread(chunk, 1, sizeof(chunk), capture_file)) > 0)
-		buf_append(&out, chunk, n);
-	fclose(capture_file);
-	capture_file = NULL;
-	if (out.len > 0)
-		fprintf(stderr, "  (captured) %s", out.data);
-	return buf_detach(&out);
+	if (out[0] != '\0')
+		fprintf(stderr, "  (captured) %s", out);
+	return out;
 }
 
 static void
@@ -73,16 +49,6 @@ assert_contains(const char *haystack, const char *needle)
 		fail_msg("expected \"%s\" in: %s", needle, haystack);
 }
 
-static int
-count_lines(const char *s)
-{
-	int			n = 0;
-
-	for (; *s; s++)
-		if (*s == '\n')
-			n++;
-	return n;
-}
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -406,7 +372,7 @@ test_error_then_rollback(void **state)
 						 "SELECT g FROM generate_series(1, 3) g\n"
 						 "-- a long comment that pushes the statement beyond the 120 characters that the message keeps",
 						 NULL));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse: statement failed: INSERT INTO wharf_no_such_table SELECT g FROM");
 	assert_contains(msg, " ...: ");
 	assert_contains(msg, "[42P01]");
@@ -418,7 +384,7 @@ test_error_then_rollback(void **state)
 	/* the transaction must not be committed after a failure */
 	capture_begin();
 	assert_false(wh_commit(s));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "cannot commit");
 	free(msg);
 
@@ -439,7 +405,7 @@ test_error_then_rollback(void **state)
 		assert_null(r.values);
 		wh_result_free(&r);
 	}
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse: query failed: SELECT 1/0: [22012]");
 	free(msg);
 	assert_true(wh_rollback(s));
@@ -447,7 +413,7 @@ test_error_then_rollback(void **state)
 	/* an error in a later statement of a batch fails the call */
 	capture_begin();
 	assert_false(wh_exec(s, "SELECT 1; SELECT * FROM wharf_no_such_table", NULL));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "[42P01]");
 	free(msg);
 	assert_true(wh_rollback(s));
@@ -462,7 +428,7 @@ test_error_then_rollback(void **state)
 	free(sql);
 	capture_begin();
 	assert_false(wh_commit(s));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse: commit failed: [23505]");
 	assert_int_equal(count_lines(msg), 1);
 	free(msg);
@@ -519,7 +485,7 @@ test_copy_from_program(void **state)
 	sql = xasprintf("COPY %s_copy FROM PROGRAM 'exit 3' WITH (FORMAT csv)", prefix);
 	assert_false(wh_exec(s, sql, &rows));
 	free(sql);
-	v = capture_end();
+	v = capture_end_echo();
 	assert_contains(v, "statement failed: COPY");
 	free(v);
 	assert_true(wh_rollback(s));
@@ -538,7 +504,7 @@ test_unknown_driver(void **state)
 				   "Database=wh;Uid=wharf;Pwd=%s", CANARY);
 	capture_begin();
 	assert_false(wh_connect(cs, &s));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_null(s);
 	assert_contains(msg, "ODBC driver \"Wharf No Such Driver\" is not installed");
 	assert_contains(msg, "installed drivers:");
@@ -551,7 +517,7 @@ test_unknown_driver(void **state)
 	cs = xasprintf("DSN=wharf_no_such_dsn;Pwd=%s", CANARY);
 	capture_begin();
 	assert_false(wh_connect(cs, &s));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "ODBC data source \"wharf_no_such_dsn\" is not defined");
 	assert_null(strstr(msg, CANARY));
 	free(msg);
@@ -577,7 +543,7 @@ test_bad_port(void **state)
 	free(tmp);
 	capture_begin();
 	assert_false(wh_connect(cs, &s));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_null(s);
 	assert_contains(msg, "warehouse: cannot connect: [08001]");
 	assert_null(strstr(msg, CANARY));
@@ -639,13 +605,13 @@ test_connection_lost(void **state)
 	free(pid);
 	capture_begin();
 	assert_false(wh_exec(victim, "SELECT 1", NULL));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse connection lost");
 	free(msg);
 	/* further work is refused clearly, rollback is a no-op, disconnect is clean */
 	capture_begin();
 	assert_false(wh_exec(victim, "SELECT 2", NULL));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse connection lost");
 	free(msg);
 	assert_true(wh_rollback(victim));
@@ -661,7 +627,7 @@ test_connection_lost(void **state)
 	free(pid);
 	capture_begin();
 	assert_false(wh_commit(victim));
-	msg = capture_end();
+	msg = capture_end_echo();
 	assert_contains(msg, "warehouse connection lost");
 	free(msg);
 	wh_disconnect(victim);

@@ -17,57 +17,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "../common/capture.h"
 #include "job.h"
 #include "log.h"
-
-/* ---------------------------------------------------------------------
- * Capturing stderr around a call
- * --------------------------------------------------------------------- */
-
-static FILE *capture_file;
-static int	capture_saved = -1;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	capture_saved = dup(STDERR_FILENO);
-	assert_true(capture_saved >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-/* Ends the capture; returns what was written (caller frees). */
-static char *
-capture_end(void)
-{
-	buf			out = BUF_INIT;
-	char		chunk[4096];
-	size_t		n;
-
-	fflush(stderr);
-	dup2(capture_saved, STDERR_FILENO);
-	close(capture_saved);
-	capture_saved = -1;
-	rewind(capture_file);
-	while ((n = fread(chunk, 1, sizeof(chunk), capture_file)) > 0)
-		buf_append(&out, chunk, n);
-	fclose(capture_file);
-	capture_file = NULL;
-	return buf_detach(&out);
-}
-
-static int
-count_lines(const char *s)
-{
-	int			n = 0;
-
-	for (; *s; s++)
-		if (*s == '\n')
-			n++;
-	return n;
-}
 
 /* Loads text that must parse; fails the test with the error otherwise. */
 static void

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "../common/capture.h"
 #include "pgoutput.h"
 
 /* One captured message: its LSN (the slot function's lsn column) and bytes. */
@@ -120,51 +121,6 @@ free_stream(stream *s)
 	free(s->msgs);
 }
 
-/* --- capturing stderr ------------------------------------------------- */
-
-static int	saved_stderr = -1;
-static FILE *capture_file;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-/* Ends the capture and returns what was written (caller frees). */
-static char *
-capture_end(void)
-{
-	buf			out = BUF_INIT;
-	char		chunk[4096];
-	size_t		n;
-
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
-	rewind(capture_file);
-	while ((n = fread(chunk, 1, sizeof(chunk), capture_file)) > 0)
-		buf_append(&out, chunk, n);
-	fclose(capture_file);
-	capture_file = NULL;
-	return buf_detach(&out);
-}
-
-static int
-count_lines(const char *s)
-{
-	int			n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
 
 static void
 assert_contains(const char *haystack, const char *needle)
