@@ -24,7 +24,8 @@ export HX_PG_PASSWORD='hxPgPass-7731-Qk'
 export HX_ODBC_PASSWORD='hxOdbcPwd-5520-Jy'
 SECRETS=("$HX_S3_SECRET" "$HX_PG_PASSWORD" "$HX_ODBC_PASSWORD" SECRET-XYZZY)
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free = bindable: a connect probe misses ports held by outgoing connections or TIME_WAIT
+port_free() { python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
 free_port() { # free_port FROM: the first free port at or above FROM
 	local p=$1
 	while ! port_free "$p"; do p=$((p + 1)); done

@@ -19,7 +19,8 @@ export SEC_ODBC_PASSWORD='secOdbcPw-4471-Lm'
 # the secrets and the forms they could leak in (URL-encoded, JSON-escaped)
 SECRETS=("$SEC_S3_SECRET" 'secS3%2BSecret%2FKx81%3DVv' 'secS3+Secret\/Kx81=Vv' "$SEC_PG_PASSWORD" "$SEC_ODBC_PASSWORD")
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free = bindable: a connect probe misses ports held by outgoing connections or TIME_WAIT
+port_free() { python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
 free_port() {
 	local p=$1
 	while ! port_free "$p"; do p=$((p + 1)); done
@@ -375,7 +376,8 @@ check "the warehouse log has no long-lived credentials in SQL" bash -c '! grep -
 # ---------------------------------------------------------------------------
 # (c) TLS
 # ---------------------------------------------------------------------------
-tls_port=$(free_port $((gate_port + 1)))
+# a port the kernel says nothing uses (a connect probe misses ports held by outgoing connections)
+tls_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' -addext 'subjectAltName=IP:127.0.0.1' \
 	-keyout "$TMP/tls.key" -out "$TMP/tls.crt" >/dev/null 2>&1
 setsid openssl s_server -accept "$tls_port" -cert "$TMP/tls.crt" -key "$TMP/tls.key" -www -quiet \
