@@ -43,6 +43,9 @@ extern void buf_put_json_string(buf *b, const char *s);
 /* Hands the data to the caller (who frees it) and leaves b empty. */
 extern char *buf_detach(buf *b);
 
+/* The value of a hexadecimal digit, or -1. */
+extern int hex_digit_value(char c);
+
 /* A list of owned strings, e.g. the statements of a SQL script. */
 typedef struct strlist
 {

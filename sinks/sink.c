@@ -383,6 +383,18 @@ staged_value(const sink_sql *x, buf *out, const table_column *c, const char *rel
 	buf_free(&ref);
 }
 
+/* Every column of rel, converted, separated by commas: the values of an INSERT. */
+static void
+staged_values(const sink_sql *x, buf *out, const table_def *t, const char *rel)
+{
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (i > 0)
+			buf_puts(out, ", ");
+		staged_value(x, out, &t->cols[i], rel);
+	}
+}
+
 /* target.k1 = staged.k1 AND ... */
 static void
 key_match(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
@@ -408,12 +420,7 @@ insert_all(const sink_sql *x, strlist *script, const table_def *t,
 	buf_printf(&sql, "INSERT INTO %s (", target);
 	sink_column_list(x->d, &sql, t, NULL);
 	buf_puts(&sql, ")\nSELECT ");
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (i > 0)
-			buf_puts(&sql, ", ");
-		staged_value(x, &sql, &t->cols[i], "s");
-	}
+	staged_values(x, &sql, t, "s");
 	buf_printf(&sql, "\nFROM %s AS s", staging);
 	strlist_push(script, buf_detach(&sql));
 }
@@ -473,12 +480,7 @@ merge_statement(const sink_sql *x, strlist *script, const table_def *t,
 	buf_puts(&sql, "\nWHEN NOT MATCHED THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nVALUES (");
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (i > 0)
-			buf_puts(&sql, ", ");
-		staged_value(x, &sql, &t->cols[i], "s");
-	}
+	staged_values(x, &sql, t, "s");
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
@@ -887,12 +889,7 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 	buf_puts(&sql, " THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nVALUES (");
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (i > 0)
-			buf_puts(&sql, ", ");
-		staged_value(x, &sql, &t->cols[i], "s");
-	}
+	staged_values(x, &sql, t, "s");
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
@@ -1010,12 +1007,7 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 		buf_printf(&sql, "INSERT INTO %s (", target.data);
 		sink_column_list(d, &sql, t, NULL);
 		buf_puts(&sql, ")\nSELECT ");
-		for (int i = 0; i < t->ncols; i++)
-		{
-			if (i > 0)
-				buf_puts(&sql, ", ");
-			staged_value(x, &sql, &t->cols[i], "s");
-		}
+		staged_values(x, &sql, t, "s");
 		buf_printf(&sql, "\nFROM %s AS s\nWHERE ", stg.data);
 		op_is(d, &sql, "s", "I", false);
 		buf_puts(&sql, "\nORDER BY ");

@@ -229,3 +229,15 @@ buf_put_json_string(buf *b, const char *s)
 	}
 	buf_putc(b, '"');
 }
+
+int
+hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -497,18 +497,6 @@ parse_key_list(const char *text, char ***out, int *nout, char **err)
  * Secrets inside connection strings
  * --------------------------------------------------------------------- */
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Adds [s, s+n) to l, and its %-decoding when that differs. */
 static void
 add_uri_secret(strlist *l, const char *s, size_t n)
@@ -523,8 +511,8 @@ add_uri_secret(strlist *l, const char *s, size_t n)
 		int			hi,
 					lo;
 
-		if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
-			(lo = hex_value(s[i + 2])) >= 0)
+		if (s[i] == '%' && i + 2 < n && (hi = hex_digit_value(s[i + 1])) >= 0 &&
+			(lo = hex_digit_value(s[i + 2])) >= 0)
 		{
 			buf_putc(&dec, (char) (hi * 16 + lo));
 			i += 2;

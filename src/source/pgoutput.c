@@ -71,18 +71,6 @@ pg_lsn_format(pg_lsn lsn, char *out)
 	return out;
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Up to 8 hex digits (at least one); returns where they end, or NULL. */
 static const char *
 parse_hex32(const char *s, uint32_t *out)
@@ -91,12 +79,12 @@ parse_hex32(const char *s, uint32_t *out)
 	int			n = 0;
 	int			digit;
 
-	while (n < 8 && (digit = hex_digit(s[n])) >= 0)
+	while (n < 8 && (digit = hex_digit_value(s[n])) >= 0)
 	{
 		v = (v << 4) | (uint32_t) digit;
 		n++;
 	}
-	if (n == 0 || hex_digit(s[n]) >= 0)
+	if (n == 0 || hex_digit_value(s[n]) >= 0)
 		return NULL;
 	*out = v;
 	return s + n;
