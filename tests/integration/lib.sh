@@ -67,3 +67,36 @@ job_file() {
 s3_count() {
 	curl -s "$WHARF_S3RVER_ENDPOINT/$WHARF_S3_BUCKET/?list-type=2&prefix=$1" | grep -o '<Key>' | wc -l
 }
+
+# free = bindable: a connect probe misses ports held by outgoing connections
+# or in TIME_WAIT.
+port_free() { python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
+free_port() { # free_port FROM: the first free port at or above FROM
+	local p=$1
+	while ! port_free "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+
+# A private signature-checking gate in front of the suite's s3rver, with a
+# secret of the test's own (the gate the services use: ours, or s3gate):
+# gate_start SECRET LOG sets GATE_PORT and GATE_PID, and GATE_ENDPOINT.
+gate_start() {
+	local secret=$1 log=$2 try
+	GATE_PORT=$(free_port $((${WHARF_S3_ENDPOINT##*:} + 100)))
+	for ((try = 0; try < 5; try++)); do
+		setsid "$WHARF_S3GATE_RUN" --listen "127.0.0.1:$GATE_PORT" --upstream "$WHARF_S3RVER_ENDPOINT" \
+			--key "$WHARF_S3_KEY" --secret "$secret" </dev/null >"$log" 2>&1 &
+		GATE_PID=$!
+		GATE_ENDPOINT="http://127.0.0.1:$GATE_PORT"
+		for ((i = 0; i < 100; i++)); do
+			[[ $(curl -s -o /dev/null -w '%{http_code}' "$GATE_ENDPOINT/$WHARF_S3_BUCKET/" || true) == 403 ]] && return 0
+			kill -0 "$GATE_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		# lost the port to another process: the next one
+		kill "$GATE_PID" 2>/dev/null || true
+		GATE_PORT=$(free_port $((GATE_PORT + 1)))
+	done
+	echo "gate_start: no gate answered (log: $log)" >&2
+	return 1
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Object-storage faults: a fault-injecting proxy (tests/tools/faultproxy.py)
-# sits between wharf and s3gate, so every request is still signature-checked.
+# sits between wharf and the signature gate, so every request is still signature-checked.
 # Faults fewer than the retry budget ([stage] retries) are ridden out: exit 0
 # and identical tables.  Faults past it: exit 1, nothing applied (warehouse
 # rows, state rows and stream position unchanged, no staged objects left),

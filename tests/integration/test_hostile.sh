@@ -11,12 +11,11 @@
 # or without ownership at the source; warehouse roles without CREATE on the
 # database or on the target schema; a slot under the job's name made with
 # test_decoding; a publication under the job's name made by hand; a small
-# extra cluster with wal_level = replica; and a private s3gate whose secret
+# extra cluster with wal_level = replica; and a private signature gate whose secret
 # is distinctive, so a leak of it is visible.
 . "$(dirname "$0")/lib.sh"
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-shared=${WHARF_SHARED:-$repo/../shared}
 
 # Distinctive secrets: none may ever show up in wharf's output.
 export HX_S3_SECRET='hxS3-Secret+Zq9/Wv4'
@@ -24,13 +23,6 @@ export HX_PG_PASSWORD='hxPgPass-7731-Qk'
 export HX_ODBC_PASSWORD='hxOdbcPwd-5520-Jy'
 SECRETS=("$HX_S3_SECRET" "$HX_PG_PASSWORD" "$HX_ODBC_PASSWORD" SECRET-XYZZY)
 
-# free = bindable: a connect probe misses ports held by outgoing connections or TIME_WAIT
-port_free() { python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
-free_port() { # free_port FROM: the first free port at or above FROM
-	local p=$1
-	while ! port_free "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
 as_pg() { # runs a command as the OS user of the service clusters
 	if [[ $(id -u) -eq 0 ]]; then
 		(cd / && runuser -u "$WHARF_PG_USER" -- "$@")
@@ -40,7 +32,7 @@ as_pg() { # runs a command as the OS user of the service clusters
 }
 
 # ---------------------------------------------------------------------------
-# Services of our own: an s3gate with a distinctive secret (in front of the
+# Services of our own: a signature gate with a distinctive secret (in front of the
 # same s3rver), and a cluster with wal_level = replica.
 # ---------------------------------------------------------------------------
 GATE_PID=
@@ -70,16 +62,8 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
-gate_port=$(free_port $((${WHARF_S3_ENDPOINT##*:} + 100)))
-S3GATE_DEPS=${S3GATE_DEPS:-${WHARF_CACHE:-$HOME/.cache/wharf}/s3gate} \
-	setsid "$shared/tools/s3gate/run" --listen "127.0.0.1:$gate_port" --upstream "$WHARF_S3RVER_ENDPOINT" \
-	--key "$WHARF_S3_KEY" --secret "$HX_S3_SECRET" </dev/null >"$TMP/s3gate.log" 2>&1 &
-GATE_PID=$!
-export HX_S3_ENDPOINT="http://127.0.0.1:$gate_port"
-for ((i = 0; i < 100; i++)); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' "$HX_S3_ENDPOINT/$WHARF_S3_BUCKET/" || true) == 403 ]] && break
-	sleep 0.1
-done
+gate_start "$HX_S3_SECRET" "$TMP/gate.log"
+export HX_S3_ENDPOINT=$GATE_ENDPOINT
 
 REPLICA_DIR=$(mktemp -d /tmp/wharf-hx-pg.XXXXXX)
 chmod 755 "$REPLICA_DIR"

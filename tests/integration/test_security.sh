@@ -11,7 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-shared=${WHARF_SHARED:-$repo/../shared}
 
 export SEC_S3_SECRET='secS3+Secret/Kx81=Vv'
 export SEC_PG_PASSWORD='secPgPw-9902-Rt'
@@ -19,13 +18,6 @@ export SEC_ODBC_PASSWORD='secOdbcPw-4471-Lm'
 # the secrets and the forms they could leak in (URL-encoded, JSON-escaped)
 SECRETS=("$SEC_S3_SECRET" 'secS3%2BSecret%2FKx81%3DVv' 'secS3+Secret\/Kx81=Vv' "$SEC_PG_PASSWORD" "$SEC_ODBC_PASSWORD")
 
-# free = bindable: a connect probe misses ports held by outgoing connections or TIME_WAIT
-port_free() { python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null; }
-free_port() {
-	local p=$1
-	while ! port_free "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
 
 GATE_PID=
 TLS_PID=
@@ -47,17 +39,9 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
-# An s3gate of our own whose secret is distinctive (same s3rver behind it).
-gate_port=$(free_port $((${WHARF_S3_ENDPOINT##*:} + 200)))
-S3GATE_DEPS=${S3GATE_DEPS:-${WHARF_CACHE:-$HOME/.cache/wharf}/s3gate} \
-	setsid "$shared/tools/s3gate/run" --listen "127.0.0.1:$gate_port" --upstream "$WHARF_S3RVER_ENDPOINT" \
-	--key "$WHARF_S3_KEY" --secret "$SEC_S3_SECRET" </dev/null >"$TMP/s3gate.log" 2>&1 &
-GATE_PID=$!
-export SEC_S3_ENDPOINT="http://127.0.0.1:$gate_port"
-for ((i = 0; i < 100; i++)); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' "$SEC_S3_ENDPOINT/$WHARF_S3_BUCKET/" || true) == 403 ]] && break
-	sleep 0.1
-done
+# A signature gate of our own whose secret is distinctive (same s3rver behind it).
+gate_start "$SEC_S3_SECRET" "$TMP/gate.log"
+export SEC_S3_ENDPOINT=$GATE_ENDPOINT
 
 # ---------------------------------------------------------------------------
 # (a) injection

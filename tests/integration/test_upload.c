@@ -1,6 +1,6 @@
 /*
  * test_upload_s3.c
- *    The S3 client against real services: s3rver behind s3gate, which checks
+ *    The S3 client against real services: s3rver behind the signature gate, which checks
  *    signatures as AWS does.  WHARF_S3_ENDPOINT, WHARF_S3_BUCKET,
  *    WHARF_S3_REGION, WHARF_S3_KEY and WHARF_S3_SECRET name them.  A small
  *    HTTP server in a thread stands in for a failing S3 to test retries.

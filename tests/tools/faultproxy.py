@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """faultproxy: an HTTP/1.1 proxy that injects object-storage faults.
 
-It sits between wharf and the S3 endpoint (s3gate, which checks SigV4
+It sits between wharf and the S3 endpoint (the signature gate, which checks SigV4
 signatures), so the endpoint in the job is the proxy's address.  A request
 that is let through is forwarded byte for byte, with one exception: a
 "Connection: close" header is added (it is hop-by-hop and never signed), so
 every forwarded exchange ends when the upstream closes.  SigV4 signs the
-Host header, which the client set to the proxy's host:port and which s3gate
+Host header, which the client set to the proxy's host:port and which the gate
 verifies as it receives it, so signatures still check out.
 
 Faults are taken in the order given, one per matching request; once they are
