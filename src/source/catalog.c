@@ -219,11 +219,17 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display
 		PGresult   *res;
 
 		snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
+		/*
+		 * Only the first indnkeyatts entries of indkey are key columns; the
+		 * rest are INCLUDE columns, carried in the index but neither unique
+		 * nor part of the replica identity.
+		 */
 		res = PQexecParams(conn,
 						   "SELECT a.attname FROM pg_catalog.pg_index i "
 						   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
 						   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-						   "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+						   "WHERE i.indrelid = $1::oid AND i.indisprimary AND k.ord <= i.indnkeyatts "
+						   "ORDER BY k.ord",
 						   1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{

@@ -53,8 +53,10 @@ check_replica_identity(PGconn *conn, const table_def *t)
 					   "SELECT c.relreplident, "
 					   "  (SELECT array_to_string(array_agg(a.attname ORDER BY a.attname), ',') "
 					   "     FROM pg_catalog.pg_index i "
-					   "     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
-					   "    WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary) "
+					   "     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+					   "     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+					   "    WHERE i.indrelid = c.oid AND k.ord <= i.indnkeyatts "
+					   "      AND ((c.relreplident = 'd' AND i.indisprimary) "
 					   "                                  OR (c.relreplident = 'i' AND i.indisreplident))) "
 					   "FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
 					   1, NULL, params, NULL, NULL, 0);
