@@ -48,11 +48,19 @@ extern bool source_column_missing_value(PGconn *conn, const table_def *t,
  * `publication` (inserts, updates, deletes, truncates), append tables in
  * `publication`_ins (inserts only, so a table without replica identity is
  * never published for updates or deletes).  Creates them if missing; refuses
- * publications that another job or a person made.  Checks that each merge
- * table's replica identity covers its key.
+ * publications that another job or a person made.  The tables have passed
+ * source_check_keys.
  */
 extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
 									 int ntables);
+/*
+ * Checks, before anything is created, that merge table t can be replicated:
+ * its replica identity is one the server uses (so publishing its updates
+ * cannot make the source's own UPDATE and DELETE fail) and carries the key.
+ * Reports the problem with one line naming the table and the fixes.  Append
+ * tables pass: they are published for inserts only.
+ */
+extern bool source_check_keys(PGconn *conn, const table_def *t);
 /* The publication names to stream, for repl_start: two, owned by the job. */
 extern char *source_append_publication(const job *j);
 

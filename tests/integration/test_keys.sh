@@ -126,8 +126,24 @@ refused() {
 ALL='check snapshot sync'
 FIXES='REPLICA IDENTITY FULL.*USING INDEX.*mode = append'
 
-refused "an included column in the key" 'keys\.covering.*"b".*replica identity' sync \
+refused "deferrable primary key" "keys\.deferred_pk.*deferrable.*$FIXES" "$ALL" '[table keys.deferred_pk]'
+check "the source's own UPDATE of that table still works" src -c "UPDATE keys.deferred_pk SET v = 'updated'"
+nothing_made || restore_r
+refused "deferrable unique constraint, no primary key" "keys\.deferred_uq.*$FIXES" "$ALL" \
+	'[table keys.deferred_uq]' 'key = code'
+refused "REPLICA IDENTITY NOTHING" "keys\.ident_nothing.*NOTHING.*$FIXES" "$ALL" '[table keys.ident_nothing]'
+refused "REPLICA IDENTITY USING INDEX on a dropped index" "keys\.ident_gone.*$FIXES" "$ALL" \
+	'[table keys.ident_gone]' 'key = id'
+refused "an included column in the key" 'keys\.covering.*"b".*replica identity' "$ALL" \
 	'[table keys.covering]' 'key = a, b'
+# every problem of every table is reported by check, one line each
+jobf=$(job_file it_keys_r postgres "s3://$WHARF_S3_BUCKET/it/keys/r" 'schema = keysr' \
+	'[table keys.deferred_pk]' '[table keys.ident_nothing]' '[table keys.ident_gone]' 'key = id')
+rc=0
+"$WHARF" -c "$jobf" check >/dev/null 2>"$TMP/all.err" || rc=$?
+check "check reports every refused table, one line each (exit $rc)" \
+	test "$rc" -eq 1 -a "$(grep -c '^wharf: error' "$TMP/all.err")" -eq 3
+nothing_made || restore_r
 
 # ---------------------------------------------------------------------------
 # Accepted: covering primary keys, the fixes, keys backed by part of a
