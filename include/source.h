@@ -55,10 +55,12 @@ extern bool source_publications_sync(PGconn *conn, const job *j, const table_def
 									 int ntables);
 /*
  * Checks, before anything is created, that merge table t can be replicated:
- * its replica identity is one the server uses (so publishing its updates
- * cannot make the source's own UPDATE and DELETE fail) and carries the key.
- * Reports the problem with one line naming the table and the fixes.  Append
- * tables pass: they are published for inserts only.
+ * a non-deferrable unique index on its key columns (or some of them) makes
+ * the key unique, and its replica identity is one the server uses (so
+ * publishing its updates cannot make the source's own UPDATE and DELETE
+ * fail) and carries the key.  Reports the problem with one line naming the
+ * table and the fixes.  Append tables pass: they need no key and are
+ * published for inserts only.
  */
 extern bool source_check_keys(PGconn *conn, const table_def *t);
 /* The publication names to stream, for repl_start: two, owned by the job. */

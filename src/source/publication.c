@@ -37,6 +37,96 @@ append_relation(PGconn *conn, buf *out, const table_def *t)
 	return ok;
 }
 
+/* The key's columns in key order, quoted, for messages: "a", "b". */
+static void
+key_names(const table_def *t, buf *out)
+{
+	for (int pos = 1; pos <= t->nkeys; pos++)
+	{
+		const table_column *c = table_key_column(t, pos);
+
+		buf_printf(out, "%s\"%s\"", pos > 1 ? ", " : "", c ? c->name : "?");
+	}
+}
+
+/*
+ * Checks that a unique index of the source makes t's key unique, so that no
+ * two source rows ever become one warehouse row.  An index backs the key
+ * when each of its key columns is a key column: the key's own columns, or
+ * a subset of them.  A subset counts, since rows that differ in some key
+ * columns differ in the key: UNIQUE (a) makes (a, b) unique.  INCLUDE
+ * columns are not key columns of the index (unique (a) INCLUDE (b) says
+ * nothing of b), and expression, partial and invalid indexes do not count
+ * (they leave values or rows unchecked).
+ *
+ * A deferrable index backs the key for every committed state, but inside a
+ * transaction rows may pass through each other's keys (UPDATE ... SET id =
+ * id + 1), and the change stream then carries a delete of a key after the
+ * insert of another row under it: applied latest-change-per-key, that row
+ * would be lost.  So a key needs a non-deferrable index among the ones that
+ * back it; *immediate says whether it has one.
+ */
+static bool
+check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *immediate)
+{
+	char		oid[16];
+	const char *params[1] = {oid};
+	PGresult   *res;
+	bool		backed = false;
+	int			n;
+
+	*immediate = false;
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	res = PQexecParams(conn,
+					   "SELECT i.indexrelid, i.indimmediate, a.attname "
+					   "FROM pg_catalog.pg_index i "
+					   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+					   "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid "
+					   "  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts "
+					   "ORDER BY i.indexrelid, k.ord",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: table %s: cannot read its unique indexes: %s", display, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	n = PQntuples(res);
+	for (int r = 0; r < n;)
+	{
+		const char *index = PQgetvalue(res, r, 0);
+		bool		backs = true;
+		bool		is_immediate = PQgetvalue(res, r, 1)[0] == 't';
+
+		/* the rows of one index */
+		for (; r < n && strcmp(PQgetvalue(res, r, 0), index) == 0; r++)
+		{
+			bool		key_column = false;
+
+			/* an expression has no attribute: NULL */
+			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 2); i++)
+				key_column = t->cols[i].key_pos > 0 &&
+					strcmp(t->cols[i].name, PQgetvalue(res, r, 2)) == 0;
+			backs &= key_column;
+		}
+		backed |= backs;
+		*immediate |= backs && is_immediate;
+	}
+	PQclear(res);
+	if (!backed)
+	{
+		buf			key = BUF_INIT;
+
+		key_names(t, &key);
+		log_error("source: table %s: no unique index backs key (%s), so source rows sharing a key would "
+				  "become one row in the warehouse: create a unique index on those columns (or on some of "
+				  "them), or set \"mode = append\" in [table %s]", display, key.data, display);
+		buf_free(&key);
+	}
+	return backed;
+}
+
 /*
  * Checks that the replica identity of merge table t is one the server uses,
  * and that it carries t's key, so that publishing t's updates and deletes
@@ -132,12 +222,25 @@ bool
 source_check_keys(PGconn *conn, const table_def *t)
 {
 	char	   *display;
+	bool		immediate;
 	bool		ok;
 
 	if (t->mode != MODE_MERGE)
 		return true;			/* insert-only publication: no identity needed */
 	display = table_display_name(t);
-	ok = check_replica_identity(conn, t, display);
+	ok = check_key_unique(conn, t, display, &immediate) && check_replica_identity(conn, t, display);
+	if (ok && !immediate)
+	{
+		buf			key = BUF_INIT;
+
+		key_names(t, &key);
+		log_error("source: table %s: only a deferrable unique index backs key (%s): inside a transaction "
+				  "rows may pass through each other's keys, and applying the change stream would then "
+				  "lose rows: name columns that a non-deferrable unique index covers with \"key = ...\", "
+				  "or set \"mode = append\" in [table %s]", display, key.data, display);
+		buf_free(&key);
+		ok = false;
+	}
 	free(display);
 	return ok;
 }
