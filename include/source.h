@@ -27,8 +27,10 @@ extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 
 /*
  * Reads the catalog for one job table and fills out: columns, types, key
- * (the job's key or the primary key), and the target names.  Reports a
- * missing table, a missing key column or a missing key in merge mode.
+ * (the job's key or the primary key, its key columns only, never INCLUDE
+ * ones), and the target names.  Generated columns are left out, with a
+ * warning naming each: pgoutput does not publish them.  Reports a missing
+ * table, a missing or generated key column or a missing key in merge mode.
  */
 extern bool source_describe_table(PGconn *conn, const job *j, const job_table *jt,
 								  table_def *out);

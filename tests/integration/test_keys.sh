@@ -153,6 +153,8 @@ refused "a key that is only an included column" 'keys\.included.*key \("b"\).*un
 	'[table keys.included]' 'key = b'
 refused "a key only an expression index backs" 'keys\.expr.*key \("a"\).*unique index' "$ALL" \
 	'[table keys.expr]' 'key = a'
+refused "a generated primary key column" 'keys\.gen_pk.*"g".*generated' "$ALL plan" '[table keys.gen_pk]'
+refused "a generated column in key =" 'keys\.gen.*"twice".*generated' "$ALL plan" '[table keys.gen]' 'key = id, twice'
 # every problem of every table is reported by check, one line each
 jobf=$(job_file it_keys_r postgres "s3://$WHARF_S3_BUCKET/it/keys/r" 'schema = keysr' \
 	'[table keys.deferred_pk]' '[table keys.dups]' 'key = a' '[table keys.ident_nothing]')
@@ -195,9 +197,11 @@ wh_columns() {
 rc=0
 "$WHARF" -c "$job" check >"$TMP/check.out" 2>"$TMP/check.err" || rc=$?
 check "check accepts the job (exit $rc)" test "$rc" -eq 0
+check "check warns about the generated column" warns_once "$TMP/check.err"
 rc=0
 "$WHARF" -c "$job" plan >"$TMP/plan.out" 2>"$TMP/plan.err" || rc=$?
 check "plan exits 0" test "$rc" -eq 0
+check "plan warns about the generated column" warns_once "$TMP/plan.err"
 check "plan's SQL leaves the generated column out" bash -c '! grep -q twice "$0"' "$TMP/plan.out"
 check "plan's warehouse key of the covering table is a alone" \
 	grep -qE 'PRIMARY KEY \("?a"?\)' "$TMP/plan.out"
@@ -205,6 +209,7 @@ check "plan's warehouse key of the covering table is a alone" \
 rc=0
 "$WHARF" -c "$job" sync 2>"$TMP/sync1.err" || rc=$?
 check "first sync (exit $rc)" test "$rc" -eq 0
+check "sync warns about the generated column" warns_once "$TMP/sync1.err"
 check "first sync loads every table" all_same
 check "the covering table's warehouse key is a, without the included b" test "$(wh_pkey keys.covering)" = a
 check "the generated column is not in the warehouse table" test "$(wh_columns keys gen)" = id,x,v
@@ -238,6 +243,7 @@ check "the source's own UPDATE and DELETE work on every published table" \
 rc=0
 "$WHARF" -c "$job" sync 2>"$TMP/sync2.err" || rc=$?
 check "sync applies NULLs in an included column and the other changes (exit $rc)" test "$rc" -eq 0
+check "sync warns about the generated column again" warns_once "$TMP/sync2.err"
 # the append table keeps the inserted rows, not the unpublished update
 src -c "UPDATE keys.deferred_append SET v = 'one' WHERE id = 1"
 check "every table equals the source after the changes" all_same
@@ -250,6 +256,7 @@ snapjob=$(job_file it_keys_snap postgres "s3://$WHARF_S3_BUCKET/it/keys/snap" 's
 rc=0
 "$WHARF" -c "$snapjob" snapshot >/dev/null 2>"$TMP/snap.err" || rc=$?
 check "snapshot of the table with a generated column (exit $rc)" test "$rc" -eq 0
+check "snapshot warns about the generated column" warns_once "$TMP/snap.err"
 check "snapshot leaves the generated column out, as CDC does" test "$(wh_columns keysnap gen)" = id,x,v
 check "the snapshot's rows equal the source's" same_table "$gen_src" keysnap.gen
 
