@@ -190,9 +190,10 @@ check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 	{
 		log_error("source: table %s has no usable replica identity (%s), so publishing its updates and "
 				  "deletes would make the source's own UPDATE and DELETE fail: ALTER TABLE %s REPLICA "
-				  "IDENTITY FULL (with \"key = ...\" naming columns a non-deferrable unique index covers), "
-				  "or REPLICA IDENTITY USING INDEX on a non-deferrable unique index (with \"key = ...\" its "
-				  "columns), or set \"mode = append\" in [table %s]", display, why, display, display);
+				  "IDENTITY FULL, with a key that a non-deferrable unique index backs (\"key = ...\" "
+				  "unless that is the primary key); or ALTER TABLE %s REPLICA IDENTITY USING INDEX on a "
+				  "non-deferrable unique index, with \"key = ...\" naming its columns; or set "
+				  "\"mode = append\" in [table %s]", display, why, display, display, display);
 		ok = false;
 		goto done;
 	}
