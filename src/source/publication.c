@@ -95,12 +95,12 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *im
 	n = PQntuples(res);
 	for (int r = 0; r < n;)
 	{
-		const char *index = PQgetvalue(res, r, 0);
+		const char *indexrelid = PQgetvalue(res, r, 0);
 		bool		backs = true;
 		bool		is_immediate = PQgetvalue(res, r, 1)[0] == 't';
 
 		/* the rows of one index */
-		for (; r < n && strcmp(PQgetvalue(res, r, 0), index) == 0; r++)
+		for (; r < n && strcmp(PQgetvalue(res, r, 0), indexrelid) == 0; r++)
 		{
 			bool		key_column = false;
 
