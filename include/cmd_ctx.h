@@ -33,6 +33,12 @@ typedef struct cmd_ctx
 
 extern int	ctx_job(const cmd_options *o, cmd_ctx *c);
 extern int	ctx_source(cmd_ctx *c);
+/*
+ * Checks every merge table's key and replica identity (source_check_keys),
+ * reporting each table's problem: what check, snapshot and sync refuse
+ * before they create anything.
+ */
+extern int	ctx_check_tables(cmd_ctx *c);
 extern int	ctx_stage(cmd_ctx *c, bool check);
 extern int	ctx_warehouse(cmd_ctx *c, const char *command);
 /*

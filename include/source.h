@@ -27,8 +27,10 @@ extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 
 /*
  * Reads the catalog for one job table and fills out: columns, types, key
- * (the job's key or the primary key), and the target names.  Reports a
- * missing table, a missing key column or a missing key in merge mode.
+ * (the job's key or the primary key, its key columns only, never INCLUDE
+ * ones), and the target names.  Generated columns are left out, with a
+ * warning naming each: pgoutput does not publish them.  Reports a missing
+ * table, a missing or generated key column or a missing key in merge mode.
  */
 extern bool source_describe_table(PGconn *conn, const job *j, const job_table *jt,
 								  table_def *out);
@@ -48,11 +50,21 @@ extern bool source_column_missing_value(PGconn *conn, const table_def *t,
  * `publication` (inserts, updates, deletes, truncates), append tables in
  * `publication`_ins (inserts only, so a table without replica identity is
  * never published for updates or deletes).  Creates them if missing; refuses
- * publications that another job or a person made.  Checks that each merge
- * table's replica identity covers its key.
+ * publications that another job or a person made.  The tables have passed
+ * source_check_keys.
  */
 extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
 									 int ntables);
+/*
+ * Checks, before anything is created, that merge table t can be replicated:
+ * a non-deferrable unique index on its key columns (or some of them) makes
+ * the key unique, and its replica identity is one the server uses (so
+ * publishing its updates cannot make the source's own UPDATE and DELETE
+ * fail) and carries the key.  Reports the problem with one line naming the
+ * table and the fixes.  Append tables pass: they need no key and are
+ * published for inserts only.
+ */
+extern bool source_check_keys(PGconn *conn, const table_def *t);
 /* The publication names to stream, for repl_start: two, owned by the job. */
 extern char *source_append_publication(const job *j);
 

@@ -121,6 +121,17 @@ ctx_source(cmd_ctx *c)
 }
 
 int
+ctx_check_tables(cmd_ctx *c)
+{
+	bool		ok = true;
+
+	/* every table, so that check reports all of them at once */
+	for (int i = 0; i < c->ntables; i++)
+		ok = source_check_keys(c->src, &c->tables[i]) && ok;
+	return ok ? EXIT_OK : EXIT_RUNTIME;
+}
+
+int
 ctx_stage(cmd_ctx *c, bool check)
 {
 	if (!stage_open(&c->j, &c->st))
@@ -226,8 +237,8 @@ cmd_check(const cmd_options *o)
 	buf_puts(&json, "{\"command\": \"check\", \"job\": ");
 	buf_put_json_string(&json, c.j.name);
 
-	/* source: reachable, tables described, logical decoding possible */
-	if (ctx_source(&c) != EXIT_OK)
+	/* source: reachable, tables described and replicable, logical decoding possible */
+	if (ctx_source(&c) != EXIT_OK || ctx_check_tables(&c) != EXIT_OK)
 	{
 		failures++;
 		buf_puts(&json, ", \"source\": false");
@@ -374,6 +385,8 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 
 	if (rc == EXIT_OK)
 		rc = ctx_source(&c);
+	if (rc == EXIT_OK && load)
+		rc = ctx_check_tables(&c);
 	if (rc == EXIT_OK)
 		rc = ctx_stage(&c, true);
 	if (rc == EXIT_OK && load)

@@ -1512,6 +1512,8 @@ cmd_sync(const cmd_options *o)
 	if (rc == EXIT_OK)
 		rc = ctx_source(&c);
 	if (rc == EXIT_OK)
+		rc = ctx_check_tables(&c);
+	if (rc == EXIT_OK)
 		rc = ctx_stage(&c, true);
 	if (rc == EXIT_OK)
 		rc = ctx_warehouse(&c, "sync");

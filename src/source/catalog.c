@@ -191,9 +191,22 @@ catalog_find_column(const table_def *t, const char *name)
 	return -1;
 }
 
-/* Marks the key columns: the job's key list, else the primary key. */
 static bool
-catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display)
+catalog_is_generated(const strlist *generated, const char *name)
+{
+	for (int i = 0; i < generated->n; i++)
+		if (strcmp(generated->items[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Marks the key columns: the job's key list, else the primary key.  A
+ * generated column cannot be one: it is not in t (see source_describe_table).
+ */
+static bool
+catalog_key(PGconn *conn, const job_table *jt, table_def *t, const strlist *generated,
+			const char *display)
 {
 	if (jt->mode == MODE_APPEND)
 		return true;
@@ -203,6 +216,13 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display
 		{
 			int			i = catalog_find_column(t, jt->key[k]);
 
+			if (i < 0 && catalog_is_generated(generated, jt->key[k]))
+			{
+				log_error("source: table %s: key column \"%s\" is a generated column, which logical "
+						  "replication does not publish: name other key columns with \"key = ...\" in "
+						  "[table %s], or set \"mode = append\"", display, jt->key[k], display);
+				return false;
+			}
 			if (i < 0)
 			{
 				log_error("source: table %s: key column \"%s\" does not exist", display, jt->key[k]);
@@ -219,11 +239,17 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display
 		PGresult   *res;
 
 		snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
+		/*
+		 * Only the first indnkeyatts entries of indkey are key columns; the
+		 * rest are INCLUDE columns, carried in the index but neither unique
+		 * nor part of the replica identity.
+		 */
 		res = PQexecParams(conn,
 						   "SELECT a.attname FROM pg_catalog.pg_index i "
 						   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
 						   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-						   "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.ord",
+						   "WHERE i.indrelid = $1::oid AND i.indisprimary AND k.ord <= i.indnkeyatts "
+						   "ORDER BY k.ord",
 						   1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
@@ -233,10 +259,23 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const char *display
 		}
 		for (int k = 0; k < PQntuples(res); k++)
 		{
-			int			i = catalog_find_column(t, PQgetvalue(res, k, 0));
+			const char *name = PQgetvalue(res, k, 0);
+			int			i = catalog_find_column(t, name);
 
-			if (i >= 0)
-				t->cols[i].key_pos = k + 1;
+			if (i < 0)
+			{
+				if (catalog_is_generated(generated, name))
+					log_error("source: table %s: primary key column \"%s\" is a generated column, which "
+							  "logical replication does not publish, so it cannot be the key: name other "
+							  "key columns with \"key = ...\" in [table %s], or set \"mode = append\"",
+							  display, name, display);
+				else
+					log_error("source: table %s: primary key column \"%s\" is not among its columns",
+							  display, name);
+				PQclear(res);
+				return false;
+			}
+			t->cols[i].key_pos = k + 1;
 		}
 		t->nkeys = PQntuples(res);
 		PQclear(res);
@@ -259,6 +298,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	PGresult   *res;
 	char	   *display;
 	char		relkind;
+	strlist		generated = {0};
 	table_def	t;
 
 	memset(&t, 0, sizeof(t));
@@ -295,33 +335,49 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	t.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 
+	/*
+	 * Generated columns are left out of the warehouse: pgoutput (Postgres
+	 * 15) does not publish them, so the stream could never keep them
+	 * current, and a snapshot that copied them would make a table of
+	 * another shape than the stream's.  Each is named in a warning.
+	 */
 	snprintf(oidtext, sizeof(oidtext), "%u", t.relid);
 	res = PQexecParams(conn,
-					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull "
+					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '' "
 					   "FROM pg_catalog.pg_attribute a "
 					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
-					   "  AND a.attgenerated = '' ORDER BY a.attnum",
+					   "ORDER BY a.attnum",
 					   1, NULL, oidparam, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		log_error("source: cannot read the columns of %s: %s", display, PQerrorMessage(conn));
 		goto fail_res;
 	}
-	if (PQntuples(res) == 0)
+	for (int r = 0; r < PQntuples(res); r++)
+		if (PQgetvalue(res, r, 4)[0] == 't')
+		{
+			strlist_add(&generated, PQgetvalue(res, r, 0));
+			log_warn("table %s: column \"%s\" is a generated column, which logical replication does "
+					 "not publish: left out of the warehouse", display, PQgetvalue(res, r, 0));
+		}
+	if (PQntuples(res) == generated.n)
 	{
-		log_error("source: table %s has no columns", display);
+		log_error("source: table %s has no columns%s", display,
+				  generated.n ? " but generated ones, which logical replication does not publish" : "");
 		goto fail_res;
 	}
-	t.ncols = PQntuples(res);
-	t.cols = xcalloc((size_t) t.ncols, sizeof(table_column));
-	for (int i = 0; i < t.ncols; i++)
+	t.cols = xcalloc((size_t) (PQntuples(res) - generated.n), sizeof(table_column));
+	for (int r = 0; r < PQntuples(res); r++)
 	{
-		table_column *c = &t.cols[i];
+		table_column *c;
 
-		c->name = xstrdup(PQgetvalue(res, i, 0));
-		c->not_null = PQgetvalue(res, i, 3)[0] == 't';
-		if (!source_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10),
-								 atoi(PQgetvalue(res, i, 2)), c))
+		if (PQgetvalue(res, r, 4)[0] == 't')
+			continue;
+		c = &t.cols[t.ncols++];
+		c->name = xstrdup(PQgetvalue(res, r, 0));
+		c->not_null = PQgetvalue(res, r, 3)[0] == 't';
+		if (!source_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, r, 1), NULL, 10),
+								 atoi(PQgetvalue(res, r, 2)), c))
 			goto fail_cols;
 	}
 	PQclear(res);
@@ -329,13 +385,14 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 
 	t.mode = jt->mode;
 	t.deletes = jt->deletes;
-	if (!catalog_key(conn, jt, &t, display))
+	if (!catalog_key(conn, jt, &t, &generated, display))
 		goto fail_cols;
 
 	t.schema = xstrdup(jt->schema);
 	t.name = xstrdup(jt->name);
 	t.target_schema = xstrdup(j->schema ? j->schema : jt->schema);
 	t.target_name = xstrdup(jt->name);
+	strlist_free(&generated);
 	free(display);
 	*out = t;
 	return true;
@@ -344,6 +401,7 @@ fail_cols:
 	table_def_free_columns(&t);
 fail_res:
 	PQclear(res);
+	strlist_free(&generated);
 	free(display);
 	return false;
 }

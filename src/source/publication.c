@@ -1,8 +1,8 @@
 /*
  * publication.c
  *    What change data capture needs of the source besides the stream: the
- *    job's publications, replica identity checks, the job lock, and the few
- *    catalog facts a schema change asks for.
+ *    job's publications, the key and replica identity checks, the job lock,
+ *    and the few catalog facts a schema change asks for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,67 +37,211 @@ append_relation(PGconn *conn, buf *out, const table_def *t)
 	return ok;
 }
 
-/* Checks that updates and deletes of a merge table carry its key. */
+/* The key's columns in key order, quoted, for messages: "a", "b". */
+static void
+key_names(const table_def *t, buf *out)
+{
+	for (int pos = 1; pos <= t->nkeys; pos++)
+	{
+		const table_column *c = table_key_column(t, pos);
+
+		buf_printf(out, "%s\"%s\"", pos > 1 ? ", " : "", c ? c->name : "?");
+	}
+}
+
+/*
+ * Checks that a unique index of the source makes t's key unique, so that no
+ * two source rows ever become one warehouse row.  An index backs the key
+ * when each of its key columns is a key column: the key's own columns, or
+ * a subset of them.  A subset counts, since rows that differ in some key
+ * columns differ in the key: UNIQUE (a) makes (a, b) unique.  INCLUDE
+ * columns are not key columns of the index (unique (a) INCLUDE (b) says
+ * nothing of b), and expression, partial and invalid indexes do not count
+ * (they leave values or rows unchecked).
+ *
+ * A deferrable index backs the key for every committed state, but inside a
+ * transaction rows may pass through each other's keys (UPDATE ... SET id =
+ * id + 1), and the change stream then carries a delete of a key after the
+ * insert of another row under it: applied latest-change-per-key, that row
+ * would be lost.  So a key needs a non-deferrable index among the ones that
+ * back it; *immediate says whether it has one.
+ */
 static bool
-check_replica_identity(PGconn *conn, const table_def *t)
+check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *immediate)
+{
+	char		oid[16];
+	const char *params[1] = {oid};
+	PGresult   *res;
+	bool		backed = false;
+	int			n;
+
+	*immediate = false;
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	res = PQexecParams(conn,
+					   "SELECT i.indexrelid, i.indimmediate, a.attname "
+					   "FROM pg_catalog.pg_index i "
+					   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+					   "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid "
+					   "  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts "
+					   "ORDER BY i.indexrelid, k.ord",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: table %s: cannot read its unique indexes: %s", display, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	n = PQntuples(res);
+	for (int r = 0; r < n;)
+	{
+		const char *indexrelid = PQgetvalue(res, r, 0);
+		bool		backs = true;
+		bool		is_immediate = PQgetvalue(res, r, 1)[0] == 't';
+
+		/* the rows of one index */
+		for (; r < n && strcmp(PQgetvalue(res, r, 0), indexrelid) == 0; r++)
+		{
+			bool		key_column = false;
+
+			/* an expression has no attribute: NULL */
+			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 2); i++)
+				key_column = t->cols[i].key_pos > 0 &&
+					strcmp(t->cols[i].name, PQgetvalue(res, r, 2)) == 0;
+			backs &= key_column;
+		}
+		backed |= backs;
+		*immediate |= backs && is_immediate;
+	}
+	PQclear(res);
+	if (!backed)
+	{
+		buf			key = BUF_INIT;
+
+		key_names(t, &key);
+		log_error("source: table %s: no unique index backs key (%s), so source rows sharing a key would "
+				  "become one row in the warehouse: create a unique index on those columns (or on some of "
+				  "them), or set \"mode = append\" in [table %s]", display, key.data, display);
+		buf_free(&key);
+	}
+	return backed;
+}
+
+/*
+ * Checks that the replica identity of merge table t is one the server uses,
+ * and that it carries t's key, so that publishing t's updates and deletes
+ * neither makes the source's own UPDATE and DELETE fail nor sends a delete
+ * without its key.
+ *
+ * The server takes the primary key (REPLICA IDENTITY DEFAULT) or the chosen
+ * index (USING INDEX) only when that index is valid, immediate and not
+ * partial; ALTER TABLE refuses a deferrable index for USING INDEX, but a
+ * DEFERRABLE primary key is simply not used, and an index named by USING
+ * INDEX may have been dropped since.  Any of these is no identity at all,
+ * like NOTHING.  The identity's columns are the index's key columns, not its
+ * INCLUDE columns (the first indnkeyatts entries of indkey).
+ */
+static bool
+check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 {
 	char		oid[16];
 	const char *params[1] = {oid};
 	PGresult   *res;
 	char		ident;
-	char	   *display = table_display_name(t);
+	const char *why = NULL;
 	bool		ok = true;
 
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	res = PQexecParams(conn,
-					   "SELECT c.relreplident, "
-					   "  (SELECT array_to_string(array_agg(a.attname ORDER BY a.attname), ',') "
-					   "     FROM pg_catalog.pg_index i "
-					   "     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
-					   "    WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary) "
-					   "                                  OR (c.relreplident = 'i' AND i.indisreplident))) "
-					   "FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+					   "SELECT c.relreplident, i.indexrelid IS NOT NULL, "
+					   "       coalesce(i.indimmediate, false), "
+					   "       coalesce(i.indisvalid AND i.indisunique AND i.indpred IS NULL, false), "
+					   "       a.attname "
+					   "FROM pg_catalog.pg_class c "
+					   "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid "
+					   "     AND ((c.relreplident = 'd' AND i.indisprimary) "
+					   "          OR (c.relreplident = 'i' AND i.indisreplident)) "
+					   "LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+					   "     ON k.ord <= i.indnkeyatts "
+					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+					   "WHERE c.oid = $1::oid ORDER BY k.ord",
 					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
 	{
-		log_error("source: cannot read the replica identity of %s: %s", display, PQerrorMessage(conn));
-		ok = false;
-		goto done;
+		log_error("source: cannot read the replica identity of %s: %s", display,
+				  PQresultStatus(res) != PGRES_TUPLES_OK ? PQerrorMessage(conn) : "the table is gone");
+		PQclear(res);
+		return false;
 	}
 	ident = PQgetvalue(res, 0, 0)[0];
 	if (ident == 'f')
 		goto done;
-	if (ident == 'n' || PQgetisnull(res, 0, 1))
+	if (ident == 'n')
+		why = "its REPLICA IDENTITY is NOTHING";
+	else if (PQgetvalue(res, 0, 1)[0] != 't')
+		why = ident == 'd' ? "it has REPLICA IDENTITY DEFAULT and no primary key" :
+			"its REPLICA IDENTITY USING INDEX names an index that no longer exists";
+	else if (PQgetvalue(res, 0, 2)[0] != 't')
+		why = ident == 'd' ? "its primary key is deferrable" : "its replica identity index is deferrable";
+	else if (PQgetvalue(res, 0, 3)[0] != 't')
+		why = ident == 'd' ? "its primary key index is not valid" :
+			"its replica identity index is not valid, not unique or partial";
+	if (why)
 	{
-		log_error("source: table %s has no replica identity, so its updates and deletes cannot be "
-				  "replicated: give it a primary key, ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX), "
-				  "or set \"mode = append\"", display, display);
+		log_error("source: table %s has no usable replica identity (%s), so publishing its updates and "
+				  "deletes would make the source's own UPDATE and DELETE fail: ALTER TABLE %s REPLICA "
+				  "IDENTITY FULL, with a key that a non-deferrable unique index backs (\"key = ...\" "
+				  "unless that is the primary key); or ALTER TABLE %s REPLICA IDENTITY USING INDEX on a "
+				  "non-deferrable unique index, with \"key = ...\" naming its columns; or set "
+				  "\"mode = append\" in [table %s]", display, why, display, display, display);
 		ok = false;
 		goto done;
 	}
 	for (int i = 0; i < t->ncols; i++)
 	{
-		const char *cols = PQgetvalue(res, 0, 1);
-		const char *name = t->cols[i].name;
-		size_t		n = strlen(name);
 		bool		found = false;
 
 		if (t->cols[i].key_pos == 0)
 			continue;
-		for (const char *p = cols; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
-			if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-				found = true;
+		for (int r = 0; r < PQntuples(res) && !found; r++)
+			found = !PQgetisnull(res, r, 4) && strcmp(PQgetvalue(res, r, 4), t->cols[i].name) == 0;
 		if (!found)
 		{
 			log_error("source: table %s: key column \"%s\" is not part of the replica identity, so a "
 					  "delete would not carry it: ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX "
-					  "on a unique index of the key)", display, name, display);
+					  "on a unique index of the key)", display, t->cols[i].name, display);
 			ok = false;
 			goto done;
 		}
 	}
 done:
 	PQclear(res);
+	return ok;
+}
+
+bool
+source_check_keys(PGconn *conn, const table_def *t)
+{
+	char	   *display;
+	bool		immediate;
+	bool		ok;
+
+	if (t->mode != MODE_MERGE)
+		return true;			/* insert-only publication: no identity needed */
+	display = table_display_name(t);
+	ok = check_key_unique(conn, t, display, &immediate) && check_replica_identity(conn, t, display);
+	if (ok && !immediate)
+	{
+		buf			key = BUF_INIT;
+
+		key_names(t, &key);
+		log_error("source: table %s: only a deferrable unique index backs key (%s): inside a transaction "
+				  "rows may pass through each other's keys, and applying the change stream would then "
+				  "lose rows: name columns that a non-deferrable unique index covers with \"key = ...\", "
+				  "or set \"mode = append\" in [table %s]", display, key.data, display);
+		buf_free(&key);
+		ok = false;
+	}
 	free(display);
 	return ok;
 }
@@ -229,10 +373,7 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 		if (tables[i].mode == MODE_APPEND)
 			append[nappend++] = &tables[i];
 		else
-		{
 			merge[nmerge++] = &tables[i];
-			ok = check_replica_identity(conn, &tables[i]);
-		}
 	}
 
 	/*

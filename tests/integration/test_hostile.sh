@@ -99,8 +99,9 @@ CREATE SCHEMA hx;
 CREATE TABLE hx.ok (id int PRIMARY KEY, v text);
 INSERT INTO hx.ok VALUES (1, 'a'), (2, NULL);
 CREATE TABLE hx.nokey (v text);
+CREATE UNIQUE INDEX nokey_v ON hx.nokey (v);    -- key = v is unique, but no replica identity
 CREATE TABLE hx.other (id int PRIMARY KEY);
-CREATE TABLE hx.ident (id int PRIMARY KEY, code text NOT NULL);
+CREATE TABLE hx.ident (id int PRIMARY KEY, code text NOT NULL UNIQUE);
 CREATE TABLE hx.wide (id int PRIMARY KEY, n numeric);
 INSERT INTO hx.wide VALUES (1, 1.5), (2, 123456789012345678901234567890123456789012.5);
 CREATE TABLE hx.frac (id int PRIMARY KEY, f numeric);
@@ -293,6 +294,7 @@ t "source database missing" 1 "$S" 'nosuchdb' \
 t "missing table" 1 "$S" 'hx\.missing' "s/$TBL/[table hx.missing]/"
 t "missing key column" 1 "$S" 'no_such_col' "s/$TBL/&\nkey = no_such_col/"
 t "no key in merge mode" 1 "$S" 'hx\.nokey' "s/$TBL/[table hx.nokey]/"
+t "key no unique index backs" 1 "$S" 'hx\.ok.*key \("v"\).*unique index' "s/$TBL/&\nkey = v/"
 t "no SELECT on the table" 1 "$S" 'hx\.ok' \
 	"s/^conninfo = .*/conninfo = host=127.0.0.1 port=$WHARF_SOURCE_PORT dbname=src user=hx_nosel password=\${HX_PG_PASSWORD}/"
 t "missing bucket" 1 "$S" 'no-such-bucket' 's#^url = .*#url = s3://no-such-bucket/x#'
@@ -328,8 +330,8 @@ t "role that does not own the table" 1 sync 'hx\.ok' \
 	"s/^conninfo = .*/conninfo = host=127.0.0.1 port=$WHARF_SOURCE_PORT dbname=src user=hx_notowner password=\${HX_PG_PASSWORD}/"
 t "slot exists with another plugin" 1 sync 'hx_td_slot.*test_decoding' 's/^conninfo = .*/&\nslot = hx_td_slot/'
 t "publication holds other tables" 1 sync 'hx_foreign_pub' 's/^conninfo = .*/&\npublication = hx_foreign_pub/'
-t "key outside the replica identity" 1 sync '"code"' "s/$TBL/[table hx.ident]\nkey = code/"
-t "no replica identity for the key" 1 sync 'hx\.nokey' "s/$TBL/[table hx.nokey]\nkey = v/"
+t "key outside the replica identity" 1 "$S" '"code"' "s/$TBL/[table hx.ident]\nkey = code/"
+t "no replica identity for the key" 1 "$S" 'hx\.nokey' "s/$TBL/[table hx.nokey]\nkey = v/"
 
 # --- warnings, not errors -------------------------------------------------
 # A world-readable job file holding a literal secret: a warning, and it runs.

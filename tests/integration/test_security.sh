@@ -72,6 +72,7 @@ INSERT INTO "it's ""quoted"" table" VALUES (1, 'u', 'v'), (2, $$';--$$, $$\$$);
 CREATE TABLE "back\slash\" ("\" int PRIMARY KEY, "\\" text);
 INSERT INTO "back\slash\" VALUES (1, '\'), (2, '\\');
 CREATE TABLE "select" ("table" int, "where" text NOT NULL, "group" text);
+CREATE UNIQUE INDEX "where; --" ON "select" ("where");   -- backs key = "where", "table"
 ALTER TABLE "select" REPLICA IDENTITY FULL;
 INSERT INTO "select" VALUES (1, 'w1', 'g'), (2, $$w'2$$, NULL);
 CREATE TABLE "a/../../b" (id int PRIMARY KEY, v text);

@@ -26,6 +26,7 @@ INSERT INTO cdc.soft VALUES (1, 'one'), (2, 'two'), (3, 'three');
 CREATE TABLE cdc.events (at timestamptz, what text);          -- no key: append
 INSERT INTO cdc.events VALUES ('2024-01-01 00:00:00+00', 'boot');
 CREATE TABLE cdc.pairs (a int NOT NULL, b text NOT NULL, v text);  -- key = a, b by replica identity full
+CREATE UNIQUE INDEX pairs_a_b ON cdc.pairs (a, b);                  -- what makes the key a key
 ALTER TABLE cdc.pairs REPLICA IDENTITY FULL;
 INSERT INTO cdc.pairs VALUES (1, 'x', 'first'), (2, 'y', NULL);
 CREATE TABLE cdc.idle_other (id int);
