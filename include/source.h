@@ -70,7 +70,9 @@ extern bool snapshot_export(PGconn *conn, char **snapshot_name);
 extern bool snapshot_attach(PGconn *conn, const char *snapshot_name);
 /*
  * Streams the table (as of the reader's snapshot) into w with COPY ... TO
- * STDOUT (FORMAT csv), each column rendered as renders[i] asks.
+ * STDOUT (FORMAT csv), each column rendered as renders[i] asks.  A
+ * partitioned table is read whole, every partition at every level, in one
+ * COPY (SELECT ... FROM root).
  */
 extern bool snapshot_copy_table(PGconn *conn, const table_def *t,
 								const col_render *renders, stage_writer *w,

@@ -98,6 +98,11 @@ typedef struct table_def
 	table_column *cols;
 	int			nkeys;			/* number of key columns (0 in append mode) */
 	uint32_t	relid;			/* source pg_class oid, 0 until the catalog is read */
+	/*
+	 * A partitioned table (relkind 'p'): its rows are those of its leaf
+	 * partitions, read and streamed as this one table.
+	 */
+	bool		partitioned;
 } table_def;
 
 /* "schema.name", quoted where needed, for messages: owned by the caller. */

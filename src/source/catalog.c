@@ -293,6 +293,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 		goto fail_res;
 	}
 	t.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	t.partitioned = relkind == 'p';
 	PQclear(res);
 
 	snprintf(oidtext, sizeof(oidtext), "%u", t.relid);
