@@ -33,6 +33,13 @@ extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 extern bool source_describe_table(PGconn *conn, const job *j, const job_table *jt,
 								  table_def *out);
 
+/*
+ * Every partition below partitioned table t, at every level, as the
+ * transaction's snapshot sees the catalog (a reader's: the snapshot its rows
+ * are read with; outside a transaction: now).  Nothing for other tables.
+ */
+extern bool source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out);
+
 /* Fills the type facts of column c from a type oid and typmod. */
 extern bool source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c);
 
@@ -47,12 +54,25 @@ extern bool source_column_missing_value(PGconn *conn, const table_def *t,
  * Makes the job's publications hold exactly its tables: merge tables in
  * `publication` (inserts, updates, deletes, truncates), append tables in
  * `publication`_ins (inserts only, so a table without replica identity is
- * never published for updates or deletes).  Creates them if missing; refuses
- * publications that another job or a person made.  Checks that each merge
- * table's replica identity covers its key.
+ * never published for updates or deletes).  Both publish via the partition
+ * root, so a partitioned table's changes name it; an existing publication
+ * without that option gets it, and *merge_via_root_set (`publication`) or
+ * *append_via_root_set (`publication`_ins) says so: its partitioned tables'
+ * changes reached the stream as their partitions' until then.  Creates them if missing; refuses
+ * publications that another job or a person made, and a job holding a
+ * partition along with its partitioned table.  Checks that each merge
+ * table's replica identity (each leaf partition's) covers its key.
  */
 extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
-									 int ntables);
+									 int ntables, bool *merge_via_root_set,
+									 bool *append_via_root_set);
+/*
+ * Whether one job table is a partition (at any level) of another job table:
+ * its changes would be published as the other's, and its own warehouse
+ * table would get none.  *why (owned by the caller) says which, or is NULL.
+ */
+extern bool source_partition_overlap(PGconn *conn, const job *j, const table_def *tables,
+									 int ntables, char **why);
 /* The publication names to stream, for repl_start: two, owned by the job. */
 extern char *source_append_publication(const job *j);
 

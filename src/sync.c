@@ -1557,6 +1557,7 @@ cmd_sync(const cmd_options *o)
 		pg_lsn		point;
 		char	   *snapshot = NULL;
 		bool	   *all = xcalloc((size_t) st.ntables, sizeof(bool));
+		bool		via_root_set[2];	/* everything loads anew anyway */
 		bool		ok;
 
 		if (slot.exists)
@@ -1570,7 +1571,8 @@ cmd_sync(const cmd_options *o)
 				goto done;
 			}
 		}
-		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables) ||
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables,
+									  &via_root_set[0], &via_root_set[1]) ||
 			!repl_connect(c.j.conninfo, &st.repl) ||
 			!repl_create_slot(st.repl, c.j.slot, false, &point, &snapshot))
 		{
@@ -1604,8 +1606,11 @@ cmd_sync(const cmd_options *o)
 					  pg_lsn_format(saved.position, lsntext), c.j.path);
 			goto done;
 		}
+		bool		via_root_set[2];
+
 		st.position = saved.position;
-		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables))
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables,
+									  &via_root_set[0], &via_root_set[1]))
 			goto done;
 		sync_forget_removed(&st, &saved, &extra);
 		if (!sync_snapshot_new_tables(&st, &extra) ||
