@@ -1141,7 +1141,8 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		bool		in_job = false;
 		sink_state_row row;
 
-		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0)
+		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0 ||
+			strcmp(kind, LOAD_PARTITION_KIND) == 0)
 			continue;
 		for (int i = 0; i < st->ntables && !in_job; i++)
 		{
@@ -1161,6 +1162,8 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		row.rows = 0;
 		row.load_id = NULL;
 		c->d->state_record(script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
+		/* a partitioned table's partition rows: loaded anew if it comes back */
+		load_forget_partitions_script(c->d, &c->j, source, script);
 	}
 }
 
@@ -1204,7 +1207,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	results = xcalloc((size_t) (n ? n : 1), sizeof(stage_result));
 	lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
 	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, defs, renders, n,
-						c->j.parallel, results);
+						c->j.parallel, results, NULL);
 	if (ok)
 	{
 		for (int i = 0; i < n; i++)
