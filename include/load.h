@@ -33,6 +33,7 @@ typedef struct load_table
 	 * its partition rows (below).  NULL for other tables.
 	 */
 	const table_partitions *partitions;
+	const strlist *pre;			/* schema changes to run before its data; may be NULL */
 } load_table;
 
 /*

@@ -40,6 +40,9 @@ extern bool source_describe_table(PGconn *conn, const job *j, const job_table *j
  */
 extern bool source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out);
 
+/* Whether partition p holds no rows now (false, too, when it is gone). */
+extern bool source_partition_empty(PGconn *conn, const table_partition *p, bool *empty);
+
 /* Fills the type facts of column c from a type oid and typmod. */
 extern bool source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c);
 

@@ -403,3 +403,57 @@ source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out)
 	PQclear(res);
 	return true;
 }
+
+bool
+source_partition_empty(PGconn *conn, const table_partition *p, bool *empty)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+	char	   *s;
+	char	   *n;
+	char	   *sql;
+	bool		ok;
+
+	*empty = false;
+	snprintf(oidtext, sizeof(oidtext), "%u", p->relid);
+	res = PQexecParams(conn,
+					   "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up partition %s: %s", p->name, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 0)
+	{
+		/* gone since: not known to be empty */
+		PQclear(res);
+		return true;
+	}
+	s = PQescapeIdentifier(conn, PQgetvalue(res, 0, 0), strlen(PQgetvalue(res, 0, 0)));
+	n = PQescapeIdentifier(conn, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));
+	PQclear(res);
+	if (s == NULL || n == NULL)
+	{
+		log_error("source: cannot quote partition %s: %s", p->name, PQerrorMessage(conn));
+		PQfreemem(s);
+		PQfreemem(n);
+		return false;
+	}
+	/* a partition that is partitioned again holds its own partitions' rows */
+	sql = xasprintf("SELECT NOT EXISTS (SELECT FROM %s.%s)", s, n);
+	PQfreemem(s);
+	PQfreemem(n);
+	res = PQexec(conn, sql);
+	free(sql);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("source: cannot read partition %s: %s", p->name, PQerrorMessage(conn));
+	else
+		*empty = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return ok;
+}

@@ -219,6 +219,11 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		if (!ok)
 			return false;
 	}
+	/* schema changes the stream saw for a table loaded anew, as a change batch runs them */
+	for (int i = 0; i < ntables; i++)
+		if (tables[i].pre)
+			for (int k = 0; k < tables[i].pre->n; k++)
+				strlist_add(script, tables[i].pre->items[k]);
 
 	for (int i = 0; i < ntables; i++)
 	{
