@@ -20,12 +20,15 @@
 /*
  * Stages tables[0..n) as of snapshot_name into the stage, with up to
  * `readers` connections; renders[i] has tables[i].ncols entries.  On success
- * results[i] describes table i's staged load.  On failure nothing staged by
- * this call is left behind.
+ * results[i] describes table i's staged load, and partitions[i] (when
+ * partitions is not NULL) the partitions of a partitioned table as of the
+ * same snapshot (empty for other tables; the caller frees them).  A
+ * partitioned table is one unit of work, read whole by one reader.  On
+ * failure nothing staged by this call is left behind.
  */
 extern bool extract_tables(const job *j, const stage *s, const char *snapshot_name,
 						   const char *load_id, const table_def *tables,
 						   col_render *const *renders, int n, int readers,
-						   stage_result *results);
+						   stage_result *results, table_partitions *partitions);
 
 #endif

@@ -28,7 +28,41 @@ typedef struct load_table
 {
 	const table_def *t;
 	const stage_result *staged; /* NULL when planning: placeholders stand in */
+	/*
+	 * A partitioned table's partitions as its rows were read: recorded in
+	 * its partition rows (below).  NULL for other tables.
+	 */
+	const table_partitions *partitions;
+	const strlist *pre;			/* schema changes to run before its data; may be NULL */
 } load_table;
+
+/*
+ * The state rows that record a partitioned table's partitions at its last
+ * load: one per partition, of kind LOAD_PARTITION_KIND, with source_table
+ *     <table> partition <relid>:<attach xid>:<relfilenode> <partition>
+ * (never a table's name: those hold no space outside quotes), target_table
+ * the table's target, lsn and load_id the load's.
+ */
+#define LOAD_PARTITION_KIND "partition"
+
+/* The source_table of partition p's row; owned by the caller. */
+extern char *load_partition_row_name(const table_def *t, const table_partition *p);
+/*
+ * Whether source_table names a partition row of t; if so fills *out (its
+ * name owned by the caller).
+ */
+extern bool load_partition_row_parse(const table_def *t, const char *source_table,
+									 table_partition *out);
+/* The statement that forgets the partition rows of the table displayed as name. */
+extern void load_forget_partitions_script(const sink_dialect *d, const job *j,
+										  const char *name, strlist *script);
+/*
+ * The statements that replace partitioned table t's partition rows with
+ * parts, as of lsn and load_id (either may be NULL).
+ */
+extern void load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
+								   const table_partitions *parts, const char *lsn,
+								   const char *load_id, strlist *script);
 
 /* The DDL a load starts with: target schemas, the state table, the tables. */
 extern bool load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,

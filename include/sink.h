@@ -71,7 +71,7 @@ typedef struct sink_state_row
 	const char *job;
 	const char *source_table;	/* schema.name as displayed */
 	const char *target_table;	/* schema.name as displayed */
-	const char *kind;			/* "snapshot" or "sync" */
+	const char *kind;			/* "snapshot", "sync", "position", "removed", "partition" */
 	const char *lsn;			/* pg_lsn text, or NULL */
 	int64_t		rows;
 	const char *load_id;
@@ -130,6 +130,13 @@ typedef struct sink_dialect
 	void		(*state_create) (strlist *script, const char *schema, const char *table);
 	void		(*state_record) (strlist *script, const char *schema, const char *table,
 								 const sink_state_row *row);
+	/*
+	 * Removes the job's rows of the given kind whose source_table starts
+	 * with prefix (a partitioned table's partition rows, before its new ones
+	 * are recorded).
+	 */
+	void		(*state_forget) (strlist *script, const char *schema, const char *table,
+								 const char *job, const char *kind, const char *prefix);
 	/*
 	 * A query returning, for one job: source_table, target_table, kind,
 	 * lsn, rows, loaded_at (text, UTC), load_id, in source_table order.

@@ -35,6 +35,16 @@ extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 extern bool source_describe_table(PGconn *conn, const job *j, const job_table *jt,
 								  table_def *out);
 
+/*
+ * Every partition below partitioned table t, at every level, as the
+ * transaction's snapshot sees the catalog (a reader's: the snapshot its rows
+ * are read with; outside a transaction: now).  Nothing for other tables.
+ */
+extern bool source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out);
+
+/* Whether partition p holds no rows now (false, too, when it is gone). */
+extern bool source_partition_empty(PGconn *conn, const table_partition *p, bool *empty);
+
 /* Fills the type facts of column c from a type oid and typmod. */
 extern bool source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c);
 
@@ -49,20 +59,33 @@ extern bool source_column_missing_value(PGconn *conn, const table_def *t,
  * Makes the job's publications hold exactly its tables: merge tables in
  * `publication` (inserts, updates, deletes, truncates), append tables in
  * `publication`_ins (inserts only, so a table without replica identity is
- * never published for updates or deletes).  Creates them if missing; refuses
- * publications that another job or a person made.  The tables have passed
- * source_check_keys.
+ * never published for updates or deletes).  Both publish via the partition
+ * root, so a partitioned table's changes name it; an existing publication
+ * without that option gets it, and *merge_via_root_set (`publication`) or
+ * *append_via_root_set (`publication`_ins) says so: its partitioned tables'
+ * changes reached the stream as their partitions' until then.  Creates them
+ * if missing; refuses publications that another job or a person made, and a
+ * job holding a partition along with its partitioned table.  The tables
+ * have passed source_check_keys.
  */
 extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
-									 int ntables);
+									 int ntables, bool *merge_via_root_set,
+									 bool *append_via_root_set);
+/*
+ * Whether one job table is a partition (at any level) of another job table:
+ * its changes would be published as the other's, and its own warehouse
+ * table would get none.  *why (owned by the caller) says which, or is NULL.
+ */
+extern bool source_partition_overlap(PGconn *conn, const job *j, const table_def *tables,
+									 int ntables, char **why);
 /*
  * Checks, before anything is created, that merge table t can be replicated:
  * a non-deferrable unique index on its key columns (or some of them) makes
- * the key unique, and its replica identity is one the server uses (so
- * publishing its updates cannot make the source's own UPDATE and DELETE
- * fail) and carries the key.  Reports the problem with one line naming the
- * table and the fixes.  Append tables pass: they need no key and are
- * published for inserts only.
+ * the key unique, and its replica identity (for a partitioned table, each
+ * leaf partition's) is one the server uses (so publishing its updates
+ * cannot make the source's own UPDATE and DELETE fail) and carries the key.
+ * Reports the problem with one line naming the table and the fixes.  Append
+ * tables pass: they need no key and are published for inserts only.
  */
 extern bool source_check_keys(PGconn *conn, const table_def *t);
 /* The publication names to stream, for repl_start: two, owned by the job. */
@@ -82,7 +105,9 @@ extern bool snapshot_export(PGconn *conn, char **snapshot_name);
 extern bool snapshot_attach(PGconn *conn, const char *snapshot_name);
 /*
  * Streams the table (as of the reader's snapshot) into w with COPY ... TO
- * STDOUT (FORMAT csv), each column rendered as renders[i] asks.
+ * STDOUT (FORMAT csv), each column rendered as renders[i] asks.  A
+ * partitioned table is read whole, every partition at every level, in one
+ * COPY (SELECT ... FROM root).
  */
 extern bool snapshot_copy_table(PGconn *conn, const table_def *t,
 								const col_render *renders, stage_writer *w,

@@ -98,7 +98,37 @@ typedef struct table_def
 	table_column *cols;
 	int			nkeys;			/* number of key columns (0 in append mode) */
 	uint32_t	relid;			/* source pg_class oid, 0 until the catalog is read */
+	/*
+	 * A partitioned table (relkind 'p'): its rows are those of its leaf
+	 * partitions, read and streamed as this one table.
+	 */
+	bool		partitioned;
 } table_def;
+
+/*
+ * One partition below a partitioned table, at any level, as the catalog had
+ * it when the table was read.  ATTACH PARTITION, DETACH PARTITION and a
+ * TRUNCATE of one partition change the table's rows without anything in the
+ * change stream; sync notices them by comparing these with what the last
+ * load recorded.
+ */
+typedef struct table_partition
+{
+	char	   *name;			/* schema.name, quoted as in SQL where needed */
+	uint32_t	relid;
+	uint32_t	attach_xid;		/* xmin of its pg_inherits row: new at every ATTACH */
+	uint32_t	filenode;		/* pg_class.relfilenode: new at every TRUNCATE; 0 if partitioned */
+	bool		leaf;			/* holds rows: not partitioned again */
+} table_partition;
+
+typedef struct table_partitions
+{
+	int			n;
+	table_partition *items;		/* in relid order */
+} table_partitions;
+
+extern void table_partitions_free(table_partitions *p);
+extern void table_partitions_copy(const table_partitions *src, table_partitions *dst);
 
 /* "schema.name", quoted where needed, for messages: owned by the caller. */
 extern char *table_display_name(const table_def *t);

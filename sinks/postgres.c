@@ -283,6 +283,13 @@ pg_state_record(strlist *script, const char *schema, const char *table,
 }
 
 static void
+pg_state_forget(strlist *script, const char *schema, const char *table, const char *job,
+			   const char *kind, const char *prefix)
+{
+	sink_state_forget_sql(&pg_sql, script, schema, table, job, kind, prefix);
+}
+
+static void
 pg_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
 	sink_state_query_sql(&pg_sql, out, schema, table, job);
@@ -345,5 +352,6 @@ const sink_dialect sink_postgres = {
 	.column_from_type_name = pg_column_from_type_name,
 	.state_create = pg_state_create,
 	.state_record = pg_state_record,
+	.state_forget = pg_state_forget,
 	.state_query = pg_state_query,
 };

@@ -288,6 +288,13 @@ rs_state_record(strlist *script, const char *schema, const char *table,
 }
 
 static void
+rs_state_forget(strlist *script, const char *schema, const char *table, const char *job,
+			   const char *kind, const char *prefix)
+{
+	sink_state_forget_sql(&rs_sql, script, schema, table, job, kind, prefix);
+}
+
+static void
 rs_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
 	sink_state_query_sql(&rs_sql, out, schema, table, job);
@@ -318,5 +325,6 @@ const sink_dialect sink_redshift = {
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = rs_state_create,
 	.state_record = rs_state_record,
+	.state_forget = rs_state_forget,
 	.state_query = rs_state_query,
 };

@@ -1333,6 +1333,42 @@ sink_state_record_sql(const sink_sql *x, strlist *script,
 }
 
 void
+sink_state_forget_sql(const sink_sql *x, strlist *script, const char *schema,
+					  const char *table, const char *job, const char *kind,
+					  const char *prefix)
+{
+	const sink_dialect *d = x->d;
+	buf			pattern = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	/* LIKE with an escape character every warehouse takes as written */
+	for (const char *p = prefix; *p; p++)
+	{
+		if (*p == '%' || *p == '_' || *p == '!')
+			buf_putc(&pattern, '!');
+		buf_putc(&pattern, *p);
+	}
+	buf_putc(&pattern, '%');
+	buf_puts(&sql, "DELETE FROM ");
+	sink_qualified(d, &sql, schema, table);
+	buf_puts(&sql, "\nWHERE ");
+	d->quote_ident(&sql, "job");
+	buf_puts(&sql, " = ");
+	d->quote_literal(&sql, job);
+	buf_puts(&sql, " AND ");
+	d->quote_ident(&sql, "kind");
+	buf_puts(&sql, " = ");
+	d->quote_literal(&sql, kind);
+	buf_puts(&sql, " AND ");
+	d->quote_ident(&sql, "source_table");
+	buf_puts(&sql, " LIKE ");
+	d->quote_literal(&sql, pattern.data);
+	buf_puts(&sql, " ESCAPE '!'");
+	strlist_push(script, buf_detach(&sql));
+	buf_free(&pattern);
+}
+
+void
 sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
 					 const char *table, const char *job)
 {

@@ -130,6 +130,9 @@ extern void sink_state_create_sql(const sink_sql *x, strlist *script,
 extern void sink_state_record_sql(const sink_sql *x, strlist *script,
 								  const char *schema, const char *table,
 								  const sink_state_row *row);
+extern void sink_state_forget_sql(const sink_sql *x, strlist *script,
+								  const char *schema, const char *table, const char *job,
+								  const char *kind, const char *prefix);
 extern void sink_state_query_sql(const sink_sql *x, buf *out,
 								 const char *schema, const char *table,
 								 const char *job);

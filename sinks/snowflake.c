@@ -337,6 +337,13 @@ sf_state_record(strlist *script, const char *schema, const char *table,
 }
 
 static void
+sf_state_forget(strlist *script, const char *schema, const char *table, const char *job,
+			   const char *kind, const char *prefix)
+{
+	sink_state_forget_sql(&sf_sql, script, schema, table, job, kind, prefix);
+}
+
+static void
 sf_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
 	sink_state_query_sql(&sf_sql, out, schema, table, job);
@@ -367,5 +374,6 @@ const sink_dialect sink_snowflake = {
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = sf_state_create,
 	.state_record = sf_state_record,
+	.state_forget = sf_state_forget,
 	.state_query = sf_state_query,
 };

@@ -221,6 +221,50 @@ json_print(buf *out)
 	free(clean);
 }
 
+/*
+ * check's part for partitioned tables: how many partitions each has (a line
+ * each into lines, and "partitioned" into json), and a warning when a job
+ * table is a partition of another (sync refuses that).  False only if the
+ * source could not say.
+ */
+static bool
+check_partitions(cmd_ctx *c, buf *lines, buf *json)
+{
+	char	   *why = NULL;
+	bool		any = false;
+
+	if (!source_partition_overlap(c->src, &c->j, c->tables, c->ntables, &why))
+		return false;
+	if (why)
+		log_warn("source: %s (sync refuses such a job)", why);
+	free(why);
+	for (int i = 0; i < c->ntables; i++)
+	{
+		table_partitions parts;
+		char	   *name;
+		int			leaves = 0;
+
+		if (!c->tables[i].partitioned)
+			continue;
+		if (!source_read_partitions(c->src, &c->tables[i], &parts))
+			return false;
+		for (int k = 0; k < parts.n; k++)
+			leaves += parts.items[k].leaf ? 1 : 0;
+		name = table_display_name(&c->tables[i]);
+		buf_printf(lines, "           %s: partitioned, %d partition%s (%d holding rows), read and "
+				   "replicated as one table\n", name, parts.n, parts.n == 1 ? "" : "s", leaves);
+		buf_puts(json, any ? ", " : ", \"partitioned\": {");
+		buf_put_json_string(json, name);
+		buf_printf(json, ": %d", parts.n);
+		any = true;
+		free(name);
+		table_partitions_free(&parts);
+	}
+	if (any)
+		buf_putc(json, '}');
+	return true;
+}
+
 int
 cmd_check(const cmd_options *o)
 {
@@ -228,6 +272,7 @@ cmd_check(const cmd_options *o)
 	int			rc = ctx_job(o, &c);
 	int			failures = 0;
 	buf			json = BUF_INIT;
+	buf			lines = BUF_INIT;
 
 	if (rc != EXIT_OK)
 	{
@@ -252,9 +297,19 @@ cmd_check(const cmd_options *o)
 			log_warn("source: wal_level is %s: snapshot works, but sync will need wal_level = logical",
 					 PQgetvalue(res, 0, 0));
 		PQclear(res);
-		if (!o->json)
-			printf("source     ok (%d table%s)\n", c.ntables, c.ntables == 1 ? "" : "s");
-		buf_puts(&json, ", \"source\": true");
+		if (!check_partitions(&c, &lines, &json))
+		{
+			failures++;
+			buf_puts(&json, ", \"source\": false");
+		}
+		else
+		{
+			if (!o->json)
+				printf("source     ok (%d table%s)\n%s", c.ntables, c.ntables == 1 ? "" : "s",
+					   lines.data ? lines.data : "");
+			buf_puts(&json, ", \"source\": true");
+		}
+		buf_free(&lines);
 	}
 	if (ctx_stage(&c, true) != EXIT_OK)
 	{
@@ -299,6 +354,7 @@ cmd_plan(const cmd_options *o)
 	int			rc = ctx_job(o, &c);
 	strlist		script = {0};
 	load_table *lts;
+	table_partitions *parts;
 
 	if (rc == EXIT_OK)
 		rc = ctx_source(&c);
@@ -310,11 +366,19 @@ cmd_plan(const cmd_options *o)
 		return rc;
 	}
 	lts = xcalloc((size_t) c.ntables, sizeof(load_table));
+	parts = xcalloc((size_t) c.ntables, sizeof(table_partitions));
 	for (int i = 0; i < c.ntables; i++)
+	{
 		lts[i].t = &c.tables[i];
-	if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, "<load_id>", NULL, lts, c.ntables, &script))
+		lts[i].partitions = &parts[i];
+		/* the partitions as they are now: a load records those it reads */
+		if (rc == EXIT_OK && !source_read_partitions(c.src, &c.tables[i], &parts[i]))
+			rc = EXIT_RUNTIME;
+	}
+	if (rc == EXIT_OK &&
+		!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, "<load_id>", NULL, lts, c.ntables, &script))
 		rc = EXIT_RUNTIME;
-	else if (o->json)
+	if (rc == EXIT_OK && o->json)
 	{
 		buf			json = BUF_INIT;
 
@@ -333,7 +397,7 @@ cmd_plan(const cmd_options *o)
 		json_print(&json);
 		buf_free(&json);
 	}
-	else
+	else if (rc == EXIT_OK)
 	{
 		buf			text = BUF_INIT;
 		char	   *clean;
@@ -348,17 +412,20 @@ cmd_plan(const cmd_options *o)
 		buf_free(&text);
 	}
 	strlist_free(&script);
+	for (int i = 0; i < c.ntables; i++)
+		table_partitions_free(&parts[i]);
+	free(parts);
 	free(lts);
 	ctx_close(&c);
 	return rc;
 }
 
 /*
- * Stages every table from one exported snapshot.  results gets ntables
- * entries.
+ * Stages every table from one exported snapshot.  results and partitions
+ * get ntables entries.
  */
 static int
-stage_all(cmd_ctx *c, const char *load_id, stage_result *results)
+stage_all(cmd_ctx *c, const char *load_id, stage_result *results, table_partitions *partitions)
 {
 	char	   *snapshot_name = NULL;
 	bool		ok;
@@ -366,7 +433,7 @@ stage_all(cmd_ctx *c, const char *load_id, stage_result *results)
 	if (!snapshot_export(c->src, &snapshot_name))
 		return EXIT_RUNTIME;
 	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, c->tables,
-						c->renders, c->ntables, c->j.parallel, results);
+						c->renders, c->ntables, c->j.parallel, results, partitions);
 	free(snapshot_name);
 	/* the exporting transaction only had to live while readers attached */
 	source_exec(c->src, "COMMIT", "ending the snapshot transaction");
@@ -380,6 +447,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	int			rc = ctx_job(o, &c);
 	char	   *load_id = NULL;
 	stage_result *results = NULL;
+	table_partitions *partitions = NULL;
 	double		start = cmd_now();
 	bool		staged = false;
 
@@ -398,7 +466,8 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 
 	load_id = stage_new_load_id();
 	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
-	rc = stage_all(&c, load_id, results);
+	partitions = xcalloc((size_t) c.ntables, sizeof(table_partitions));
+	rc = stage_all(&c, load_id, results, partitions);
 	if (rc != EXIT_OK)
 		goto done;
 	staged = true;
@@ -412,6 +481,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		{
 			lts[i].t = &c.tables[i];
 			lts[i].staged = &results[i];
+			lts[i].partitions = &partitions[i];
 		}
 		if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script) ||
 			!load_run(c.wh, &script))
@@ -479,9 +549,13 @@ done:
 	{
 		for (int i = 0; i < c.ntables; i++)
 			if (staged)
+			{
 				stage_result_free(&results[i]);
+				table_partitions_free(&partitions[i]);
+			}
 		free(results);
 	}
+	free(partitions);
 	free(load_id);
 	ctx_close(&c);
 	return rc;
@@ -540,6 +614,15 @@ status_slot(cmd_ctx *c, const cmd_options *o)
 	PQclear(res);
 }
 
+/* A row recording one partition of a partitioned table (load.h): not a table of its own. */
+static bool
+status_is_partition_row(const wh_result *res, int r)
+{
+	const char *kind = wh_value(res, r, 2);
+
+	return kind && strcmp(kind, LOAD_PARTITION_KIND) == 0;
+}
+
 int
 cmd_status(const cmd_options *o)
 {
@@ -573,9 +656,11 @@ cmd_status(const cmd_options *o)
 		buf_puts(&json, "{\"command\": \"status\", \"job\": ");
 		buf_put_json_string(&json, c.j.name);
 		buf_puts(&json, ", \"tables\": [");
-		for (int r = 0; r < res.nrows; r++)
+		for (int r = 0, n = 0; r < res.nrows; r++)
 		{
-			buf_puts(&json, r ? ", {" : "{");
+			if (status_is_partition_row(&res, r))
+				continue;
+			buf_puts(&json, n++ ? ", {" : "{");
 			for (int k = 0; k < 7 && k < res.ncols; k++)
 			{
 				const char *v = wh_value(&res, r, k);
@@ -605,7 +690,8 @@ cmd_status(const cmd_options *o)
 		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
 			   "LOADED AT (UTC)", "LSN");
 		for (int r = 0; r < res.nrows; r++)
-			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0)
+			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0 &&
+				!status_is_partition_row(&res, r))
 				printf("%-32s %-32s %-9s %12s  %-22s %s\n",
 				   wh_value(&res, r, 0), wh_value(&res, r, 1), wh_value(&res, r, 2),
 				   wh_value(&res, r, 4) ? wh_value(&res, r, 4) : "",

@@ -22,6 +22,7 @@ typedef struct extract_shared
 	const table_def *tables;
 	col_render *const *renders;
 	stage_result *results;
+	table_partitions *partitions;	/* may be NULL */
 	bool	   *done;
 	int			n;
 	int			next;
@@ -68,6 +69,13 @@ extract_reader(void *arg)
 		stage_writer *w;
 		uint64_t	rows;
 
+		/* the partitions the rows come from, under the same snapshot */
+		if (sh->partitions &&
+			!source_read_partitions(conn, &sh->tables[i], &sh->partitions[i]))
+		{
+			extract_fail(sh);
+			break;
+		}
 		if (!stage_writer_open(sh->s, sh->load_id, &sh->tables[i], &w))
 		{
 			extract_fail(sh);
@@ -99,7 +107,7 @@ bool
 extract_tables(const job *j, const stage *s, const char *snapshot_name,
 			   const char *load_id, const table_def *tables,
 			   col_render *const *renders, int n, int readers,
-			   stage_result *results)
+			   stage_result *results, table_partitions *partitions)
 {
 	extract_shared sh;
 	pthread_t  *threads;
@@ -113,10 +121,13 @@ extract_tables(const job *j, const stage *s, const char *snapshot_name,
 	sh.tables = tables;
 	sh.renders = renders;
 	sh.results = results;
+	sh.partitions = partitions;
 	sh.n = n;
 	sh.done = xcalloc((size_t) n, sizeof(bool));
 	pthread_mutex_init(&sh.lock, NULL);
 	memset(results, 0, sizeof(stage_result) * (size_t) n);
+	if (partitions)
+		memset(partitions, 0, sizeof(table_partitions) * (size_t) n);
 
 	if (readers > n)
 		readers = n;
@@ -147,6 +158,8 @@ extract_tables(const job *j, const stage *s, const char *snapshot_name,
 				stage_remove(s, &results[i]);
 				stage_result_free(&results[i]);
 			}
+		for (int i = 0; partitions && i < n; i++)
+			table_partitions_free(&partitions[i]);
 	}
 	free(sh.done);
 	return !sh.failed;

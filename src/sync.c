@@ -66,6 +66,9 @@ typedef struct sync_table
 	strlist		pending;		/* schema changes for the next segment */
 	int64_t		batch_rows;
 	char	   *display;		/* schema.name quoted as in SQL, for messages */
+	/* a partitioned table: its partitions as its last load read them */
+	table_partitions recorded;
+	bool		check_partitions;	/* a Relation message named it: compare soon */
 } sync_table;
 
 typedef struct sync_segment
@@ -129,6 +132,18 @@ typedef struct sync_state
 
 	uint64_t	total_rows;
 	int			batches;
+
+	/*
+	 * Partitions attached, detached or truncated change a partitioned
+	 * table's rows with nothing in the stream: compared with what its last
+	 * load recorded at start and every batch_interval while streaming; a
+	 * table whose partitions changed is loaded again (reload: the stream
+	 * stops for that and starts over from the position).
+	 */
+	bool		any_partitioned;
+	double		partitions_checked;
+	bool		reload;
+	strlist		record;			/* state statements for partitions that need no load */
 } sync_state;
 
 /* A batch on its way to the warehouse: everything the applier needs, owned. */
@@ -561,6 +576,20 @@ sync_applier_drain(sync_state *st)
 	return ok;
 }
 
+/* Starts the applier: the warehouse session is its own until it stops. */
+static bool
+sync_applier_start(sync_state *st)
+{
+	st->quit = false;
+	if (pthread_create(&st->applier, NULL, sync_applier_main, st) != 0)
+	{
+		log_error("sync: cannot start the applier thread");
+		return false;
+	}
+	st->applier_started = true;
+	return true;
+}
+
 static void
 sync_applier_stop(sync_state *st)
 {
@@ -769,6 +798,8 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	if (t == NULL)
 		return true;			/* not a job table (any more) */
 	t->relid = rel->oid;
+	/* sent again after its partitions changed, among other reasons */
+	t->check_partitions = t->def.partitioned;
 	for (int k = 0; k < t->def.ncols; k++)
 		t->colsrc[k] = -1;
 	for (int r = 0; r < rel->ncols; r++)
@@ -877,6 +908,221 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	if (changed)
 		return sync_segment_close(st, t);
 	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Partitions
+ * --------------------------------------------------------------------- */
+
+/* At most this many partitions are named in a message, per kind of change. */
+#define SYNC_PARTITIONS_NAMED 10
+
+static const table_partition *
+sync_partition_find(const table_partitions *set, uint32_t relid)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->items[i].relid == relid)
+			return &set->items[i];
+	return NULL;
+}
+
+/* Appends "label: a, b, and N more" naming the partitions in which[]. */
+static void
+sync_partitions_name(buf *out, const char *label, const table_partition *const *which, int n)
+{
+	if (n == 0)
+		return;
+	buf_printf(out, "%s%s: ", out->len ? "; " : "", label);
+	for (int i = 0; i < n && i < SYNC_PARTITIONS_NAMED; i++)
+		buf_printf(out, "%s%s", i ? ", " : "", which[i]->name);
+	if (n > SYNC_PARTITIONS_NAMED)
+		buf_printf(out, " and %d more", n - SYNC_PARTITIONS_NAMED);
+}
+
+/* How t's partitions differ now from those its last load read. */
+typedef struct sync_partition_diff
+{
+	const table_partition **attached;	/* new (CREATE ... PARTITION OF too) */
+	const table_partition **again;	/* detached and attached again: a new pg_inherits row */
+	const table_partition **detached;
+	const table_partition **truncated;	/* a new relfilenode (VACUUM FULL, CLUSTER too) */
+	int			nattached;
+	int			nagain;
+	int			ndetached;
+	int			ntruncated;
+} sync_partition_diff;
+
+static void
+sync_partitions_compare(const table_partitions *was, const table_partitions *now,
+						sync_partition_diff *d)
+{
+	int			cap = (was->n + now->n) ? was->n + now->n : 1;
+
+	memset(d, 0, sizeof(*d));
+	d->attached = xcalloc((size_t) cap, sizeof(table_partition *));
+	d->again = xcalloc((size_t) cap, sizeof(table_partition *));
+	d->detached = xcalloc((size_t) cap, sizeof(table_partition *));
+	d->truncated = xcalloc((size_t) cap, sizeof(table_partition *));
+	for (int i = 0; i < now->n; i++)
+	{
+		const table_partition *p = &now->items[i];
+		const table_partition *old = sync_partition_find(was, p->relid);
+
+		if (old == NULL)
+			d->attached[d->nattached++] = p;
+		else if (old->attach_xid != p->attach_xid)
+			d->again[d->nagain++] = p;
+		else if (old->filenode != p->filenode)
+			d->truncated[d->ntruncated++] = p;
+	}
+	for (int i = 0; i < was->n; i++)
+		if (sync_partition_find(now, was->items[i].relid) == NULL)
+			d->detached[d->ndetached++] = &was->items[i];
+}
+
+static void
+sync_partition_diff_free(sync_partition_diff *d)
+{
+	free(d->attached);
+	free(d->again);
+	free(d->detached);
+	free(d->truncated);
+}
+
+/* "partitions attached or detached since the last sync (attached: a; ...)" */
+static char *
+sync_partitions_why(const sync_partition_diff *d)
+{
+	buf			detail = BUF_INIT;
+	bool		moved = d->nattached + d->ndetached + d->nagain > 0;
+	char	   *why;
+
+	sync_partitions_name(&detail, "attached", d->attached, d->nattached);
+	sync_partitions_name(&detail, "detached", d->detached, d->ndetached);
+	sync_partitions_name(&detail, "detached and attached again", d->again, d->nagain);
+	sync_partitions_name(&detail, "truncated or rewritten", d->truncated, d->ntruncated);
+	if (moved && d->ntruncated > 0)
+		why = xasprintf("partitions attached, detached or truncated since the last sync (%s)",
+						detail.data);
+	else if (moved)
+		why = xasprintf("partitions attached or detached since the last sync (%s)", detail.data);
+	else
+		why = xasprintf("partitions truncated since the last sync, which the change stream "
+						"does not carry (%s)", detail.data);
+	buf_free(&detail);
+	return why;
+}
+
+/*
+ * Whether a partition that joined t since its last load (d's attached and
+ * again) brought rows that the stream never carried: any it holds now.  One
+ * created empty (CREATE TABLE ... PARTITION OF, say ahead of time) only
+ * ever got rows through the stream.
+ */
+static bool
+sync_partitions_brought_rows(sync_state *st, const sync_partition_diff *d, bool *rows)
+{
+	*rows = false;
+	for (int i = 0; i < d->nattached + d->nagain && !*rows; i++)
+	{
+		const table_partition *p = i < d->nattached ? d->attached[i] : d->again[i - d->nattached];
+		bool		empty;
+
+		if (!source_partition_empty(st->c->src, p, &empty))
+			return false;
+		*rows = !empty;
+	}
+	return true;
+}
+
+/* Marks t for a snapshot of its own, saying why. */
+static void
+sync_reload(sync_table *t, const char *why)
+{
+	log_info("table %s: %s: loading it again from a snapshot", t->display, why);
+	if (t->def.mode == MODE_APPEND)
+		log_warn("table %s is an append table: loading it again starts its history over "
+				 "from the rows the source holds now", t->display);
+	t->is_new = true;
+}
+
+/*
+ * Compares each partitioned table's partitions with what its last load
+ * recorded (ATTACH, DETACH and a TRUNCATE of one partition change its rows
+ * with nothing in the stream).  A table that needs it is marked for a
+ * snapshot of its own (is_new): in merge mode when a partition left, was
+ * truncated or joined with rows; in append mode (a history that keeps
+ * deleted and truncated rows) only when one joined with rows.  Otherwise
+ * the new partitions are only recorded, with statements into record.
+ * *changed says whether any table's were.
+ */
+static bool
+sync_check_partitions(sync_state *st, strlist *record, bool *changed)
+{
+	cmd_ctx    *c = st->c;
+
+	*changed = false;
+	st->partitions_checked = sync_now();
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+		table_partitions now;
+		sync_partition_diff d;
+		bool		rows = false;
+		bool		reload;
+		char	   *why;
+		bool		ok;
+
+		t->check_partitions = false;
+		if (!t->def.partitioned || t->is_new)
+			continue;
+		if (!source_read_partitions(c->src, &t->def, &now))
+			return false;
+		sync_partitions_compare(&t->recorded, &now, &d);
+		ok = sync_partitions_brought_rows(st, &d, &rows);
+		if (!ok || d.nattached + d.nagain + d.ndetached + d.ntruncated == 0)
+		{
+			sync_partition_diff_free(&d);
+			table_partitions_free(&now);
+			if (!ok)
+				return false;
+			continue;
+		}
+		reload = rows || (t->def.mode == MODE_MERGE && d.ndetached + d.ntruncated > 0);
+		why = sync_partitions_why(&d);
+		*changed = true;
+		if (reload)
+			sync_reload(t, why);
+		else
+		{
+			char		lsn[32];
+
+			log_info("table %s: %s: %s, nothing to load", t->display, why,
+					 t->def.mode == MODE_APPEND ? "an append table keeps the rows it has"
+					 : "the new partitions were empty");
+			load_partitions_script(c->d, &c->j, &t->def, &now, pg_lsn_format(st->position, lsn),
+								   NULL, record);
+			table_partitions_free(&t->recorded);
+			t->recorded = now;
+			memset(&now, 0, sizeof(now));
+		}
+		free(why);
+		sync_partition_diff_free(&d);
+		table_partitions_free(&now);
+	}
+	return true;
+}
+
+/* Whether the partitions are due for a comparison (between transactions). */
+static bool
+sync_partitions_due(sync_state *st)
+{
+	if (!st->any_partitioned || st->in_txn)
+		return false;
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].check_partitions)
+			return true;
+	return sync_now() - st->partitions_checked >= st->c->j.batch_interval;
 }
 
 /* ---------------------------------------------------------------------
@@ -1046,6 +1292,19 @@ sync_stream(sync_state *st)
 			return false;
 		if (sync_batch_due(st) && !sync_handoff(st))
 			return false;
+		if (sync_partitions_due(st))
+		{
+			bool		changed;
+
+			if (!sync_check_partitions(st, &st->record, &changed))
+				return false;
+			if (changed)
+			{
+				/* everything read so far goes in first; cmd_sync reloads, then streams on */
+				st->reload = true;
+				return sync_finish(st);
+			}
+		}
 		if (!st->in_txn && !st->follow &&
 			(st->last_wal_end >= st->target || st->batch_end >= st->target))
 			return sync_finish(st);
@@ -1109,6 +1368,21 @@ sync_read_state(sync_state *st, sync_saved *saved)
 			saved->have_position = true;
 			continue;
 		}
+		if (strcmp(kind, LOAD_PARTITION_KIND) == 0)
+		{
+			for (int i = 0; i < st->ntables; i++)
+			{
+				table_partitions *rec = &st->tables[i].recorded;
+				table_partition p;
+
+				if (!st->tables[i].def.partitioned ||
+					!load_partition_row_parse(&st->tables[i].def, source, &p))
+					continue;
+				rec->items = xrealloc(rec->items, sizeof(table_partition) * (size_t) (rec->n + 1));
+				rec->items[rec->n++] = p;
+			}
+			continue;
+		}
 		for (int i = 0; i < st->ntables; i++)
 		{
 			char	   *name = table_display_name(&st->tables[i].def);
@@ -1141,7 +1415,8 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		bool		in_job = false;
 		sink_state_row row;
 
-		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0)
+		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0 ||
+			strcmp(kind, LOAD_PARTITION_KIND) == 0)
 			continue;
 		for (int i = 0; i < st->ntables && !in_job; i++)
 		{
@@ -1161,6 +1436,8 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		row.rows = 0;
 		row.load_id = NULL;
 		c->d->state_record(script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
+		/* a partitioned table's partition rows: loaded anew if it comes back */
+		load_forget_partitions_script(c->d, &c->j, source, script);
 	}
 }
 
@@ -1175,7 +1452,9 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	cmd_ctx    *c = st->c;
 	table_def  *defs = xcalloc((size_t) st->ntables, sizeof(table_def));
 	col_render **renders = xcalloc((size_t) st->ntables, sizeof(col_render *));
+	int		   *index = xcalloc((size_t) st->ntables, sizeof(int));
 	stage_result *results;
+	table_partitions *partitions;
 	load_table *lts;
 	strlist		script = {0};
 	char		lsntext[32];
@@ -1189,6 +1468,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			const sync_table *t = &st->tables[i];
 
 			/* what the source has now: columns it dropped are not read */
+			index[n] = i;
 			defs[n] = t->def;
 			defs[n].cols = xcalloc((size_t) t->def.ncols, sizeof(table_column));
 			renders[n] = xcalloc((size_t) t->def.ncols, sizeof(col_render));
@@ -1202,15 +1482,19 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			n++;
 		}
 	results = xcalloc((size_t) (n ? n : 1), sizeof(stage_result));
+	partitions = xcalloc((size_t) (n ? n : 1), sizeof(table_partitions));
 	lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
 	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, defs, renders, n,
-						c->j.parallel, results);
+						c->j.parallel, results, partitions);
 	if (ok)
 	{
 		for (int i = 0; i < n; i++)
 		{
 			lts[i].t = &defs[i];
 			lts[i].staged = &results[i];
+			lts[i].partitions = &partitions[i];
+			/* schema changes seen since its warehouse table was made come first */
+			lts[i].pre = &st->tables[index[i]].pending;
 		}
 		pg_lsn_format(lsn, lsntext);
 		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script);
@@ -1223,16 +1507,28 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			ok = load_run(c->wh, &script);
 		for (int i = 0; i < n; i++)
 		{
+			sync_table *t = &st->tables[index[i]];
+
 			if (ok)
-				log_info("loaded %s.%s from the snapshot at %s: %llu rows", defs[i].schema,
-						 defs[i].name, lsntext, (unsigned long long) results[i].rows);
+			{
+				log_info("loaded %s from the snapshot at %s: %llu rows", t->display,
+						 lsntext, (unsigned long long) results[i].rows);
+				/* what the warehouse now records of its partitions */
+				table_partitions_free(&t->recorded);
+				t->recorded = partitions[i];
+				memset(&partitions[i], 0, sizeof(partitions[i]));
+				strlist_free(&t->pending);
+			}
 			if (!c->j.keep)
 				stage_remove(&c->st, &results[i]);
 			stage_result_free(&results[i]);
+			table_partitions_free(&partitions[i]);
 		}
 	}
 	strlist_free(&script);
 	free(results);
+	free(partitions);
+	free(index);
 	free(lts);
 	for (int i = 0; i < n; i++)
 	{
@@ -1292,6 +1588,9 @@ sync_snapshot_new_tables(sync_state *st, strlist *extra)
 			if (which[i])
 				st->tables[i].from_lsn = point;
 		ok = sync_load_snapshot(st, snapshot, point, which, NULL, extra);
+		for (int i = 0; ok && i < st->ntables; i++)
+			if (which[i])
+				st->tables[i].is_new = false;
 	}
 	repl_close(tmp);			/* the temporary slot goes with it */
 	free(snapshot);
@@ -1320,6 +1619,7 @@ sync_state_free(sync_state *st)
 		free(t->reltype);
 		free(t->reltypmod);
 		strlist_free(&t->pending);
+		table_partitions_free(&t->recorded);
 	}
 	free(st->tables);
 	pgoutput_decoder_free(st->dec);
@@ -1331,6 +1631,7 @@ sync_state_free(sync_state *st)
 	buf_free(&st->row);
 	buf_free(&st->vals);
 	buf_free(&st->unchanged);
+	strlist_free(&st->record);
 }
 
 /*
@@ -1386,6 +1687,7 @@ sync_tables_init(sync_state *st)
 
 		table_def_copy(src, &t->def);
 		t->display = table_display_name(src);
+		st->any_partitioned |= src->partitioned;
 		orig = t->def.cols;
 		t->def.cols = NULL;
 		t->def.ncols = 0;
@@ -1559,6 +1861,7 @@ cmd_sync(const cmd_options *o)
 		pg_lsn		point;
 		char	   *snapshot = NULL;
 		bool	   *all = xcalloc((size_t) st.ntables, sizeof(bool));
+		bool		via_root_set[2];	/* everything loads anew anyway */
 		bool		ok;
 
 		if (slot.exists)
@@ -1572,7 +1875,8 @@ cmd_sync(const cmd_options *o)
 				goto done;
 			}
 		}
-		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables) ||
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables,
+									  &via_root_set[0], &via_root_set[1]) ||
 			!repl_connect(c.j.conninfo, &st.repl) ||
 			!repl_create_slot(st.repl, c.j.slot, false, &point, &snapshot))
 		{
@@ -1598,6 +1902,9 @@ cmd_sync(const cmd_options *o)
 	}
 	else
 	{
+		bool		via_root_set[2];
+		bool		changed;
+
 		if (!slot.exists || strcmp(slot.wal_status, "lost") == 0)
 		{
 			log_error("source: replication slot %s is %s, so changes since %s cannot be read; "
@@ -1607,9 +1914,18 @@ cmd_sync(const cmd_options *o)
 			goto done;
 		}
 		st.position = saved.position;
-		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables))
+		if (!source_publications_sync(c.src, &c.j, c.tables, c.ntables,
+									  &via_root_set[0], &via_root_set[1]))
 			goto done;
 		sync_forget_removed(&st, &saved, &extra);
+		for (int i = 0; i < st.ntables; i++)
+			if (st.tables[i].def.partitioned && !st.tables[i].is_new &&
+				via_root_set[st.tables[i].def.mode == MODE_APPEND])
+				sync_reload(&st.tables[i], "its publication published its changes as its "
+							"partitions' until now (no publish_via_partition_root)");
+		/* partitions attached, detached or truncated since: those tables load anew */
+		if (!sync_check_partitions(&st, &extra, &changed))
+			goto done;
 		if (!sync_snapshot_new_tables(&st, &extra) ||
 			!repl_connect(c.j.conninfo, &st.repl))
 			goto done;
@@ -1624,20 +1940,37 @@ cmd_sync(const cmd_options *o)
 	pubs[0] = c.j.publication;
 	pubs[1] = source_append_publication(&c.j);
 	st.dec = pgoutput_decoder_create();
-	if (!repl_start(st.repl, c.j.slot, st.position, (const char *const *) pubs, 2))
-		goto done;
-	/* from here on the warehouse session belongs to the applier */
-	if (pthread_create(&st.applier, NULL, sync_applier_main, &st) != 0)
+	st.partitions_checked = sync_now();
+	for (;;)
 	{
-		log_error("sync: cannot start the applier thread");
-		goto done;
+		if (!repl_start(st.repl, c.j.slot, st.position, (const char *const *) pubs, 2))
+			goto done;
+		/* from here on the warehouse session belongs to the applier */
+		if (!sync_applier_start(&st))
+			goto done;
+		log_info("streaming from %s%s%s", pg_lsn_format(st.position, lsntext),
+				 follow ? "" : " to ", follow ? "" : pg_lsn_format(st.target, (char[32]) {0}));
+		if (!sync_stream(&st))
+			goto done;
+		sync_applier_stop(&st);
+		if (!st.reload)
+			break;
+
+		/*
+		 * A partitioned table's partitions changed while streaming: with
+		 * everything read so far applied, it gets a snapshot of its own (its
+		 * changes before the snapshot's point are skipped, those after
+		 * applied), and the stream starts over from the position.
+		 */
+		st.reload = false;
+		repl_stop(st.repl);
+		repl_close(st.repl);
+		st.repl = NULL;
+		if (!sync_snapshot_new_tables(&st, &st.record) ||
+			!repl_connect(c.j.conninfo, &st.repl))
+			goto done;
+		strlist_free(&st.record);
 	}
-	st.applier_started = true;
-	log_info("streaming from %s%s%s", pg_lsn_format(st.position, lsntext),
-			 follow ? "" : " to ", follow ? "" : pg_lsn_format(st.target, (char[32]) {0}));
-	if (!sync_stream(&st))
-		goto done;
-	sync_applier_stop(&st);
 	log_progress_done();
 	rc = EXIT_OK;
 	if (o->json)

@@ -132,3 +132,25 @@ table_column_widens(const table_column *a, const table_column *b)
 			return false;
 	}
 }
+
+void
+table_partitions_free(table_partitions *p)
+{
+	for (int i = 0; i < p->n; i++)
+		free(p->items[i].name);
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+void
+table_partitions_copy(const table_partitions *src, table_partitions *dst)
+{
+	dst->n = src->n;
+	dst->items = xcalloc((size_t) (src->n ? src->n : 1), sizeof(table_partition));
+	for (int i = 0; i < src->n; i++)
+	{
+		dst->items[i] = src->items[i];
+		dst->items[i].name = xstrdup(src->items[i].name);
+	}
+}

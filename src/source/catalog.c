@@ -333,6 +333,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 		goto fail_res;
 	}
 	t.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	t.partitioned = relkind == 'p';
 	PQclear(res);
 
 	/*
@@ -404,4 +405,113 @@ fail_res:
 	strlist_free(&generated);
 	free(display);
 	return false;
+}
+
+bool
+source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+	char	   *display;
+
+	memset(out, 0, sizeof(*out));
+	if (!t->partitioned)
+		return true;
+
+	/*
+	 * pg_inherits read through SQL, so under the transaction's snapshot (the
+	 * one the rows are read with); pg_partition_tree() would read the
+	 * catalog as it is now.
+	 */
+	snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
+	res = PQexecParams(conn,
+					   "WITH RECURSIVE tree(relid, xid) AS ("
+					   "  SELECT i.inhrelid, i.xmin FROM pg_catalog.pg_inherits i WHERE i.inhparent = $1::oid"
+					   "  UNION ALL"
+					   "  SELECT i.inhrelid, i.xmin FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.relid) "
+					   "SELECT c.oid, tree.xid::text, c.relfilenode, c.relkind <> 'p', n.nspname, c.relname "
+					   "FROM tree JOIN pg_catalog.pg_class c ON c.oid = tree.relid "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					   "ORDER BY c.oid",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		display = table_display_name(t);
+		log_error("source: cannot read the partitions of %s: %s", display, PQerrorMessage(conn));
+		free(display);
+		PQclear(res);
+		return false;
+	}
+	out->n = PQntuples(res);
+	out->items = xcalloc((size_t) (out->n ? out->n : 1), sizeof(table_partition));
+	for (int i = 0; i < out->n; i++)
+	{
+		table_partition *p = &out->items[i];
+		table_def	name = {0};
+
+		name.schema = PQgetvalue(res, i, 4);
+		name.name = PQgetvalue(res, i, 5);
+		p->name = table_display_name(&name);
+		p->relid = (uint32_t) strtoul(PQgetvalue(res, i, 0), NULL, 10);
+		p->attach_xid = (uint32_t) strtoul(PQgetvalue(res, i, 1), NULL, 10);
+		p->filenode = (uint32_t) strtoul(PQgetvalue(res, i, 2), NULL, 10);
+		p->leaf = PQgetvalue(res, i, 3)[0] == 't';
+	}
+	PQclear(res);
+	return true;
+}
+
+bool
+source_partition_empty(PGconn *conn, const table_partition *p, bool *empty)
+{
+	char		oidtext[16];
+	const char *params[1] = {oidtext};
+	PGresult   *res;
+	char	   *s;
+	char	   *n;
+	char	   *sql;
+	bool		ok;
+
+	*empty = false;
+	snprintf(oidtext, sizeof(oidtext), "%u", p->relid);
+	res = PQexecParams(conn,
+					   "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up partition %s: %s", p->name, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 0)
+	{
+		/* gone since: not known to be empty */
+		PQclear(res);
+		return true;
+	}
+	s = PQescapeIdentifier(conn, PQgetvalue(res, 0, 0), strlen(PQgetvalue(res, 0, 0)));
+	n = PQescapeIdentifier(conn, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));
+	PQclear(res);
+	if (s == NULL || n == NULL)
+	{
+		log_error("source: cannot quote partition %s: %s", p->name, PQerrorMessage(conn));
+		PQfreemem(s);
+		PQfreemem(n);
+		return false;
+	}
+	/* a partition that is partitioned again holds its own partitions' rows */
+	sql = xasprintf("SELECT NOT EXISTS (SELECT FROM %s.%s)", s, n);
+	PQfreemem(s);
+	PQfreemem(n);
+	res = PQexec(conn, sql);
+	free(sql);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("source: cannot read partition %s: %s", p->name, PQerrorMessage(conn));
+	else
+		*empty = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return ok;
 }

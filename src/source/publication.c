@@ -140,18 +140,25 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *im
  * INDEX may have been dropped since.  Any of these is no identity at all,
  * like NOTHING.  The identity's columns are the index's key columns, not its
  * INCLUDE columns (the first indnkeyatts entries of indkey).
+ *
+ * relid is t itself, or (partition names it) one of t's leaf partitions,
+ * whose own replica identity is what pgoutput sends.
  */
 static bool
-check_replica_identity(PGconn *conn, const table_def *t, const char *display)
+check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
+						  uint32_t relid, const char *partition)
 {
 	char		oid[16];
 	const char *params[1] = {oid};
 	PGresult   *res;
 	char		ident;
 	const char *why = NULL;
+	char	   *what = partition ? xasprintf("table %s: partition %s", display, partition)
+		: xasprintf("table %s", display);
+	const char *alter = partition ? partition : display;
 	bool		ok = true;
 
-	snprintf(oid, sizeof(oid), "%u", t->relid);
+	snprintf(oid, sizeof(oid), "%u", relid);
 	res = PQexecParams(conn,
 					   "SELECT c.relreplident, i.indexrelid IS NOT NULL, "
 					   "       coalesce(i.indimmediate, false), "
@@ -168,10 +175,10 @@ check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
 	{
-		log_error("source: cannot read the replica identity of %s: %s", display,
+		log_error("source: cannot read the replica identity of %s: %s", partition ? partition : display,
 				  PQresultStatus(res) != PGRES_TUPLES_OK ? PQerrorMessage(conn) : "the table is gone");
-		PQclear(res);
-		return false;
+		ok = false;
+		goto done;
 	}
 	ident = PQgetvalue(res, 0, 0)[0];
 	if (ident == 'f')
@@ -188,12 +195,12 @@ check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 			"its replica identity index is not valid, not unique or partial";
 	if (why)
 	{
-		log_error("source: table %s has no usable replica identity (%s), so publishing its updates and "
+		log_error("source: %s has no usable replica identity (%s), so publishing its updates and "
 				  "deletes would make the source's own UPDATE and DELETE fail: ALTER TABLE %s REPLICA "
 				  "IDENTITY FULL, with a key that a non-deferrable unique index backs (\"key = ...\" "
 				  "unless that is the primary key); or ALTER TABLE %s REPLICA IDENTITY USING INDEX on a "
 				  "non-deferrable unique index, with \"key = ...\" naming its columns; or set "
-				  "\"mode = append\" in [table %s]", display, why, display, display, display);
+				  "\"mode = append\" in [table %s]", what, why, alter, alter, display);
 		ok = false;
 		goto done;
 	}
@@ -207,15 +214,36 @@ check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 			found = !PQgetisnull(res, r, 4) && strcmp(PQgetvalue(res, r, 4), t->cols[i].name) == 0;
 		if (!found)
 		{
-			log_error("source: table %s: key column \"%s\" is not part of the replica identity, so a "
+			log_error("source: %s: key column \"%s\" is not part of the replica identity, so a "
 					  "delete would not carry it: ALTER TABLE %s REPLICA IDENTITY FULL (or USING INDEX "
-					  "on a unique index of the key)", display, t->cols[i].name, display);
+					  "on a unique index of the key)", what, t->cols[i].name, alter);
 			ok = false;
 			goto done;
 		}
 	}
 done:
 	PQclear(res);
+	free(what);
+	return ok;
+}
+
+/*
+ * Checks that updates and deletes of a merge table carry its key; for a
+ * partitioned table, those of each of its leaf partitions.
+ */
+static bool
+check_replica_identity(PGconn *conn, const table_def *t, const char *display)
+{
+	table_partitions parts;
+	bool		ok;
+
+	if (!t->partitioned)
+		return check_replica_identity_of(conn, t, display, t->relid, NULL);
+	ok = source_read_partitions(conn, t, &parts);
+	for (int i = 0; ok && i < parts.n; i++)
+		if (parts.items[i].leaf)
+			ok = check_replica_identity_of(conn, t, display, parts.items[i].relid, parts.items[i].name);
+	table_partitions_free(&parts);
 	return ok;
 }
 
@@ -246,13 +274,67 @@ source_check_keys(PGconn *conn, const table_def *t)
 	return ok;
 }
 
+
+bool
+source_partition_overlap(PGconn *conn, const job *j, const table_def *tables, int ntables,
+						 char **why)
+{
+	buf			oids = BUF_INIT;
+	const char *params[1];
+	PGresult   *res;
+	bool		ok;
+
+	*why = NULL;
+	buf_putc(&oids, '{');
+	for (int i = 0; i < ntables; i++)
+		buf_printf(&oids, "%s%u", i ? "," : "", tables[i].relid);
+	buf_putc(&oids, '}');
+	params[0] = oids.data;
+	res = PQexecParams(conn,
+					   "SELECT r.oid, a.relid::pg_catalog.oid FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS r(oid) "
+					   "CROSS JOIN LATERAL pg_catalog.pg_partition_ancestors(r.oid::pg_catalog.regclass) AS a(relid) "
+					   "WHERE a.relid <> r.oid AND a.relid = ANY ($1::pg_catalog.oid[]) "
+					   "ORDER BY 1, 2 LIMIT 1",
+					   1, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("source: cannot read the partition ancestors of the job's tables: %s",
+				  PQerrorMessage(conn));
+	else if (PQntuples(res) == 1)
+	{
+		uint32_t	part = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		uint32_t	root = (uint32_t) strtoul(PQgetvalue(res, 0, 1), NULL, 10);
+		char	   *pname = NULL;
+		char	   *rname = NULL;
+
+		for (int i = 0; i < ntables; i++)
+		{
+			if (tables[i].relid == part)
+				pname = table_display_name(&tables[i]);
+			if (tables[i].relid == root)
+				rname = table_display_name(&tables[i]);
+		}
+		*why = xasprintf("table %s is a partition of %s, which job %s also replicates: a "
+						 "partition's changes are published as its partitioned table's, so its "
+						 "own warehouse table would get none; replicate it in a job of its own",
+						 pname ? pname : "?", rname ? rname : "?", j->name);
+		free(pname);
+		free(rname);
+	}
+	PQclear(res);
+	buf_free(&oids);
+	return ok;
+}
+
 /*
  * Creates the publication if missing (with options) or checks that it is
- * ours, then adds and drops tables until it holds exactly want[].
+ * ours, then adds and drops tables until it holds exactly want[].  *via_root
+ * is set when an existing publication had to be told to publish via the
+ * partition root.
  */
 static bool
 sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *options,
-					 const table_def *const *want, int nwant)
+					 const table_def *const *want, int nwant, bool *via_root)
 {
 	const char *params[2] = {pub, NULL};
 	PGresult   *res;
@@ -262,7 +344,7 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	bool		ok = true;
 
 	res = PQexecParams(conn,
-					   "SELECT coalesce(pg_catalog.obj_description(p.oid, 'pg_publication'), '') "
+					   "SELECT coalesce(pg_catalog.obj_description(p.oid, 'pg_publication'), ''), p.pubviaroot "
 					   "FROM pg_catalog.pg_publication p WHERE p.pubname = $1",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -274,8 +356,16 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	{
 		char	   *lit = PQescapeLiteral(conn, comment, strlen(comment));
 
-		buf_printf(&sql, "CREATE PUBLICATION %s WITH (publish = '%s'); COMMENT ON PUBLICATION %s IS %s",
-				   ident, options, ident, lit);
+		/*
+		 * publish_via_partition_root: a partitioned table's changes are
+		 * published as its own, not as its partitions' (which are no job
+		 * tables).  It only matters for partitions whose partitioned table is
+		 * in the publication too, and wharf puts no partition there along
+		 * with its root (source_partition_overlap); a partition listed on its
+		 * own is published as itself.
+		 */
+		buf_printf(&sql, "CREATE PUBLICATION %s WITH (publish = '%s', publish_via_partition_root = true); "
+				   "COMMENT ON PUBLICATION %s IS %s", ident, options, ident, lit);
 		PQfreemem(lit);
 		ok = source_exec(conn, sql.data, "creating the publication");
 		if (ok)
@@ -287,14 +377,31 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 				  "name another with \"publication = ...\" in [source]", pub, j->name);
 		ok = false;
 	}
+	else if (PQgetvalue(res, 0, 1)[0] != 't')
+	{
+		/* made by a wharf that did not set it yet */
+		buf_printf(&sql, "ALTER PUBLICATION %s SET (publish_via_partition_root = true)", ident);
+		ok = source_exec(conn, sql.data, "setting publish_via_partition_root");
+		*via_root |= ok;
+		if (ok)
+			log_info("publication %s: set publish_via_partition_root = true, so partitioned tables' "
+					 "changes are published as theirs", pub);
+	}
 	PQclear(res);
 
-	/* the tables it holds now */
+	/*
+	 * The tables it holds now: its members, which ADD and DROP TABLE act on
+	 * (pg_publication_tables would show the partitions of a partitioned
+	 * member instead, where publish_via_partition_root is off).
+	 */
 	if (ok)
 	{
 		res = PQexecParams(conn,
-						   "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables "
-						   "WHERE pubname = $1", 1, NULL, params, NULL, NULL, 0);
+						   "SELECT n.nspname, c.relname FROM pg_catalog.pg_publication_rel pr "
+						   "JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid "
+						   "JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid "
+						   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						   "WHERE p.pubname = $1", 1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
 			log_error("source: cannot read publication %s: %s", pub, PQerrorMessage(conn));
@@ -359,7 +466,8 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 }
 
 bool
-source_publications_sync(PGconn *conn, const job *j, const table_def *tables, int ntables)
+source_publications_sync(PGconn *conn, const job *j, const table_def *tables, int ntables,
+						 bool *merge_via_root_set, bool *append_via_root_set)
 {
 	const table_def **merge = xcalloc((size_t) ntables + 1, sizeof(table_def *));
 	const table_def **append = xcalloc((size_t) ntables + 1, sizeof(table_def *));
@@ -368,6 +476,20 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 	char	   *ins = source_append_publication(j);
 	bool		ok = true;
 
+	*merge_via_root_set = false;
+	*append_via_root_set = false;
+	/* a partition along with its partitioned table would get no changes */
+	{
+		char	   *why = NULL;
+
+		ok = source_partition_overlap(conn, j, tables, ntables, &why);
+		if (ok && why)
+		{
+			log_error("source: %s", why);
+			ok = false;
+		}
+		free(why);
+	}
 	for (int i = 0; ok && i < ntables; i++)
 	{
 		if (tables[i].mode == MODE_APPEND)
@@ -401,8 +523,8 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 		if (ok)
 		{
 			ok = sync_one_publication(conn, j, j->publication, "insert, update, delete, truncate",
-									  merge, nmerge) &&
-				sync_one_publication(conn, j, ins, "insert", append, nappend);
+									  merge, nmerge, merge_via_root_set) &&
+				sync_one_publication(conn, j, ins, "insert", append, nappend, append_via_root_set);
 			if (own && ok)
 				ok = source_exec(conn, "COMMIT", "committing the publication changes");
 			else if (own)

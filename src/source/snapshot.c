@@ -158,7 +158,7 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders, b
 	ok = ok && append_ident(conn, &rel, t->name);
 
 	buf_puts(sql, "COPY ");
-	if (plain)
+	if (plain && !t->partitioned)
 	{
 		/*
 		 * COPY of the table itself is the fastest path; it reads only this
@@ -182,7 +182,14 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders, b
 				buf_puts(sql, ", ");
 			ok = snapshot_column_expr(conn, sql, &t->cols[i], &renders[i]);
 		}
-		buf_printf(sql, " FROM ONLY %s)", rel.data);
+		/*
+		 * ONLY: an inheritance parent's children are tables of their own,
+		 * with their own changes.  A partitioned table holds no rows itself:
+		 * its rows are its partitions', at every level, and its changes are
+		 * published as its own (publish_via_partition_root), so it is read
+		 * whole.
+		 */
+		buf_printf(sql, " FROM %s%s)", t->partitioned ? "" : "ONLY ", rel.data);
 	}
 	buf_puts(sql, " TO STDOUT WITH (FORMAT csv)");
 	buf_free(&rel);

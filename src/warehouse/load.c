@@ -4,6 +4,7 @@
  */
 #include "load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,95 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 	return true;
 }
 
+char *
+load_partition_row_name(const table_def *t, const table_partition *p)
+{
+	char	   *display = table_display_name(t);
+	char	   *name = xasprintf("%s partition %u:%u:%u %s", display, p->relid, p->attach_xid,
+								 p->filenode, p->name);
+
+	free(display);
+	return name;
+}
+
+bool
+load_partition_row_parse(const table_def *t, const char *source_table, table_partition *out)
+{
+	char	   *prefix = table_display_name(t);
+	size_t		n = strlen(prefix);
+	const char *p = source_table;
+	unsigned int relid;
+	unsigned int xid;
+	unsigned int filenode;
+	int			used = 0;
+	bool		ok;
+
+	ok = strncmp(p, prefix, n) == 0 && strncmp(p + n, " partition ", 11) == 0;
+	free(prefix);
+	if (!ok)
+		return false;
+	p += n + 11;
+	if (sscanf(p, "%u:%u:%u %n", &relid, &xid, &filenode, &used) != 3 || used == 0 || p[used] == '\0')
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->relid = relid;
+	out->attach_xid = xid;
+	out->filenode = filenode;
+	out->leaf = filenode != 0;
+	out->name = xstrdup(p + used);
+	return true;
+}
+
+static char *
+load_partition_prefix(const char *name)
+{
+	return xasprintf("%s partition ", name);
+}
+
+void
+load_forget_partitions_script(const sink_dialect *d, const job *j, const char *name,
+							  strlist *script)
+{
+	char	   *prefix = load_partition_prefix(name);
+
+	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
+					LOAD_PARTITION_KIND, prefix);
+	free(prefix);
+}
+
+void
+load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
+					   const table_partitions *parts, const char *lsn, const char *load_id,
+					   strlist *script)
+{
+	char	   *source = table_display_name(t);
+	table_def	target_view = *t;
+	char	   *target;
+
+	target_view.schema = t->target_schema;
+	target_view.name = t->target_name;
+	target = table_display_name(&target_view);
+	/* the old ones go, the ones read now come */
+	load_forget_partitions_script(d, j, source, script);
+	for (int i = 0; parts && i < parts->n; i++)
+	{
+		sink_state_row row;
+		char	   *name = load_partition_row_name(t, &parts->items[i]);
+
+		row.job = j->name;
+		row.source_table = name;
+		row.target_table = target;
+		row.kind = LOAD_PARTITION_KIND;
+		row.lsn = lsn;
+		row.rows = 0;
+		row.load_id = load_id;
+		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		free(name);
+	}
+	free(source);
+	free(target);
+}
+
 bool
 load_script(const sink_dialect *d, const job *j, const stage *s,
 			load_kind kind, const char *load_id, const char *lsn,
@@ -129,6 +219,11 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		if (!ok)
 			return false;
 	}
+	/* schema changes the stream saw for a table loaded anew, as a change batch runs them */
+	for (int i = 0; i < ntables; i++)
+		if (tables[i].pre)
+			for (int k = 0; k < tables[i].pre->n; k++)
+				strlist_add(script, tables[i].pre->items[k]);
 
 	for (int i = 0; i < ntables; i++)
 	{
@@ -156,6 +251,8 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		row.rows = tables[i].staged ? (int64_t) tables[i].staged->rows : 0;
 		row.load_id = load_id;
 		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		if (t->partitioned)
+			load_partitions_script(d, j, t, tables[i].partitions, lsn, load_id, script);
 		load_files_free(&owned);
 		free(staging);
 		free(source);
@@ -233,7 +330,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 	for (int i = 0; i < nsegments; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		load_table	lt = {segments[i].t, segments[i].staged};
+		load_table	lt = {.t = segments[i].t, .staged = segments[i].staged};
 		load_files_owned owned;
 		sink_files	files;
 

@@ -126,7 +126,8 @@ json=$("$WHARF" -c "$job" --json status)
 check "status --json is one object" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d["tables"]) == 2' "$json"
 
 # a file:// stage with keep = true leaves parts and a manifest behind
-kept="$TMP/kept"
+kept="$WHARF_FILES_DIR/test_snapshot-kept"   # the warehouse server reads these parts itself
+rm -rf "$kept"
 sed -e "s#^url = .*#url = file://$kept#" -e 's/^part_size = .*/part_size = 64kB\nkeep = true/' "$job" >"$TMP/keep.ini"
 chmod 600 "$TMP/keep.ini"
 check "snapshot through a file:// stage" "$WHARF" -c "$TMP/keep.ini" snapshot

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "load.h"
 #include "sink.h"
 #include "table.h"
 
@@ -488,6 +489,63 @@ test_golden_alter(void **state)
 		check_golden(dialects[i], "alter", "soft", got);
 		free(got);
 	}
+}
+
+/*
+ * A partitioned table's partition rows: the statements that replace them,
+ * and their names read back (LIKE wildcards and the escape character in a
+ * name stay literal).
+ */
+static void
+test_golden_partitions(void **state)
+{
+	table_def	t = hostile;
+	table_def	other = soft;
+	table_partition items[] = {
+		{.name = "\"Sales Dept\".\"Lines 100%_!\"", .relid = 16400, .attach_xid = 731,
+		.filenode = 16410, .leaf = true},
+		{.name = "\"Sales Dept\".lines_sub", .relid = 16402, .attach_xid = 4294967295u,
+		.filenode = 0, .leaf = false},
+	};
+	table_partitions parts = {NCOLS(items), items};
+	job			j = {.name = JOB_NAME, .schema = "wharf", .state_table = "wharf_state"};
+	table_partition back;
+	char	   *name;
+
+	(void) state;
+	t.name = t.target_name = "Order_Lines 100%!";
+	t.partitioned = true;
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		strlist		script = {0};
+		char	   *got;
+
+		load_partitions_script(dialects[i], &j, &t, &parts, "0/16B3748", "20240101T100000Z-ab12",
+							   &script);
+		got = join_script(&script);
+		check_golden(dialects[i], "state", "partitions", got);
+		strlist_free(&script);
+		free(got);
+	}
+	for (int i = 0; i < parts.n; i++)
+	{
+		name = load_partition_row_name(&t, &items[i]);
+		assert_true(load_partition_row_parse(&t, name, &back));
+		assert_int_equal(back.relid, items[i].relid);
+		assert_int_equal(back.attach_xid, items[i].attach_xid);
+		assert_int_equal(back.filenode, items[i].filenode);
+		assert_int_equal(back.leaf, items[i].leaf);
+		assert_string_equal(back.name, items[i].name);
+		free(back.name);
+		assert_false(load_partition_row_parse(&other, name, &back));
+		free(name);
+	}
+	name = table_display_name(&t);
+	assert_false(load_partition_row_parse(&t, name, &back));
+	free(name);
+	assert_false(load_partition_row_parse(&t, "\"Sales Dept\".\"Order_Lines 100%!\" partition 1:2", &back));
+	assert_false(load_partition_row_parse(&t, "\"Sales Dept\".\"Order_Lines 100%!\" partition 1:2:3", &back));
+	assert_false(load_partition_row_parse(&t, "\"Sales Dept\".\"Order_Lines 100%!\" partition 1:2:3 ", &back));
 }
 
 static void
@@ -1205,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_golden_changes_allkey),
 		cmocka_unit_test(test_golden_changes_append),
 		cmocka_unit_test(test_golden_alter),
+		cmocka_unit_test(test_golden_partitions),
 		cmocka_unit_test(test_changes_script_shape),
 		cmocka_unit_test(test_changes_staging_columns),
 		cmocka_unit_test(test_widen_refusals),
