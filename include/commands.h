@@ -18,6 +18,15 @@ typedef struct cmd_options
 	bool		json;			/* one summary object on stdout */
 	bool		follow;			/* sync: keep streaming */
 	bool		resnapshot;		/* sync: drop the slot and start over */
+	/*
+	 * sync: what to do with a table added back to the job whose warehouse
+	 * table holds rows (named as in its [table ...] section): keep them and
+	 * apply its changes from now on, or replace them from a new snapshot.
+	 */
+	char	  **continue_tables;
+	int			ncontinue;
+	char	  **reload_tables;
+	int			nreload;
 } cmd_options;
 
 extern int	cmd_check(const cmd_options *o);

@@ -110,6 +110,10 @@ extern bool load_changes_script(const sink_dialect *d, const job *j, const stage
 								const load_segment *segments, int nsegments,
 								const load_table_state *tables, int ntables,
 								strlist *script);
+/* The state row of table t (kind "snapshot", "sync", ...) at lsn. */
+extern void load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
+									const char *kind, const char *lsn, int64_t rows,
+									const char *load_id, strlist *script);
 /* The statement that records only the job's stream position. */
 extern void load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
 								 const char *lsn, strlist *script);

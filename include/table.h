@@ -132,6 +132,8 @@ extern void table_partitions_copy(const table_partitions *src, table_partitions 
 
 /* "schema.name", quoted where needed, for messages: owned by the caller. */
 extern char *table_display_name(const table_def *t);
+/* The same for its warehouse table (target_schema.target_name). */
+extern char *table_target_display_name(const table_def *t);
 /* The key column with 1-based position pos. */
 extern const table_column *table_key_column(const table_def *t, int pos);
 extern void table_def_free_columns(table_def *t);

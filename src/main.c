@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "commands.h"
 #include "log.h"
 #include "upload.h"
@@ -53,7 +54,10 @@ static const command commands[] = {
 		"Tables added to the job get their own snapshot; removed tables leave the\n"
 		"publication and their warehouse table stays.\n\n"
 		"  --follow      keep streaming\n"
-		"  --resnapshot  drop the slot and start over with a new snapshot\n"},
+		"  --resnapshot  drop the slot and start over with a new snapshot\n"
+		"  --continue TABLE  a table added back to the job whose warehouse table\n"
+		"                holds rows: keep them, apply its changes from now on\n"
+		"  --reload TABLE    such a table: replace its rows from a new snapshot\n"},
 	{"status", cmd_status, "last load per table, from the warehouse state",
 		"Reads wharf's state table in the warehouse and prints the last load of\n"
 		"each table of the job.\n"},
@@ -94,9 +98,11 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{"follow", no_argument, NULL, 'f'},
 		{"resnapshot", no_argument, NULL, 'r'},
+		{"continue", required_argument, NULL, 'C'},
+		{"reload", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0}
 	};
-	cmd_options o = {"wharf.ini", false, false, false};
+	cmd_options o = {.job_path = "wharf.ini"};
 	const command *cmd = NULL;
 	int			verbosity = 0;
 	bool		help = false;
@@ -129,6 +135,14 @@ main(int argc, char **argv)
 			case 'r':
 				o.resnapshot = true;
 				break;
+			case 'C':
+				o.continue_tables = xrealloc(o.continue_tables, sizeof(char *) * (size_t) (o.ncontinue + 1));
+				o.continue_tables[o.ncontinue++] = optarg;
+				break;
+			case 'R':
+				o.reload_tables = xrealloc(o.reload_tables, sizeof(char *) * (size_t) (o.nreload + 1));
+				o.reload_tables[o.nreload++] = optarg;
+				break;
 			case 'V':
 				printf("wharf %s\n", WHARF_VERSION);
 				return EXIT_OK;
@@ -158,9 +172,9 @@ main(int argc, char **argv)
 		usage(help ? stdout : stderr);
 		return help ? EXIT_OK : EXIT_USAGE;
 	}
-	if ((o.follow || o.resnapshot) && cmd->run != cmd_sync)
+	if ((o.follow || o.resnapshot || o.ncontinue || o.nreload) && cmd->run != cmd_sync)
 	{
-		fprintf(stderr, "wharf: --follow and --resnapshot go with sync\n");
+		fprintf(stderr, "wharf: --follow, --resnapshot, --continue and --reload go with sync\n");
 		return EXIT_USAGE;
 	}
 	if (help)
@@ -173,6 +187,8 @@ main(int argc, char **argv)
 	if (!upload_init())
 		return EXIT_RUNTIME;
 	rc = cmd->run(&o);
+	free(o.continue_tables);
+	free(o.reload_tables);
 	upload_cleanup();
 	log_secrets_clear();
 	return rc;

@@ -1541,6 +1541,135 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	return ok;
 }
 
+/* Whether each table named by --continue and --reload is one of the job's. */
+static bool
+sync_readd_names_valid(sync_state *st, const cmd_options *o)
+{
+	bool		ok = true;
+
+	for (int n = 0; n < o->ncontinue + o->nreload; n++)
+	{
+		const char *name = n < o->ncontinue ? o->continue_tables[n] : o->reload_tables[n - o->ncontinue];
+		char	   *schema = NULL;
+		char	   *rel = NULL;
+
+		if (!job_parse_qualified_name(name, &schema, &rel) ||
+			sync_table_by_name(st, schema, rel) == NULL)
+		{
+			log_error("sync: %s %s: not a table of job %s", n < o->ncontinue ? "--continue" : "--reload",
+					  name, st->c->j.name);
+			ok = false;
+		}
+		free(schema);
+		free(rel);
+	}
+	return ok;
+}
+
+/*
+ * Tables added (back) to a job that streams, whose warehouse table already
+ * holds rows: history a new snapshot would replace (an append table's
+ * inserts, a soft-delete table's deleted rows) is never replaced unasked.
+ * Such a table needs --continue (keep the rows; its changes apply from the
+ * job's position, before which the publication did not carry it) or
+ * --reload (a new snapshot replaces them); without either, nothing is
+ * changed and the choices are named.  A merge table with hard deletes only
+ * mirrors the source, so its snapshot goes ahead, with a line saying so.
+ * State rows for the tables continued go into script.
+ */
+static bool
+sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlist *script)
+{
+	cmd_ctx    *c = st->c;
+	bool		ok = true;
+	bool		refused = false;
+	char		lsntext[32];
+
+	pg_lsn_format(position, lsntext);
+	for (int i = 0; ok && i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+		bool		keep = false;
+		bool		reload = false;
+		wh_result	rows = {0};
+		buf			sql = BUF_INIT;
+		bool		history = t->def.mode == MODE_APPEND || t->def.deletes == DELETES_SOFT;
+
+		if (!t->is_new)
+			continue;
+		for (int n = 0; n < o->ncontinue + o->nreload; n++)
+		{
+			const char *name = n < o->ncontinue ? o->continue_tables[n] : o->reload_tables[n - o->ncontinue];
+			char	   *schema = NULL;
+			char	   *rel = NULL;
+
+			if (job_parse_qualified_name(name, &schema, &rel) &&
+				strcmp(schema, t->def.schema) == 0 && strcmp(rel, t->def.name) == 0)
+			{
+				keep |= n < o->ncontinue;
+				reload |= n >= o->ncontinue;
+			}
+			free(schema);
+			free(rel);
+		}
+		if (keep && reload)
+		{
+			log_error("sync: table %s: --continue and --reload both name it: choose one", t->display);
+			ok = false;
+			break;
+		}
+		/* does the warehouse table exist, and hold a row? */
+		sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
+		ok = wh_query(c->wh, sql.data, &rows);
+		buf_reset(&sql);
+		if (ok && rows.nrows > 0)
+		{
+			wh_result_free(&rows);
+			buf_puts(&sql, "SELECT 1 FROM ");
+			sink_qualified(c->d, &sql, t->def.target_schema, t->def.target_name);
+			buf_puts(&sql, " LIMIT 1");
+			ok = wh_query(c->wh, sql.data, &rows);
+		}
+		else if (ok)
+			rows.nrows = 0;
+		buf_free(&sql);
+		if (ok && rows.nrows > 0)
+		{
+			char	   *target = table_target_display_name(&t->def);
+
+			if (keep)
+			{
+				log_info("table %s: keeping the rows of %s; its changes apply from %s on (--continue)",
+						 t->display, target, lsntext);
+				t->is_new = false;
+				t->from_lsn = position;
+				load_table_state_script(c->d, &c->j, &t->def, "sync", lsntext, 0, NULL, script);
+			}
+			else if (reload)
+				log_info("table %s: replacing the rows of %s with a new snapshot (--reload)",
+						 t->display, target);
+			else if (history)
+			{
+				log_error("sync: table %s joined the job again, and %s holds rows that a new snapshot "
+						  "would replace (%s); nothing was changed: keep them and apply its changes "
+						  "from now on with: wharf -c %s sync --continue %s; or replace them with a "
+						  "new snapshot: wharf -c %s sync --reload %s", t->display, target,
+						  t->def.mode == MODE_APPEND ? "an append table's history" :
+						  "a soft-delete table's deleted rows", c->j.path, t->display,
+						  c->j.path, t->display);
+				refused = true;
+			}
+			else
+				log_info("table %s joined the job: %s already holds rows, which its snapshot brings "
+						 "in line with the source", t->display, target);
+			free(target);
+		}
+		wh_result_free(&rows);
+	}
+	wh_rollback(c->wh);
+	return ok && !refused;
+}
+
 /*
  * Tables the warehouse does not have yet, added to a job that already
  * streams: a temporary slot gives a snapshot and the point from which the
@@ -1826,7 +1955,18 @@ cmd_sync(const cmd_options *o)
 	rc = EXIT_RUNTIME;
 	if (!source_wal_level_logical(c.src) || !source_lock_job(c.src, &c.j))
 		goto done;
-	if (!sync_tables_init(&st) || !sync_read_state(&st, &saved))
+	if (!sync_tables_init(&st))
+		goto done;
+	if (!sync_readd_names_valid(&st, o))
+	{
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (!sync_read_state(&st, &saved))
+		goto done;
+	/* before anything is created: tables added back whose history would go */
+	if (saved.have_position && !resnapshot &&
+		!sync_check_readded(&st, o, saved.position, &extra))
 		goto done;
 	/* a walsender of a process killed a moment ago may not have noticed yet */
 	for (int attempt = 0;; attempt++)

@@ -45,6 +45,16 @@ table_display_name(const table_def *t)
 	return buf_detach(&b);
 }
 
+char *
+table_target_display_name(const table_def *t)
+{
+	table_def	target = *t;
+
+	target.schema = t->target_schema;
+	target.name = t->target_name;
+	return table_display_name(&target);
+}
+
 const table_column *
 table_key_column(const table_def *t, int pos)
 {

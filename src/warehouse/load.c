@@ -145,6 +145,31 @@ load_partition_row_parse(const table_def *t, const char *source_table, table_par
 	return true;
 }
 
+/*
+ * The state row of table t: source and target named as in SQL, the load's
+ * kind ("snapshot", "sync", ...), its position, rows and load id.
+ */
+void
+load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
+						const char *kind, const char *lsn, int64_t rows,
+						const char *load_id, strlist *script)
+{
+	char	   *source = table_display_name(t);
+	char	   *target = table_target_display_name(t);
+	sink_state_row row;
+
+	row.job = j->name;
+	row.source_table = source;
+	row.target_table = target;
+	row.kind = kind;
+	row.lsn = lsn;
+	row.rows = rows;
+	row.load_id = load_id;
+	d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+	free(source);
+	free(target);
+}
+
 static char *
 load_partition_prefix(const char *name)
 {
@@ -168,12 +193,8 @@ load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
 					   strlist *script)
 {
 	char	   *source = table_display_name(t);
-	table_def	target_view = *t;
-	char	   *target;
+	char	   *target = table_target_display_name(t);
 
-	target_view.schema = t->target_schema;
-	target_view.name = t->target_name;
-	target = table_display_name(&target_view);
 	/* the old ones go, the ones read now come */
 	load_forget_partitions_script(d, j, source, script);
 	for (int i = 0; parts && i < parts->n; i++)
@@ -229,34 +250,19 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 	{
 		const table_def *t = tables[i].t;
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		char	   *source = table_display_name(t);
-		table_def	target_view = *t;
-		char	   *target;
 		load_files_owned owned;
 		sink_files	files;
-		sink_state_row row;
-
-		target_view.schema = t->target_schema;
-		target_view.name = t->target_name;
-		target = table_display_name(&target_view);
 
 		load_files(s, &tables[i], &files, &owned);
 		d->copy_staging(script, t, staging, kind, &files, &opt);
 		d->apply(script, t, staging, kind);
-		row.job = j->name;
-		row.source_table = source;
-		row.target_table = target;
-		row.kind = kind == LOAD_SNAPSHOT ? "snapshot" : "sync";
-		row.lsn = lsn;
-		row.rows = tables[i].staged ? (int64_t) tables[i].staged->rows : 0;
-		row.load_id = load_id;
-		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
+								tables[i].staged ? (int64_t) tables[i].staged->rows : 0,
+								load_id, script);
 		if (t->partitioned)
 			load_partitions_script(d, j, t, tables[i].partitions, lsn, load_id, script);
 		load_files_free(&owned);
 		free(staging);
-		free(source);
-		free(target);
 	}
 	return true;
 }
@@ -351,25 +357,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 	}
 	for (int i = 0; i < ntables; i++)
 	{
-		const table_def *t = tables[i].t;
-		char	   *source = table_display_name(t);
-		table_def	target_view = *t;
-		char	   *target;
-		sink_state_row row;
-
-		target_view.schema = t->target_schema;
-		target_view.name = t->target_name;
-		target = table_display_name(&target_view);
-		row.job = j->name;
-		row.source_table = source;
-		row.target_table = target;
-		row.kind = "sync";
-		row.lsn = lsn;
-		row.rows = tables[i].rows;
-		row.load_id = batch_id;
-		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
-		free(source);
-		free(target);
+		load_table_state_script(d, j, tables[i].t, "sync", lsn, tables[i].rows, batch_id, script);
 	}
 	load_position_row(d, j, batch_id, lsn, script);
 	return true;
