@@ -752,6 +752,21 @@ sync_key_changed(const sync_table *t, const pgoutput_tuple *old, const pgoutput_
 	return false;
 }
 
+/*
+ * An update's unchanged TOAST values ('u') taken from its old row where the
+ * stream has them there: REPLICA IDENTITY FULL sends the whole old row with
+ * its TOAST values inline, an index identity its key columns.  The new row
+ * is then complete for those columns, also when the update moved it to
+ * another key.
+ */
+static void
+sync_unchanged_from_old(pgoutput_tuple *new, const pgoutput_tuple *old)
+{
+	for (int r = 0; r < new->ncols && r < old->ncols; r++)
+		if (new->values[r].kind == 'u' && old->values[r].kind == 't')
+			new->values[r] = old->values[r];
+}
+
 /* ---------------------------------------------------------------------
  * Schema changes
  * --------------------------------------------------------------------- */
@@ -943,6 +958,8 @@ sync_message(sync_state *st, const repl_frame *f)
 		case 'U':
 			if (t->def.mode == MODE_APPEND)
 				return true;
+			if (m.u.update.old_kind != 0)
+				sync_unchanged_from_old(&m.u.update.tuple, &m.u.update.old_tuple);
 			if (m.u.update.old_kind != 0 &&
 				sync_key_changed(t, &m.u.update.old_tuple, &m.u.update.tuple) &&
 				!sync_write_row(st, t, 'D', &m.u.update.old_tuple))
