@@ -62,6 +62,19 @@ for shape in step once; do
 	check "toastfull_$shape: the moved row keeps its TOAST value" same_t
 	check "toastfull_$shape: no b became NULL" test "$(whv 'SELECT count(*) FROM t WHERE b IS NULL')" -eq 0
 	end_case
+
+	# the default identity: the old value is in the warehouse under the old key
+	begin_case "toastkey_$shape" "ALTER TABLE t ALTER b SET STORAGE EXTERNAL; INSERT INTO t VALUES (2, 'two'), (3, $BIG)"
+	check "toastkey_$shape: sync" play "$shape" \
+		"INSERT INTO t VALUES (1, $BIG || 'one')" \
+		"UPDATE t SET a = 10 WHERE a = 1" \
+		"UPDATE t SET a = 30 WHERE a = 3; UPDATE t SET a = 2 WHERE a = 30 AND false" \
+		"DELETE FROM t WHERE a = 2; UPDATE t SET a = 2 WHERE a = 10" \
+		"UPDATE t SET a = 40 WHERE a = 30; UPDATE t SET a = 41 WHERE a = 40" \
+		"UPDATE t SET a = a + 100"
+	check "toastkey_$shape: moved rows keep their TOAST values" same_t
+	check "toastkey_$shape: no b became NULL" test "$(whv 'SELECT count(*) FROM t WHERE b IS NULL')" -eq 0
+	end_case
 done
 
 finish

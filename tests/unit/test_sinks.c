@@ -320,33 +320,40 @@ golden_shape(const char *shape, const table_def *t, bool local_for_postgres,
 /* Every statement of one table's change batch, in the order a load runs them. */
 static char *
 build_changes_script(const sink_dialect *d, const table_def *t, const char *staging,
-					 const sink_files *files, const sink_options *opt)
+					 const sink_files *files, const sink_options *opt, load_kind kind)
 {
 	strlist		script = {0};
 	char	   *text;
 
-	assert_true(d->create_staging(&script, t, staging, LOAD_CHANGES));
-	d->copy_staging(&script, t, staging, LOAD_CHANGES, files, opt);
-	d->apply(&script, t, staging, LOAD_CHANGES);
+	assert_true(d->create_staging(&script, t, staging, kind));
+	d->copy_staging(&script, t, staging, kind, files, opt);
+	d->apply(&script, t, staging, kind);
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
 }
 
 static void
-golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
-			   const sink_options *opt)
+golden_changes_kind(const char *shape, const table_def *t, bool local_for_postgres,
+					const sink_options *opt, load_kind kind)
 {
 	for (int i = 0; i < NDIALECTS; i++)
 	{
 		const sink_dialect *d = dialects[i];
 		const sink_files *files = (local_for_postgres && d == &sink_postgres)
 			? &local_files : &s3_files;
-		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt);
+		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt, kind);
 
 		check_golden(d, "changes", shape, got);
 		free(got);
 	}
+}
+
+static void
+golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
+			   const sink_options *opt)
+{
+	golden_changes_kind(shape, t, local_for_postgres, opt, LOAD_CHANGES);
 }
 
 static void
@@ -389,6 +396,14 @@ test_golden_changes_soft(void **state)
 {
 	(void) state;
 	golden_changes("soft", &soft, false, &full_opt);
+}
+
+/* With key changes ('K'): their unchanged values from the old key's row. */
+static void
+test_golden_changes_moved(void **state)
+{
+	(void) state;
+	golden_changes_kind("moved", &soft, false, &full_opt, LOAD_CHANGES_MOVED);
 }
 
 static void
@@ -1202,6 +1217,7 @@ main(void)
 		cmocka_unit_test(test_golden_append),
 		cmocka_unit_test(test_golden_changes_merge),
 		cmocka_unit_test(test_golden_changes_soft),
+		cmocka_unit_test(test_golden_changes_moved),
 		cmocka_unit_test(test_golden_changes_allkey),
 		cmocka_unit_test(test_golden_changes_append),
 		cmocka_unit_test(test_golden_alter),
