@@ -785,11 +785,12 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 	{
 		csv_field(&st->row, false, st->unchanged.data, st->unchanged.len);
 		st->segs[t->open_segment].has_unchanged = true;
-		if (op == 'K')
-			st->segs[t->open_segment].has_moves = true;
 	}
 	else
 		csv_null(&st->row, false);
+	/* even when its unchanged values were in dropped columns only */
+	if (op == 'K')
+		st->segs[t->open_segment].has_moves = true;
 	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);
 	csv_end_row(&st->row);
 	if (!stage_write_rows(w, st->row.data, st->row.len, 1))
