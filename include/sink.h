@@ -121,6 +121,17 @@ typedef struct sink_dialect
 	bool		(*widen_column) (strlist *script, const table_def *t,
 								 const table_column *c);
 	/*
+	 * rename_column renames target column from to c's name (the source
+	 * renamed it).  reset_column sets c to value (a value's Postgres text,
+	 * or NULL) in every row: a column the source added again under a name
+	 * the target kept, or one added ahead of rows the stream carried
+	 * without it.  False, reported, when value cannot be written.
+	 */
+	void		(*rename_column) (strlist *script, const table_def *t, const char *from,
+								  const table_column *c);
+	bool		(*reset_column) (strlist *script, const table_def *t, const table_column *c,
+								 const char *value);
+	/*
 	 * What a target column's information_schema data_type says it holds, as
 	 * far as telling a widening from an incompatible change needs (kind and
 	 * is_array); false when the dialect cannot tell.

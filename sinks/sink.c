@@ -1349,6 +1349,43 @@ done:
 	buf_free(&value);
 }
 
+void
+sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+					   const char *from, const table_column *c)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "ALTER TABLE ");
+	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	buf_puts(&sql, " RENAME COLUMN ");
+	x->d->quote_ident(&sql, from);
+	buf_puts(&sql, " TO ");
+	x->d->quote_ident(&sql, c->name);
+	strlist_push(script, buf_detach(&sql));
+}
+
+bool
+sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+					  const table_column *c, const char *value)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "UPDATE ");
+	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	buf_puts(&sql, " SET ");
+	x->d->quote_ident(&sql, c->name);
+	buf_puts(&sql, " = ");
+	if (value == NULL)
+		buf_puts(&sql, "NULL");
+	else if (!literal_value(x, &sql, t, c, value))
+	{
+		buf_free(&sql);
+		return false;
+	}
+	strlist_push(script, buf_detach(&sql));
+	return true;
+}
+
 bool
 sink_alter_column_type_sql(const sink_sql *x, strlist *script, const table_def *t,
 						   const table_column *c, const char *verb, bool using_cast)

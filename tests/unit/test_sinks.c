@@ -453,8 +453,8 @@ static table_column widened_cols[] = {
 
 /*
  * add_column for each added column (with and without a value for the
- * existing rows), then widen_column for each widened one; a refusal shows
- * as a comment.  Refusals log: stderr goes to /dev/null meanwhile.
+ * existing rows), then widen_column for each widened one (a refusal shows
+ * as a comment), then rename_column and reset_column.  Refusals log: stderr goes to /dev/null meanwhile.
  */
 static char *
 build_alter_script(const sink_dialect *d)
@@ -487,6 +487,11 @@ build_alter_script(const sink_dialect *d)
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	fclose(devnull);
+	/* a rename, and every row set again (with a value, and to NULL) */
+	d->rename_column(&script, &soft, "nick \"old\"", &added_cols[0]);
+	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
+		assert_true(d->reset_column(&script, &soft, &added_cols[i], added_defaults[i]));
+	assert_true(d->reset_column(&script, &soft, &added_cols[0], NULL));
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
