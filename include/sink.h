@@ -21,7 +21,8 @@ typedef enum load_kind
 {
 	LOAD_SNAPSHOT,				/* staged rows are the whole table as of one snapshot */
 	LOAD_CHANGES,				/* staged rows are changes from the WAL, see below */
-	LOAD_CHANGES_COMPLETE		/* the same, with no unchanged TOAST value among them */
+	LOAD_CHANGES_COMPLETE,		/* the same, with no unchanged TOAST value among them */
+	LOAD_CHANGES_MOVED			/* the same as LOAD_CHANGES, with key changes ('K') */
 } load_kind;
 
 /*
@@ -29,13 +30,19 @@ typedef enum load_kind
  * table's own, in this order:
  *   _wharf_lsn        bigint  commit LSN of the change's transaction
  *   _wharf_seq        bigint  position in the batch, increasing
- *   _wharf_op         text    'I' insert, 'U' update, 'D' delete, 'T' truncate
+ *   _wharf_op         text    'I' insert, 'U' update, 'D' delete, 'T' truncate,
+ *                             'K' key change (below)
  *   _wharf_unchanged  text    NULL, or the 1-based ordinals (in table_def
  *                             order) of columns whose value is an unchanged
  *                             TOASTed value, as ",3,7," (value staged as NULL)
  * A delete carries the key columns only (others NULL); a truncate carries
  * no column values.  An update that moves a row to a new key is staged as a
- * delete of the old key followed by an update of the new one.
+ * delete of the old key followed by an update of the new one; when that
+ * update has unchanged TOAST values, it is a 'K' instead, staged right
+ * after the delete (same lsn, seq + 1): its unchanged values are the old
+ * key's just before the delete, from the batch or the target's row
+ * (LOAD_CHANGES_MOVED).  The old key of a 'K' is never itself the new key
+ * of an earlier 'K' of the same staged rows.
  */
 #define SINK_CHANGE_LSN			"_wharf_lsn"
 #define SINK_CHANGE_SEQ			"_wharf_seq"
@@ -113,6 +120,17 @@ typedef struct sink_dialect
 							   const table_column *c, const char *default_value);
 	bool		(*widen_column) (strlist *script, const table_def *t,
 								 const table_column *c);
+	/*
+	 * rename_column renames target column from to c's name (the source
+	 * renamed it).  reset_column sets c to value (a value's Postgres text,
+	 * or NULL) in every row: a column the source added again under a name
+	 * the target kept, or one added ahead of rows the stream carried
+	 * without it.  False, reported, when value cannot be written.
+	 */
+	void		(*rename_column) (strlist *script, const table_def *t, const char *from,
+								  const table_column *c);
+	bool		(*reset_column) (strlist *script, const table_def *t, const table_column *c,
+								 const char *value);
 	/*
 	 * What a target column's information_schema data_type says it holds, as
 	 * far as telling a widening from an incompatible change needs (kind and

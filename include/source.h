@@ -48,6 +48,27 @@ extern bool source_partition_empty(PGconn *conn, const table_partition *p, bool 
 /* Fills the type facts of column c from a type oid and typmod. */
 extern bool source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c);
 
+/* One pg_attribute row of a table, live or dropped. */
+typedef struct source_attr
+{
+	int			attnum;
+	char	   *name;			/* "........pg.dropped.N........" once dropped */
+	uint32_t	type_oid;
+	int32_t		typmod;
+	bool		dropped;
+	bool		generated;		/* not replicated */
+	bool		has_default;	/* a default or an identity */
+	bool		has_missing;	/* rows older than the column have a value for it */
+	char	   *missing;		/* that value's text (NULL: has_missing with a NULL) */
+} source_attr;
+
+/*
+ * Every attribute of table t (attnum > 0, dropped ones included), in attnum
+ * order, as the catalog has them now.  Reports a failure naming the table.
+ */
+extern bool source_table_attributes(PGconn *conn, const table_def *t, source_attr **out, int *n);
+extern void source_attrs_free(source_attr *attrs, int n);
+
 /*
  * The value rows older than an added column have for it (a constant
  * default, as the column's Postgres text), or NULL when they have none.

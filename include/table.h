@@ -66,6 +66,7 @@ typedef struct table_column
 	char	   *pg_type;
 	bool		not_null;
 	int			key_pos;		/* 1-based position in the key, 0 if not a key column */
+	int			attnum;			/* the source's pg_attribute.attnum, 0 if unknown */
 	/*
 	 * Change batches only: the source dropped this column.  It is not
 	 * staged; the warehouse keeps it and sets it NULL in rows changed from

@@ -328,6 +328,18 @@ pg_column_from_type_name(const char *data_type, table_column *out)
 }
 
 static void
+pg_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
+{
+	sink_rename_column_sql(&pg_sql, script, t, from, c);
+}
+
+static bool
+pg_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+{
+	return sink_reset_column_sql(&pg_sql, script, t, c, value);
+}
+
+static void
 pg_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -348,6 +360,8 @@ const sink_dialect sink_postgres = {
 	.apply = pg_apply,
 	.add_column = pg_add_column,
 	.widen_column = pg_widen_column,
+	.rename_column = pg_rename_column,
+	.reset_column = pg_reset_column,
 	.clear_columns = pg_clear_columns,
 	.column_from_type_name = pg_column_from_type_name,
 	.state_create = pg_state_create,

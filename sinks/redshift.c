@@ -301,6 +301,18 @@ rs_state_query(buf *out, const char *schema, const char *table, const char *job)
 }
 
 static void
+rs_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
+{
+	sink_rename_column_sql(&rs_sql, script, t, from, c);
+}
+
+static bool
+rs_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+{
+	return sink_reset_column_sql(&rs_sql, script, t, c, value);
+}
+
+static void
 rs_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -321,6 +333,8 @@ const sink_dialect sink_redshift = {
 	.apply = rs_apply,
 	.add_column = rs_add_column,
 	.widen_column = rs_widen_column,
+	.rename_column = rs_rename_column,
+	.reset_column = rs_reset_column,
 	.clear_columns = rs_clear_columns,
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = rs_state_create,

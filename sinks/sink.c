@@ -383,15 +383,46 @@ staged_value(const sink_sql *x, buf *out, const table_column *c, const char *rel
 	buf_free(&ref);
 }
 
+/* Column c of rel: a staged value converted, or one converted already. */
+static void
+value_of(const sink_sql *x, buf *out, const table_column *c, const char *rel, bool converted)
+{
+	if (converted)
+		column_ref(x->d, out, rel, c->name);
+	else
+		staged_value(x, out, c, rel);
+}
+
 /* Every column of rel, converted, separated by commas: the values of an INSERT. */
 static void
-staged_values(const sink_sql *x, buf *out, const table_def *t, const char *rel)
+values_of(const sink_sql *x, buf *out, const table_def *t, const char *rel, bool converted)
 {
 	for (int i = 0; i < t->ncols; i++)
 	{
 		if (i > 0)
 			buf_puts(out, ", ");
-		staged_value(x, out, &t->cols[i], rel);
+		value_of(x, out, &t->cols[i], rel, converted);
+	}
+}
+
+static void
+staged_values(const sink_sql *x, buf *out, const table_def *t, const char *rel)
+{
+	values_of(x, out, t, rel, false);
+}
+
+/* target.k1 = rel.k1 AND ..., rel's values converted or converted already */
+static void
+key_match_of(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
+			 const char *target, const char *rel, bool converted)
+{
+	for (int k = 0; k < nkeys; k++)
+	{
+		if (k > 0)
+			buf_puts(out, " AND ");
+		column_ref(x->d, out, target, keys[k]->name);
+		buf_puts(out, " = ");
+		value_of(x, out, keys[k], rel, converted);
 	}
 }
 
@@ -400,14 +431,7 @@ static void
 key_match(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
 		  const char *target, const char *staged)
 {
-	for (int k = 0; k < nkeys; k++)
-	{
-		if (k > 0)
-			buf_puts(out, " AND ");
-		column_ref(x->d, out, target, keys[k]->name);
-		buf_puts(out, " = ");
-		staged_value(x, out, keys[k], staged);
-	}
+	key_match_of(x, out, keys, nkeys, target, staged, false);
 }
 
 /* INSERT INTO target (cols) SELECT <converted s.cols> FROM staging AS s */
@@ -560,7 +584,9 @@ done:
  *      value from the latest earlier insert or update of that key (after
  *      the truncate) that carried one; failing that the target's value
  *      stays (a new row gets NULL).  Deletes carry the key only and never
- *      provide values.
+ *      provide values.  A key change ('K', LOAD_CHANGES_MOVED) carries
+ *      every column: its unchanged ones are the old key's as they were
+ *      just before it (see moved_changes).
  *   4. A winning delete deletes (soft: marks) the row; a winning insert or
  *      update replaces the row's columns (soft: unmarking it), or inserts
  *      it.  A delete of a key the target lacks does nothing.
@@ -631,6 +657,22 @@ ordinal_ref(const sink_dialect *d, buf *out, const char *rel, const char *prefix
 #define RANK_COL	"_wharf_rank"
 #define TRUNC_LSN	"_wharf_truncate_lsn"
 #define TRUNC_SEQ	"_wharf_truncate_seq"
+#define OLD_PREFIX	"_wharf_old_"
+
+/* target.k1 = rel.k1 AND ... (both already of the target's types) */
+static void
+key_equal(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
+		  const char *target, const char *rel)
+{
+	for (int k = 0; k < nkeys; k++)
+	{
+		if (k > 0)
+			buf_puts(out, " AND ");
+		column_ref(d, out, target, keys[k]->name);
+		buf_puts(out, " = ");
+		column_ref(d, out, rel, keys[k]->name);
+	}
+}
 
 /* rel.op = 'X' (or <> with negate) */
 static void
@@ -647,6 +689,81 @@ batch_truncates(const sink_dialect *d, buf *out, const char *stg)
 	buf_printf(out, "EXISTS (SELECT 1 FROM %s AS x WHERE ", stg);
 	op_is(d, out, "x", "T", false);
 	buf_putc(out, ')');
+}
+
+/*
+ * seen_i of column i (ordinal) in rel's rows, counting those that carry it:
+ *   COUNT(CASE WHEN [rel.op = 'K' OR] (rel.op IN ops AND <i not unchanged>) THEN 1 END)
+ *     OVER (PARTITION BY <key> ORDER BY <batch order> <frame>) AS seen_i
+ */
+static void
+seen_count(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
+		   int ordinal, const char *ops, bool key_change_carries)
+{
+	buf_puts(out, "COUNT(CASE WHEN ");
+	if (key_change_carries)
+	{
+		op_is(d, out, "s", "K", false);
+		buf_puts(out, " OR (");
+	}
+	column_ref(d, out, "s", SINK_CHANGE_OP);
+	buf_printf(out, " IN %s AND (", ops);
+	column_ref(d, out, "s", SINK_CHANGE_UNCHANGED);
+	buf_printf(out, " IS NULL OR POSITION(',%d,' IN ", ordinal);
+	column_ref(d, out, "s", SINK_CHANGE_UNCHANGED);
+	buf_puts(out, ") = 0)");
+	if (key_change_carries)
+		buf_putc(out, ')');
+	buf_puts(out, " THEN 1 END) OVER (PARTITION BY ");
+	key_list(d, out, keys, nkeys, "s");
+	buf_puts(out, " ORDER BY ");
+	change_order(d, out, "s", false);
+	buf_puts(out, " " WINDOW_FRAME ") AS ");
+	ordinal_ident(d, out, SEEN_PREFIX, ordinal);
+}
+
+/*
+ * FROM staging AS s, only its rows after the batch's last truncate (all
+ * of them without one), each line starting with ind:
+ *   FROM staging AS s CROSS JOIN (<the last truncate's position, one row>) AS tp
+ *   WHERE s.op <> 'T' AND <s after tp>
+ */
+static void
+after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind)
+{
+	buf_printf(out, "\n%sFROM %s AS s\n%sCROSS JOIN (SELECT MAX(x.", ind, stg, ind);
+	d->quote_ident(out, SINK_CHANGE_LSN);
+	buf_puts(out, ") AS ");
+	d->quote_ident(out, TRUNC_LSN);
+	buf_puts(out, ", MAX(x.");
+	d->quote_ident(out, SINK_CHANGE_SEQ);
+	buf_puts(out, ") AS ");
+	d->quote_ident(out, TRUNC_SEQ);
+	buf_printf(out, "\n%s\tFROM %s AS x\n%s\tWHERE ", ind, stg, ind);
+	op_is(d, out, "x", "T", false);
+	buf_puts(out, " AND ");
+	column_ref(d, out, "x", SINK_CHANGE_LSN);
+	buf_puts(out, " = (SELECT MAX(y.");
+	d->quote_ident(out, SINK_CHANGE_LSN);
+	buf_printf(out, ") FROM %s AS y WHERE ", stg);
+	op_is(d, out, "y", "T", false);
+	buf_printf(out, ")) AS tp\n%sWHERE ", ind);
+	op_is(d, out, "s", "T", true);
+	buf_printf(out, "\n%s  AND (", ind);
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_puts(out, " IS NULL OR ");
+	column_ref(d, out, "s", SINK_CHANGE_LSN);
+	buf_puts(out, " > ");
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_printf(out, "\n%s       OR (", ind);
+	column_ref(d, out, "s", SINK_CHANGE_LSN);
+	buf_puts(out, " = ");
+	column_ref(d, out, "tp", TRUNC_LSN);
+	buf_puts(out, " AND ");
+	column_ref(d, out, "s", SINK_CHANGE_SEQ);
+	buf_puts(out, " > ");
+	column_ref(d, out, "tp", TRUNC_SEQ);
+	buf_puts(out, "))");
 }
 
 /*
@@ -675,52 +792,145 @@ changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
 	{
 		if (t->cols[i].key_pos > 0)
 			continue;
-		buf_puts(out, ",\n\t\t\tCOUNT(CASE WHEN s.");
-		d->quote_ident(out, SINK_CHANGE_OP);
-		buf_puts(out, " IN ('I', 'U') AND (s.");
-		d->quote_ident(out, SINK_CHANGE_UNCHANGED);
-		buf_printf(out, " IS NULL OR POSITION(',%d,' IN s.", i + 1);
-		d->quote_ident(out, SINK_CHANGE_UNCHANGED);
-		buf_puts(out, ") = 0) THEN 1 END) OVER (PARTITION BY ");
-		key_list(d, out, keys, t->nkeys, "s");
-		buf_puts(out, " ORDER BY ");
-		change_order(d, out, "s", false);
-		buf_puts(out, " " WINDOW_FRAME ") AS ");
-		ordinal_ident(d, out, SEEN_PREFIX, i + 1);
+		buf_puts(out, ",\n\t\t\t");
+		seen_count(d, out, keys, t->nkeys, i + 1, "('I', 'U')", false);
 	}
-	buf_printf(out, "\n\t\tFROM %s AS s\n\t\tCROSS JOIN (SELECT MAX(x.", stg);
-	d->quote_ident(out, SINK_CHANGE_LSN);
-	buf_puts(out, ") AS ");
-	d->quote_ident(out, TRUNC_LSN);
-	buf_puts(out, ", MAX(x.");
-	d->quote_ident(out, SINK_CHANGE_SEQ);
-	buf_puts(out, ") AS ");
-	d->quote_ident(out, TRUNC_SEQ);
-	buf_printf(out, "\n\t\t\tFROM %s AS x\n\t\t\tWHERE ", stg);
-	op_is(d, out, "x", "T", false);
+	after_truncate(d, out, stg, "\t\t");
+}
+
+/*
+ * With key changes ('K' rows): the rows after the last truncate, converted
+ * to the target's types, each key change's unchanged columns holding the
+ * old key's values as they were just before it, that is at the delete
+ * staged right before the 'K' row: the batch's latest carrier of the old
+ * key, else the target's row of the old key.  Over that, seen_i as in
+ * changes_after_truncate, a key change carrying every column:
+ *   SELECT s.<columns>, s.lsn, s.seq, s.op,
+ *     COUNT(CASE WHEN s.op = 'K' OR <s carries c> THEN 1 END) OVER (<key, batch order>) AS seen_i
+ *   FROM (
+ *     SELECT m.<keys>, CASE WHEN m.op = 'K' AND <i unchanged> THEN LAG(m.old_i) OVER (<batch order>)
+ *       ELSE m.c END AS c, m.lsn, m.seq, m.op, m.unchanged
+ *     FROM (
+ *       SELECT v.<columns>, v.lsn, v.seq, v.op, v.unchanged,
+ *         CASE WHEN v.seen_i > 0 THEN FIRST_VALUE(v.c) OVER (<key, seen_i, batch order>)
+ *           ELSE o.c END AS old_i
+ *       FROM (SELECT <converted s.columns>, s.lsn, s.seq, s.op, s.unchanged, <seen_i>
+ *             FROM <after the last truncate>) AS v
+ *       LEFT JOIN target AS o ON v.op = 'D' AND <o's key is v's>
+ *     ) AS m
+ *   ) AS s
+ * A chain of such key changes (a row moved twice) would need the first
+ * one resolved before the second: the change stream starts a new segment
+ * before one.
+ */
+static void
+moved_changes(const sink_sql *x, buf *out, const table_def *t,
+			  const table_column **keys, const char *stg, const char *target)
+{
+	const sink_dialect *d = x->d;
+
+	buf_puts(out, "\t\tSELECT ");
+	sink_column_list(d, out, t, "s.");
+	for (int i = 0; i < 3; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "s", change_cols[i]);
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (t->cols[i].key_pos > 0)
+			continue;
+		buf_puts(out, ",\n\t\t\t");
+		seen_count(d, out, keys, t->nkeys, i + 1, "('I', 'U')", true);
+	}
+	/* m: the key changes' unchanged columns from the old key */
+	buf_puts(out, "\n\t\tFROM (\n\t\t\tSELECT ");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const table_column *c = &t->cols[i];
+
+		if (i > 0)
+			buf_puts(out, ",\n\t\t\t\t");
+		if (c->key_pos > 0)
+		{
+			column_ref(d, out, "m", c->name);
+			continue;
+		}
+		buf_puts(out, "CASE WHEN ");
+		op_is(d, out, "m", "K", false);
+		buf_printf(out, " AND POSITION(',%d,' IN ", i + 1);
+		column_ref(d, out, "m", SINK_CHANGE_UNCHANGED);
+		buf_puts(out, ") > 0 THEN LAG(");
+		ordinal_ref(d, out, "m", OLD_PREFIX, i + 1);
+		buf_puts(out, ") OVER (ORDER BY ");
+		change_order(d, out, "m", false);
+		buf_puts(out, ") ELSE ");
+		column_ref(d, out, "m", c->name);
+		buf_puts(out, " END AS ");
+		d->quote_ident(out, c->name);
+	}
+	for (int i = 0; i < NCHANGE_COLS; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "m", change_cols[i]);
+	}
+	/* v's rows, each delete with its key's values just before it */
+	buf_puts(out, "\n\t\t\tFROM (\n\t\t\t\tSELECT ");
+	sink_column_list(d, out, t, "v.");
+	for (int i = 0; i < NCHANGE_COLS; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "v", change_cols[i]);
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const table_column *c = &t->cols[i];
+
+		if (c->key_pos > 0)
+			continue;
+		buf_puts(out, ",\n\t\t\t\t\tCASE WHEN ");
+		ordinal_ref(d, out, "v", SEEN_PREFIX, i + 1);
+		buf_puts(out, " > 0 THEN FIRST_VALUE(");
+		column_ref(d, out, "v", c->name);
+		buf_puts(out, ") OVER (PARTITION BY ");
+		key_list(d, out, keys, t->nkeys, "v");
+		buf_puts(out, ", ");
+		ordinal_ref(d, out, "v", SEEN_PREFIX, i + 1);
+		buf_puts(out, " ORDER BY ");
+		change_order(d, out, "v", false);
+		buf_puts(out, " " WINDOW_FRAME ") ELSE ");
+		column_ref(d, out, "o", c->name);
+		buf_puts(out, " END AS ");
+		ordinal_ident(d, out, OLD_PREFIX, i + 1);
+	}
+	/* v: the rows after the last truncate, converted, with their own seen_i */
+	buf_puts(out, "\n\t\t\t\tFROM (\n\t\t\t\t\tSELECT ");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (i > 0)
+			buf_puts(out, ", ");
+		staged_value(x, out, &t->cols[i], "s");
+		buf_puts(out, " AS ");
+		d->quote_ident(out, t->cols[i].name);
+	}
+	for (int i = 0; i < NCHANGE_COLS; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "s", change_cols[i]);
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (t->cols[i].key_pos > 0)
+			continue;
+		buf_puts(out, ",\n\t\t\t\t\t\t");
+		seen_count(d, out, keys, t->nkeys, i + 1, "('I', 'U', 'K')", false);
+	}
+	after_truncate(d, out, stg, "\t\t\t\t\t");
+	buf_printf(out, "\n\t\t\t\t) AS v\n\t\t\t\tLEFT JOIN %s AS o ON ", target);
+	op_is(d, out, "v", "D", false);
 	buf_puts(out, " AND ");
-	column_ref(d, out, "x", SINK_CHANGE_LSN);
-	buf_puts(out, " = (SELECT MAX(y.");
-	d->quote_ident(out, SINK_CHANGE_LSN);
-	buf_printf(out, ") FROM %s AS y WHERE ", stg);
-	op_is(d, out, "y", "T", false);
-	buf_puts(out, ")) AS tp\n\t\tWHERE ");
-	op_is(d, out, "s", "T", true);
-	buf_puts(out, "\n\t\t  AND (");
-	column_ref(d, out, "tp", TRUNC_LSN);
-	buf_puts(out, " IS NULL OR ");
-	column_ref(d, out, "s", SINK_CHANGE_LSN);
-	buf_puts(out, " > ");
-	column_ref(d, out, "tp", TRUNC_LSN);
-	buf_puts(out, "\n\t\t       OR (");
-	column_ref(d, out, "s", SINK_CHANGE_LSN);
-	buf_puts(out, " = ");
-	column_ref(d, out, "tp", TRUNC_LSN);
-	buf_puts(out, " AND ");
-	column_ref(d, out, "s", SINK_CHANGE_SEQ);
-	buf_puts(out, " > ");
-	column_ref(d, out, "tp", TRUNC_SEQ);
-	buf_puts(out, "))");
+	key_equal(d, out, keys, t->nkeys, "o", "v");
+	buf_puts(out, "\n\t\t\t) AS m\n\t\t) AS s");
 }
 
 /*
@@ -736,7 +946,8 @@ changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
  */
 static void
 resolved_changes(const sink_sql *x, buf *out, const table_def *t,
-				 const table_column **keys, const char *stg, bool complete)
+				 const table_column **keys, const char *stg, bool complete,
+				 const char *moved_target)
 {
 	const sink_dialect *d = x->d;
 
@@ -809,26 +1020,32 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
 		ordinal_ident(d, out, HAS_PREFIX, i + 1);
 	}
 	buf_puts(out, "\n\tFROM (\n");
-	changes_after_truncate(x, out, t, keys, stg, false);
+	if (moved_target != NULL)
+		moved_changes(x, out, t, keys, stg, moved_target);
+	else
+		changes_after_truncate(x, out, t, keys, stg, false);
 	buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 	column_ref(d, out, "b", RANK_COL);
 	buf_puts(out, " = 1");
 }
 
-/* CASE WHEN rel.has_i THEN <converted rel.c> ELSE kept END */
+/*
+ * CASE WHEN rel.has_i THEN <converted rel.c> ELSE kept END; rel's values are
+ * converted already with key changes (see moved_changes).
+ */
 static void
 resolved_value(const sink_sql *x, buf *out, const table_column *c, int ordinal,
-			   const char *rel, const char *kept_rel, bool complete)
+			   const char *rel, const char *kept_rel, bool complete, bool converted)
 {
 	if (complete)
 	{
-		staged_value(x, out, c, rel);
+		value_of(x, out, c, rel, converted);
 		return;
 	}
 	buf_puts(out, "CASE WHEN ");
 	ordinal_ref(x->d, out, rel, HAS_PREFIX, ordinal);
 	buf_puts(out, " THEN ");
-	staged_value(x, out, c, rel);
+	value_of(x, out, c, rel, converted);
 	buf_puts(out, " ELSE ");
 	column_ref(x->d, out, kept_rel, c->name);
 	buf_puts(out, " END");
@@ -847,7 +1064,7 @@ mark_deleted(const sink_sql *x, buf *out, bool deleted)
 static void
 merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 			  const table_column **keys, const char *target, const char *stg,
-			  bool complete)
+			  bool complete, bool moved)
 {
 	const sink_dialect *d = x->d;
 	bool		soft = t->deletes == DELETES_SOFT;
@@ -855,9 +1072,9 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "MERGE INTO %s AS t\nUSING (\n", target);
-	resolved_changes(x, &sql, t, keys, stg, complete);
+	resolved_changes(x, &sql, t, keys, stg, complete, moved ? target : NULL);
 	buf_puts(&sql, "\n) AS s\nON ");
-	key_match(x, &sql, keys, t->nkeys, "t", "s");
+	key_match_of(x, &sql, keys, t->nkeys, "t", "s", moved);
 	buf_puts(&sql, "\nWHEN MATCHED AND ");
 	op_is(d, &sql, "s", "D", false);
 	if (soft)
@@ -877,7 +1094,7 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 		first = false;
 		d->quote_ident(&sql, c->name);
 		buf_puts(&sql, " = ");
-		resolved_value(x, &sql, c, i + 1, "s", "t", complete);
+		resolved_value(x, &sql, c, i + 1, "s", "t", complete, moved);
 	}
 	if (soft)
 	{
@@ -889,31 +1106,16 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 	buf_puts(&sql, " THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nVALUES (");
-	staged_values(x, &sql, t, "s");
+	values_of(x, &sql, t, "s", moved);
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
-}
-
-/* target.k1 = rel.k1 AND ... (both already of the target's types) */
-static void
-key_equal(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
-		  const char *target, const char *rel)
-{
-	for (int k = 0; k < nkeys; k++)
-	{
-		if (k > 0)
-			buf_puts(out, " AND ");
-		column_ref(d, out, target, keys[k]->name);
-		buf_puts(out, " = ");
-		column_ref(d, out, rel, keys[k]->name);
-	}
 }
 
 /* Without conditional MERGE: a temporary table of final rows, then DELETE and INSERT. */
 static void
 delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 					  const table_column **keys, const char *target, const char *staging,
-					  bool complete)
+					  bool complete, bool moved)
 {
 	const sink_dialect *d = x->d;
 	char	   *final_name = xasprintf("%s_final", staging);
@@ -933,18 +1135,18 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 		if (i > 0)
 			buf_puts(&sql, ",\n\t");
 		if (c->key_pos > 0)
-			staged_value(x, &sql, c, "r");
+			value_of(x, &sql, c, "r", moved);
 		else
-			resolved_value(x, &sql, c, i + 1, "r", "t", complete);
+			resolved_value(x, &sql, c, i + 1, "r", "t", complete, moved);
 		buf_puts(&sql, " AS ");
 		d->quote_ident(&sql, c->name);
 	}
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
 	buf_puts(&sql, "\nFROM (\n");
-	resolved_changes(x, &sql, t, keys, stg.data, complete);
+	resolved_changes(x, &sql, t, keys, stg.data, complete, moved ? target : NULL);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
-	key_match(x, &sql, keys, t->nkeys, "t", "r");
+	key_match_of(x, &sql, keys, t->nkeys, "t", "r", moved);
 	strlist_push(script, buf_detach(&sql));
 
 	if (t->deletes == DELETES_SOFT)
@@ -990,7 +1192,7 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 
 static void
 apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char *staging,
-			  bool complete)
+			  bool complete, bool moved)
 {
 	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
@@ -1041,9 +1243,9 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 	strlist_push(script, buf_detach(&sql));
 
 	if (x->merge)
-		merge_changes(x, script, t, keys, target.data, stg.data, complete);
+		merge_changes(x, script, t, keys, target.data, stg.data, complete, moved);
 	else
-		delete_insert_changes(x, script, t, keys, target.data, staging, complete);
+		delete_insert_changes(x, script, t, keys, target.data, staging, complete, moved);
 	free(keys);
 
 done:
@@ -1056,7 +1258,8 @@ sink_apply_sql(const sink_sql *x, strlist *script, const table_def *t,
 			   const char *staging, load_kind kind)
 {
 	if (kind != LOAD_SNAPSHOT)
-		apply_changes(x, script, t, staging, kind == LOAD_CHANGES_COMPLETE);
+		apply_changes(x, script, t, staging, kind == LOAD_CHANGES_COMPLETE,
+					  kind == LOAD_CHANGES_MOVED);
 	else
 		apply_snapshot(x, script, t, staging);
 }
@@ -1144,6 +1347,43 @@ done:
 	buf_free(&target);
 	buf_free(&col);
 	buf_free(&value);
+}
+
+void
+sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+					   const char *from, const table_column *c)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "ALTER TABLE ");
+	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	buf_puts(&sql, " RENAME COLUMN ");
+	x->d->quote_ident(&sql, from);
+	buf_puts(&sql, " TO ");
+	x->d->quote_ident(&sql, c->name);
+	strlist_push(script, buf_detach(&sql));
+}
+
+bool
+sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+					  const table_column *c, const char *value)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "UPDATE ");
+	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	buf_puts(&sql, " SET ");
+	x->d->quote_ident(&sql, c->name);
+	buf_puts(&sql, " = ");
+	if (value == NULL)
+		buf_puts(&sql, "NULL");
+	else if (!literal_value(x, &sql, t, c, value))
+	{
+		buf_free(&sql);
+		return false;
+	}
+	strlist_push(script, buf_detach(&sql));
+	return true;
 }
 
 bool

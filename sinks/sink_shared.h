@@ -118,6 +118,10 @@ extern void sink_apply_sql(const sink_sql *x, strlist *script,
 						   const table_def *t, const char *staging, load_kind kind);
 extern void sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 								const table_column *c, const char *default_value);
+extern void sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+								   const char *from, const table_column *c);
+extern bool sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+								  const table_column *c, const char *value);
 /*
  * ALTER TABLE target ALTER COLUMN c <verb> <type>, and with using_cast
  * USING c::<type> (Postgres), type being the dialect's type for c.

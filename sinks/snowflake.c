@@ -350,6 +350,18 @@ sf_state_query(buf *out, const char *schema, const char *table, const char *job)
 }
 
 static void
+sf_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
+{
+	sink_rename_column_sql(&sf_sql, script, t, from, c);
+}
+
+static bool
+sf_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+{
+	return sink_reset_column_sql(&sf_sql, script, t, c, value);
+}
+
+static void
 sf_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -370,6 +382,8 @@ const sink_dialect sink_snowflake = {
 	.apply = sf_apply,
 	.add_column = sf_add_column,
 	.widen_column = sf_widen_column,
+	.rename_column = sf_rename_column,
+	.reset_column = sf_reset_column,
 	.clear_columns = sf_clear_columns,
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = sf_state_create,

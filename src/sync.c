@@ -51,6 +51,17 @@ sync_on_signal(int signo)
 	sync_stop_requested = 1;
 }
 
+/*
+ * A set of key hashes (open addressing, 0 marks a free slot).  A collision
+ * only makes the stream start a segment it did not need.
+ */
+typedef struct key_set
+{
+	uint64_t   *slots;
+	size_t		cap;			/* a power of two, or 0 */
+	size_t		n;
+} key_set;
+
 /* One job table as the stream sees it. */
 typedef struct sync_table
 {
@@ -64,6 +75,7 @@ typedef struct sync_table
 	int32_t    *reltypmod;
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
 	strlist		pending;		/* schema changes for the next segment */
+	key_set		moved;			/* new keys of the open segment's key changes ('K') */
 	int64_t		batch_rows;
 	char	   *display;		/* schema.name quoted as in SQL, for messages */
 	/* a partitioned table: its partitions as its last load read them */
@@ -77,6 +89,7 @@ typedef struct sync_segment
 	table_def	def;			/* columns as staged (the table's, less dropped ones) */
 	strlist		cleared;		/* dropped columns: NULL in the rows it changes */
 	bool		has_unchanged;	/* a row holds an unchanged TOAST value */
+	bool		has_moves;		/* a key change ('K') takes values from the old key */
 	stage_writer *w;
 	stage_result staged;
 	strlist		pre;
@@ -200,6 +213,57 @@ sync_fail_point(const char *point)
 	}
 }
 
+static bool
+key_set_has(const key_set *ks, uint64_t h)
+{
+	if (ks->cap == 0)
+		return false;
+	h = h ? h : 1;
+	for (size_t i = h & (ks->cap - 1);; i = (i + 1) & (ks->cap - 1))
+	{
+		if (ks->slots[i] == h)
+			return true;
+		if (ks->slots[i] == 0)
+			return false;
+	}
+}
+
+static void
+key_set_add(key_set *ks, uint64_t h)
+{
+	h = h ? h : 1;
+	if ((ks->n + 1) * 2 > ks->cap)
+	{
+		key_set		grown = {0};
+
+		grown.cap = ks->cap ? ks->cap * 2 : 64;
+		grown.slots = xcalloc(grown.cap, sizeof(uint64_t));
+		for (size_t i = 0; i < ks->cap; i++)
+			if (ks->slots[i] != 0)
+				key_set_add(&grown, ks->slots[i]);
+		free(ks->slots);
+		*ks = grown;
+	}
+	for (size_t i = h & (ks->cap - 1);; i = (i + 1) & (ks->cap - 1))
+	{
+		if (ks->slots[i] == h)
+			return;
+		if (ks->slots[i] == 0)
+		{
+			ks->slots[i] = h;
+			ks->n++;
+			return;
+		}
+	}
+}
+
+static void
+key_set_clear(key_set *ks)
+{
+	free(ks->slots);
+	memset(ks, 0, sizeof(*ks));
+}
+
 static sync_table *
 sync_table_by_name(sync_state *st, const char *schema, const char *name)
 {
@@ -256,6 +320,7 @@ sync_segment_close(sync_state *st, sync_table *t)
 {
 	sync_segment *seg;
 
+	key_set_clear(&t->moved);
 	if (t->open_segment < 0)
 		return true;
 	seg = &st->segs[t->open_segment];
@@ -348,6 +413,7 @@ sync_batch_discard(sync_state *st, bool remove_staged)
 	{
 		st->tables[i].open_segment = -1;
 		st->tables[i].batch_rows = 0;
+		key_set_clear(&st->tables[i].moved);
 	}
 	st->batch_rows = 0;
 	st->batch_bytes = 0;
@@ -450,6 +516,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		segs[i].pre = &b->segs[i].pre;
 		segs[i].cleared = &b->segs[i].cleared;
 		segs[i].has_unchanged = b->segs[i].has_unchanged;
+		segs[i].has_moves = b->segs[i].has_moves;
 	}
 	for (int i = 0; i < b->ntouched; i++)
 	{
@@ -750,6 +817,9 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 	}
 	else
 		csv_null(&st->row, false);
+	/* even when its unchanged values were in dropped columns only */
+	if (op == 'K')
+		st->segs[t->open_segment].has_moves = true;
 	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);
 	csv_end_row(&st->row);
 	if (!stage_write_rows(w, st->row.data, st->row.len, 1))
@@ -757,6 +827,64 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 	t->batch_rows++;
 	st->batch_rows++;
 	st->batch_bytes += st->row.len;
+	return true;
+}
+
+/* A hash of tup's key values (FNV-1a over each value's kind, length and bytes). */
+static uint64_t
+sync_key_hash(const sync_table *t, const pgoutput_tuple *tup)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (int pos = 1; pos <= t->def.nkeys; pos++)
+		for (int k = 0; k < t->def.ncols; k++)
+		{
+			int			r = t->colsrc[k];
+			const pgoutput_value *v;
+			uint32_t	len;
+
+			if (t->def.cols[k].key_pos != pos)
+				continue;
+			v = (r >= 0 && r < tup->ncols) ? &tup->values[r] : NULL;
+			len = v ? v->len : 0;
+			h = (h ^ (uint8_t) (v ? v->kind : 0)) * 1099511628211ULL;
+			for (int b = 0; b < 4; b++)
+				h = (h ^ ((len >> (8 * b)) & 0xff)) * 1099511628211ULL;
+			for (uint32_t i = 0; v && i < len; i++)
+				h = (h ^ (uint8_t) v->data[i]) * 1099511628211ULL;
+		}
+	return h;
+}
+
+/* Whether a row holds an unchanged TOAST value. */
+static bool
+sync_has_unchanged(const pgoutput_tuple *tup)
+{
+	for (int r = 0; r < tup->ncols; r++)
+		if (tup->values[r].kind == 'u')
+			return true;
+	return false;
+}
+
+/*
+ * An update that moved a row to another key: a delete of the old key, then
+ * the new row.  Unchanged TOAST values left in the new row are the old
+ * key's: it goes as a 'K' right after the delete, and the apply takes them
+ * from the batch or the warehouse row of the old key.  A row moved again
+ * after such a move (its old key the new key of an earlier 'K') needs the
+ * first move applied before: it starts a new segment.
+ */
+static bool
+sync_key_change(sync_state *st, sync_table *t, const pgoutput_tuple *old,
+				const pgoutput_tuple *new)
+{
+	if (!sync_has_unchanged(new))
+		return sync_write_row(st, t, 'D', old) && sync_write_row(st, t, 'U', new);
+	if (key_set_has(&t->moved, sync_key_hash(t, old)) && !sync_segment_close(st, t))
+		return false;
+	if (!sync_write_row(st, t, 'D', old) || !sync_write_row(st, t, 'K', new))
+		return false;
+	key_set_add(&t->moved, sync_key_hash(t, new));
 	return true;
 }
 
@@ -779,6 +907,21 @@ sync_key_changed(const sync_table *t, const pgoutput_tuple *old, const pgoutput_
 			return true;
 	}
 	return false;
+}
+
+/*
+ * An update's unchanged TOAST values ('u') taken from its old row where the
+ * stream has them there: REPLICA IDENTITY FULL sends the whole old row with
+ * its TOAST values inline, an index identity its key columns.  The new row
+ * is then complete for those columns, also when the update moved it to
+ * another key.
+ */
+static void
+sync_unchanged_from_old(pgoutput_tuple *new, const pgoutput_tuple *old)
+{
+	for (int r = 0; r < new->ncols && r < old->ncols; r++)
+		if (new->values[r].kind == 'u' && old->values[r].kind == 't')
+			new->values[r] = old->values[r];
 }
 
 /* ---------------------------------------------------------------------
@@ -1189,10 +1332,11 @@ sync_message(sync_state *st, const repl_frame *f)
 		case 'U':
 			if (t->def.mode == MODE_APPEND)
 				return true;
+			if (m.u.update.old_kind != 0)
+				sync_unchanged_from_old(&m.u.update.tuple, &m.u.update.old_tuple);
 			if (m.u.update.old_kind != 0 &&
-				sync_key_changed(t, &m.u.update.old_tuple, &m.u.update.tuple) &&
-				!sync_write_row(st, t, 'D', &m.u.update.old_tuple))
-				return false;
+				sync_key_changed(t, &m.u.update.old_tuple, &m.u.update.tuple))
+				return sync_key_change(st, t, &m.u.update.old_tuple, &m.u.update.tuple);
 			return sync_write_row(st, t, 'U', &m.u.update.tuple);
 		default:
 			if (t->def.mode == MODE_APPEND)
@@ -1749,6 +1893,7 @@ sync_state_free(sync_state *st)
 		free(t->reltypmod);
 		strlist_free(&t->pending);
 		table_partitions_free(&t->recorded);
+		key_set_clear(&t->moved);
 	}
 	free(st->tables);
 	pgoutput_decoder_free(st->dec);

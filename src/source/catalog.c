@@ -344,7 +344,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	 */
 	snprintf(oidtext, sizeof(oidtext), "%u", t.relid);
 	res = PQexecParams(conn,
-					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '' "
+					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '', a.attnum "
 					   "FROM pg_catalog.pg_attribute a "
 					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
 					   "ORDER BY a.attnum",
@@ -377,6 +377,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 		c = &t.cols[t.ncols++];
 		c->name = xstrdup(PQgetvalue(res, r, 0));
 		c->not_null = PQgetvalue(res, r, 3)[0] == 't';
+		c->attnum = atoi(PQgetvalue(res, r, 5));
 		if (!source_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, r, 1), NULL, 10),
 								 atoi(PQgetvalue(res, r, 2)), c))
 			goto fail_cols;
@@ -514,4 +515,64 @@ source_partition_empty(PGconn *conn, const table_partition *p, bool *empty)
 		*empty = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return ok;
+}
+
+bool
+source_table_attributes(PGconn *conn, const table_def *t, source_attr **out, int *n)
+{
+	char		oid[16];
+	const char *params[1] = {oid};
+	PGresult   *res;
+	char	   *display = table_display_name(t);
+
+	*out = NULL;
+	*n = 0;
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	/* attmissingval is a one-element array of the column's type: its text as text[] */
+	res = PQexecParams(conn,
+					   "SELECT a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped, "
+					   "       a.attgenerated <> '', a.atthasdef OR a.attidentity <> '', "
+					   "       a.atthasmissing, "
+					   "       CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END "
+					   "FROM pg_catalog.pg_attribute a "
+					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 ORDER BY a.attnum",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the columns of %s: %s", display, PQerrorMessage(conn));
+		PQclear(res);
+		free(display);
+		return false;
+	}
+	*n = PQntuples(res);
+	*out = xcalloc((size_t) (*n ? *n : 1), sizeof(source_attr));
+	for (int i = 0; i < *n; i++)
+	{
+		source_attr *a = &(*out)[i];
+
+		a->attnum = atoi(PQgetvalue(res, i, 0));
+		a->name = xstrdup(PQgetvalue(res, i, 1));
+		a->type_oid = (uint32_t) strtoul(PQgetvalue(res, i, 2), NULL, 10);
+		a->typmod = atoi(PQgetvalue(res, i, 3));
+		a->dropped = PQgetvalue(res, i, 4)[0] == 't';
+		a->generated = PQgetvalue(res, i, 5)[0] == 't';
+		a->has_default = PQgetvalue(res, i, 6)[0] == 't';
+		a->has_missing = PQgetvalue(res, i, 7)[0] == 't';
+		if (a->has_missing && !PQgetisnull(res, i, 8))
+			a->missing = xstrdup(PQgetvalue(res, i, 8));
+	}
+	PQclear(res);
+	free(display);
+	return true;
+}
+
+void
+source_attrs_free(source_attr *attrs, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		free(attrs[i].name);
+		free(attrs[i].missing);
+	}
+	free(attrs);
 }

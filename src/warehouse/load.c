@@ -347,6 +347,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 		d->copy_staging(script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
 		/* without unchanged values the apply needs no per-column resolution */
 		d->apply(script, segments[i].t, staging,
+				 segments[i].has_moves ? LOAD_CHANGES_MOVED :
 				 segments[i].has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE);
 		if (segments[i].cleared && segments[i].cleared->n > 0)
 			d->clear_columns(script, segments[i].t, staging,

@@ -55,3 +55,23 @@ ALTER TABLE "analytics"."Customers" ALTER COLUMN "Name" TYPE text USING "Name"::
 ALTER TABLE "analytics"."Customers" ALTER COLUMN "tags" TYPE text[] USING "tags"::text[];
 
 ALTER TABLE "analytics"."Customers" ALTER COLUMN "prefs" TYPE jsonb USING "prefs"::jsonb;
+
+ALTER TABLE "analytics"."Customers" RENAME COLUMN "nick ""old""" TO "nickname";
+
+UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS text);
+
+UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \ ''quoted''' AS character varying(40));
+
+UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS numeric(12,2));
+
+UPDATE "analytics"."Customers" SET "active" = CAST('true' AS boolean);
+
+UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS timestamp with time zone);
+
+UPDATE "analytics"."Customers" SET "badge" = CAST('\x00ff' AS bytea);
+
+UPDATE "analytics"."Customers" SET "extra" = CAST('{"a": "it''s"}' AS jsonb);
+
+UPDATE "analytics"."Customers" SET "ratio" = CAST('Infinity' AS double precision);
+
+UPDATE "analytics"."Customers" SET "nickname" = NULL;

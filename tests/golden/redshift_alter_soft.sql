@@ -63,3 +63,23 @@ ALTER TABLE "analytics"."Customers" ALTER COLUMN "Name" TYPE VARCHAR(65535);
 -- widen_column "tags": nothing to do;
 
 -- widen_column "prefs": nothing to do;
+
+ALTER TABLE "analytics"."Customers" RENAME COLUMN "nick ""old""" TO "nickname";
+
+UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS VARCHAR(65535));
+
+UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \\ ''quoted''' AS VARCHAR(160));
+
+UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS DECIMAL(12,2));
+
+UPDATE "analytics"."Customers" SET "active" = CAST('true' AS BOOLEAN);
+
+UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS TIMESTAMPTZ);
+
+UPDATE "analytics"."Customers" SET "badge" = TO_VARBYTE(SUBSTRING(CAST('\\x00ff' AS VARCHAR(65535)) FROM 3), 'hex');
+
+UPDATE "analytics"."Customers" SET "extra" = JSON_PARSE('{"a": "it''s"}');
+
+UPDATE "analytics"."Customers" SET "ratio" = CAST('Infinity' AS DOUBLE PRECISION);
+
+UPDATE "analytics"."Customers" SET "nickname" = NULL;

@@ -63,3 +63,23 @@ ALTER TABLE "analytics"."Customers" ALTER COLUMN "Name" SET DATA TYPE VARCHAR;
 -- widen_column "tags": nothing to do;
 
 -- widen_column "prefs": nothing to do;
+
+ALTER TABLE "analytics"."Customers" RENAME COLUMN "nick ""old""" TO "nickname";
+
+UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS VARCHAR);
+
+UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \\ ''quoted''' AS VARCHAR(40));
+
+UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS NUMBER(12,2));
+
+UPDATE "analytics"."Customers" SET "active" = CAST('true' AS BOOLEAN);
+
+UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS TIMESTAMP_TZ(6));
+
+UPDATE "analytics"."Customers" SET "badge" = TO_BINARY(SUBSTR(CAST('\\x00ff' AS VARCHAR), 3), 'HEX');
+
+UPDATE "analytics"."Customers" SET "extra" = PARSE_JSON(CAST('{"a": "it''s"}' AS VARCHAR), 'd');
+
+UPDATE "analytics"."Customers" SET "ratio" = TO_DOUBLE(REPLACE(CAST('Infinity' AS VARCHAR), 'Infinity', 'inf'));
+
+UPDATE "analytics"."Customers" SET "nickname" = NULL;

@@ -129,6 +129,28 @@ same "a truncate empties the table, later changes apply" "$(rows ac.items "$cols
 22|NULL|'5'|NULL"
 same "the Redshift statements agree after a truncate" "$(rows ac.items_rs "$cols")" "$(rows ac.items "$cols")"
 
+# --- key changes ('K'): unchanged values from the old key, in the batch or the target ---
+batch3="
+ (703, 1, 'U', ',2,', 101, NULL, 3, 'after-k'),
+ (700, 2, 'K', ',2,', 120, NULL, 21, 'm'),
+ (702, 4, 'K', ',2,', 22, NULL, 31, 't31'),
+ (701, 3, 'K', ',2,4,', 101, NULL, 2, NULL),
+ (700, 1, 'D', NULL, 50, NULL, NULL, NULL),
+ (702, 1, 'D', NULL, 22, NULL, NULL, NULL),
+ (701, 2, 'D', NULL, 1, NULL, NULL, NULL),
+ (702, 3, 'D', NULL, 30, NULL, NULL, NULL),
+ (701, 1, 'U', NULL, 1, '1-latest', 1, 'nn'),
+ (702, 2, 'I', NULL, 30, 'thirty', 30, 't30')"
+wh -c "INSERT INTO ac.items VALUES (50, 'fifty', 50, 'n50')" -c "INSERT INTO ac.items_rs VALUES (50, 'fifty', 50, 'n50')"
+batch "$batch3" --moved "${ITEMS[@]}"
+batch "$batch3" --moved "${ITEMS_RS[@]}"
+same "key changes take unchanged values from the old key: the target's, the batch's, never the new key's" \
+	"$(rows ac.items "$cols")" "20|'after'|'20'|NULL
+22|'thirty'|'31'|'t31'
+101|'1-latest'|'3'|'after-k'
+120|'fifty'|'21'|'m'"
+same "the Redshift statements agree on key changes" "$(rows ac.items_rs "$cols")" "$(rows ac.items "$cols")"
+
 # --- soft deletes ---
 batch "
  (10, 2, 'U', NULL, 2, 'b2'),

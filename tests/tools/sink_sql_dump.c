@@ -11,6 +11,7 @@
  *   --dialect NAME   postgres (default), redshift or snowflake
  *   --append         append mode (default: merge)
  *   --soft           soft deletes (default: hard)
+ *   --moved          with apply: LOAD_CHANGES_MOVED (rows may hold key changes 'K')
  *   --staging NAME   staging table (default: wharf_staging_1)
  *   --what WHAT      create (CREATE TABLE), staging (the LOAD_CHANGES staging
  *                    table), apply (LOAD_CHANGES apply, the default),
@@ -29,7 +30,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sink_sql_dump [--dialect D] [--append] [--soft] [--staging NAME]\n"
+	fprintf(stderr, "usage: sink_sql_dump [--dialect D] [--append] [--soft] [--moved] [--staging NAME]\n"
 			"       [--what create|staging|apply|add-column|widen] [--default VALUE]\n"
 			"       TARGET name:type[:key]...\n");
 	exit(2);
@@ -80,6 +81,7 @@ main(int argc, char **argv)
 	const sink_dialect *d = &sink_postgres;
 	const char *staging = "wharf_staging_1";
 	const char *what = "apply";
+	load_kind	kind = LOAD_CHANGES;
 	const char *default_value = NULL;
 	table_def	t = {0};
 	strlist		script = {0};
@@ -96,6 +98,8 @@ main(int argc, char **argv)
 			t.mode = MODE_APPEND;
 		else if (strcmp(argv[i], "--soft") == 0)
 			t.deletes = DELETES_SOFT;
+		else if (strcmp(argv[i], "--moved") == 0)
+			kind = LOAD_CHANGES_MOVED;
 		else if (i + 1 >= argc)
 			usage();
 		else if (strcmp(argv[i], "--dialect") == 0)
@@ -154,7 +158,7 @@ main(int argc, char **argv)
 	else if (strcmp(what, "staging") == 0)
 		ok = d->create_staging(&script, &t, staging, LOAD_CHANGES);
 	else if (strcmp(what, "apply") == 0)
-		d->apply(&script, &t, staging, LOAD_CHANGES);
+		d->apply(&script, &t, staging, kind);
 	else if (strcmp(what, "add-column") == 0)
 		d->add_column(&script, &t, &t.cols[t.ncols - 1], default_value);
 	else if (strcmp(what, "widen") == 0)

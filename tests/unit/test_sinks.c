@@ -321,33 +321,40 @@ golden_shape(const char *shape, const table_def *t, bool local_for_postgres,
 /* Every statement of one table's change batch, in the order a load runs them. */
 static char *
 build_changes_script(const sink_dialect *d, const table_def *t, const char *staging,
-					 const sink_files *files, const sink_options *opt)
+					 const sink_files *files, const sink_options *opt, load_kind kind)
 {
 	strlist		script = {0};
 	char	   *text;
 
-	assert_true(d->create_staging(&script, t, staging, LOAD_CHANGES));
-	d->copy_staging(&script, t, staging, LOAD_CHANGES, files, opt);
-	d->apply(&script, t, staging, LOAD_CHANGES);
+	assert_true(d->create_staging(&script, t, staging, kind));
+	d->copy_staging(&script, t, staging, kind, files, opt);
+	d->apply(&script, t, staging, kind);
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
 }
 
 static void
-golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
-			   const sink_options *opt)
+golden_changes_kind(const char *shape, const table_def *t, bool local_for_postgres,
+					const sink_options *opt, load_kind kind)
 {
 	for (int i = 0; i < NDIALECTS; i++)
 	{
 		const sink_dialect *d = dialects[i];
 		const sink_files *files = (local_for_postgres && d == &sink_postgres)
 			? &local_files : &s3_files;
-		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt);
+		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt, kind);
 
 		check_golden(d, "changes", shape, got);
 		free(got);
 	}
+}
+
+static void
+golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
+			   const sink_options *opt)
+{
+	golden_changes_kind(shape, t, local_for_postgres, opt, LOAD_CHANGES);
 }
 
 static void
@@ -390,6 +397,14 @@ test_golden_changes_soft(void **state)
 {
 	(void) state;
 	golden_changes("soft", &soft, false, &full_opt);
+}
+
+/* With key changes ('K'): their unchanged values from the old key's row. */
+static void
+test_golden_changes_moved(void **state)
+{
+	(void) state;
+	golden_changes_kind("moved", &soft, false, &full_opt, LOAD_CHANGES_MOVED);
 }
 
 static void
@@ -439,8 +454,8 @@ static table_column widened_cols[] = {
 
 /*
  * add_column for each added column (with and without a value for the
- * existing rows), then widen_column for each widened one; a refusal shows
- * as a comment.  Refusals log: stderr goes to /dev/null meanwhile.
+ * existing rows), then widen_column for each widened one (a refusal shows
+ * as a comment), then rename_column and reset_column.  Refusals log: stderr goes to /dev/null meanwhile.
  */
 static char *
 build_alter_script(const sink_dialect *d)
@@ -473,6 +488,11 @@ build_alter_script(const sink_dialect *d)
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	fclose(devnull);
+	/* a rename, and every row set again (with a value, and to NULL) */
+	d->rename_column(&script, &soft, "nick \"old\"", &added_cols[0]);
+	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
+		assert_true(d->reset_column(&script, &soft, &added_cols[i], added_defaults[i]));
+	assert_true(d->reset_column(&script, &soft, &added_cols[0], NULL));
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
@@ -1260,6 +1280,7 @@ main(void)
 		cmocka_unit_test(test_golden_append),
 		cmocka_unit_test(test_golden_changes_merge),
 		cmocka_unit_test(test_golden_changes_soft),
+		cmocka_unit_test(test_golden_changes_moved),
 		cmocka_unit_test(test_golden_changes_allkey),
 		cmocka_unit_test(test_golden_changes_append),
 		cmocka_unit_test(test_golden_alter),
