@@ -88,6 +88,7 @@ typedef struct load_segment
 	const strlist *cleared;		/* columns the source dropped: NULL in changed rows */
 	bool		has_unchanged;	/* some row holds an unchanged TOAST value */
 	bool		has_moves;		/* some row is a key change ('K', see sink.h) */
+	bool		has_cancels;	/* some row cancels an addition ('C', see sink.h) */
 } load_segment;
 
 /* The state row a change batch leaves for one table. */

@@ -43,6 +43,18 @@ typedef enum load_kind
  * key's just before the delete, from the batch or the target's row
  * (LOAD_CHANGES_MOVED).  The old key of a 'K' is never itself the new key
  * of an earlier 'K' of the same staged rows.
+ *
+ * A table whose replica identity is FULL gets whole old rows, which name
+ * the very row an update or delete removes; inside a transaction (under a
+ * deferrable unique constraint, or none) rows may pass through each
+ * other's keys, so the key alone cannot say which row goes.  Its changes
+ * are staged so that the transaction's net effect comes out by key: every
+ * update is the removal of its old row and the addition of its new one; a
+ * removal of a row the same transaction added is a 'C' (cancel) whose
+ * _wharf_unchanged holds that addition's _wharf_seq, and drop_cancelled
+ * takes both out before the apply; any other removal is a 'D' staged at
+ * _wharf_lsn - 1, so it sorts before the transaction's additions (no other
+ * transaction's commit LSN is that close).
  */
 #define SINK_CHANGE_LSN			"_wharf_lsn"
 #define SINK_CHANGE_SEQ			"_wharf_seq"
@@ -143,6 +155,11 @@ typedef struct sink_dialect
 	 */
 	void		(*clear_columns) (strlist *script, const table_def *t, const char *staging,
 								  const char *const *columns, int ncolumns);
+	/*
+	 * Before a change batch's apply: the cancelled pairs out of staging (a
+	 * 'C' row and the addition it names, see above).
+	 */
+	void		(*drop_cancelled) (strlist *script, const char *staging);
 
 	/* The state table lives in schema (NULL: the dialect's default). */
 	void		(*state_create) (strlist *script, const char *schema, const char *table);

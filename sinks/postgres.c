@@ -340,6 +340,12 @@ pg_reset_column(strlist *script, const table_def *t, const table_column *c, cons
 }
 
 static void
+pg_drop_cancelled(strlist *script, const char *staging)
+{
+	sink_drop_cancelled_sql(&pg_sql, script, staging);
+}
+
+static void
 pg_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -363,6 +369,7 @@ const sink_dialect sink_postgres = {
 	.rename_column = pg_rename_column,
 	.reset_column = pg_reset_column,
 	.clear_columns = pg_clear_columns,
+	.drop_cancelled = pg_drop_cancelled,
 	.column_from_type_name = pg_column_from_type_name,
 	.state_create = pg_state_create,
 	.state_record = pg_state_record,

@@ -313,6 +313,12 @@ rs_reset_column(strlist *script, const table_def *t, const table_column *c, cons
 }
 
 static void
+rs_drop_cancelled(strlist *script, const char *staging)
+{
+	sink_drop_cancelled_sql(&rs_sql, script, staging);
+}
+
+static void
 rs_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -336,6 +342,7 @@ const sink_dialect sink_redshift = {
 	.rename_column = rs_rename_column,
 	.reset_column = rs_reset_column,
 	.clear_columns = rs_clear_columns,
+	.drop_cancelled = rs_drop_cancelled,
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = rs_state_create,
 	.state_record = rs_state_record,

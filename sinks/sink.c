@@ -1644,6 +1644,31 @@ sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
 	buf_free(&col);
 }
 
+/*
+ * DELETE FROM staging WHERE op = 'C' OR seq IN (SELECT CAST(unchanged AS
+ * BIGINT) FROM staging WHERE op = 'C'): a _wharf_seq is unique in a batch.
+ */
+void
+sink_drop_cancelled_sql(const sink_sql *x, strlist *script, const char *staging)
+{
+	const sink_dialect *d = x->d;
+	buf			stg = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	d->quote_ident(&stg, staging);
+	buf_printf(&sql, "DELETE FROM %s\nWHERE ", stg.data);
+	d->quote_ident(&sql, SINK_CHANGE_OP);
+	buf_puts(&sql, " = 'C' OR ");
+	d->quote_ident(&sql, SINK_CHANGE_SEQ);
+	buf_puts(&sql, " IN (SELECT CAST(c.");
+	d->quote_ident(&sql, SINK_CHANGE_UNCHANGED);
+	buf_printf(&sql, " AS BIGINT) FROM %s AS c WHERE ", stg.data);
+	op_is(d, &sql, "c", "C", false);
+	buf_putc(&sql, ')');
+	strlist_push(script, buf_detach(&sql));
+	buf_free(&stg);
+}
+
 void
 sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
 					   const char *staging, const char *const *columns, int ncolumns)

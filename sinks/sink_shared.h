@@ -150,5 +150,6 @@ extern bool sink_type_name_unknown(const char *data_type, table_column *out);
 /* UPDATE target SET the columns = NULL for every key the batch inserts or updates. */
 extern void sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
 								   const char *staging, const char *const *columns, int ncolumns);
+extern void sink_drop_cancelled_sql(const sink_sql *x, strlist *script, const char *staging);
 
 #endif

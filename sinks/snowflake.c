@@ -362,6 +362,12 @@ sf_reset_column(strlist *script, const table_def *t, const table_column *c, cons
 }
 
 static void
+sf_drop_cancelled(strlist *script, const char *staging)
+{
+	sink_drop_cancelled_sql(&sf_sql, script, staging);
+}
+
+static void
 sf_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
@@ -385,6 +391,7 @@ const sink_dialect sink_snowflake = {
 	.rename_column = sf_rename_column,
 	.reset_column = sf_reset_column,
 	.clear_columns = sf_clear_columns,
+	.drop_cancelled = sf_drop_cancelled,
 	.column_from_type_name = sink_type_name_unknown,
 	.state_create = sf_state_create,
 	.state_record = sf_state_record,

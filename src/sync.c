@@ -52,15 +52,19 @@ sync_on_signal(int signo)
 }
 
 /*
- * A set of key hashes (open addressing, 0 marks a free slot).  A collision
- * only makes the stream start a segment it did not need.
+ * A map from 64-bit hashes to 64-bit values (open addressing; hash 0 is
+ * stored as 1, and a free slot has hash 0).  A set of key hashes uses it
+ * with values left 0; a collision only makes the stream start a segment it
+ * did not need, or (images) take two rows for one, which a 64-bit hash of
+ * whole rows makes vanishingly rare.
  */
-typedef struct key_set
+typedef struct hash_map
 {
-	uint64_t   *slots;
+	uint64_t   *hashes;
+	uint64_t   *values;
 	size_t		cap;			/* a power of two, or 0 */
 	size_t		n;
-} key_set;
+} hash_map;
 
 /* One job table as the stream sees it. */
 typedef struct sync_table
@@ -75,7 +79,11 @@ typedef struct sync_table
 	int32_t    *reltypmod;
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
 	strlist		pending;		/* schema changes for the next segment */
-	key_set		moved;			/* new keys of the open segment's key changes ('K') */
+	hash_map	moved;			/* new keys of the open segment's key changes ('K') */
+	bool		full_identity;	/* REPLICA IDENTITY FULL: old rows come whole */
+	hash_map	added;			/* full identity: image hash -> seq of the rows the open
+								 * transaction added */
+	bool		added_full;		/* too many to track in this transaction: said once */
 	int64_t		batch_rows;
 	char	   *display;		/* schema.name quoted as in SQL, for messages */
 	/* a partitioned table: its partitions as its last load read them */
@@ -90,6 +98,7 @@ typedef struct sync_segment
 	strlist		cleared;		/* dropped columns: NULL in the rows it changes */
 	bool		has_unchanged;	/* a row holds an unchanged TOAST value */
 	bool		has_moves;		/* a key change ('K') takes values from the old key */
+	bool		has_cancels;	/* a removal cancels an addition ('C', see sink.h) */
 	stage_writer *w;
 	stage_result staged;
 	strlist		pre;
@@ -213,55 +222,66 @@ sync_fail_point(const char *point)
 	}
 }
 
-static bool
-key_set_has(const key_set *ks, uint64_t h)
+/* The slot of h in m: where it is, or the free slot where it would go. */
+static size_t
+hash_map_slot(const hash_map *m, uint64_t h)
 {
-	if (ks->cap == 0)
+	size_t		i;
+
+	for (i = h & (m->cap - 1); m->hashes[i] != 0 && m->hashes[i] != h; i = (i + 1) & (m->cap - 1))
+		;
+	return i;
+}
+
+static bool
+hash_map_get(const hash_map *m, uint64_t h, uint64_t *value)
+{
+	size_t		i;
+
+	if (m->cap == 0)
 		return false;
 	h = h ? h : 1;
-	for (size_t i = h & (ks->cap - 1);; i = (i + 1) & (ks->cap - 1))
-	{
-		if (ks->slots[i] == h)
-			return true;
-		if (ks->slots[i] == 0)
-			return false;
-	}
+	i = hash_map_slot(m, h);
+	if (m->hashes[i] == 0)
+		return false;
+	if (value)
+		*value = m->values[i];
+	return true;
 }
 
 static void
-key_set_add(key_set *ks, uint64_t h)
+hash_map_put(hash_map *m, uint64_t h, uint64_t value)
 {
+	size_t		i;
+
 	h = h ? h : 1;
-	if ((ks->n + 1) * 2 > ks->cap)
+	if ((m->n + 1) * 2 > m->cap)
 	{
-		key_set		grown = {0};
+		hash_map	grown = {0};
 
-		grown.cap = ks->cap ? ks->cap * 2 : 64;
-		grown.slots = xcalloc(grown.cap, sizeof(uint64_t));
-		for (size_t i = 0; i < ks->cap; i++)
-			if (ks->slots[i] != 0)
-				key_set_add(&grown, ks->slots[i]);
-		free(ks->slots);
-		*ks = grown;
+		grown.cap = m->cap ? m->cap * 2 : 64;
+		grown.hashes = xcalloc(grown.cap, sizeof(uint64_t));
+		grown.values = xcalloc(grown.cap, sizeof(uint64_t));
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->hashes[k] != 0)
+				hash_map_put(&grown, m->hashes[k], m->values[k]);
+		free(m->hashes);
+		free(m->values);
+		*m = grown;
 	}
-	for (size_t i = h & (ks->cap - 1);; i = (i + 1) & (ks->cap - 1))
-	{
-		if (ks->slots[i] == h)
-			return;
-		if (ks->slots[i] == 0)
-		{
-			ks->slots[i] = h;
-			ks->n++;
-			return;
-		}
-	}
+	i = hash_map_slot(m, h);
+	if (m->hashes[i] == 0)
+		m->n++;
+	m->hashes[i] = h;
+	m->values[i] = value;
 }
 
 static void
-key_set_clear(key_set *ks)
+hash_map_clear(hash_map *m)
 {
-	free(ks->slots);
-	memset(ks, 0, sizeof(*ks));
+	free(m->hashes);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
 }
 
 static sync_table *
@@ -320,7 +340,9 @@ sync_segment_close(sync_state *st, sync_table *t)
 {
 	sync_segment *seg;
 
-	key_set_clear(&t->moved);
+	hash_map_clear(&t->moved);
+	/* a later removal of an earlier segment's row is a delete in the next one */
+	hash_map_clear(&t->added);
 	if (t->open_segment < 0)
 		return true;
 	seg = &st->segs[t->open_segment];
@@ -413,7 +435,7 @@ sync_batch_discard(sync_state *st, bool remove_staged)
 	{
 		st->tables[i].open_segment = -1;
 		st->tables[i].batch_rows = 0;
-		key_set_clear(&st->tables[i].moved);
+		hash_map_clear(&st->tables[i].moved);
 	}
 	st->batch_rows = 0;
 	st->batch_bytes = 0;
@@ -517,6 +539,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		segs[i].cleared = &b->segs[i].cleared;
 		segs[i].has_unchanged = b->segs[i].has_unchanged;
 		segs[i].has_moves = b->segs[i].has_moves;
+		segs[i].has_cancels = b->segs[i].has_cancels;
 	}
 	for (int i = 0; i < b->ntouched; i++)
 	{
@@ -744,11 +767,14 @@ sync_numeric_fits(const char *v, uint32_t len, const col_render *r)
 }
 
 /*
- * Writes one change row for t: op, and the values of tup (NULL for a
- * truncate), mapped from the relation's columns onto t's.
+ * Writes one change row for t: op at commit position lsn, and the values
+ * of tup (NULL for a truncate or a cancel), mapped from the relation's
+ * columns onto t's; a cancel ('C') names the seq of the addition it takes
+ * back (see sink.h).
  */
 static bool
-sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup)
+sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup,
+				  pg_lsn lsn, uint64_t cancels)
 {
 	stage_writer *w;
 	char		num[32];
@@ -805,12 +831,18 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 		}
 	}
 	buf_reset(&st->row);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long) st->txn_lsn);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long) lsn);
 	csv_field(&st->row, true, num, strlen(num));
 	snprintf(num, sizeof(num), "%llu", (unsigned long long) ++st->seq);
 	csv_field(&st->row, false, num, strlen(num));
 	csv_field(&st->row, false, &op, 1);
-	if (any_unchanged)
+	if (op == 'C')
+	{
+		snprintf(num, sizeof(num), "%llu", (unsigned long long) cancels);
+		csv_field(&st->row, false, num, strlen(num));
+		st->segs[t->open_segment].has_cancels = true;
+	}
+	else if (any_unchanged)
 	{
 		csv_field(&st->row, false, st->unchanged.data, st->unchanged.len);
 		st->segs[t->open_segment].has_unchanged = true;
@@ -830,20 +862,30 @@ sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup
 	return true;
 }
 
-/* A hash of tup's key values (FNV-1a over each value's kind, length and bytes). */
+static bool
+sync_write_row(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup)
+{
+	return sync_write_row_at(st, t, op, tup, st->txn_lsn, 0);
+}
+
+/*
+ * FNV-1a over the values of tup in t's columns: the key's (in key order),
+ * or with image every staged column's (a whole row, as full replica
+ * identity sends old rows).
+ */
 static uint64_t
-sync_key_hash(const sync_table *t, const pgoutput_tuple *tup)
+sync_tuple_hash(const sync_table *t, const pgoutput_tuple *tup, bool image)
 {
 	uint64_t	h = 14695981039346656037ULL;
 
-	for (int pos = 1; pos <= t->def.nkeys; pos++)
+	for (int pos = 1; pos <= (image ? 1 : t->def.nkeys); pos++)
 		for (int k = 0; k < t->def.ncols; k++)
 		{
 			int			r = t->colsrc[k];
 			const pgoutput_value *v;
 			uint32_t	len;
 
-			if (t->def.cols[k].key_pos != pos)
+			if (image ? t->def.cols[k].dropped : t->def.cols[k].key_pos != pos)
 				continue;
 			v = (r >= 0 && r < tup->ncols) ? &tup->values[r] : NULL;
 			len = v ? v->len : 0;
@@ -855,6 +897,65 @@ sync_key_hash(const sync_table *t, const pgoutput_tuple *tup)
 		}
 	return h;
 }
+
+/*
+ * Rows of one transaction a full-identity table remembers, at most: past
+ * this, removals of its rows are staged as plain deletes ordered before its
+ * additions, which is exact unless rows pass through each other's keys.
+ */
+#define SYNC_ADDED_MAX (1 << 20)
+
+/* Full identity: remembers a row the open transaction added (its last seq). */
+static void
+sync_note_added(sync_state *st, sync_table *t, const pgoutput_tuple *tup)
+{
+	if (t->added.n >= SYNC_ADDED_MAX)
+	{
+		if (!t->added_full)
+		{
+			char		at[32];
+
+			log_warn("table %s: the transaction at %s changes more than %d rows; rows that "
+					 "pass through each other's keys in it may be applied by key", t->display,
+					 pg_lsn_format(st->txn_lsn, at), SYNC_ADDED_MAX);
+			t->added_full = true;
+		}
+		return;
+	}
+	hash_map_put(&t->added, sync_tuple_hash(t, tup, true), st->seq);
+}
+
+/*
+ * Full identity: the removal of old (a delete, or an update's old row).
+ * Of a row this transaction added, it cancels that addition; of any other
+ * row, it is a delete ordered before the transaction's additions (sink.h).
+ */
+static bool
+sync_remove_row(sync_state *st, sync_table *t, const pgoutput_tuple *old)
+{
+	uint64_t	h = sync_tuple_hash(t, old, true);
+	uint64_t	added = 0;
+
+	if (hash_map_get(&t->added, h, &added) && added != 0)
+	{
+		hash_map_put(&t->added, h, 0);	/* taken back: 0 is no seq */
+		return sync_write_row_at(st, t, 'C', NULL, st->txn_lsn, added);
+	}
+	return sync_write_row_at(st, t, 'D', old, st->txn_lsn - 1, 0);
+}
+
+/* A new transaction: no table remembers rows of another. */
+static void
+sync_forget_added(sync_state *st)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].added.n > 0 || st->tables[i].added_full)
+		{
+			hash_map_clear(&st->tables[i].added);
+			st->tables[i].added_full = false;
+		}
+}
+
 
 /* Whether a row holds an unchanged TOAST value. */
 static bool
@@ -880,11 +981,11 @@ sync_key_change(sync_state *st, sync_table *t, const pgoutput_tuple *old,
 {
 	if (!sync_has_unchanged(new))
 		return sync_write_row(st, t, 'D', old) && sync_write_row(st, t, 'U', new);
-	if (key_set_has(&t->moved, sync_key_hash(t, old)) && !sync_segment_close(st, t))
+	if (hash_map_get(&t->moved, sync_tuple_hash(t, old, false), NULL) && !sync_segment_close(st, t))
 		return false;
 	if (!sync_write_row(st, t, 'D', old) || !sync_write_row(st, t, 'K', new))
 		return false;
-	key_set_add(&t->moved, sync_key_hash(t, new));
+	hash_map_put(&t->moved, sync_tuple_hash(t, new, false), 0);
 	return true;
 }
 
@@ -941,6 +1042,7 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	if (t == NULL)
 		return true;			/* not a job table (any more) */
 	t->relid = rel->oid;
+	t->full_identity = rel->replident == 'f' && t->def.mode == MODE_MERGE;
 	/* sent again after its partitions changed, among other reasons */
 	t->check_partitions = t->def.partitioned;
 	for (int k = 0; k < t->def.ncols; k++)
@@ -1285,6 +1387,7 @@ sync_message(sync_state *st, const repl_frame *f)
 		case 'B':
 			st->in_txn = true;
 			st->txn_lsn = m.u.begin.final_lsn;
+			sync_forget_added(st);
 			/* the warehouse already holds everything committed before its position */
 			st->skip_txn = m.u.begin.final_lsn < st->position;
 			return true;
@@ -1314,6 +1417,8 @@ sync_message(sync_state *st, const repl_frame *f)
 				if (t && st->txn_lsn >= t->from_lsn && t->def.mode == MODE_MERGE &&
 					!sync_write_row(st, t, 'T', NULL))
 					return false;
+				if (t)
+					hash_map_clear(&t->added); /* no row added before it is left */
 			}
 			return true;
 		default:
@@ -1328,12 +1433,25 @@ sync_message(sync_state *st, const repl_frame *f)
 	switch (m.type)
 	{
 		case 'I':
-			return sync_write_row(st, t, 'I', &m.u.insert.tuple);
+			if (!sync_write_row(st, t, 'I', &m.u.insert.tuple))
+				return false;
+			if (t->full_identity)
+				sync_note_added(st, t, &m.u.insert.tuple);
+			return true;
 		case 'U':
 			if (t->def.mode == MODE_APPEND)
 				return true;
 			if (m.u.update.old_kind != 0)
 				sync_unchanged_from_old(&m.u.update.tuple, &m.u.update.old_tuple);
+			if (t->full_identity && m.u.update.old_kind == 'O')
+			{
+				/* the old row goes, the new one comes (sink.h) */
+				if (!sync_remove_row(st, t, &m.u.update.old_tuple) ||
+					!sync_write_row(st, t, 'U', &m.u.update.tuple))
+					return false;
+				sync_note_added(st, t, &m.u.update.tuple);
+				return true;
+			}
 			if (m.u.update.old_kind != 0 &&
 				sync_key_changed(t, &m.u.update.old_tuple, &m.u.update.tuple))
 				return sync_key_change(st, t, &m.u.update.old_tuple, &m.u.update.tuple);
@@ -1341,6 +1459,8 @@ sync_message(sync_state *st, const repl_frame *f)
 		default:
 			if (t->def.mode == MODE_APPEND)
 				return true;
+			if (t->full_identity && m.u.delete.old_kind == 'O')
+				return sync_remove_row(st, t, &m.u.delete.old_tuple);
 			return sync_write_row(st, t, 'D', &m.u.delete.old_tuple);
 	}
 }
@@ -1893,7 +2013,8 @@ sync_state_free(sync_state *st)
 		free(t->reltypmod);
 		strlist_free(&t->pending);
 		table_partitions_free(&t->recorded);
-		key_set_clear(&t->moved);
+		hash_map_clear(&t->moved);
+		hash_map_clear(&t->added);
 	}
 	free(st->tables);
 	pgoutput_decoder_free(st->dec);

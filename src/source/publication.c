@@ -59,15 +59,12 @@ key_names(const table_def *t, buf *out)
  * nothing of b), and expression, partial and invalid indexes do not count
  * (they leave values or rows unchecked).
  *
- * A deferrable index backs the key for every committed state, but inside a
- * transaction rows may pass through each other's keys (UPDATE ... SET id =
- * id + 1), and the change stream then carries a delete of a key after the
- * insert of another row under it: applied latest-change-per-key, that row
- * would be lost.  So a key needs a non-deferrable index among the ones that
- * back it; *immediate says whether it has one.
+ * A deferrable index backs the key too: every committed state is unique,
+ * and inside a transaction the stream of a FULL identity tells the rows
+ * apart (see sink.h).
  */
 static bool
-check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *immediate)
+check_key_unique(PGconn *conn, const table_def *t, const char *display)
 {
 	char		oid[16];
 	const char *params[1] = {oid};
@@ -75,10 +72,9 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *im
 	bool		backed = false;
 	int			n;
 
-	*immediate = false;
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	res = PQexecParams(conn,
-					   "SELECT i.indexrelid, i.indimmediate, a.attname "
+					   "SELECT i.indexrelid, a.attname "
 					   "FROM pg_catalog.pg_index i "
 					   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
 					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
@@ -97,7 +93,6 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *im
 	{
 		const char *indexrelid = PQgetvalue(res, r, 0);
 		bool		backs = true;
-		bool		is_immediate = PQgetvalue(res, r, 1)[0] == 't';
 
 		/* the rows of one index */
 		for (; r < n && strcmp(PQgetvalue(res, r, 0), indexrelid) == 0; r++)
@@ -105,13 +100,12 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display, bool *im
 			bool		key_column = false;
 
 			/* an expression has no attribute: NULL */
-			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 2); i++)
+			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 1); i++)
 				key_column = t->cols[i].key_pos > 0 &&
-					strcmp(t->cols[i].name, PQgetvalue(res, r, 2)) == 0;
+					strcmp(t->cols[i].name, PQgetvalue(res, r, 1)) == 0;
 			backs &= key_column;
 		}
 		backed |= backs;
-		*immediate |= backs && is_immediate;
 	}
 	PQclear(res);
 	if (!backed)
@@ -251,25 +245,18 @@ bool
 source_check_keys(PGconn *conn, const table_def *t)
 {
 	char	   *display;
-	bool		immediate;
 	bool		ok;
 
 	if (t->mode != MODE_MERGE)
 		return true;			/* insert-only publication: no identity needed */
 	display = table_display_name(t);
-	ok = check_key_unique(conn, t, display, &immediate) && check_replica_identity(conn, t, display);
-	if (ok && !immediate)
-	{
-		buf			key = BUF_INIT;
-
-		key_names(t, &key);
-		log_error("source: table %s: only a deferrable unique index backs key (%s): inside a transaction "
-				  "rows may pass through each other's keys, and applying the change stream would then "
-				  "lose rows: name columns that a non-deferrable unique index covers with \"key = ...\", "
-				  "or set \"mode = append\" in [table %s]", display, key.data, display);
-		buf_free(&key);
-		ok = false;
-	}
+	/*
+	 * A key that only a deferrable index backs is fine: its table's identity
+	 * is FULL (a deferrable index is no replica identity), whose whole old
+	 * rows let the stream tell rows apart that pass through each other's
+	 * keys inside a transaction (see sink.h).
+	 */
+	ok = check_key_unique(conn, t, display) && check_replica_identity(conn, t, display);
 	free(display);
 	return ok;
 }

@@ -345,6 +345,8 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 				strlist_add(script, segments[i].pre->items[k]);
 		load_files(s, &lt, &files, &owned);
 		d->copy_staging(script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
+		if (segments[i].has_cancels)
+			d->drop_cancelled(script, staging);
 		/* without unchanged values the apply needs no per-column resolution */
 		d->apply(script, segments[i].t, staging,
 				 segments[i].has_moves ? LOAD_CHANGES_MOVED :
