@@ -51,9 +51,10 @@ declare -a PENDING
 
 diag() { printf '#   %s\n' "$@"; }
 
-# The helpers of the source and the warehouse the case uses.
-usrc() { psql "$UP_SRC_CONN" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-uwh() { psql "$UP_WH_CONN" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+# The helpers of the source and the warehouse the case uses (the SQL of the
+# cases is UTF-8, whatever the database's encoding).
+usrc() { PGCLIENTENCODING=UTF8 psql "$UP_SRC_CONN" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+uwh() { PGCLIENTENCODING=UTF8 psql "$UP_WH_CONN" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 # Extensions the scenarios use, in a schema of their own on the source.
 src -c "SET client_min_messages = warning" -c "CREATE SCHEMA IF NOT EXISTS upstream_ext" \
