@@ -329,4 +329,23 @@ ROLLBACK PREPARED '';
 INSERT INTO tab_full VALUES (52);
 CASE
 
+# 021_twophase.pl: a second subscription (upstream: made with copy_data =
+# false, so without the table's first rows) sees the same prepared
+# transaction; here two jobs on one table, each with its snapshot, both
+# get the transaction at COMMIT PREPARED.
+up_case twophase_two_jobs <<'CASE'
+%from 021_twophase.pl:300-375
+%jobs 2
+%table tab_copy
+%setup
+CREATE TABLE tab_copy (a int PRIMARY KEY);
+INSERT INTO tab_copy SELECT generate_series(1, 5);
+%step 021_twophase.pl:340-345
+BEGIN;
+INSERT INTO tab_copy VALUES (99);
+PREPARE TRANSACTION '@S@_mygid';
+%step 021_twophase.pl:357-358
+COMMIT PREPARED '@S@_mygid';
+CASE
+
 up_finish
