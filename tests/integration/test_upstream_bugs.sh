@@ -8,6 +8,8 @@
 
 # Known failures: "case[:shape] reason" (see upstream_lib.sh).
 PENDING=(
+	"bug_full_dropped_column a keyless REPLICA IDENTITY FULL table with key = a and no unique index: now refused up front (no unique index backs the key); keyless FULL tables are not replicated yet"
+	"bug_full_missing_default_apart the same keyless REPLICA IDENTITY FULL table: refused up front (no unique index backs the key)"
 	"bug_replica_identity_index_change after the replica identity moves to another unique index, sync refuses the job (key column not in the replica identity)"
 	"bug_full_generated_column stored generated columns are left out of the warehouse table"
 	"bug_full_missing_default one UPDATE moving key 1 to 2 and 2 to 3: the delete of old key 2 comes after the update to new key 2, and the latest change per key wins, so row 2 is lost"
