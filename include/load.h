@@ -64,6 +64,30 @@ extern void load_partitions_script(const sink_dialect *d, const job *j, const ta
 								   const table_partitions *parts, const char *lsn,
 								   const char *load_id, strlist *script);
 
+/*
+ * The state rows that record which source column each warehouse column of
+ * a table holds: one per column, of kind LOAD_COLUMN_KIND, with source_table
+ *     <table> column <attnum>
+ * target_table the warehouse column's name and rows the attnum.  Renames
+ * are told from drops and adds by them: an attnum stays with its column.
+ */
+#define LOAD_COLUMN_KIND "column"
+
+/*
+ * Whether source_table names a column row of t; if so, *attnum is the
+ * column's attnum.
+ */
+extern bool load_column_row_parse(const table_def *t, const char *source_table, int *attnum);
+/*
+ * The statements that replace t's column rows with one per column of t
+ * that has an attnum (columns[k].attnum > 0), as of lsn (may be NULL).
+ */
+extern void load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
+								const char *lsn, strlist *script);
+/* The statement that forgets the column rows of the table displayed as name. */
+extern void load_forget_columns_script(const sink_dialect *d, const job *j,
+									   const char *name, strlist *script);
+
 /* The DDL a load starts with: target schemas, the state table, the tables. */
 extern bool load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 							int ntables, strlist *script);

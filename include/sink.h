@@ -134,10 +134,11 @@ typedef struct sink_dialect
 								 const table_column *c);
 	/*
 	 * rename_column renames target column from to c's name (the source
-	 * renamed it).  reset_column sets c to value (a value's Postgres text,
-	 * or NULL) in every row: a column the source added again under a name
-	 * the target kept, or one added ahead of rows the stream carried
-	 * without it.  False, reported, when value cannot be written.
+	 * renamed it).  reset_column replaces the target's column of c's name
+	 * (one the target kept after the source dropped it) with c, added anew,
+	 * its rows given value (a value's Postgres text, or NULL): the source
+	 * added a column again under that name.  False, reported, when c or
+	 * value cannot be held.
 	 */
 	void		(*rename_column) (strlist *script, const table_def *t, const char *from,
 								  const table_column *c);

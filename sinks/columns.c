@@ -10,7 +10,8 @@ void
 sink_target_columns_query(const sink_dialect *d, buf *out, const char *schema,
 						  const char *table)
 {
-	buf_puts(out, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ");
+	buf_puts(out, "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
+			 "numeric_scale, datetime_precision FROM information_schema.columns WHERE table_schema = ");
 	d->quote_literal(out, schema);
 	buf_puts(out, " AND table_name = ");
 	d->quote_literal(out, table);

@@ -1369,21 +1369,17 @@ sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 					  const table_column *c, const char *value)
 {
 	buf			sql = BUF_INIT;
+	int			before;
 
-	buf_puts(&sql, "UPDATE ");
+	/* of another type, perhaps: the kept column goes, the new one comes */
+	buf_puts(&sql, "ALTER TABLE ");
 	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
-	buf_puts(&sql, " SET ");
+	buf_puts(&sql, " DROP COLUMN ");
 	x->d->quote_ident(&sql, c->name);
-	buf_puts(&sql, " = ");
-	if (value == NULL)
-		buf_puts(&sql, "NULL");
-	else if (!literal_value(x, &sql, t, c, value))
-	{
-		buf_free(&sql);
-		return false;
-	}
 	strlist_push(script, buf_detach(&sql));
-	return true;
+	before = script->n;
+	sink_add_column_sql(x, script, t, c, value);
+	return script->n > before;	/* nothing added: reported */
 }
 
 bool

@@ -614,13 +614,16 @@ status_slot(cmd_ctx *c, const cmd_options *o)
 	PQclear(res);
 }
 
-/* A row recording one partition of a partitioned table (load.h): not a table of its own. */
+/*
+ * A row recording one partition of a partitioned table or one column of a
+ * table (load.h): not a table of its own.
+ */
 static bool
-status_is_partition_row(const wh_result *res, int r)
+status_is_detail_row(const wh_result *res, int r)
 {
 	const char *kind = wh_value(res, r, 2);
 
-	return kind && strcmp(kind, LOAD_PARTITION_KIND) == 0;
+	return kind && (strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0);
 }
 
 int
@@ -658,7 +661,7 @@ cmd_status(const cmd_options *o)
 		buf_puts(&json, ", \"tables\": [");
 		for (int r = 0, n = 0; r < res.nrows; r++)
 		{
-			if (status_is_partition_row(&res, r))
+			if (status_is_detail_row(&res, r))
 				continue;
 			buf_puts(&json, n++ ? ", {" : "{");
 			for (int k = 0; k < 7 && k < res.ncols; k++)
@@ -691,7 +694,7 @@ cmd_status(const cmd_options *o)
 			   "LOADED AT (UTC)", "LSN");
 		for (int r = 0; r < res.nrows; r++)
 			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0 &&
-				!status_is_partition_row(&res, r))
+				!status_is_detail_row(&res, r))
 				printf("%-32s %-32s %-9s %12s  %-22s %s\n",
 				   wh_value(&res, r, 0), wh_value(&res, r, 1), wh_value(&res, r, 2),
 				   wh_value(&res, r, 4) ? wh_value(&res, r, 4) : "",

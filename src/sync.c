@@ -66,6 +66,15 @@ typedef struct hash_map
 	size_t		n;
 } hash_map;
 
+/*
+ * Where a table column's values come from in the rows after the last
+ * Relation message: a relation column (>= 0), nowhere (the source dropped
+ * it: not staged), or its missing value (the source added it later in the
+ * stream than these rows).
+ */
+#define SYNC_COL_ABSENT (-1)
+#define SYNC_COL_FUTURE (-2)
+
 /* One job table as the stream sees it. */
 typedef struct sync_table
 {
@@ -74,9 +83,15 @@ typedef struct sync_table
 	pg_lsn		from_lsn;		/* changes committed before this are in its snapshot */
 	bool		is_new;			/* not loaded yet: needs its own snapshot */
 	uint32_t	relid;			/* 0 until a Relation message names it */
-	int		   *colsrc;			/* def column -> relation column, -1 if absent */
+	int		   *colsrc;			/* def column -> relation column, or SYNC_COL_* */
 	uint32_t   *reltype;		/* def column -> type oid of the last Relation seen */
 	int32_t    *reltypmod;
+	char	  **missing;		/* def column -> what rows older than its ADD hold (NULL) */
+	/* its column rows (load.h) as read at start: attnum -> warehouse column */
+	int		   *rec_attnum;
+	char	  **rec_name;
+	int			nrec;
+	bool		record_columns; /* its column rows are due (names or attnums changed) */
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
 	strlist		pending;		/* schema changes for the next segment */
 	hash_map	moved;			/* new keys of the open segment's key changes ('K') */
@@ -222,6 +237,8 @@ sync_fail_point(const char *point)
 	}
 }
 
+static void sync_reload(sync_table *t, const char *why);
+
 /* The slot of h in m: where it is, or the free slot where it would go. */
 static size_t
 hash_map_slot(const hash_map *m, uint64_t h)
@@ -314,9 +331,11 @@ sync_table_add_column(sync_table *t, const table_column *c, col_render render)
 	t->colsrc = xrealloc(t->colsrc, sizeof(int) * (size_t) (n + 1));
 	t->reltype = xrealloc(t->reltype, sizeof(uint32_t) * (size_t) (n + 1));
 	t->reltypmod = xrealloc(t->reltypmod, sizeof(int32_t) * (size_t) (n + 1));
+	t->missing = xrealloc(t->missing, sizeof(char *) * (size_t) (n + 1));
 	t->def.cols[n] = *c;
 	t->renders[n] = render;
-	t->colsrc[n] = -1;
+	t->colsrc[n] = SYNC_COL_ABSENT;
+	t->missing[n] = NULL;
 	t->reltype[n] = c->type_oid;
 	t->reltypmod[n] = -1;
 	t->def.ncols = n + 1;
@@ -385,7 +404,11 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 		else
 			seg->def.cols[seg->def.ncols++] = seg->def.cols[k];
 	}
-	seg->pre = t->pending;		/* the schema changes go with this segment */
+	/* the schema changes go with this segment, and the column rows they change */
+	if (t->record_columns)
+		load_columns_script(st->c->d, &st->c->j, &t->def, NULL, &t->pending);
+	t->record_columns = false;
+	seg->pre = t->pending;
 	memset(&t->pending, 0, sizeof(t->pending));
 	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
 	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
@@ -794,6 +817,11 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		if (t->def.cols[k].dropped)
 			continue;			/* not staged: the warehouse sets it NULL */
 		staged++;
+		if (r == SYNC_COL_FUTURE && tup != NULL && t->missing[k] != NULL)
+		{
+			csv_field(&st->vals, false, t->missing[k], strlen(t->missing[k]));
+			continue;
+		}
 		if (tup == NULL || r < 0 || r >= tup->ncols)
 		{
 			csv_null(&st->vals, false);
@@ -1029,15 +1057,220 @@ sync_unchanged_from_old(pgoutput_tuple *new, const pgoutput_tuple *old)
  * Schema changes
  * --------------------------------------------------------------------- */
 
+/* The catalog's attribute attnum of t (live or dropped), or NULL. */
+static const source_attr *
+sync_attr(const source_attr *attrs, int nattrs, int attnum)
+{
+	for (int i = 0; attnum > 0 && i < nattrs; i++)
+		if (attrs[i].attnum == attnum)
+			return &attrs[i];
+	return NULL;
+}
+
+/* Whether a column of t holds attnum already. */
+static bool
+sync_attnum_taken(const sync_table *t, int attnum)
+{
+	for (int k = 0; k < t->def.ncols; k++)
+		if (t->def.cols[k].attnum == attnum)
+			return true;
+	return false;
+}
+
+/* The value rows older than attribute a hold for it, owned; NULL for none. */
+static char *
+sync_attr_missing(const source_attr *a)
+{
+	return a && !a->dropped && a->has_missing && a->missing ? xstrdup(a->missing) : NULL;
+}
+
 /*
- * A Relation message: maps its columns onto the table's, and turns what
- * changed since the last one into schema changes for the next segment.
+ * The type facts of relation column rc for table t's warehouse: false,
+ * reported, when the warehouse cannot hold it.
+ */
+static bool
+sync_relation_type(sync_state *st, const sync_table *t, const pgoutput_column *rc,
+				   table_column *out)
+{
+	buf			type = BUF_INIT;
+	bool		ok;
+
+	memset(out, 0, sizeof(*out));
+	out->name = xstrdup(rc->name);
+	ok = source_column_type(st->c->src, rc->type_oid, rc->typmod, out) &&
+		st->c->d->column_type(&t->def, out, &type);
+	buf_free(&type);
+	if (!ok)
+	{
+		free(out->name);
+		free(out->pg_type);
+	}
+	return ok;
+}
+
+/*
+ * A column the stream names for the first time: added at the source, its
+ * attnum the catalog's between its neighbours' (lo, hi).  The warehouse
+ * adds it with what older rows hold for it; a column whose values the
+ * source computed row by row (a volatile default, an identity) rewrote the
+ * table with nothing in the stream, so the table gets a snapshot of its own.
+ */
+static bool
+sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int lo, int hi,
+				  const source_attr *attrs, int nattrs, int *attnum)
+{
+	const source_attr *a = NULL;
+	table_column nc;
+	int			k = t->def.ncols;
+
+	for (int i = 0; i < nattrs && a == NULL; i++)
+		if (!attrs[i].dropped && strcmp(attrs[i].name, rc->name) == 0 &&
+			attrs[i].attnum > lo && attrs[i].attnum < hi && !sync_attnum_taken(t, attrs[i].attnum))
+			a = &attrs[i];
+	for (int i = 0; i < nattrs && a == NULL; i++)
+		if (!attrs[i].generated && attrs[i].attnum > lo && attrs[i].attnum < hi &&
+			!sync_attnum_taken(t, attrs[i].attnum))
+			a = &attrs[i];
+	if (!sync_relation_type(st, t, rc, &nc))
+		return false;
+	nc.attnum = a ? a->attnum : 0;
+	*attnum = nc.attnum;
+	sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
+	t->missing[k] = sync_attr_missing(a);
+	t->reltypmod[k] = rc->typmod;
+	st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], t->missing[k]);
+	log_info("table %s: column \"%s\" added at the source%s%s", t->display, rc->name,
+			 t->missing[k] ? ", existing rows get " : "", t->missing[k] ? t->missing[k] : "");
+	t->record_columns = true;
+	if (a && !a->dropped && a->has_default && !a->has_missing && !t->is_new)
+	{
+		char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
+									"(a volatile default or an identity), which rewrote the table "
+									"without changes in the stream", rc->name);
+
+		sync_reload(t, why);
+		free(why);
+		st->reload = true;
+	}
+	return true;
+}
+
+/*
+ * A column of the stream whose type differs from the last one seen: a
+ * widening widens the warehouse column; an older, narrower type of a
+ * column widened since needs nothing; anything else stops the job.
+ */
+static bool
+sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column *rc,
+					 bool *changed)
+{
+	table_column nc;
+
+	if (t->reltype[k] == rc->type_oid &&
+		(t->reltypmod[k] == rc->typmod || t->reltypmod[k] == -1))
+	{
+		t->reltypmod[k] = rc->typmod;
+		return true;
+	}
+	if (!sync_relation_type(st, t, rc, &nc))
+		return false;
+	if (table_column_widens(&t->def.cols[k], &nc))
+	{
+		nc.key_pos = t->def.cols[k].key_pos;
+		nc.not_null = t->def.cols[k].not_null;
+		nc.attnum = t->def.cols[k].attnum;
+		free(nc.name);
+		nc.name = t->def.cols[k].name;
+		free(t->def.cols[k].pg_type);
+		t->def.cols[k] = nc;
+		t->renders[k] = st->c->d->column_render(&nc);
+		if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
+			return false;
+		log_info("table %s: column \"%s\" widened at the source", t->display, rc->name);
+		*changed = true;
+	}
+	else if (table_column_widens(&nc, &t->def.cols[k]) ||
+			 (nc.kind == t->def.cols[k].kind && nc.is_array == t->def.cols[k].is_array))
+	{
+		/*
+		 * Older changes of a column widened since: the wider type holds
+		 * them.  Of the same kind (a column known only by its warehouse
+		 * type, a user type replaced by another): the same column.
+		 */
+		free(nc.name);
+		free(nc.pg_type);
+	}
+	else
+	{
+		log_error("sync: table %s: column \"%s\" changed type at the source (%s to %s), "
+				  "which is not a safe widening; change the warehouse column by hand, or "
+				  "start the table over (remove it from the job, run sync, drop the warehouse "
+				  "table, add it back)", t->display, rc->name,
+				  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type",
+				  nc.pg_type ? nc.pg_type : "a user type");
+		free(nc.name);
+		free(nc.pg_type);
+		return false;
+	}
+	t->reltype[k] = rc->type_oid;
+	t->reltypmod[k] = rc->typmod;
+	return true;
+}
+
+/* A relation column that is a column dropped since, of a name taken again. */
+#define SYNC_REL_DROPPED (-2)
+
+/*
+ * Whether relation column rc, coming after attnum lo, is not the table's
+ * column of its name (attnum now) but the one the warehouse recorded under
+ * that name before the source dropped it and added a new one of another
+ * type: its values have no column any more.
+ */
+static bool
+sync_relation_dropped_namesake(const sync_table *t, const pgoutput_column *rc, int lo, int now,
+							   const source_attr *attrs, int nattrs)
+{
+	const source_attr *live = sync_attr(attrs, nattrs, now);
+	const char *name = rc->name;
+
+	/* of the same type, the two cannot be told apart: the live one */
+	if (live == NULL || live->dropped || live->type_oid == rc->type_oid)
+		return false;
+	for (int i = 0; i < t->nrec; i++)
+	{
+		const source_attr *a = sync_attr(attrs, nattrs, t->rec_attnum[i]);
+
+		if (strcmp(t->rec_name[i], name) == 0 && t->rec_attnum[i] != now &&
+			t->rec_attnum[i] > lo && (now <= 0 || t->rec_attnum[i] < now) && a && a->dropped)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A Relation message: columns follow the stream.  It lists the relation's
+ * columns as they were when the rows after it were written, in attnum
+ * order, by name and type but without attnums; the catalog has every
+ * attnum, live or dropped, as it is now.  Each of its columns is the
+ * table's column of that name; else, in the gap between its neighbours'
+ * attnums, a column of the table it does not name (renamed: forward when
+ * the catalog's name moved on from the table's, else an older name); else
+ * a column added.  A table column it lacks was added later in the stream
+ * when the catalog has it past the message's last attnum (these rows get
+ * its missing value), or was dropped (not staged: NULL from now on).
+ * What changed becomes schema changes for the table's next segment.
  */
 static bool
 sync_relation(sync_state *st, const pgoutput_relation *rel)
 {
 	sync_table *t = sync_table_by_name(st, rel->schema[0] ? rel->schema : "pg_catalog", rel->name);
+	source_attr *attrs = NULL;
+	int			nattrs = 0;
+	int		   *matched;		/* relation column -> table column, -1 */
+	int		   *attnum;			/* relation column -> attnum, 0 unknown */
+	int			last = 0;
 	bool		changed = false;
+	bool		ok = true;
 
 	if (t == NULL)
 		return true;			/* not a job table (any more) */
@@ -1045,101 +1278,102 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	t->full_identity = rel->replident == 'f' && t->def.mode == MODE_MERGE;
 	/* sent again after its partitions changed, among other reasons */
 	t->check_partitions = t->def.partitioned;
+	if (!source_table_attributes(st->c->src, &t->def, &attrs, &nattrs))
+		return false;
+	matched = xcalloc((size_t) rel->ncols + 1, sizeof(int));
+	attnum = xcalloc((size_t) rel->ncols + 1, sizeof(int));
 	for (int k = 0; k < t->def.ncols; k++)
-		t->colsrc[k] = -1;
+		t->colsrc[k] = SYNC_COL_ABSENT;
 	for (int r = 0; r < rel->ncols; r++)
 	{
+		matched[r] = -1;
+		for (int k = 0; k < t->def.ncols && matched[r] < 0; k++)
+			if (t->colsrc[k] == SYNC_COL_ABSENT && strcmp(t->def.cols[k].name, rel->cols[r].name) == 0)
+			{
+				if (sync_relation_dropped_namesake(t, &rel->cols[r], last, t->def.cols[k].attnum,
+												   attrs, nattrs))
+				{
+					matched[r] = SYNC_REL_DROPPED;
+					break;
+				}
+				t->colsrc[k] = r;
+				matched[r] = k;
+				attnum[r] = t->def.cols[k].attnum;
+				if (attnum[r] > last)
+					last = attnum[r];
+			}
+	}
+	last = 0;
+	for (int r = 0; ok && r < rel->ncols; r++)
+	{
 		const pgoutput_column *rc = &rel->cols[r];
-		int			k;
-		table_column nc;
+		int			lo = 0;
+		int			hi = 32768;
+		int			k = -1;
 
-		for (k = 0; k < t->def.ncols; k++)
-			if (strcmp(t->def.cols[k].name, rc->name) == 0)
-				break;
-		if (k < t->def.ncols && t->reltype[k] == rc->type_oid &&
-			(t->reltypmod[k] == rc->typmod || t->reltypmod[k] == -1))
+		if (matched[r] != -1)
+			continue;
+		for (int q = r - 1; q >= 0 && lo == 0; q--)
+			lo = matched[q] >= 0 ? attnum[q] : 0;
+		for (int q = r + 1; q < rel->ncols && hi == 32768; q++)
+			if (matched[q] >= 0 && attnum[q] > 0)
+				hi = attnum[q];
+		/* a column of the table it does not name, in the gap: renamed */
+		for (int j = 0; j < t->def.ncols; j++)
+			if (t->colsrc[j] == SYNC_COL_ABSENT && t->def.cols[j].attnum > lo &&
+				t->def.cols[j].attnum < hi &&
+				(k < 0 || t->def.cols[j].attnum < t->def.cols[k].attnum))
+				k = j;
+		if (k >= 0)
 		{
+			const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
+
 			t->colsrc[k] = r;
-			t->reltypmod[k] = rc->typmod;
+			matched[r] = k;
+			attnum[r] = t->def.cols[k].attnum;
+			if (a && !a->dropped && strcmp(a->name, t->def.cols[k].name) != 0)
+			{
+				char	   *from = t->def.cols[k].name;
+
+				t->def.cols[k].name = xstrdup(rc->name);
+				st->c->d->rename_column(&t->pending, &t->def, from, &t->def.cols[k]);
+				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
+						 from, rc->name);
+				free(from);
+				t->record_columns = true;
+				changed = true;
+			}
 			continue;
 		}
-		memset(&nc, 0, sizeof(nc));
-		nc.name = xstrdup(rc->name);
-		if (!source_column_type(st->c->src, rc->type_oid, rc->typmod, &nc))
+		ok = sync_relation_add(st, t, rc, lo, hi, attrs, nattrs, &attnum[r]);
+		if (ok)
 		{
-			free(nc.name);
-			return false;
+			matched[r] = t->def.ncols - 1;
+			t->colsrc[matched[r]] = r;
+			changed = true;
 		}
-		{
-			buf			type = BUF_INIT;
-			bool		ok = st->c->d->column_type(&t->def, &nc, &type);
-
-			buf_free(&type);
-			if (!ok)
-			{
-				free(nc.name);
-				free(nc.pg_type);
-				return false;
-			}
-		}
-		if (k == t->def.ncols)
-		{
-			/* a column added at the source */
-			char	   *missing = NULL;
-
-			if (!source_column_missing_value(st->c->src, &t->def, rc->name, &missing))
-			{
-				free(nc.name);
-				free(nc.pg_type);
-				return false;
-			}
-			sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
-			st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], missing);
-			log_info("table %s: column \"%s\" added at the source%s%s", t->display,
-					 rc->name, missing ? ", existing rows get " : "",
-					 missing ? missing : "");
-			free(missing);
-		}
-		else if (table_column_widens(&t->def.cols[k], &nc))
-		{
-			nc.key_pos = t->def.cols[k].key_pos;
-			nc.not_null = t->def.cols[k].not_null;
-			free(t->def.cols[k].name);
-			free(t->def.cols[k].pg_type);
-			t->def.cols[k] = nc;
-			t->renders[k] = st->c->d->column_render(&nc);
-			if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
-				return false;
-			log_info("table %s: column \"%s\" widened at the source", t->display,
-					 rc->name);
-		}
-		else if (table_column_widens(&nc, &t->def.cols[k]))
-		{
-			/* older changes of a column widened since: the wider type holds them */
-			free(nc.name);
-			free(nc.pg_type);
-		}
-		else
-		{
-			log_error("sync: table %s: column \"%s\" changed type at the source (%s to %s), "
-					  "which is not a safe widening; change the warehouse column by hand, or "
-					  "start the table over (remove it from the job, run sync, drop the warehouse "
-					  "table, add it back)", t->display, rc->name,
-					  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type",
-					  nc.pg_type ? nc.pg_type : "a user type");
-			free(nc.name);
-			free(nc.pg_type);
-			return false;
-		}
-		t->colsrc[k] = r;
-		t->reltype[k] = rc->type_oid;
-		t->reltypmod[k] = rc->typmod;
-		changed = true;
 	}
-	for (int k = 0; k < t->def.ncols; k++)
+	for (int r = 0; ok && r < rel->ncols; r++)
 	{
-		bool		dropped = t->colsrc[k] < 0;
+		if (matched[r] == SYNC_REL_DROPPED)
+			continue;
+		ok = sync_relation_retype(st, t, matched[r], &rel->cols[r], &changed);
+		if (attnum[r] > last)
+			last = attnum[r];
+	}
+	for (int k = 0; ok && k < t->def.ncols; k++)
+	{
+		const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
+		bool		dropped;
 
+		if (t->colsrc[k] == SYNC_COL_ABSENT && a && !a->dropped && a->attnum > last)
+		{
+			/* added later in the stream: these rows hold what older rows do */
+			t->colsrc[k] = SYNC_COL_FUTURE;
+			free(t->missing[k]);
+			t->missing[k] = sync_attr_missing(a);
+		}
+		dropped = t->colsrc[k] == SYNC_COL_ABSENT;
 		if (dropped != t->def.cols[k].dropped)
 		{
 			if (dropped)
@@ -1149,10 +1383,13 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 			changed = true;
 		}
 	}
+	free(matched);
+	free(attnum);
+	source_attrs_free(attrs, nattrs);
 	/* rows from now on carry the new columns: they go in a new segment */
-	if (changed)
+	if (ok && changed)
 		return sync_segment_close(st, t);
-	return true;
+	return ok;
 }
 
 /* ---------------------------------------------------------------------
@@ -1569,6 +1806,9 @@ sync_stream(sync_state *st)
 				return sync_finish(st);
 			}
 		}
+		/* a table rewritten with nothing in the stream: loaded again (cmd_sync) */
+		if (st->reload && !st->in_txn)
+			return sync_finish(st);
 		if (!st->in_txn && !st->follow &&
 			(st->last_wal_end >= st->target || st->batch_end >= st->target))
 			return sync_finish(st);
@@ -1632,6 +1872,22 @@ sync_read_state(sync_state *st, sync_saved *saved)
 			saved->have_position = true;
 			continue;
 		}
+		if (strcmp(kind, LOAD_COLUMN_KIND) == 0)
+		{
+			for (int i = 0; i < st->ntables; i++)
+			{
+				sync_table *t = &st->tables[i];
+				int			attnum;
+
+				if (!load_column_row_parse(&t->def, source, &attnum) || wh_value(&saved->rows, r, 1) == NULL)
+					continue;
+				t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
+				t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
+				t->rec_attnum[t->nrec] = attnum;
+				t->rec_name[t->nrec++] = xstrdup(wh_value(&saved->rows, r, 1));
+			}
+			continue;
+		}
 		if (strcmp(kind, LOAD_PARTITION_KIND) == 0)
 		{
 			for (int i = 0; i < st->ntables; i++)
@@ -1680,7 +1936,7 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		sink_state_row row;
 
 		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0 ||
-			strcmp(kind, LOAD_PARTITION_KIND) == 0)
+			strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0)
 			continue;
 		for (int i = 0; i < st->ntables && !in_job; i++)
 		{
@@ -1702,6 +1958,7 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		c->d->state_record(script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
 		/* a partitioned table's partition rows: loaded anew if it comes back */
 		load_forget_partitions_script(c->d, &c->j, source, script);
+		load_forget_columns_script(c->d, &c->j, source, script);
 	}
 }
 
@@ -1762,6 +2019,8 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 		}
 		pg_lsn_format(lsn, lsntext);
 		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script);
+		for (int i = 0; ok && i < n; i++)
+			load_columns_script(c->d, &c->j, &st->tables[index[i]].def, lsntext, &script);
 		if (ok && position)
 			load_position_script(c->d, &c->j, load_id, position, &script);
 		if (ok && extra)
@@ -1782,6 +2041,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 				t->recorded = partitions[i];
 				memset(&partitions[i], 0, sizeof(partitions[i]));
 				strlist_free(&t->pending);
+				t->record_columns = false;
 			}
 			if (!c->j.keep)
 				stage_remove(&c->st, &results[i]);
@@ -2005,12 +2265,19 @@ sync_state_free(sync_state *st)
 	{
 		sync_table *t = &st->tables[i];
 
+		for (int k = 0; k < t->def.ncols; k++)
+			free(t->missing[k]);
+		free(t->missing);
 		table_def_free(&t->def);
 		free(t->display);
 		free(t->renders);
 		free(t->colsrc);
 		free(t->reltype);
 		free(t->reltypmod);
+		for (int k = 0; k < t->nrec; k++)
+			free(t->rec_name[k]);
+		free(t->rec_name);
+		free(t->rec_attnum);
 		strlist_free(&t->pending);
 		table_partitions_free(&t->recorded);
 		hash_map_clear(&t->moved);
@@ -2075,9 +2342,6 @@ sync_tables_init(sync_state *st)
 	{
 		sync_table *t = &st->tables[i];
 		table_def  *src = &c->tables[i];
-		wh_result	cols = {0};
-		buf			sql = BUF_INIT;
-
 		table_column *orig;
 
 		table_def_copy(src, &t->def);
@@ -2103,86 +2367,297 @@ sync_tables_init(sync_state *st)
 			}
 		}
 		free(orig);				/* the names moved into t->def */
-		/* columns the warehouse kept after the source dropped them: NULL from now on */
-		sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
-		if (!wh_query(c->wh, sql.data, &cols))
+	}
+	return true;
+}
+
+/* The warehouse column the column rows read at start give attnum, or NULL. */
+static const char *
+sync_recorded_name(const sync_table *t, int attnum)
+{
+	for (int i = 0; i < t->nrec; i++)
+		if (t->rec_attnum[i] == attnum)
+			return t->rec_name[i];
+	return NULL;
+}
+
+/* The row of cols naming column name, or -1. */
+static int
+sync_target_column(const wh_result *cols, const char *name)
+{
+	for (int r = 0; name && r < cols->nrows; r++)
+		if (strcmp(wh_value(cols, r, 0), name) == 0)
+			return r;
+	return -1;
+}
+
+/*
+ * Whether the warehouse column (row w of cols) can hold column k as
+ * the source has it now: the same type, or one it widens to (a widening
+ * for the next segment).  False, reported, when it cannot.
+ */
+static bool
+sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, int w)
+{
+	const char *data_type = wh_value(cols, w, 1);
+	cmd_ctx    *c = st->c;
+	table_column was;
+
+	if (!data_type || t->def.cols[k].is_array ||
+		!c->d->column_from_type_name(data_type, &was))
+		return true;
+	if (was.kind == t->def.cols[k].kind)
+	{
+		/* of the same kind: a length, precision or scale may have grown */
+		const char *length = wh_value(cols, w, 2);
+		const char *precision = wh_value(cols, w, 3);
+		const char *scale = wh_value(cols, w, 4);
+		const char *time = wh_value(cols, w, 5);
+
+		was.length = length ? atoi(length) : -1;
+		was.precision = precision && was.kind == COL_NUMERIC ? atoi(precision) : -1;
+		was.scale = scale && was.kind == COL_NUMERIC ? atoi(scale) : -1;
+		was.time_precision = time ? atoi(time) : -1;
+		if ((was.kind != COL_VARCHAR && was.kind != COL_CHAR && was.kind != COL_NUMERIC &&
+			 was.kind != COL_VARBIT) || !table_column_widens(&was, &t->def.cols[k]) ||
+			(was.length == t->def.cols[k].length && was.precision == t->def.cols[k].precision &&
+			 was.scale == t->def.cols[k].scale))
+			return true;
+		return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+	}
+	if (sync_same_type_name(c->d, &t->def, &t->def.cols[k], data_type))
+		return true;
+	if (!table_column_widens(&was, &t->def.cols[k]))
+	{
+		log_error("sync: table %s: column \"%s\" changed type at the source (the warehouse holds "
+				  "%s, the source now %s), which is not a safe widening; change the warehouse "
+				  "column by hand, or start the table over", t->display, t->def.cols[k].name,
+				  data_type, t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
+		return false;
+	}
+	return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+}
+
+/*
+ * Brings t's warehouse table to the columns the source has now, with
+ * statements for its next segment: t's columns are the catalog's, each
+ * found in the warehouse by its attnum's column row (renamed there when
+ * the source renamed it), or by name when the table has no column rows
+ * yet.  A column the warehouse lacks was added since the position: added,
+ * its older rows given its missing value, and the rows the stream still
+ * carries without it staged with that value (SYNC_COL_FUTURE); one the
+ * source computed row by row gives the table a snapshot of its own.
+ * Warehouse columns no source column holds are kept, NULL from now on.
+ */
+static bool
+sync_table_reconcile(sync_state *st, sync_table *t)
+{
+	cmd_ctx    *c = st->c;
+	wh_result	cols = {0};
+	buf			sql = BUF_INIT;
+	source_attr *attrs = NULL;
+	int			nattrs = 0;
+	bool	   *held;
+	int			ncatalog = t->def.ncols;
+	bool		ok = true;
+
+	sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
+	ok = wh_query(c->wh, sql.data, &cols);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	if (cols.nrows == 0)
+	{
+		wh_result_free(&cols);
+		return true;			/* not in the warehouse: its snapshot makes it */
+	}
+	if (!source_table_attributes(c->src, &t->def, &attrs, &nattrs))
+	{
+		wh_result_free(&cols);
+		return false;
+	}
+	held = xcalloc((size_t) cols.nrows, sizeof(bool));
+	for (int k = 0; ok && k < ncatalog; k++)
+	{
+		table_column *col = &t->def.cols[k];
+		const source_attr *a = sync_attr(attrs, nattrs, col->attnum);
+		const char *was = t->nrec > 0 ? sync_recorded_name(t, col->attnum) : col->name;
+		int			w = sync_target_column(&cols, was);
+
+		t->missing[k] = sync_attr_missing(a);
+		if (w >= 0 && !held[w])
 		{
-			buf_free(&sql);
+			held[w] = true;
+			if (strcmp(was, col->name) != 0)
+			{
+				if (sync_target_column(&cols, col->name) >= 0)
+				{
+					log_error("sync: table %s: column \"%s\" was renamed at the source to \"%s\", "
+							  "a name the warehouse table already has: rename or drop that "
+							  "warehouse column by hand", t->display, was, col->name);
+					ok = false;
+					break;
+				}
+				c->d->rename_column(&t->pending, &t->def, was, col);
+				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
+						 was, col->name);
+				t->record_columns = true;
+			}
+			ok = sync_target_type(st, t, k, &cols, w);
+			continue;
+		}
+		/* added since the position */
+		w = sync_target_column(&cols, col->name);
+		if (w >= 0 && !held[w])
+		{
+			/* under the name of a column the warehouse kept after the source dropped it */
+			held[w] = true;
+			ok = c->d->reset_column(&t->pending, &t->def, col, t->missing[k]);
+			log_info("table %s: column \"%s\" added again at the source: its older rows get %s",
+					 t->display, col->name, t->missing[k] ? t->missing[k] : "NULL");
+		}
+		else
+		{
+			c->d->add_column(&t->pending, &t->def, col, t->missing[k]);
+			log_info("table %s: column \"%s\" added at the source%s%s", t->display, col->name,
+					 t->missing[k] ? ", existing rows get " : "",
+					 t->missing[k] ? t->missing[k] : "");
+		}
+		t->record_columns = true;
+		if (ok && a && a->has_default && !a->has_missing && !t->is_new)
+		{
+			char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
+										"(a volatile default or an identity), which rewrote the "
+										"table without changes in the stream", col->name);
+
+			sync_reload(t, why);
+			free(why);
+		}
+	}
+	/* columns the warehouse kept after the source dropped them: NULL from now on */
+	for (int r = 0; ok && r < cols.nrows; r++)
+	{
+		const char *name = wh_value(&cols, r, 0);
+		table_column gone;
+
+		if (held[r] || strncmp(name, "_wharf_", 7) == 0)
+			continue;
+		memset(&gone, 0, sizeof(gone));
+		if (!c->d->column_from_type_name(wh_value(&cols, r, 1) ? wh_value(&cols, r, 1) : "", &gone))
+		{
+			memset(&gone, 0, sizeof(gone));
+			gone.kind = COL_TEXT;
+		}
+		gone.name = xstrdup(name);
+		gone.pg_type = NULL;
+		gone.precision = gone.scale = gone.length = gone.time_precision = -1;
+		gone.dropped = true;
+		for (int i = 0; i < t->nrec; i++)
+			if (strcmp(t->rec_name[i], name) == 0)
+				gone.attnum = t->rec_attnum[i];
+		sync_table_add_column(t, &gone, c->d->column_render(&gone));
+	}
+	if (t->nrec == 0)
+		t->record_columns = true;
+	free(held);
+	source_attrs_free(attrs, nattrs);
+	wh_result_free(&cols);
+	return ok;
+}
+
+/* Every table's warehouse columns brought in line with the source (above). */
+static bool
+sync_tables_reconcile(sync_state *st)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (!sync_table_reconcile(st, &st->tables[i]))
+		{
+			wh_rollback(st->c->wh);
 			return false;
 		}
-		buf_free(&sql);
-		for (int r = 0; r < cols.nrows; r++)
-		{
-			const char *name = wh_value(&cols, r, 0);
-			bool		known = false;
-			table_column gone;
-
-			if (strncmp(name, "_wharf_", 7) == 0)
-				continue;
-			for (int k = 0; k < t->def.ncols && !known; k++)
-				known = strcmp(t->def.cols[k].name, name) == 0;
-			if (known)
-				continue;
-			memset(&gone, 0, sizeof(gone));
-			gone.name = xstrdup(name);
-			gone.kind = COL_TEXT;
-			gone.precision = gone.scale = gone.length = gone.time_precision = -1;
-			gone.dropped = true;
-			sync_table_add_column(t, &gone, (col_render) COL_RENDER_TEXT);
-		}
-		/* columns the source has that the warehouse lacks: added before the next change */
-		if (cols.nrows > 0)
-			for (int k = 0; k < t->def.ncols; k++)
-			{
-				bool		present = false;
-				char	   *missing = NULL;
-
-				if (t->def.cols[k].dropped)
-					continue;
-				for (int r = 0; r < cols.nrows && !present; r++)
-				{
-					table_column was;
-
-					if (strcmp(wh_value(&cols, r, 0), t->def.cols[k].name) != 0)
-						continue;
-					present = true;
-					/* a type changed at the source since the last run */
-					if (!wh_value(&cols, r, 1) || t->def.cols[k].is_array ||
-						!c->d->column_from_type_name(wh_value(&cols, r, 1), &was) ||
-						was.kind == t->def.cols[k].kind ||
-						sync_same_type_name(c->d, &t->def, &t->def.cols[k], wh_value(&cols, r, 1)))
-						continue;
-					if (!table_column_widens(&was, &t->def.cols[k]))
-					{
-						log_error("sync: table %s: column \"%s\" changed type at the source "
-								  "(the warehouse holds %s, the source now %s), which is not a safe "
-								  "widening; change the warehouse column by hand, or start the "
-								  "table over", t->display, t->def.cols[k].name,
-								  wh_value(&cols, r, 1),
-								  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
-						wh_result_free(&cols);
-						return false;
-					}
-					if (!c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
-					{
-						wh_result_free(&cols);
-						return false;
-					}
-				}
-				if (present)
-					continue;
-				if (!source_column_missing_value(c->src, &t->def, t->def.cols[k].name, &missing))
-				{
-					wh_result_free(&cols);
-					return false;
-				}
-				c->d->add_column(&t->pending, &t->def, &t->def.cols[k], missing);
-				free(missing);
-			}
-		wh_result_free(&cols);
-	}
-	wh_rollback(c->wh);
+	wh_rollback(st->c->wh);
 	return true;
+}
+
+/*
+ * Schema changes the start or the stream saw for tables no row followed
+ * in this run: applied on their own, with the column rows, at the end of
+ * the stream (every row the warehouse has is older than them).  Runs on
+ * the warehouse session once the applier has stopped.
+ */
+static bool
+sync_apply_pending(sync_state *st)
+{
+	cmd_ctx    *c = st->c;
+	strlist		script = {0};
+	bool		ok;
+
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+
+		if (t->is_new || (t->pending.n == 0 && !t->record_columns))
+			continue;
+		if (t->record_columns)
+			load_columns_script(c->d, &c->j, &t->def, NULL, &t->pending);
+		for (int k = 0; k < t->pending.n; k++)
+			strlist_add(&script, t->pending.items[k]);
+		strlist_free(&t->pending);
+		t->record_columns = false;
+	}
+	ok = script.n == 0 || load_run(c->wh, &script);
+	strlist_free(&script);
+	return ok;
+}
+
+/*
+ * A table loaded again while streaming: its columns read anew from the
+ * catalog and its warehouse table brought in line with them, as at start,
+ * what the stream made of its warehouse columns standing in for its column
+ * rows.
+ */
+static bool
+sync_table_refresh(sync_state *st, int i)
+{
+	cmd_ctx    *c = st->c;
+	sync_table *t = &st->tables[i];
+	table_def	now;
+
+	for (int k = 0; k < t->nrec; k++)
+		free(t->rec_name[k]);
+	t->nrec = 0;
+	for (int k = 0; k < t->def.ncols; k++)
+		if (t->def.cols[k].attnum > 0)
+		{
+			t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
+			t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
+			t->rec_attnum[t->nrec] = t->def.cols[k].attnum;
+			t->rec_name[t->nrec++] = xstrdup(t->def.cols[k].name);
+		}
+	if (!source_describe_table(c->src, &c->j, &c->j.tables[i], &now))
+		return false;
+	for (int k = 0; k < t->def.ncols; k++)
+		free(t->missing[k]);
+	table_def_free_columns(&t->def);
+	free(t->renders);
+	free(t->colsrc);
+	free(t->reltype);
+	free(t->reltypmod);
+	free(t->missing);
+	t->renders = NULL;
+	t->colsrc = NULL;
+	t->reltype = NULL;
+	t->reltypmod = NULL;
+	t->missing = NULL;
+	for (int k = 0; k < now.ncols; k++)
+		sync_table_add_column(t, &now.cols[k], c->d->column_render(&now.cols[k]));
+	t->def.nkeys = now.nkeys;
+	free(now.cols);
+	now.cols = NULL;
+	now.ncols = 0;
+	table_def_free(&now);
+	t->relid = 0;
+	return sync_table_reconcile(st, t);
 }
 
 int
@@ -2233,6 +2708,8 @@ cmd_sync(const cmd_options *o)
 	/* before anything is created: tables added back whose history would go */
 	if (saved.have_position && !resnapshot &&
 		!sync_check_readded(&st, o, saved.position, &extra))
+		goto done;
+	if (!sync_tables_reconcile(&st))
 		goto done;
 	/* a walsender of a process killed a moment ago may not have noticed yet */
 	for (int attempt = 0;; attempt++)
@@ -2359,6 +2836,8 @@ cmd_sync(const cmd_options *o)
 		if (!sync_stream(&st))
 			goto done;
 		sync_applier_stop(&st);
+		if (!sync_apply_pending(&st))
+			goto done;
 		if (!st.reload)
 			break;
 
@@ -2372,6 +2851,10 @@ cmd_sync(const cmd_options *o)
 		repl_stop(st.repl);
 		repl_close(st.repl);
 		st.repl = NULL;
+		for (int i = 0; i < st.ntables; i++)
+			if (st.tables[i].is_new && !sync_table_refresh(&st, i))
+				goto done;
+		wh_rollback(c.wh);
 		if (!sync_snapshot_new_tables(&st, &st.record) ||
 			!repl_connect(c.j.conninfo, &st.repl))
 			goto done;

@@ -216,6 +216,74 @@ load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
 	free(target);
 }
 
+static char *
+load_column_prefix(const char *name)
+{
+	return xasprintf("%s column ", name);
+}
+
+bool
+load_column_row_parse(const table_def *t, const char *source_table, int *attnum)
+{
+	char	   *display = table_display_name(t);
+	char	   *prefix = load_column_prefix(display);
+	size_t		len = strlen(prefix);
+	char	   *end;
+	long		n;
+
+	free(display);
+	if (strncmp(source_table, prefix, len) != 0)
+	{
+		free(prefix);
+		return false;
+	}
+	n = strtol(source_table + len, &end, 10);
+	free(prefix);
+	if (*end != '\0' || n <= 0 || n > 32767)
+		return false;
+	*attnum = (int) n;
+	return true;
+}
+
+void
+load_forget_columns_script(const sink_dialect *d, const job *j, const char *name,
+						   strlist *script)
+{
+	char	   *prefix = load_column_prefix(name);
+
+	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
+					LOAD_COLUMN_KIND, prefix);
+	free(prefix);
+}
+
+void
+load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
+					const char *lsn, strlist *script)
+{
+	char	   *display = table_display_name(t);
+
+	load_forget_columns_script(d, j, display, script);
+	for (int k = 0; k < t->ncols; k++)
+	{
+		sink_state_row row;
+		char	   *source;
+
+		if (t->cols[k].attnum <= 0)
+			continue;
+		source = xasprintf("%s column %d", display, t->cols[k].attnum);
+		row.job = j->name;
+		row.source_table = source;
+		row.target_table = t->cols[k].name;
+		row.kind = LOAD_COLUMN_KIND;
+		row.lsn = lsn;
+		row.rows = t->cols[k].attnum;
+		row.load_id = NULL;
+		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		free(source);
+	}
+	free(display);
+}
+
 bool
 load_script(const sink_dialect *d, const job *j, const stage *s,
 			load_kind kind, const char *load_id, const char *lsn,

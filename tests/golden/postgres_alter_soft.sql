@@ -58,20 +58,54 @@ ALTER TABLE "analytics"."Customers" ALTER COLUMN "prefs" TYPE jsonb USING "prefs
 
 ALTER TABLE "analytics"."Customers" RENAME COLUMN "nick ""old""" TO "nickname";
 
-UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS text);
+ALTER TABLE "analytics"."Customers" DROP COLUMN "nickname";
 
-UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \ ''quoted''' AS character varying(40));
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text DEFAULT CAST('' AS text);
 
-UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS numeric(12,2));
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "nickname" DROP DEFAULT;
 
-UPDATE "analytics"."Customers" SET "active" = CAST('true' AS boolean);
+ALTER TABLE "analytics"."Customers" DROP COLUMN "it's \ ""odd""";
 
-UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS timestamp with time zone);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40) DEFAULT CAST('it''s \ ''quoted''' AS character varying(40));
 
-UPDATE "analytics"."Customers" SET "badge" = CAST('\x00ff' AS bytea);
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "it's \ ""odd""" DROP DEFAULT;
 
-UPDATE "analytics"."Customers" SET "extra" = CAST('{"a": "it''s"}' AS jsonb);
+ALTER TABLE "analytics"."Customers" DROP COLUMN "credit";
 
-UPDATE "analytics"."Customers" SET "ratio" = CAST('Infinity' AS double precision);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2) DEFAULT CAST('42.50' AS numeric(12,2));
 
-UPDATE "analytics"."Customers" SET "nickname" = NULL;
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "credit" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "active";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean DEFAULT CAST('true' AS boolean);
+
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "active" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "seen at";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone DEFAULT CAST('2024-01-01 10:00:00+00' AS timestamp with time zone);
+
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "seen at" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "badge";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea DEFAULT CAST('\x00ff' AS bytea);
+
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "badge" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "extra";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb DEFAULT CAST('{"a": "it''s"}' AS jsonb);
+
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "extra" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "ratio";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision DEFAULT CAST('Infinity' AS double precision);
+
+ALTER TABLE "analytics"."Customers" ALTER COLUMN "ratio" DROP DEFAULT;
+
+ALTER TABLE "analytics"."Customers" DROP COLUMN "nickname";
+
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text;

@@ -10,13 +10,7 @@
 
 # Known failures: "case[:shape] reason" (see upstream_lib.sh).
 PENDING=(
-	"rep_include the INCLUDE column of the primary key is taken as a key column: the warehouse key (a, b) is NOT NULL, so rows with b NULL fail the MERGE"
 	"rep_full duplicate rows of a keyless table (REPLICA IDENTITY FULL, key = a) break the warehouse primary key: the snapshot MERGE fails"
-	"rep_mixed:2 a column dropped at the source but kept by the warehouse comes back in earlier Relation messages of the same sync with no known type: sync stops (\"a user type to text\")"
-	"rewrite:1 a column added by DDL alone reaches the warehouse only with the table's next change"
-	"rewrite:2 rows inserted before ADD COLUMN ... DEFAULT in the same sync get NULL, not the default (the column counts as dropped for them)"
-	"rewrite_forced:2 a key widened int -> bigint between changes of one sync stops the sync (\"bigint to bigint\")"
-	"rewrite_volatile_default a column whose volatile default gave existing rows values (serial) is NULL in those rows at the warehouse"
 	"generated stored generated columns are left out of the warehouse table"
 )
 

@@ -11,11 +11,6 @@
 # Known failures: "case[:shape] reason" (see upstream_lib.sh).
 PENDING=(
 	"trunc_two_jobs its table tab5 has key = a with no unique index: now refused up front (no unique index backs the key)"
-	"part_tab1_root a partitioned table as a job table: the snapshot fails (\"cannot copy from partitioned table\"), and its changes are published under the leaf partitions' names"
-	"part_tab2_root a partitioned table as a job table: the snapshot fails (\"cannot copy from partitioned table\")"
-	"part_tab4_root a partitioned table as a job table: the snapshot fails (\"cannot copy from partitioned table\")"
-	"part_tab4_middle a partitioned table as a job table: the snapshot fails (\"cannot copy from partitioned table\")"
-	"part_ri_index:1 columns added and re-added by DDL alone reach the warehouse only with the table's next change"
 )
 
 . "$(dirname "$0")/upstream_lib.sh"
