@@ -92,6 +92,14 @@ typedef struct sync_table
 	char	  **rec_name;
 	int			nrec;
 	bool		record_columns; /* its column rows are due (names or attnums changed) */
+	/*
+	 * The job's key positions (per def column, njob_key of them) while the
+	 * rows apply by the replica identity's columns instead (NULL: they
+	 * apply by the key).
+	 */
+	int		   *job_key;
+	int			njob_key;
+	int			job_nkeys;
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
 	strlist		pending;		/* schema changes for the next segment */
 	hash_map	moved;			/* new keys of the open segment's key changes ('K') */
@@ -1217,6 +1225,88 @@ sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column
 	return true;
 }
 
+/*
+ * Updates and deletes carry their old row's replica identity columns (flag
+ * 1 of a Relation message's columns).  Where those do not carry the job's
+ * key, because the identity moved to another unique index (REPLICA
+ * IDENTITY USING INDEX), the rows after the message apply by the
+ * identity's columns instead: a unique, non-partial index on NOT NULL
+ * columns backs them, so they tell rows apart at the source as the key
+ * does.  The key comes back with a message whose identity carries it.  A
+ * soft-delete table keeps the rows it marked deleted, which such columns
+ * need not tell apart: it stops instead.
+ */
+static bool
+sync_relation_identity(sync_table *t, const pgoutput_relation *rel, const int *matched,
+					   bool *changed)
+{
+	int			nident = 0;
+	bool		carries = true;
+	bool		same = true;
+	int			pos = 0;
+
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			nident++;
+	if (nident == 0)
+		return true;			/* FULL or NOTHING: nothing to apply by */
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		int			job_pos = t->job_key ? (k < t->njob_key ? t->job_key[k] : 0) : t->def.cols[k].key_pos;
+		bool		ident = t->colsrc[k] >= 0 && rel->cols[t->colsrc[k]].key;
+
+		if (job_pos > 0 && !ident)
+			carries = false;
+	}
+	if (carries)
+	{
+		if (t->job_key == NULL)
+			return true;
+		for (int k = 0; k < t->def.ncols; k++)
+			t->def.cols[k].key_pos = k < t->njob_key ? t->job_key[k] : 0;
+		t->def.nkeys = t->job_nkeys;
+		free(t->job_key);
+		t->job_key = NULL;
+		log_info("table %s: its replica identity carries its key again: its changes apply by "
+				 "the key", t->display);
+		*changed = true;
+		return true;
+	}
+	if (t->def.deletes == DELETES_SOFT)
+	{
+		log_error("sync: table %s: its replica identity does not carry its key, and a "
+				  "soft-delete table cannot apply its changes by other columns: ALTER TABLE %s "
+				  "REPLICA IDENTITY FULL (or back to an index of the key), then reload it: "
+				  "remove it from the job, run sync, add it back and run sync --reload %s",
+				  t->display, t->display, t->display);
+		return false;
+	}
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			same &= t->def.cols[matched[r]].key_pos == ++pos;
+	if (same && t->def.nkeys == nident)
+		return true;
+	if (t->job_key == NULL)
+	{
+		t->njob_key = t->def.ncols;
+		t->job_nkeys = t->def.nkeys;
+		t->job_key = xcalloc((size_t) t->njob_key, sizeof(int));
+		for (int k = 0; k < t->def.ncols; k++)
+			t->job_key[k] = t->def.cols[k].key_pos;
+	}
+	for (int k = 0; k < t->def.ncols; k++)
+		t->def.cols[k].key_pos = 0;
+	pos = 0;
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			t->def.cols[matched[r]].key_pos = ++pos;
+	t->def.nkeys = nident;
+	log_info("table %s: its replica identity does not carry its key: its changes apply by "
+			 "the identity's columns, unique at the source, while it does not", t->display);
+	*changed = true;
+	return true;
+}
+
 /* A relation column that is a column dropped since, of a name taken again. */
 #define SYNC_REL_DROPPED (-2)
 
@@ -1383,10 +1473,12 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 			changed = true;
 		}
 	}
+	if (ok && t->def.mode == MODE_MERGE && !t->full_identity)
+		ok = sync_relation_identity(t, rel, matched, &changed);
 	free(matched);
 	free(attnum);
 	source_attrs_free(attrs, nattrs);
-	/* rows from now on carry the new columns: they go in a new segment */
+	/* rows from now on carry the new columns (or key): they go in a new segment */
 	if (ok && changed)
 		return sync_segment_close(st, t);
 	return ok;
@@ -2278,6 +2370,7 @@ sync_state_free(sync_state *st)
 			free(t->rec_name[k]);
 		free(t->rec_name);
 		free(t->rec_attnum);
+		free(t->job_key);
 		strlist_free(&t->pending);
 		table_partitions_free(&t->recorded);
 		hash_map_clear(&t->moved);

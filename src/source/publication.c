@@ -150,6 +150,7 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 	char	   *what = partition ? xasprintf("table %s: partition %s", display, partition)
 		: xasprintf("table %s", display);
 	const char *alter = partition ? partition : display;
+	bool		identity_apply = t->deletes != DELETES_SOFT;
 	bool		ok = true;
 
 	snprintf(oid, sizeof(oid), "%u", relid);
@@ -198,7 +199,16 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 		ok = false;
 		goto done;
 	}
+	/*
+	 * An identity of other columns than the key is a unique index too, so
+	 * the stream applies such rows by its columns (sync.c), for a key of NOT
+	 * NULL columns (the warehouse's key); a soft-delete table keeps deleted
+	 * rows those columns need not tell apart.
+	 */
 	for (int i = 0; i < t->ncols; i++)
+		if (t->cols[i].key_pos > 0 && !t->cols[i].not_null)
+			identity_apply = false;
+	for (int i = 0; !identity_apply && i < t->ncols; i++)
 	{
 		bool		found = false;
 

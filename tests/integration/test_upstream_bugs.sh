@@ -7,13 +7,7 @@
 # deadlock, subscriber mechanics only).
 
 # Known failures: "case[:shape] reason" (see upstream_lib.sh).
-PENDING=(
-	"bug_full_dropped_column a keyless REPLICA IDENTITY FULL table with key = a and no unique index: now refused up front (no unique index backs the key); keyless FULL tables are not replicated yet"
-	"bug_full_missing_default_apart the same keyless REPLICA IDENTITY FULL table: refused up front (no unique index backs the key)"
-	"bug_replica_identity_index_change after the replica identity moves to another unique index, sync refuses the job (key column not in the replica identity)"
-	"bug_full_generated_column stored generated columns are left out of the warehouse table"
-	"bug_full_missing_default one UPDATE moving key 1 to 2 and 2 to 3: the delete of old key 2 comes after the update to new key 2, and the latest change per key wins, so row 2 is lost"
-)
+PENDING=()
 
 . "$(dirname "$0")/upstream_lib.sh"
 
@@ -137,6 +131,36 @@ UPDATE tab_replidentity_index SET a = -a WHERE a = 1;
 DELETE FROM tab_replidentity_index WHERE a = 2;
 CASE
 
+# The same identity change, then moved on before wharf reads the changes:
+# back to the key's index, or to FULL (as wharf's messages advise); the
+# changes made in between still carry only b.
+up_case bug_replica_identity_moved_back <<'CASE'
+%from 100_bugs.pl:223-297 (the identity moved back, then to FULL, before the sync)
+%table tab_ri_back key = a
+%setup
+CREATE TABLE tab_ri_back (a int NOT NULL, b int NOT NULL, c text);
+CREATE UNIQUE INDEX idx_ri_back_a ON tab_ri_back (a);
+CREATE UNIQUE INDEX idx_ri_back_b ON tab_ri_back (b);
+ALTER TABLE tab_ri_back REPLICA IDENTITY USING INDEX idx_ri_back_a;
+INSERT INTO tab_ri_back SELECT g, g, 'r' || g FROM generate_series(1, 5) g;
+%step 100_bugs.pl:285-291 (identity on b)
+ALTER TABLE tab_ri_back REPLICA IDENTITY USING INDEX idx_ri_back_b;
+UPDATE tab_ri_back SET a = -a WHERE a = 1;
+DELETE FROM tab_ri_back WHERE a = 2;
+UPDATE tab_ri_back SET c = 'changed' WHERE a = 3;
+%step (back to the key's index)
+ALTER TABLE tab_ri_back REPLICA IDENTITY USING INDEX idx_ri_back_a;
+UPDATE tab_ri_back SET b = b + 100 WHERE a = 4;
+DELETE FROM tab_ri_back WHERE a = -1;
+%step (identity on b again, then FULL)
+ALTER TABLE tab_ri_back REPLICA IDENTITY USING INDEX idx_ri_back_b;
+UPDATE tab_ri_back SET a = a * 10 WHERE a = 5;
+ALTER TABLE tab_ri_back REPLICA IDENTITY FULL;
+UPDATE tab_ri_back SET a = a + 1 WHERE a = 50;
+DELETE FROM tab_ri_back WHERE a = 3;
+INSERT INTO tab_ri_back VALUES (7, 7, 'seven');
+CASE
+
 # REPLICA IDENTITY FULL with a dropped column: the old row of an update no
 # longer has it.
 up_case bug_full_dropped_column <<'CASE'
@@ -144,6 +168,9 @@ up_case bug_full_dropped_column <<'CASE'
 %table dropped_cols key = a
 %setup
 CREATE TABLE dropped_cols (a int, b_drop int, c int);
+-- upstream's table has no key; wharf refuses a merge key no unique index
+-- backs (see rep_full), so here one does
+CREATE UNIQUE INDEX ON dropped_cols (a);
 ALTER TABLE dropped_cols REPLICA IDENTITY FULL;
 INSERT INTO dropped_cols VALUES (1, 1, 1);
 %step 100_bugs.pl:339-342
@@ -158,6 +185,7 @@ up_case bug_full_generated_column <<'CASE'
 %table generated_cols key = a
 %setup
 CREATE TABLE generated_cols (a int, b_gen int GENERATED ALWAYS AS (5 * a) STORED, c int);
+CREATE UNIQUE INDEX ON generated_cols (a);	-- (a key: as dropped_cols)
 ALTER TABLE generated_cols REPLICA IDENTITY FULL;
 INSERT INTO generated_cols (a, c) VALUES (1, 1);
 %step 100_bugs.pl:348-351
@@ -172,6 +200,9 @@ up_case bug_full_missing_default <<'CASE'
 %table tab_default key = a
 %setup
 CREATE TABLE tab_default (a int);
+-- (a key: as dropped_cols; deferrable, so that a = a + 1 can pass 2 -> 3
+-- after 1 -> 2, a key chain inside one UPDATE)
+ALTER TABLE tab_default ADD UNIQUE (a) DEFERRABLE;
 ALTER TABLE tab_default REPLICA IDENTITY FULL;
 INSERT INTO tab_default VALUES (1);
 ALTER TABLE tab_default ADD COLUMN b bool DEFAULT false NOT NULL;
@@ -187,6 +218,7 @@ up_case bug_full_missing_default_apart <<'CASE'
 %table tab_default key = a
 %setup
 CREATE TABLE tab_default (a int);
+CREATE UNIQUE INDEX ON tab_default (a);	-- (a key: as dropped_cols)
 ALTER TABLE tab_default REPLICA IDENTITY FULL;
 INSERT INTO tab_default VALUES (1);
 ALTER TABLE tab_default ADD COLUMN b bool DEFAULT false NOT NULL;
