@@ -1,0 +1,446 @@
+/*
+ * batch.c
+ *    The batch: per-table segments and their stage writers, the hand-over
+ *    to the applier thread, and the apply of one batch at the warehouse in
+ *    one transaction with the job's new position.
+ *
+ * A table's rows go in one segment until its columns change; the batch
+ * owns its segments until the applier takes it whole (sync_batch), and the
+ * applier owns the warehouse session while streaming.
+ */
+#include "sync_int.h"
+
+double
+sync_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Test-only switches: WHARF_FAIL_AT=<point> kills the process at that point
+ * as SIGKILL would, to prove that every point converges on the next run;
+ * WHARF_PAUSE_AT=<point> sleeps there (WHARF_PAUSE_SECONDS, default 5) so a
+ * test can break a connection at that moment.  Points: before-upload,
+ * after-upload, mid-copy, after-merge, after-commit.
+ */
+static void
+sync_fail_point(const char *point)
+{
+	const char *at = getenv("WHARF_FAIL_AT");
+	const char *pause = getenv("WHARF_PAUSE_AT");
+
+	if (at && strcmp(at, point) == 0)
+	{
+		fprintf(stderr, "wharf: WHARF_FAIL_AT=%s: killing the process\n", point);
+		fflush(stderr);
+		raise(SIGKILL);
+	}
+	/* the same for faults injected from outside: hold still while a test acts */
+	if (pause && strcmp(pause, point) == 0)
+	{
+		const char *secs = getenv("WHARF_PAUSE_SECONDS");
+
+		fprintf(stderr, "wharf: WHARF_PAUSE_AT=%s: pausing\n", point);
+		fflush(stderr);
+		sleep(secs ? (unsigned) atoi(secs) : 5);
+	}
+}
+
+void
+sync_batch_begin(sync_state *st)
+{
+	free(st->batch_id);
+	st->batch_id = stage_new_load_id();
+	st->batch_started = sync_now();
+}
+
+bool
+sync_segment_close(sync_state *st, sync_table *t)
+{
+	sync_segment *seg;
+
+	hash_map_clear(&t->moved);
+	/* a later removal of an earlier segment's row is a delete in the next one */
+	hash_map_clear(&t->added);
+	if (t->open_segment < 0)
+		return true;
+	seg = &st->segs[t->open_segment];
+	t->open_segment = -1;
+	seg->finished = stage_writer_finish(seg->w, &seg->staged);
+	seg->w = NULL;
+	return seg->finished;
+}
+
+bool
+sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
+{
+	sync_segment *seg;
+	char	   *id;
+	bool		ok;
+
+	if (t->open_segment >= 0)
+	{
+		*w = st->segs[t->open_segment].w;
+		return true;
+	}
+	if (st->batch_id == NULL)
+		sync_batch_begin(st);
+	st->segs = xrealloc(st->segs, sizeof(sync_segment) * (size_t) (st->nsegs + 1));
+	seg = &st->segs[st->nsegs];
+	memset(seg, 0, sizeof(*seg));
+	seg->table = (int) (t - st->tables);
+	table_def_copy(&t->def, &seg->def);
+	/* dropped columns are not staged: the warehouse clears them instead */
+	seg->def.ncols = 0;
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		if (t->def.cols[k].dropped)
+		{
+			strlist_add(&seg->cleared, t->def.cols[k].name);
+			free(seg->def.cols[k].name);
+			free(seg->def.cols[k].pg_type);
+		}
+		else
+			seg->def.cols[seg->def.ncols++] = seg->def.cols[k];
+	}
+	/* the schema changes go with this segment, and the column rows they change */
+	if (t->record_columns)
+		load_columns_script(st->c->d, &st->c->j, &t->def, NULL, &t->pending);
+	t->record_columns = false;
+	seg->pre = t->pending;
+	memset(&t->pending, 0, sizeof(t->pending));
+	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
+	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
+	free(id);
+	if (!ok)
+	{
+		table_def_free(&seg->def);
+		strlist_free(&seg->pre);
+		strlist_free(&seg->cleared);
+		return false;
+	}
+	t->open_segment = st->nsegs++;
+	*w = seg->w;
+	return true;
+}
+
+static void
+sync_segments_free(const stage *stg, sync_segment *segs, int nsegs, bool remove_staged)
+{
+	for (int i = 0; i < nsegs; i++)
+	{
+		sync_segment *seg = &segs[i];
+
+		if (seg->w)
+			stage_writer_abort(seg->w);
+		if (seg->finished)
+		{
+			if (remove_staged)
+				stage_remove(stg, &seg->staged);
+			stage_result_free(&seg->staged);
+		}
+		table_def_free(&seg->def);
+		strlist_free(&seg->pre);
+		strlist_free(&seg->cleared);
+	}
+	free(segs);
+}
+
+void
+sync_batch_discard(sync_state *st, bool remove_staged)
+{
+	sync_segments_free(&st->c->st, st->segs, st->nsegs, remove_staged);
+	st->segs = NULL;
+	st->nsegs = 0;
+	for (int i = 0; i < st->ntables; i++)
+	{
+		st->tables[i].open_segment = -1;
+		st->tables[i].batch_rows = 0;
+		hash_map_clear(&st->tables[i].moved);
+	}
+	st->batch_rows = 0;
+	st->batch_bytes = 0;
+	free(st->batch_id);
+	st->batch_id = NULL;
+}
+
+static void
+sync_batch_free(const stage *stg, sync_batch *b, bool remove_staged)
+{
+	sync_segments_free(stg, b->segs, b->nsegs, remove_staged);
+	for (int i = 0; i < b->ntouched; i++)
+		table_def_free(&b->touched[i]);
+	free(b->touched);
+	free(b->touched_rows);
+	free(b->id);
+	free(b);
+}
+
+/*
+ * Closes the batch being gathered (its parts finish uploading) and moves it
+ * into a sync_batch for the applier.  The receiver starts a new one.
+ */
+static bool
+sync_batch_take(sync_state *st, sync_batch **out)
+{
+	sync_batch *b = xcalloc(1, sizeof(sync_batch));
+	double		t_start = sync_now();
+	bool		ok = true;
+
+	if (st->nsegs > 0)
+		sync_fail_point("before-upload");
+	for (int i = 0; i < st->ntables && ok; i++)
+		ok = sync_segment_close(st, &st->tables[i]);
+	if (!ok)
+	{
+		char		lsn[32];
+
+		log_warn("sync: the batch ending at %s was not staged; the next run reads it again",
+				  pg_lsn_format(st->batch_end, lsn));
+		sync_batch_discard(st, true);
+		free(b);
+		return false;
+	}
+	if (st->nsegs > 0)
+		sync_fail_point("after-upload");
+	b->id = st->batch_id ? st->batch_id : stage_new_load_id();
+	b->segs = st->segs;
+	b->nsegs = st->nsegs;
+	b->rows = st->batch_rows;
+	b->end = st->batch_end;
+	b->read_s = t_start - st->batch_started;
+	b->staged_s = sync_now() - t_start;
+	b->touched = xcalloc((size_t) st->ntables, sizeof(table_def));
+	b->touched_rows = xcalloc((size_t) st->ntables, sizeof(int64_t));
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].batch_rows > 0)
+		{
+			table_def_copy(&st->tables[i].def, &b->touched[b->ntouched]);
+			b->touched_rows[b->ntouched++] = st->tables[i].batch_rows;
+		}
+	st->batch_id = NULL;
+	st->segs = NULL;
+	st->nsegs = 0;
+	for (int i = 0; i < st->ntables; i++)
+	{
+		st->tables[i].open_segment = -1;
+		st->tables[i].batch_rows = 0;
+	}
+	st->batch_rows = 0;
+	st->batch_bytes = 0;
+	*out = b;
+	return true;
+}
+
+/*
+ * Applies one batch in ONE warehouse transaction with its position.  Runs
+ * in the applier thread, the only user of the warehouse session by then.
+ */
+static bool
+sync_batch_run(cmd_ctx *c, sync_batch *b)
+{
+	load_segment *segs;
+	load_table_state *touched;
+	strlist		script = {0};
+	char		lsn[32];
+	double		t_start = sync_now();
+	bool		ok;
+	bool		copied = false;
+
+	if (b->nsegs == 0)
+		return true;			/* only transactions without changes for us */
+	pg_lsn_format(b->end, lsn);
+	segs = xcalloc((size_t) b->nsegs, sizeof(load_segment));
+	touched = xcalloc((size_t) (b->ntouched ? b->ntouched : 1), sizeof(load_table_state));
+	for (int i = 0; i < b->nsegs; i++)
+	{
+		segs[i].t = &b->segs[i].def;
+		segs[i].staged = &b->segs[i].staged;
+		segs[i].pre = &b->segs[i].pre;
+		segs[i].cleared = &b->segs[i].cleared;
+		segs[i].has_unchanged = b->segs[i].has_unchanged;
+		segs[i].has_moves = b->segs[i].has_moves;
+		segs[i].has_cancels = b->segs[i].has_cancels;
+	}
+	for (int i = 0; i < b->ntouched; i++)
+	{
+		touched[i].t = &b->touched[i];
+		touched[i].rows = b->touched_rows[i];
+	}
+	ok = load_changes_script(c->d, &c->j, &c->st, b->id, lsn, segs, b->nsegs,
+							 touched, b->ntouched, &script);
+	for (int i = 0; ok && i < script.n; i++)
+	{
+		log_debug("warehouse: %s", script.items[i]);
+		ok = wh_exec(c->wh, script.items[i], NULL);
+		if (ok && !copied && strncmp(script.items[i], "COPY", 4) == 0)
+		{
+			copied = true;
+			sync_fail_point("mid-copy");
+		}
+	}
+	if (ok)
+		sync_fail_point("after-merge");
+	if (ok)
+		ok = wh_commit(c->wh);
+	else
+		wh_rollback(c->wh);
+	strlist_free(&script);
+	free(segs);
+	free(touched);
+	if (!ok)
+	{
+		log_warn("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
+		return false;
+	}
+	sync_fail_point("after-commit");
+	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
+			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, sync_now() - t_start);
+	return true;
+}
+
+static void *
+sync_applier_main(void *arg)
+{
+	sync_state *st = arg;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;)
+	{
+		sync_batch *b;
+		bool		ok;
+
+		while (st->pending == NULL && !st->quit)
+			pthread_cond_wait(&st->cond, &st->lock);
+		if (st->pending == NULL)
+			break;
+		b = st->pending;
+		st->pending = NULL;
+		st->busy = true;
+		pthread_mutex_unlock(&st->lock);
+
+		{
+			pg_lsn		end = b->end;
+			int64_t		rows = b->rows;
+			bool		had_changes = b->nsegs > 0;
+
+			ok = sync_batch_run(st->c, b);
+			sync_batch_free(&st->c->st, b, !ok || !st->c->j.keep);
+			pthread_mutex_lock(&st->lock);
+			st->busy = false;
+			if (ok)
+			{
+				st->applied = end;
+				st->batches += had_changes ? 1 : 0;
+				st->total_rows += (uint64_t) rows;
+			}
+			else
+				st->failed = true;
+		}
+		pthread_cond_broadcast(&st->cond);
+		if (!ok)
+			break;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+bool
+sync_handoff(sync_state *st)
+{
+	sync_batch *b;
+
+	if (!sync_batch_take(st, &b))
+		return false;
+	pthread_mutex_lock(&st->lock);
+	st->pending = b;
+	st->handed = b->end;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	return true;
+}
+
+bool
+sync_applier_idle(sync_state *st)
+{
+	bool		idle;
+
+	pthread_mutex_lock(&st->lock);
+	idle = st->pending == NULL && !st->busy;
+	pthread_mutex_unlock(&st->lock);
+	return idle;
+}
+
+bool
+sync_applier_drain(sync_state *st)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&st->lock);
+	while ((st->pending != NULL || st->busy) && !st->failed)
+		pthread_cond_wait(&st->cond, &st->lock);
+	ok = !st->failed;
+	pthread_mutex_unlock(&st->lock);
+	return ok;
+}
+
+bool
+sync_applier_start(sync_state *st)
+{
+	st->quit = false;
+	if (pthread_create(&st->applier, NULL, sync_applier_main, st) != 0)
+	{
+		log_error("sync: cannot start the applier thread");
+		return false;
+	}
+	st->applier_started = true;
+	return true;
+}
+
+void
+sync_applier_stop(sync_state *st)
+{
+	if (!st->applier_started)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->quit = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->applier, NULL);
+	st->applier_started = false;
+	if (st->pending)
+	{
+		sync_batch_free(&st->c->st, st->pending, true);
+		st->pending = NULL;
+	}
+}
+
+/*
+ * What the warehouse has committed: reported to the slot as soon as it is
+ * known, and never before.
+ */
+bool
+sync_report_applied(sync_state *st)
+{
+	pg_lsn		applied;
+	bool		failed;
+
+	pthread_mutex_lock(&st->lock);
+	applied = st->applied;
+	failed = st->failed;
+	pthread_mutex_unlock(&st->lock);
+	if (failed)
+		return false;
+	if (applied > st->acked)
+	{
+		if (!repl_feedback(st->repl, st->last_wal_end, applied, false))
+			return false;
+		st->acked = applied;
+	}
+	if (applied > st->position)
+		st->position = applied;
+	return true;
+}

@@ -1,0 +1,768 @@
+/*
+ * schema.c
+ *    Columns follow the stream: the one place that maps a Relation
+ *    message's columns onto a table's warehouse columns, brings the
+ *    warehouse table in line with the source at start, and turns schema
+ *    changes into statements for the table's next segment.
+ *
+ * A table's columns are the catalog's at start, plus the warehouse columns
+ * no source column holds any more; which source column (attnum) each
+ * warehouse column holds is recorded in the job's state rows of kind
+ * "column" (load.h), so renames are told from drops and adds.
+ */
+#include "sync_int.h"
+
+#define SYNC_REL_DROPPED (-2)
+
+void
+sync_table_add_column(sync_table *t, const table_column *c, col_render render)
+{
+	int			n = t->def.ncols;
+
+	t->def.cols = xrealloc(t->def.cols, sizeof(table_column) * (size_t) (n + 1));
+	t->renders = xrealloc(t->renders, sizeof(col_render) * (size_t) (n + 1));
+	t->colsrc = xrealloc(t->colsrc, sizeof(int) * (size_t) (n + 1));
+	t->reltype = xrealloc(t->reltype, sizeof(uint32_t) * (size_t) (n + 1));
+	t->reltypmod = xrealloc(t->reltypmod, sizeof(int32_t) * (size_t) (n + 1));
+	t->missing = xrealloc(t->missing, sizeof(char *) * (size_t) (n + 1));
+	t->def.cols[n] = *c;
+	t->renders[n] = render;
+	t->colsrc[n] = SYNC_COL_ABSENT;
+	t->missing[n] = NULL;
+	t->reltype[n] = c->type_oid;
+	t->reltypmod[n] = -1;
+	t->def.ncols = n + 1;
+}
+
+static const source_attr *
+sync_attr(const source_attr *attrs, int nattrs, int attnum)
+{
+	for (int i = 0; attnum > 0 && i < nattrs; i++)
+		if (attrs[i].attnum == attnum)
+			return &attrs[i];
+	return NULL;
+}
+
+static bool
+sync_attnum_taken(const sync_table *t, int attnum)
+{
+	for (int k = 0; k < t->def.ncols; k++)
+		if (t->def.cols[k].attnum == attnum)
+			return true;
+	return false;
+}
+
+static char *
+sync_attr_missing(const source_attr *a)
+{
+	return a && !a->dropped && a->has_missing && a->missing ? xstrdup(a->missing) : NULL;
+}
+
+/*
+ * The type facts of relation column rc for table t's warehouse: false,
+ * reported, when the warehouse cannot hold it.
+ */
+static bool
+sync_relation_type(sync_state *st, const sync_table *t, const pgoutput_column *rc,
+				   table_column *out)
+{
+	buf			type = BUF_INIT;
+	bool		ok;
+
+	memset(out, 0, sizeof(*out));
+	out->name = xstrdup(rc->name);
+	ok = source_column_type(st->c->src, rc->type_oid, rc->typmod, out) &&
+		st->c->d->column_type(&t->def, out, &type);
+	buf_free(&type);
+	if (!ok)
+	{
+		free(out->name);
+		free(out->pg_type);
+	}
+	return ok;
+}
+
+/*
+ * A column the stream names for the first time: added at the source, its
+ * attnum the catalog's between its neighbours' (lo, hi).  The warehouse
+ * adds it with what older rows hold for it; a column whose values the
+ * source computed row by row (a volatile default, an identity) rewrote the
+ * table with nothing in the stream, so the table gets a snapshot of its own.
+ */
+static bool
+sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int lo, int hi,
+				  const source_attr *attrs, int nattrs, int *attnum)
+{
+	const source_attr *a = NULL;
+	table_column nc;
+	int			k = t->def.ncols;
+
+	for (int i = 0; i < nattrs && a == NULL; i++)
+		if (!attrs[i].dropped && strcmp(attrs[i].name, rc->name) == 0 &&
+			attrs[i].attnum > lo && attrs[i].attnum < hi && !sync_attnum_taken(t, attrs[i].attnum))
+			a = &attrs[i];
+	for (int i = 0; i < nattrs && a == NULL; i++)
+		if (!attrs[i].generated && attrs[i].attnum > lo && attrs[i].attnum < hi &&
+			!sync_attnum_taken(t, attrs[i].attnum))
+			a = &attrs[i];
+	if (!sync_relation_type(st, t, rc, &nc))
+		return false;
+	nc.attnum = a ? a->attnum : 0;
+	*attnum = nc.attnum;
+	sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
+	t->missing[k] = sync_attr_missing(a);
+	t->reltypmod[k] = rc->typmod;
+	st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], t->missing[k]);
+	log_info("table %s: column \"%s\" added at the source%s%s", t->display, rc->name,
+			 t->missing[k] ? ", existing rows get " : "", t->missing[k] ? t->missing[k] : "");
+	t->record_columns = true;
+	if (a && !a->dropped && a->has_default && !a->has_missing && !t->is_new)
+	{
+		char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
+									"(a volatile default or an identity), which rewrote the table "
+									"without changes in the stream", rc->name);
+
+		sync_reload(t, why);
+		free(why);
+		st->reload = true;
+	}
+	return true;
+}
+
+/*
+ * A column of the stream whose type differs from the last one seen: a
+ * widening widens the warehouse column; an older, narrower type of a
+ * column widened since needs nothing; anything else stops the job.
+ */
+static bool
+sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column *rc,
+					 bool *changed)
+{
+	table_column nc;
+
+	if (t->reltype[k] == rc->type_oid &&
+		(t->reltypmod[k] == rc->typmod || t->reltypmod[k] == -1))
+	{
+		t->reltypmod[k] = rc->typmod;
+		return true;
+	}
+	if (!sync_relation_type(st, t, rc, &nc))
+		return false;
+	if (table_column_widens(&t->def.cols[k], &nc))
+	{
+		nc.key_pos = t->def.cols[k].key_pos;
+		nc.not_null = t->def.cols[k].not_null;
+		nc.attnum = t->def.cols[k].attnum;
+		free(nc.name);
+		nc.name = t->def.cols[k].name;
+		free(t->def.cols[k].pg_type);
+		t->def.cols[k] = nc;
+		t->renders[k] = st->c->d->column_render(&nc);
+		if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
+			return false;
+		log_info("table %s: column \"%s\" widened at the source", t->display, rc->name);
+		*changed = true;
+	}
+	else if (table_column_widens(&nc, &t->def.cols[k]) ||
+			 (nc.kind == t->def.cols[k].kind && nc.is_array == t->def.cols[k].is_array))
+	{
+		/*
+		 * Older changes of a column widened since: the wider type holds
+		 * them.  Of the same kind (a column known only by its warehouse
+		 * type, a user type replaced by another): the same column.
+		 */
+		free(nc.name);
+		free(nc.pg_type);
+	}
+	else
+	{
+		log_error("sync: table %s: column \"%s\" changed type at the source (%s to %s), "
+				  "which is not a safe widening; change the warehouse column by hand, or "
+				  "start the table over (remove it from the job, run sync, drop the warehouse "
+				  "table, add it back)", t->display, rc->name,
+				  t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type",
+				  nc.pg_type ? nc.pg_type : "a user type");
+		free(nc.name);
+		free(nc.pg_type);
+		return false;
+	}
+	t->reltype[k] = rc->type_oid;
+	t->reltypmod[k] = rc->typmod;
+	return true;
+}
+
+/*
+ * Updates and deletes carry their old row's replica identity columns (flag
+ * 1 of a Relation message's columns).  Where those do not carry the job's
+ * key, because the identity moved to another unique index (REPLICA
+ * IDENTITY USING INDEX), the rows after the message apply by the
+ * identity's columns instead: a unique, non-partial index on NOT NULL
+ * columns backs them, so they tell rows apart at the source as the key
+ * does.  The key comes back with a message whose identity carries it.  A
+ * soft-delete table keeps the rows it marked deleted, which such columns
+ * need not tell apart: it stops instead.
+ */
+static bool
+sync_relation_identity(sync_table *t, const pgoutput_relation *rel, const int *matched,
+					   bool *changed)
+{
+	int			nident = 0;
+	bool		carries = true;
+	bool		same = true;
+	int			pos = 0;
+
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			nident++;
+	if (nident == 0)
+		return true;			/* FULL or NOTHING: nothing to apply by */
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		int			job_pos = t->job_key ? (k < t->njob_key ? t->job_key[k] : 0) : t->def.cols[k].key_pos;
+		bool		ident = t->colsrc[k] >= 0 && rel->cols[t->colsrc[k]].key;
+
+		if (job_pos > 0 && !ident)
+			carries = false;
+	}
+	if (carries)
+	{
+		if (t->job_key == NULL)
+			return true;
+		for (int k = 0; k < t->def.ncols; k++)
+			t->def.cols[k].key_pos = k < t->njob_key ? t->job_key[k] : 0;
+		t->def.nkeys = t->job_nkeys;
+		free(t->job_key);
+		t->job_key = NULL;
+		log_info("table %s: its replica identity carries its key again: its changes apply by "
+				 "the key", t->display);
+		*changed = true;
+		return true;
+	}
+	if (t->def.deletes == DELETES_SOFT)
+	{
+		log_error("sync: table %s: its replica identity does not carry its key, and a "
+				  "soft-delete table cannot apply its changes by other columns: ALTER TABLE %s "
+				  "REPLICA IDENTITY FULL (or back to an index of the key), then reload it: "
+				  "remove it from the job, run sync, add it back and run sync --reload %s",
+				  t->display, t->display, t->display);
+		return false;
+	}
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			same &= t->def.cols[matched[r]].key_pos == ++pos;
+	if (same && t->def.nkeys == nident)
+		return true;
+	if (t->job_key == NULL)
+	{
+		t->njob_key = t->def.ncols;
+		t->job_nkeys = t->def.nkeys;
+		t->job_key = xcalloc((size_t) t->njob_key, sizeof(int));
+		for (int k = 0; k < t->def.ncols; k++)
+			t->job_key[k] = t->def.cols[k].key_pos;
+	}
+	for (int k = 0; k < t->def.ncols; k++)
+		t->def.cols[k].key_pos = 0;
+	pos = 0;
+	for (int r = 0; r < rel->ncols; r++)
+		if (rel->cols[r].key && matched[r] >= 0)
+			t->def.cols[matched[r]].key_pos = ++pos;
+	t->def.nkeys = nident;
+	log_info("table %s: its replica identity does not carry its key: its changes apply by "
+			 "the identity's columns, unique at the source, while it does not", t->display);
+	*changed = true;
+	return true;
+}
+
+/*
+ * Whether relation column rc, coming after attnum lo, is not the table's
+ * column of its name (attnum now) but the one the warehouse recorded under
+ * that name before the source dropped it and added a new one of another
+ * type: its values have no column any more.
+ */
+static bool
+sync_relation_dropped_namesake(const sync_table *t, const pgoutput_column *rc, int lo, int now,
+							   const source_attr *attrs, int nattrs)
+{
+	const source_attr *live = sync_attr(attrs, nattrs, now);
+	const char *name = rc->name;
+
+	/* of the same type, the two cannot be told apart: the live one */
+	if (live == NULL || live->dropped || live->type_oid == rc->type_oid)
+		return false;
+	for (int i = 0; i < t->nrec; i++)
+	{
+		const source_attr *a = sync_attr(attrs, nattrs, t->rec_attnum[i]);
+
+		if (strcmp(t->rec_name[i], name) == 0 && t->rec_attnum[i] != now &&
+			t->rec_attnum[i] > lo && (now <= 0 || t->rec_attnum[i] < now) && a && a->dropped)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A Relation message: columns follow the stream.  It lists the relation's
+ * columns as they were when the rows after it were written, in attnum
+ * order, by name and type but without attnums; the catalog has every
+ * attnum, live or dropped, as it is now.  Each of its columns is the
+ * table's column of that name; else, in the gap between its neighbours'
+ * attnums, a column of the table it does not name (renamed: forward when
+ * the catalog's name moved on from the table's, else an older name); else
+ * a column added.  A table column it lacks was added later in the stream
+ * when the catalog has it past the message's last attnum (these rows get
+ * its missing value), or was dropped (not staged: NULL from now on).
+ * What changed becomes schema changes for the table's next segment.
+ */
+bool
+sync_relation(sync_state *st, const pgoutput_relation *rel)
+{
+	sync_table *t = sync_table_by_name(st, rel->schema[0] ? rel->schema : "pg_catalog", rel->name);
+	source_attr *attrs = NULL;
+	int			nattrs = 0;
+	int		   *matched;		/* relation column -> table column, -1 */
+	int		   *attnum;			/* relation column -> attnum, 0 unknown */
+	int			last = 0;
+	bool		changed = false;
+	bool		ok = true;
+
+	if (t == NULL)
+		return true;			/* not a job table (any more) */
+	t->relid = rel->oid;
+	t->full_identity = rel->replident == 'f' && t->def.mode == MODE_MERGE;
+	/* sent again after its partitions changed, among other reasons */
+	t->check_partitions = t->def.partitioned;
+	if (!source_table_attributes(st->c->src, &t->def, &attrs, &nattrs))
+		return false;
+	matched = xcalloc((size_t) rel->ncols + 1, sizeof(int));
+	attnum = xcalloc((size_t) rel->ncols + 1, sizeof(int));
+	for (int k = 0; k < t->def.ncols; k++)
+		t->colsrc[k] = SYNC_COL_ABSENT;
+	for (int r = 0; r < rel->ncols; r++)
+	{
+		matched[r] = -1;
+		for (int k = 0; k < t->def.ncols && matched[r] < 0; k++)
+			if (t->colsrc[k] == SYNC_COL_ABSENT && strcmp(t->def.cols[k].name, rel->cols[r].name) == 0)
+			{
+				if (sync_relation_dropped_namesake(t, &rel->cols[r], last, t->def.cols[k].attnum,
+												   attrs, nattrs))
+				{
+					matched[r] = SYNC_REL_DROPPED;
+					break;
+				}
+				t->colsrc[k] = r;
+				matched[r] = k;
+				attnum[r] = t->def.cols[k].attnum;
+				if (attnum[r] > last)
+					last = attnum[r];
+			}
+	}
+	last = 0;
+	for (int r = 0; ok && r < rel->ncols; r++)
+	{
+		const pgoutput_column *rc = &rel->cols[r];
+		int			lo = 0;
+		int			hi = 32768;
+		int			k = -1;
+
+		if (matched[r] != -1)
+			continue;
+		for (int q = r - 1; q >= 0 && lo == 0; q--)
+			lo = matched[q] >= 0 ? attnum[q] : 0;
+		for (int q = r + 1; q < rel->ncols && hi == 32768; q++)
+			if (matched[q] >= 0 && attnum[q] > 0)
+				hi = attnum[q];
+		/* a column of the table it does not name, in the gap: renamed */
+		for (int j = 0; j < t->def.ncols; j++)
+			if (t->colsrc[j] == SYNC_COL_ABSENT && t->def.cols[j].attnum > lo &&
+				t->def.cols[j].attnum < hi &&
+				(k < 0 || t->def.cols[j].attnum < t->def.cols[k].attnum))
+				k = j;
+		if (k >= 0)
+		{
+			const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
+
+			t->colsrc[k] = r;
+			matched[r] = k;
+			attnum[r] = t->def.cols[k].attnum;
+			if (a && !a->dropped && strcmp(a->name, t->def.cols[k].name) != 0)
+			{
+				char	   *from = t->def.cols[k].name;
+
+				t->def.cols[k].name = xstrdup(rc->name);
+				st->c->d->rename_column(&t->pending, &t->def, from, &t->def.cols[k]);
+				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
+						 from, rc->name);
+				free(from);
+				t->record_columns = true;
+				changed = true;
+			}
+			continue;
+		}
+		ok = sync_relation_add(st, t, rc, lo, hi, attrs, nattrs, &attnum[r]);
+		if (ok)
+		{
+			matched[r] = t->def.ncols - 1;
+			t->colsrc[matched[r]] = r;
+			changed = true;
+		}
+	}
+	for (int r = 0; ok && r < rel->ncols; r++)
+	{
+		if (matched[r] == SYNC_REL_DROPPED)
+			continue;
+		ok = sync_relation_retype(st, t, matched[r], &rel->cols[r], &changed);
+		if (attnum[r] > last)
+			last = attnum[r];
+	}
+	for (int k = 0; ok && k < t->def.ncols; k++)
+	{
+		const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
+		bool		dropped;
+
+		if (t->colsrc[k] == SYNC_COL_ABSENT && a && !a->dropped && a->attnum > last)
+		{
+			/* added later in the stream: these rows hold what older rows do */
+			t->colsrc[k] = SYNC_COL_FUTURE;
+			free(t->missing[k]);
+			t->missing[k] = sync_attr_missing(a);
+		}
+		dropped = t->colsrc[k] == SYNC_COL_ABSENT;
+		if (dropped != t->def.cols[k].dropped)
+		{
+			if (dropped)
+				log_info("table %s: column \"%s\" dropped at the source: NULL from now on",
+						 t->display, t->def.cols[k].name);
+			t->def.cols[k].dropped = dropped;
+			changed = true;
+		}
+	}
+	if (ok && t->def.mode == MODE_MERGE && !t->full_identity)
+		ok = sync_relation_identity(t, rel, matched, &changed);
+	free(matched);
+	free(attnum);
+	source_attrs_free(attrs, nattrs);
+	/* rows from now on carry the new columns (or key): they go in a new segment */
+	if (ok && changed)
+		return sync_segment_close(st, t);
+	return ok;
+}
+
+/*
+ * Whether the warehouse's data_type names the type the dialect makes for c
+ * (an enum is text there, a varchar(20) is "character varying").
+ */
+static bool
+sync_same_type_name(const sink_dialect *d, const table_def *t, const table_column *c,
+					const char *data_type)
+{
+	buf			type = BUF_INIT;
+	buf			bare = BUF_INIT;
+	int			depth = 0;
+	bool		same;
+
+	if (!d->column_type(t, c, &type))
+	{
+		buf_free(&type);
+		return false;
+	}
+	/* "timestamp(3) without time zone" names "timestamp without time zone" */
+	for (const char *p = type.data; *p; p++)
+	{
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (depth == 0)
+			buf_putc(&bare, *p);
+	}
+	same = bare.data && strcasecmp(bare.data, data_type) == 0;
+	buf_free(&type);
+	buf_free(&bare);
+	return same;
+}
+
+static const char *
+sync_recorded_name(const sync_table *t, int attnum)
+{
+	for (int i = 0; i < t->nrec; i++)
+		if (t->rec_attnum[i] == attnum)
+			return t->rec_name[i];
+	return NULL;
+}
+
+static int
+sync_target_column(const wh_result *cols, const char *name)
+{
+	for (int r = 0; name && r < cols->nrows; r++)
+		if (strcmp(wh_value(cols, r, 0), name) == 0)
+			return r;
+	return -1;
+}
+
+/*
+ * Whether the warehouse column (row w of cols) can hold column k as
+ * the source has it now: the same type, or one it widens to (a widening
+ * for the next segment).  False, reported, when it cannot.
+ */
+static bool
+sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, int w)
+{
+	const char *data_type = wh_value(cols, w, 1);
+	cmd_ctx    *c = st->c;
+	table_column was;
+
+	if (!data_type || t->def.cols[k].is_array ||
+		!c->d->column_from_type_name(data_type, &was))
+		return true;
+	if (was.kind == t->def.cols[k].kind)
+	{
+		/* of the same kind: a length, precision or scale may have grown */
+		const char *length = wh_value(cols, w, 2);
+		const char *precision = wh_value(cols, w, 3);
+		const char *scale = wh_value(cols, w, 4);
+		const char *time = wh_value(cols, w, 5);
+
+		was.length = length ? atoi(length) : -1;
+		was.precision = precision && was.kind == COL_NUMERIC ? atoi(precision) : -1;
+		was.scale = scale && was.kind == COL_NUMERIC ? atoi(scale) : -1;
+		was.time_precision = time ? atoi(time) : -1;
+		if ((was.kind != COL_VARCHAR && was.kind != COL_CHAR && was.kind != COL_NUMERIC &&
+			 was.kind != COL_VARBIT) || !table_column_widens(&was, &t->def.cols[k]) ||
+			(was.length == t->def.cols[k].length && was.precision == t->def.cols[k].precision &&
+			 was.scale == t->def.cols[k].scale))
+			return true;
+		return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+	}
+	if (sync_same_type_name(c->d, &t->def, &t->def.cols[k], data_type))
+		return true;
+	if (!table_column_widens(&was, &t->def.cols[k]))
+	{
+		log_error("sync: table %s: column \"%s\" changed type at the source (the warehouse holds "
+				  "%s, the source now %s), which is not a safe widening; change the warehouse "
+				  "column by hand, or start the table over", t->display, t->def.cols[k].name,
+				  data_type, t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
+		return false;
+	}
+	return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+}
+
+/*
+ * Brings t's warehouse table to the columns the source has now, with
+ * statements for its next segment: t's columns are the catalog's, each
+ * found in the warehouse by its attnum's column row (renamed there when
+ * the source renamed it), or by name when the table has no column rows
+ * yet.  A column the warehouse lacks was added since the position: added,
+ * its older rows given its missing value, and the rows the stream still
+ * carries without it staged with that value (SYNC_COL_FUTURE); one the
+ * source computed row by row gives the table a snapshot of its own.
+ * Warehouse columns no source column holds are kept, NULL from now on.
+ */
+static bool
+sync_table_reconcile(sync_state *st, sync_table *t)
+{
+	cmd_ctx    *c = st->c;
+	wh_result	cols = {0};
+	buf			sql = BUF_INIT;
+	source_attr *attrs = NULL;
+	int			nattrs = 0;
+	bool	   *held;
+	int			ncatalog = t->def.ncols;
+	bool		ok = true;
+
+	sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
+	ok = wh_query(c->wh, sql.data, &cols);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	if (cols.nrows == 0)
+	{
+		wh_result_free(&cols);
+		return true;			/* not in the warehouse: its snapshot makes it */
+	}
+	if (!source_table_attributes(c->src, &t->def, &attrs, &nattrs))
+	{
+		wh_result_free(&cols);
+		return false;
+	}
+	held = xcalloc((size_t) cols.nrows, sizeof(bool));
+	for (int k = 0; ok && k < ncatalog; k++)
+	{
+		table_column *col = &t->def.cols[k];
+		const source_attr *a = sync_attr(attrs, nattrs, col->attnum);
+		const char *was = t->nrec > 0 ? sync_recorded_name(t, col->attnum) : col->name;
+		int			w = sync_target_column(&cols, was);
+
+		t->missing[k] = sync_attr_missing(a);
+		if (w >= 0 && !held[w])
+		{
+			held[w] = true;
+			if (strcmp(was, col->name) != 0)
+			{
+				if (sync_target_column(&cols, col->name) >= 0)
+				{
+					log_error("sync: table %s: column \"%s\" was renamed at the source to \"%s\", "
+							  "a name the warehouse table already has: rename or drop that "
+							  "warehouse column by hand", t->display, was, col->name);
+					ok = false;
+					break;
+				}
+				c->d->rename_column(&t->pending, &t->def, was, col);
+				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
+						 was, col->name);
+				t->record_columns = true;
+			}
+			ok = sync_target_type(st, t, k, &cols, w);
+			continue;
+		}
+		/* added since the position */
+		w = sync_target_column(&cols, col->name);
+		if (w >= 0 && !held[w])
+		{
+			/* under the name of a column the warehouse kept after the source dropped it */
+			held[w] = true;
+			ok = c->d->reset_column(&t->pending, &t->def, col, t->missing[k]);
+			log_info("table %s: column \"%s\" added again at the source: its older rows get %s",
+					 t->display, col->name, t->missing[k] ? t->missing[k] : "NULL");
+		}
+		else
+		{
+			c->d->add_column(&t->pending, &t->def, col, t->missing[k]);
+			log_info("table %s: column \"%s\" added at the source%s%s", t->display, col->name,
+					 t->missing[k] ? ", existing rows get " : "",
+					 t->missing[k] ? t->missing[k] : "");
+		}
+		t->record_columns = true;
+		if (ok && a && a->has_default && !a->has_missing && !t->is_new)
+		{
+			char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
+										"(a volatile default or an identity), which rewrote the "
+										"table without changes in the stream", col->name);
+
+			sync_reload(t, why);
+			free(why);
+		}
+	}
+	/* columns the warehouse kept after the source dropped them: NULL from now on */
+	for (int r = 0; ok && r < cols.nrows; r++)
+	{
+		const char *name = wh_value(&cols, r, 0);
+		table_column gone;
+
+		if (held[r] || strncmp(name, "_wharf_", 7) == 0)
+			continue;
+		memset(&gone, 0, sizeof(gone));
+		if (!c->d->column_from_type_name(wh_value(&cols, r, 1) ? wh_value(&cols, r, 1) : "", &gone))
+		{
+			memset(&gone, 0, sizeof(gone));
+			gone.kind = COL_TEXT;
+		}
+		gone.name = xstrdup(name);
+		gone.pg_type = NULL;
+		gone.precision = gone.scale = gone.length = gone.time_precision = -1;
+		gone.dropped = true;
+		for (int i = 0; i < t->nrec; i++)
+			if (strcmp(t->rec_name[i], name) == 0)
+				gone.attnum = t->rec_attnum[i];
+		sync_table_add_column(t, &gone, c->d->column_render(&gone));
+	}
+	if (t->nrec == 0)
+		t->record_columns = true;
+	free(held);
+	source_attrs_free(attrs, nattrs);
+	wh_result_free(&cols);
+	return ok;
+}
+
+bool
+sync_tables_reconcile(sync_state *st)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (!sync_table_reconcile(st, &st->tables[i]))
+		{
+			wh_rollback(st->c->wh);
+			return false;
+		}
+	wh_rollback(st->c->wh);
+	return true;
+}
+
+/*
+ * Schema changes the start or the stream saw for tables no row followed
+ * in this run: applied on their own, with the column rows, at the end of
+ * the stream (every row the warehouse has is older than them).  Runs on
+ * the warehouse session once the applier has stopped.
+ */
+bool
+sync_apply_pending(sync_state *st)
+{
+	cmd_ctx    *c = st->c;
+	strlist		script = {0};
+	bool		ok;
+
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+
+		if (t->is_new || (t->pending.n == 0 && !t->record_columns))
+			continue;
+		if (t->record_columns)
+			load_columns_script(c->d, &c->j, &t->def, NULL, &t->pending);
+		for (int k = 0; k < t->pending.n; k++)
+			strlist_add(&script, t->pending.items[k]);
+		strlist_free(&t->pending);
+		t->record_columns = false;
+	}
+	ok = script.n == 0 || load_run(c->wh, &script);
+	strlist_free(&script);
+	return ok;
+}
+
+/*
+ * A table loaded again while streaming: its columns read anew from the
+ * catalog and its warehouse table brought in line with them, as at start,
+ * what the stream made of its warehouse columns standing in for its column
+ * rows.
+ */
+bool
+sync_table_refresh(sync_state *st, int i)
+{
+	cmd_ctx    *c = st->c;
+	sync_table *t = &st->tables[i];
+	table_def	now;
+
+	for (int k = 0; k < t->nrec; k++)
+		free(t->rec_name[k]);
+	t->nrec = 0;
+	for (int k = 0; k < t->def.ncols; k++)
+		if (t->def.cols[k].attnum > 0)
+		{
+			t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
+			t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
+			t->rec_attnum[t->nrec] = t->def.cols[k].attnum;
+			t->rec_name[t->nrec++] = xstrdup(t->def.cols[k].name);
+		}
+	if (!source_describe_table(c->src, &c->j, &c->j.tables[i], &now))
+		return false;
+	for (int k = 0; k < t->def.ncols; k++)
+		free(t->missing[k]);
+	table_def_free_columns(&t->def);
+	free(t->renders);
+	free(t->colsrc);
+	free(t->reltype);
+	free(t->reltypmod);
+	free(t->missing);
+	t->renders = NULL;
+	t->colsrc = NULL;
+	t->reltype = NULL;
+	t->reltypmod = NULL;
+	t->missing = NULL;
+	for (int k = 0; k < now.ncols; k++)
+		sync_table_add_column(t, &now.cols[k], c->d->column_render(&now.cols[k]));
+	t->def.nkeys = now.nkeys;
+	free(now.cols);
+	now.cols = NULL;
+	now.ncols = 0;
+	table_def_free(&now);
+	t->relid = 0;
+	return sync_table_reconcile(st, t);
+}
