@@ -4,9 +4,15 @@
  *    one place that decides the order of DDL, COPY, apply and state, so that
  *    `plan` prints exactly what a load runs.
  *
- * A load is one warehouse transaction: every table's DDL, COPY into its
- * staging table, set-based apply, and its state row commit together or not
- * at all.
+ * A load runs in two steps, in the one order every dialect can run:
+ * first its schema work (schemas, tables, added or widened columns, the
+ * staging tables), each statement idempotent and committed on its own;
+ * then ONE transaction with every table's COPY into its staging table,
+ * set-based apply and state rows, which commit together or not at all.  No
+ * DDL follows the first row written: Snowflake commits the open
+ * transaction on any DDL, Redshift runs ALTER COLUMN ... TYPE outside
+ * transaction blocks only.  A kill between the two steps converges on the
+ * next run, whose schema work finds it done.
  */
 #ifndef WHARF_LOAD_H
 #define WHARF_LOAD_H
@@ -33,7 +39,8 @@ typedef struct load_table
 	 * its partition rows (below).  NULL for other tables.
 	 */
 	const table_partitions *partitions;
-	const strlist *pre;			/* schema changes to run before its data; may be NULL */
+	const strlist *pre_ddl;		/* schema work for it, after its CREATE; may be NULL */
+	const strlist *pre;			/* statements to run before its data; may be NULL */
 } load_table;
 
 /*
@@ -98,7 +105,7 @@ extern bool load_ddl_script(const sink_dialect *d, const job *j, const load_tabl
  */
 extern bool load_script(const sink_dialect *d, const job *j, const stage *s,
 						load_kind kind, const char *load_id, const char *lsn,
-						const load_table *tables, int ntables, strlist *script);
+						const load_table *tables, int ntables, strlist *script, int *nddl);
 /*
  * One table's part of a change batch.  A table whose columns changed within
  * the batch has several segments, applied in order, each after its schema
@@ -108,7 +115,8 @@ typedef struct load_segment
 {
 	const table_def *t;			/* the columns as staged */
 	const stage_result *staged;
-	const strlist *pre;			/* schema changes to run first; may be NULL */
+	const strlist *pre_ddl;		/* its schema work (before the transaction); may be NULL */
+	const strlist *pre;			/* statements to run first, in the transaction; may be NULL */
 	const strlist *cleared;		/* columns the source dropped: NULL in changed rows */
 	bool		has_unchanged;	/* some row holds an unchanged TOAST value */
 	bool		has_moves;		/* some row is a key change ('K', see sink.h) */
@@ -135,7 +143,7 @@ extern bool load_changes_script(const sink_dialect *d, const job *j, const stage
 								const char *batch_id, const char *lsn,
 								const load_segment *segments, int nsegments,
 								const load_table_state *tables, int ntables,
-								strlist *script);
+								strlist *script, int *nddl);
 /* The state row of table t (kind "snapshot", "sync", ...) at lsn. */
 extern void load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
 									const char *kind, const char *lsn, int64_t rows,
@@ -144,9 +152,13 @@ extern void load_table_state_script(const sink_dialect *d, const job *j, const t
 extern void load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
 								 const char *lsn, strlist *script);
 
-/* Runs script in one transaction and commits; rolls back on any failure. */
-extern bool load_run(wh_session *wh, const strlist *script);
-/* Prints script as SQL text, one statement after another. */
-extern void load_print(FILE *out, const strlist *script);
+/*
+ * Runs script: its first nddl statements (schema work) each in a
+ * transaction of its own, then the rest in one transaction; rolls back on
+ * any failure.
+ */
+extern bool load_run(wh_session *wh, const strlist *script, int nddl);
+/* Appends script as SQL text, its two steps marked as load_run runs them. */
+extern void load_format(buf *out, const strlist *script, int nddl);
 
 #endif

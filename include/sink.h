@@ -123,14 +123,18 @@ typedef struct sink_dialect
 						  const char *staging, load_kind kind);
 
 	/*
-	 * Schema changes seen in the change stream.  add_column adds c to the
-	 * target table; default_value (a value's Postgres text, or NULL) is what
-	 * the target's existing rows get, as the source's old rows have it.
-	 * widen_column changes c's target type to its (wider) new type.
+	 * Schema changes seen in the change stream.  Statements go into ddl
+	 * (schema work: run before the batch's transaction, each committed on
+	 * its own, idempotent where the warehouse allows) and dml (run inside
+	 * the batch's transaction at the point of the change).  add_column adds
+	 * c to the target table; default_value (a value's Postgres text, or
+	 * NULL) is what the target's existing rows get, as the source's old
+	 * rows have it.  widen_column changes c's target type to its (wider)
+	 * new type.
 	 */
-	void		(*add_column) (strlist *script, const table_def *t,
+	void		(*add_column) (strlist *ddl, strlist *dml, const table_def *t,
 							   const table_column *c, const char *default_value);
-	bool		(*widen_column) (strlist *script, const table_def *t,
+	bool		(*widen_column) (strlist *ddl, const table_def *t,
 								 const table_column *c);
 	/*
 	 * rename_column renames target column from to c's name (the source
@@ -140,10 +144,10 @@ typedef struct sink_dialect
 	 * added a column again under that name.  False, reported, when c or
 	 * value cannot be held.
 	 */
-	void		(*rename_column) (strlist *script, const table_def *t, const char *from,
+	void		(*rename_column) (strlist *ddl, const table_def *t, const char *from,
 								  const table_column *c);
-	bool		(*reset_column) (strlist *script, const table_def *t, const table_column *c,
-								 const char *value);
+	bool		(*reset_column) (strlist *ddl, strlist *dml, const table_def *t,
+								 const table_column *c, const char *value);
 	/*
 	 * What a target column's information_schema data_type says it holds, as
 	 * far as telling a widening from an incompatible change needs (kind and

@@ -28,6 +28,12 @@ extern bool wh_connect(const char *connstr, wh_session **out);
 extern void wh_disconnect(wh_session *s);
 /* Runs one statement; *rows gets the affected row count if not NULL. */
 extern bool wh_exec(wh_session *s, const char *sql, int64_t *rows);
+/*
+ * Runs one statement outside any transaction block, committed as it runs
+ * (autocommit on for it), after committing what the session has open:
+ * schema work, which Redshift runs only so for ALTER COLUMN ... TYPE.
+ */
+extern bool wh_exec_alone(wh_session *s, const char *sql);
 extern bool wh_query(wh_session *s, const char *sql, wh_result *out);
 extern bool wh_commit(wh_session *s);
 extern bool wh_rollback(wh_session *s);

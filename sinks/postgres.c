@@ -18,13 +18,14 @@ static const sink_sql pg_sql = {
 	.d = &sink_postgres,
 	.merge = true,
 	.temp_create = "TEMP",
-	.temp_suffix = " ON COMMIT DROP",
+	.temp_suffix = "",
+	.temp_replace = false,
+	.temp_schema = "pg_temp",
 	.text_type = "TEXT",
 	.tstz_type = "TIMESTAMPTZ",
 	.now = "CURRENT_TIMESTAMP",
 	.long_text_type = "TEXT",
 	.add_if_not_exists = true,
-	.add_default_then_drop = true,
 	.staged_type = NULL,
 	.staged_value = NULL,
 	.utc_text = sink_utc_text_at_time_zone,
@@ -256,10 +257,10 @@ pg_apply(strlist *script, const table_def *t, const char *staging, load_kind kin
 
 /* ADD COLUMN IF NOT EXISTS ... DEFAULT v fills the existing rows; the default then goes. */
 static void
-pg_add_column(strlist *script, const table_def *t, const table_column *c,
+pg_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&pg_sql, script, t, c, default_value);
+	sink_add_column_sql(&pg_sql, ddl, dml, t, c, default_value);
 }
 
 /* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t. */
@@ -334,9 +335,10 @@ pg_rename_column(strlist *script, const table_def *t, const char *from, const ta
 }
 
 static bool
-pg_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+pg_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
+				const char *value)
 {
-	return sink_reset_column_sql(&pg_sql, script, t, c, value);
+	return sink_reset_column_sql(&pg_sql, ddl, dml, t, c, value);
 }
 
 static void

@@ -39,12 +39,18 @@ static const sink_sql rs_sql = {
 	.merge = false,
 	.temp_create = "TEMP",
 	.temp_suffix = "",
+	/*
+	 * "A temporary table is automatically dropped at the end of the session
+	 * in which it was created" (CREATE TABLE): replaced by DROP TABLE IF
+	 * EXISTS; temporary tables are found before permanent ones of a name.
+	 */
+	.temp_replace = false,
+	.temp_schema = NULL,
 	.text_type = "VARCHAR(1024)",
 	.tstz_type = "TIMESTAMPTZ",
 	.now = "(SYSDATE AT TIME ZONE 'UTC')",
 	.long_text_type = "VARCHAR(65535)",
 	.add_if_not_exists = false,
-	.add_default_then_drop = false,
 	.staged_type = rs_staged_type,
 	.staged_value = rs_staged_value,
 	.utc_text = sink_utc_text_at_time_zone,
@@ -238,10 +244,10 @@ rs_apply(strlist *script, const table_def *t, const char *staging, load_kind kin
 }
 
 static void
-rs_add_column(strlist *script, const table_def *t, const table_column *c,
+rs_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&rs_sql, script, t, c, default_value);
+	sink_add_column_sql(&rs_sql, ddl, dml, t, c, default_value);
 }
 
 /*
@@ -307,9 +313,10 @@ rs_rename_column(strlist *script, const table_def *t, const char *from, const ta
 }
 
 static bool
-rs_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+rs_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
+				const char *value)
 {
-	return sink_reset_column_sql(&rs_sql, script, t, c, value);
+	return sink_reset_column_sql(&rs_sql, ddl, dml, t, c, value);
 }
 
 static void

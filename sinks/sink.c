@@ -326,7 +326,7 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 	const sink_dialect *d = x->d;
 	buf			sql = BUF_INIT;
 
-	buf_printf(&sql, "CREATE %s TABLE ", x->temp_create);
+	buf_printf(&sql, "CREATE %s%s TABLE ", x->temp_replace ? "OR REPLACE " : "", x->temp_create);
 	d->quote_ident(&sql, staging);
 	buf_puts(&sql, " (");
 	if (kind != LOAD_SNAPSHOT)
@@ -356,6 +356,19 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 		}
 	}
 	buf_printf(&sql, "\n)%s", x->temp_suffix);
+	if (!x->temp_replace)
+	{
+		buf			drop = BUF_INIT;
+
+		buf_puts(&drop, "DROP TABLE IF EXISTS ");
+		if (x->temp_schema)
+		{
+			buf_puts(&drop, x->temp_schema);
+			buf_putc(&drop, '.');
+		}
+		d->quote_ident(&drop, staging);
+		strlist_push(script, buf_detach(&drop));
+	}
 	strlist_push(script, buf_detach(&sql));
 	return true;
 }
@@ -1304,8 +1317,14 @@ done:
 	return ok;
 }
 
+/*
+ * ADD COLUMN (schema work, run before the batch's transaction), then, in
+ * the transaction at the point of the change, the value the existing rows
+ * get: rows the batch applies before that point, older than the column
+ * too, get it as well.
+ */
 void
-sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_add_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
 					const table_column *c, const char *default_value)
 {
 	const sink_dialect *d = x->d;
@@ -1325,23 +1344,13 @@ sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 		buf_free(&sql);
 		goto done;
 	}
-	if (default_value != NULL && x->add_default_then_drop)
+	strlist_push(ddl, buf_detach(&sql));
+	/* rows already holding a value were not added now: leave them */
+	if (default_value != NULL)
 	{
-		buf_printf(&sql, " DEFAULT %s", value.data);
-		strlist_push(script, buf_detach(&sql));
-		buf_printf(&sql, "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", target.data, col.data);
-		strlist_push(script, buf_detach(&sql));
-	}
-	else
-	{
-		strlist_push(script, buf_detach(&sql));
-		/* rows already holding a value were not added now: leave them */
-		if (default_value != NULL)
-		{
-			buf_printf(&sql, "UPDATE %s SET %s = %s\nWHERE %s IS NULL",
-					   target.data, col.data, value.data, col.data);
-			strlist_push(script, buf_detach(&sql));
-		}
+		buf_printf(&sql, "UPDATE %s SET %s = %s\nWHERE %s IS NULL",
+				   target.data, col.data, value.data, col.data);
+		strlist_push(dml, buf_detach(&sql));
 	}
 done:
 	buf_free(&target);
@@ -1365,7 +1374,7 @@ sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 }
 
 bool
-sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_reset_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
 					  const table_column *c, const char *value)
 {
 	buf			sql = BUF_INIT;
@@ -1376,10 +1385,10 @@ sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " DROP COLUMN ");
 	x->d->quote_ident(&sql, c->name);
-	strlist_push(script, buf_detach(&sql));
-	before = script->n;
-	sink_add_column_sql(x, script, t, c, value);
-	return script->n > before;	/* nothing added: reported */
+	strlist_push(ddl, buf_detach(&sql));
+	before = ddl->n;
+	sink_add_column_sql(x, ddl, dml, t, c, value);
+	return ddl->n > before;		/* nothing added: reported */
 }
 
 bool

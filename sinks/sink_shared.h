@@ -25,9 +25,18 @@ typedef struct sink_sql
 	const sink_dialect *d;
 	/* MERGE with WHEN MATCHED / WHEN NOT MATCHED is available */
 	bool		merge;
-	/* CREATE <temp_create> TABLE staging (...)<temp_suffix> */
+	/*
+	 * CREATE <temp_create> TABLE staging (...)<temp_suffix>.  Staging tables
+	 * live for the session on every warehouse (no ON COMMIT clause), so a
+	 * session running many loads replaces each before use: with temp_replace
+	 * by CREATE OR REPLACE, else by DROP TABLE IF EXISTS first, the name
+	 * qualified by temp_schema where the dialect has one for temporary
+	 * tables (never a user's table of the same name).
+	 */
 	const char *temp_create;
 	const char *temp_suffix;
+	bool		temp_replace;
+	const char *temp_schema;
 	/* types of the state table's text and timestamp columns */
 	const char *text_type;
 	const char *tstz_type;
@@ -35,13 +44,6 @@ typedef struct sink_sql
 	const char *long_text_type;
 	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
 	bool		add_if_not_exists;
-	/*
-	 * How a column added with a value for the existing rows gets it: true,
-	 * ADD COLUMN ... DEFAULT <value> then ALTER COLUMN ... DROP DEFAULT;
-	 * false, ADD COLUMN then UPDATE (the warehouse cannot drop such a
-	 * default, or takes only bare literals as one).
-	 */
-	bool		add_default_then_drop;
 	/* the current time as a value of tstz_type, UTC where it matters */
 	const char *now;
 
@@ -116,12 +118,12 @@ extern bool sink_create_staging_sql(const sink_sql *x, strlist *script,
 									load_kind kind);
 extern void sink_apply_sql(const sink_sql *x, strlist *script,
 						   const table_def *t, const char *staging, load_kind kind);
-extern void sink_add_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+extern void sink_add_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
 								const table_column *c, const char *default_value);
 extern void sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
 								   const char *from, const table_column *c);
-extern bool sink_reset_column_sql(const sink_sql *x, strlist *script, const table_def *t,
-								  const table_column *c, const char *value);
+extern bool sink_reset_column_sql(const sink_sql *x, strlist *ddl, strlist *dml,
+								  const table_def *t, const table_column *c, const char *value);
 /*
  * ALTER TABLE target ALTER COLUMN c <verb> <type>, and with using_cast
  * USING c::<type> (Postgres), type being the dialect's type for c.

@@ -38,12 +38,18 @@ static const sink_sql sf_sql = {
 	.merge = true,
 	.temp_create = "TEMPORARY",
 	.temp_suffix = "",
+	/*
+	 * "Temporary tables only exist within the session in which they were
+	 * created and persist only for the remainder of the session"
+	 * (tables-temp-transient): CREATE OR REPLACE, one DDL statement.
+	 */
+	.temp_replace = true,
+	.temp_schema = NULL,
 	.text_type = "VARCHAR",
 	.tstz_type = "TIMESTAMP_TZ",
 	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
 	.long_text_type = "VARCHAR",
 	.add_if_not_exists = true,
-	.add_default_then_drop = false,
 	.staged_type = sf_staged_type,
 	.staged_value = sf_staged_value,
 	.utc_text = sf_utc_text,
@@ -274,10 +280,10 @@ sf_apply(strlist *script, const table_def *t, const char *staging, load_kind kin
 }
 
 static void
-sf_add_column(strlist *script, const table_def *t, const table_column *c,
+sf_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&sf_sql, script, t, c, default_value);
+	sink_add_column_sql(&sf_sql, ddl, dml, t, c, default_value);
 }
 
 static bool
@@ -356,9 +362,10 @@ sf_rename_column(strlist *script, const table_def *t, const char *from, const ta
 }
 
 static bool
-sf_reset_column(strlist *script, const table_def *t, const table_column *c, const char *value)
+sf_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
+				const char *value)
 {
-	return sink_reset_column_sql(&sf_sql, script, t, c, value);
+	return sink_reset_column_sql(&sf_sql, ddl, dml, t, c, value);
 }
 
 static void

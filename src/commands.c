@@ -347,12 +347,55 @@ cmd_check(const cmd_options *o)
 	return failures ? EXIT_RUNTIME : EXIT_OK;
 }
 
+/*
+ * The statements one change batch of `wharf sync` runs when every table
+ * has changes, one segment each: staging, COPY, the apply (its MERGE or
+ * DELETE + INSERT, resolving unchanged values), the state rows and the
+ * position, with placeholders for the files and the position.
+ */
+static bool
+plan_changes(const cmd_ctx *c, strlist *script, int *nddl)
+{
+	load_segment *segs = xcalloc((size_t) (c->ntables ? c->ntables : 1), sizeof(load_segment));
+	load_table_state *touched = xcalloc((size_t) (c->ntables ? c->ntables : 1),
+										sizeof(load_table_state));
+	bool		ok;
+
+	for (int i = 0; i < c->ntables; i++)
+	{
+		segs[i].t = &c->tables[i];
+		segs[i].has_unchanged = c->tables[i].mode == MODE_MERGE;
+		touched[i].t = &c->tables[i];
+	}
+	ok = load_changes_script(c->d, &c->j, &c->st, "<batch_id>", "<lsn>", segs, c->ntables,
+							 touched, c->ntables, script, nddl);
+	free(segs);
+	free(touched);
+	return ok;
+}
+
+static void
+plan_json_statements(buf *json, const char *name, const strlist *script, int nddl)
+{
+	buf_printf(json, ", \"%s_schema_work\": %d, \"%s\": [", name, nddl, name);
+	for (int i = 0; i < script->n; i++)
+	{
+		if (i)
+			buf_puts(json, ", ");
+		buf_put_json_string(json, script->items[i]);
+	}
+	buf_putc(json, ']');
+}
+
 int
 cmd_plan(const cmd_options *o)
 {
 	cmd_ctx		c;
 	int			rc = ctx_job(o, &c);
 	strlist		script = {0};
+	strlist		changes = {0};
+	int			nddl = 0;
+	int			changes_nddl = 0;
 	load_table *lts;
 	table_partitions *parts;
 
@@ -376,7 +419,9 @@ cmd_plan(const cmd_options *o)
 			rc = EXIT_RUNTIME;
 	}
 	if (rc == EXIT_OK &&
-		!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, "<load_id>", NULL, lts, c.ntables, &script))
+		(!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, "<load_id>", NULL, lts, c.ntables, &script,
+					  &nddl) ||
+		 !plan_changes(&c, &changes, &changes_nddl)))
 		rc = EXIT_RUNTIME;
 	if (rc == EXIT_OK && o->json)
 	{
@@ -386,14 +431,10 @@ cmd_plan(const cmd_options *o)
 		buf_put_json_string(&json, c.j.name);
 		buf_puts(&json, ", \"dialect\": ");
 		buf_put_json_string(&json, c.d->name);
-		buf_puts(&json, ", \"statements\": [");
-		for (int i = 0; i < script.n; i++)
-		{
-			if (i)
-				buf_puts(&json, ", ");
-			buf_put_json_string(&json, script.items[i]);
-		}
-		buf_puts(&json, "]}");
+		/* the first *_schema_work statements commit each on its own, the rest as one */
+		plan_json_statements(&json, "statements", &script, nddl);
+		plan_json_statements(&json, "change_batch", &changes, changes_nddl);
+		buf_putc(&json, '}');
 		json_print(&json);
 		buf_free(&json);
 	}
@@ -402,16 +443,19 @@ cmd_plan(const cmd_options *o)
 		buf			text = BUF_INIT;
 		char	   *clean;
 
-		buf_printf(&text, "-- wharf plan: job %s, dialect %s, %d table%s, one transaction\n\n",
+		buf_printf(&text, "-- wharf plan: job %s, dialect %s, %d table%s\n\n",
 				   c.j.name, c.d->name, c.ntables, c.ntables == 1 ? "" : "s");
-		for (int i = 0; i < script.n; i++)
-			buf_printf(&text, "%s;\n\n", script.items[i]);
+		load_format(&text, &script, nddl);
+		buf_puts(&text, "\n-- a change batch of wharf sync, every table changed (one segment each);\n"
+				 "-- <batch_id>, <lsn> and the file names stand for a batch's own\n\n");
+		load_format(&text, &changes, changes_nddl);
 		clean = log_scrub(text.data);
 		fputs(clean, stdout);
 		free(clean);
 		buf_free(&text);
 	}
 	strlist_free(&script);
+	strlist_free(&changes);
 	for (int i = 0; i < c.ntables; i++)
 		table_partitions_free(&parts[i]);
 	free(parts);
@@ -475,6 +519,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	if (load)
 	{
 		strlist		script = {0};
+		int			nddl = 0;
 		load_table *lts = xcalloc((size_t) c.ntables, sizeof(load_table));
 
 		for (int i = 0; i < c.ntables; i++)
@@ -483,8 +528,9 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 			lts[i].staged = &results[i];
 			lts[i].partitions = &partitions[i];
 		}
-		if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script) ||
-			!load_run(c.wh, &script))
+		if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script,
+						 &nddl) ||
+			!load_run(c.wh, &script, nddl))
 			rc = EXIT_RUNTIME;
 		strlist_free(&script);
 		free(lts);

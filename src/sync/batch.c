@@ -110,7 +110,9 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 	if (t->record_columns)
 		load_columns_script(st->c->d, &st->c->j, &t->def, NULL, &t->pending);
 	t->record_columns = false;
+	seg->pre_ddl = t->pending_ddl;
 	seg->pre = t->pending;
+	memset(&t->pending_ddl, 0, sizeof(t->pending_ddl));
 	memset(&t->pending, 0, sizeof(t->pending));
 	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
 	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
@@ -118,6 +120,7 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 	if (!ok)
 	{
 		table_def_free(&seg->def);
+		strlist_free(&seg->pre_ddl);
 		strlist_free(&seg->pre);
 		strlist_free(&seg->cleared);
 		return false;
@@ -143,6 +146,7 @@ sync_segments_free(const stage *stg, sync_segment *segs, int nsegs, bool remove_
 			stage_result_free(&seg->staged);
 		}
 		table_def_free(&seg->def);
+		strlist_free(&seg->pre_ddl);
 		strlist_free(&seg->pre);
 		strlist_free(&seg->cleared);
 	}
@@ -245,6 +249,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	load_segment *segs;
 	load_table_state *touched;
 	strlist		script = {0};
+	int			nddl = 0;
 	char		lsn[32];
 	double		t_start = sync_now();
 	bool		ok;
@@ -259,6 +264,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	{
 		segs[i].t = &b->segs[i].def;
 		segs[i].staged = &b->segs[i].staged;
+		segs[i].pre_ddl = &b->segs[i].pre_ddl;
 		segs[i].pre = &b->segs[i].pre;
 		segs[i].cleared = &b->segs[i].cleared;
 		segs[i].has_unchanged = b->segs[i].has_unchanged;
@@ -271,11 +277,12 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		touched[i].rows = b->touched_rows[i];
 	}
 	ok = load_changes_script(c->d, &c->j, &c->st, b->id, lsn, segs, b->nsegs,
-							 touched, b->ntouched, &script);
+							 touched, b->ntouched, &script, &nddl);
 	for (int i = 0; ok && i < script.n; i++)
 	{
 		log_debug("warehouse: %s", script.items[i]);
-		ok = wh_exec(c->wh, script.items[i], NULL);
+		/* schema work commits statement by statement, the data as one (load.h) */
+		ok = i < nddl ? wh_exec_alone(c->wh, script.items[i]) : wh_exec(c->wh, script.items[i], NULL);
 		if (ok && !copied && strncmp(script.items[i], "COPY", 4) == 0)
 		{
 			copied = true;

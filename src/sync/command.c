@@ -99,7 +99,9 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 			all[i] = true;
 			st->tables[i].from_lsn = point;
 			st->tables[i].is_new = false;
-			strlist_free(&st->tables[i].pending);	/* the snapshot creates the tables anew */
+			/* the snapshot creates the tables anew */
+			strlist_free(&st->tables[i].pending_ddl);
+			strlist_free(&st->tables[i].pending);
 		}
 		sync_forget_removed(st, saved, extra);
 		ok = sync_load_snapshot(st, snapshot, point, all, lsntext, extra);

@@ -12,6 +12,7 @@
  */
 #include "sync_int.h"
 
+/* A relation column that is a column dropped since, of a name taken again. */
 #define SYNC_REL_DROPPED (-2)
 
 void
@@ -112,7 +113,7 @@ sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int 
 	sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
 	t->missing[k] = sync_attr_missing(a);
 	t->reltypmod[k] = rc->typmod;
-	st->c->d->add_column(&t->pending, &t->def, &t->def.cols[k], t->missing[k]);
+	st->c->d->add_column(&t->pending_ddl, &t->pending, &t->def, &t->def.cols[k], t->missing[k]);
 	log_info("table %s: column \"%s\" added at the source%s%s", t->display, rc->name,
 			 t->missing[k] ? ", existing rows get " : "", t->missing[k] ? t->missing[k] : "");
 	t->record_columns = true;
@@ -158,7 +159,7 @@ sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column
 		free(t->def.cols[k].pg_type);
 		t->def.cols[k] = nc;
 		t->renders[k] = st->c->d->column_render(&nc);
-		if (!st->c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]))
+		if (!st->c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]))
 			return false;
 		log_info("table %s: column \"%s\" widened at the source", t->display, rc->name);
 		*changed = true;
@@ -271,6 +272,35 @@ sync_relation_identity(sync_table *t, const pgoutput_relation *rel, const int *m
 			 "the identity's columns, unique at the source, while it does not", t->display);
 	*changed = true;
 	return true;
+}
+
+/*
+ * A rename runs with the batch's schema work, before any of its rows: the
+ * segments of t the batch already holds name the column as the warehouse
+ * will by then.
+ */
+static void
+sync_segments_rename(sync_state *st, const sync_table *t, const char *from, const char *to)
+{
+	for (int i = 0; i < st->nsegs; i++)
+	{
+		sync_segment *seg = &st->segs[i];
+
+		if (seg->table != (int) (t - st->tables))
+			continue;
+		for (int k = 0; k < seg->def.ncols; k++)
+			if (strcmp(seg->def.cols[k].name, from) == 0)
+			{
+				free(seg->def.cols[k].name);
+				seg->def.cols[k].name = xstrdup(to);
+			}
+		for (int k = 0; k < seg->cleared.n; k++)
+			if (strcmp(seg->cleared.items[k], from) == 0)
+			{
+				free(seg->cleared.items[k]);
+				seg->cleared.items[k] = xstrdup(to);
+			}
+	}
 }
 
 /*
@@ -389,7 +419,8 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 				char	   *from = t->def.cols[k].name;
 
 				t->def.cols[k].name = xstrdup(rc->name);
-				st->c->d->rename_column(&t->pending, &t->def, from, &t->def.cols[k]);
+				st->c->d->rename_column(&t->pending_ddl, &t->def, from, &t->def.cols[k]);
+				sync_segments_rename(st, t, from, rc->name);
 				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
 						 from, rc->name);
 				free(from);
@@ -531,7 +562,7 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 			(was.length == t->def.cols[k].length && was.precision == t->def.cols[k].precision &&
 			 was.scale == t->def.cols[k].scale))
 			return true;
-		return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+		return c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]);
 	}
 	if (sync_same_type_name(c->d, &t->def, &t->def.cols[k], data_type))
 		return true;
@@ -543,7 +574,7 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 				  data_type, t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
 		return false;
 	}
-	return c->d->widen_column(&t->pending, &t->def, &t->def.cols[k]);
+	return c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]);
 }
 
 /*
@@ -606,7 +637,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 					ok = false;
 					break;
 				}
-				c->d->rename_column(&t->pending, &t->def, was, col);
+				c->d->rename_column(&t->pending_ddl, &t->def, was, col);
 				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
 						 was, col->name);
 				t->record_columns = true;
@@ -620,13 +651,13 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		{
 			/* under the name of a column the warehouse kept after the source dropped it */
 			held[w] = true;
-			ok = c->d->reset_column(&t->pending, &t->def, col, t->missing[k]);
+			ok = c->d->reset_column(&t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
 			log_info("table %s: column \"%s\" added again at the source: its older rows get %s",
 					 t->display, col->name, t->missing[k] ? t->missing[k] : "NULL");
 		}
 		else
 		{
-			c->d->add_column(&t->pending, &t->def, col, t->missing[k]);
+			c->d->add_column(&t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
 			log_info("table %s: column \"%s\" added at the source%s%s", t->display, col->name,
 					 t->missing[k] ? ", existing rows get " : "",
 					 t->missing[k] ? t->missing[k] : "");
@@ -697,8 +728,20 @@ sync_apply_pending(sync_state *st)
 {
 	cmd_ctx    *c = st->c;
 	strlist		script = {0};
+	int			nddl = 0;
 	bool		ok;
 
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+
+		if (t->is_new || t->pending_ddl.n == 0)
+			continue;
+		for (int k = 0; k < t->pending_ddl.n; k++)
+			strlist_add(&script, t->pending_ddl.items[k]);
+		strlist_free(&t->pending_ddl);
+	}
+	nddl = script.n;
 	for (int i = 0; i < st->ntables; i++)
 	{
 		sync_table *t = &st->tables[i];
@@ -712,7 +755,7 @@ sync_apply_pending(sync_state *st)
 		strlist_free(&t->pending);
 		t->record_columns = false;
 	}
-	ok = script.n == 0 || load_run(c->wh, &script);
+	ok = script.n == 0 || load_run(c->wh, &script, nddl);
 	strlist_free(&script);
 	return ok;
 }

@@ -166,6 +166,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	table_partitions *partitions;
 	load_table *lts;
 	strlist		script = {0};
+	int			nddl = 0;
 	char		lsntext[32];
 	char	   *load_id = stage_new_load_id();
 	int			n = 0;
@@ -203,10 +204,12 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			lts[i].staged = &results[i];
 			lts[i].partitions = &partitions[i];
 			/* schema changes seen since its warehouse table was made come first */
+			lts[i].pre_ddl = &st->tables[index[i]].pending_ddl;
 			lts[i].pre = &st->tables[index[i]].pending;
 		}
 		pg_lsn_format(lsn, lsntext);
-		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script);
+		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script,
+						 &nddl);
 		for (int i = 0; ok && i < n; i++)
 			load_columns_script(c->d, &c->j, &st->tables[index[i]].def, lsntext, &script);
 		if (ok && position)
@@ -215,7 +218,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			for (int i = 0; i < extra->n; i++)
 				strlist_add(&script, extra->items[i]);
 		if (ok)
-			ok = load_run(c->wh, &script);
+			ok = load_run(c->wh, &script, nddl);
 		for (int i = 0; i < n; i++)
 		{
 			sync_table *t = &st->tables[index[i]];
@@ -228,6 +231,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 				table_partitions_free(&t->recorded);
 				t->recorded = partitions[i];
 				memset(&partitions[i], 0, sizeof(partitions[i]));
+				strlist_free(&t->pending_ddl);
 				strlist_free(&t->pending);
 				t->record_columns = false;
 			}
@@ -462,6 +466,7 @@ sync_state_free(sync_state *st)
 		free(t->rec_name);
 		free(t->rec_attnum);
 		free(t->job_key);
+		strlist_free(&t->pending_ddl);
 		strlist_free(&t->pending);
 		table_partitions_free(&t->recorded);
 		hash_map_clear(&t->moved);

@@ -95,7 +95,13 @@ typedef struct sync_table
 	int			njob_key;
 	int			job_nkeys;
 	int			open_segment;	/* index in the batch, -1 when no writer is open */
-	strlist		pending;		/* schema changes for the next segment */
+	/*
+	 * Schema changes for the next segment: its schema work (run before the
+	 * batch's transaction) and the statements that go in the transaction
+	 * at the segment's start (values of added columns, column rows).
+	 */
+	strlist		pending_ddl;
+	strlist		pending;
 	hash_map	moved;			/* new keys of the open segment's key changes ('K') */
 	bool		full_identity;	/* REPLICA IDENTITY FULL: old rows come whole */
 	hash_map	added;			/* full identity: image hash -> seq of the rows the open
@@ -118,7 +124,8 @@ typedef struct sync_segment
 	bool		has_cancels;	/* a removal cancels an addition ('C', see sink.h) */
 	stage_writer *w;
 	stage_result staged;
-	strlist		pre;
+	strlist		pre_ddl;		/* its schema work, before the batch's transaction */
+	strlist		pre;			/* the statements at its start, in the transaction */
 	bool		finished;
 } sync_segment;
 

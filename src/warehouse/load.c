@@ -287,18 +287,18 @@ load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
 bool
 load_script(const sink_dialect *d, const job *j, const stage *s,
 			load_kind kind, const char *load_id, const char *lsn,
-			const load_table *tables, int ntables, strlist *script)
+			const load_table *tables, int ntables, strlist *script, int *nddl)
 {
 	sink_options opt = {j->region, j->iam_role, j->storage_integration};
 
+	/* schema work first, each statement committed on its own (load.h) */
 	if (!load_ddl_script(d, j, tables, ntables, script))
 		return false;
-
-	/*
-	 * All DDL before any data: some warehouses (Snowflake) commit on DDL, so
-	 * the data statements must all come after the last of it to share one
-	 * transaction.
-	 */
+	/* schema changes the stream saw for a table loaded anew, as a change batch runs them */
+	for (int i = 0; i < ntables; i++)
+		if (tables[i].pre_ddl)
+			for (int k = 0; k < tables[i].pre_ddl->n; k++)
+				strlist_add(script, tables[i].pre_ddl->items[k]);
 	for (int i = 0; i < ntables; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
@@ -308,12 +308,13 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		if (!ok)
 			return false;
 	}
-	/* schema changes the stream saw for a table loaded anew, as a change batch runs them */
+	*nddl = script->n;
+
+	/* then the data, in one transaction */
 	for (int i = 0; i < ntables; i++)
 		if (tables[i].pre)
 			for (int k = 0; k < tables[i].pre->n; k++)
 				strlist_add(script, tables[i].pre->items[k]);
-
 	for (int i = 0; i < ntables; i++)
 	{
 		const table_def *t = tables[i].t;
@@ -336,12 +337,12 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 }
 
 bool
-load_run(wh_session *wh, const strlist *script)
+load_run(wh_session *wh, const strlist *script, int nddl)
 {
 	for (int i = 0; i < script->n; i++)
 	{
 		log_debug("warehouse: %s", script->items[i]);
-		if (!wh_exec(wh, script->items[i], NULL))
+		if (!(i < nddl ? wh_exec_alone(wh, script->items[i]) : wh_exec(wh, script->items[i], NULL)))
 		{
 			wh_rollback(wh);
 			return false;
@@ -351,10 +352,18 @@ load_run(wh_session *wh, const strlist *script)
 }
 
 void
-load_print(FILE *out, const strlist *script)
+load_format(buf *out, const strlist *script, int nddl)
 {
+	if (nddl > 0)
+		buf_puts(out, "-- schema work: each statement commits on its own\n\n");
 	for (int i = 0; i < script->n; i++)
-		fprintf(out, "%s;\n\n", script->items[i]);
+	{
+		if (i == nddl)
+			buf_puts(out, "-- then one transaction\nBEGIN;\n\n");
+		buf_printf(out, "%s;\n\n", script->items[i]);
+	}
+	if (script->n > nddl)
+		buf_puts(out, "COMMIT;\n");
 }
 
 static void
@@ -377,8 +386,7 @@ void
 load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
 					 const char *lsn, strlist *script)
 {
-	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
-	load_position_row(d, j, batch_id, lsn, script);
+	load_position_row(d, j, batch_id, lsn, script);	/* the state table exists: load_ddl_script */
 }
 
 bool
@@ -386,12 +394,16 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 					const char *batch_id, const char *lsn,
 					const load_segment *segments, int nsegments,
 					const load_table_state *tables, int ntables,
-					strlist *script)
+					strlist *script, int *nddl)
 {
 	sink_options opt = {j->region, j->iam_role, j->storage_integration};
 
+	/* schema work first, each statement committed on its own (load.h) */
 	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
-	/* staging tables first: DDL before data (see load_script) */
+	for (int i = 0; i < nsegments; i++)
+		if (segments[i].pre_ddl)
+			for (int k = 0; k < segments[i].pre_ddl->n; k++)
+				strlist_add(script, segments[i].pre_ddl->items[k]);
 	for (int i = 0; i < nsegments; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
@@ -401,6 +413,9 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 		if (!ok)
 			return false;
 	}
+	*nddl = script->n;
+
+	/* then the segments in order, the state rows and the position: one transaction */
 	for (int i = 0; i < nsegments; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);

@@ -737,6 +737,47 @@ get_text(SQLHSTMT stmt, SQLUSMALLINT col, char **out)
 	return true;
 }
 
+/* Autocommit on or off, reported where it fails. */
+static bool
+set_autocommit(wh_session *s, bool on)
+{
+	SQLRETURN	rc = SQLSetConnectAttr(s->dbc, SQL_ATTR_AUTOCOMMIT,
+									   (SQLPOINTER) (on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF), 0);
+
+	if (!SQL_SUCCEEDED(rc))
+	{
+		wh_diag		d;
+
+		diag_collect(&d, SQL_HANDLE_DBC, s->dbc, s->secret);
+		log_error("warehouse: cannot turn autocommit %s: %s", on ? "on" : "off", d.text.data);
+		buf_free(&d.text);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Redshift: "ALTER TABLE ALTER COLUMN cannot run inside a transaction
+ * block" (ALTER TABLE, usage notes); with autocommit off every statement
+ * opens one, so schema work runs with autocommit on.
+ */
+bool
+wh_exec_alone(wh_session *s, const char *sql)
+{
+	bool		ok;
+
+	if (s->in_tx && !wh_commit(s))
+		return false;
+	if (!set_autocommit(s, true))
+		return false;
+	ok = wh_exec(s, sql, NULL);
+	s->in_tx = false;
+	s->tx_failed = false;
+	if (s->lost)
+		return false;			/* reported by wh_exec */
+	return set_autocommit(s, false) && ok;
+}
+
 bool
 wh_query(wh_session *s, const char *sql, wh_result *out)
 {

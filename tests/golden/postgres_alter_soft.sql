@@ -1,50 +1,58 @@
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text DEFAULT CAST('' AS text);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "nickname" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS text)
+WHERE "nickname" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40);
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40) DEFAULT CAST('it''s \ ''quoted''' AS character varying(40));
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40);
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "it's \ ""odd""" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \ ''quoted''' AS character varying(40))
+WHERE "it's \ ""odd""" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2);
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2) DEFAULT CAST('42.50' AS numeric(12,2));
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2);
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "credit" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS numeric(12,2))
+WHERE "credit" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean DEFAULT CAST('true' AS boolean);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "active" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "active" = CAST('true' AS boolean)
+WHERE "active" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone DEFAULT CAST('2024-01-01 10:00:00+00' AS timestamp with time zone);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "seen at" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS timestamp with time zone)
+WHERE "seen at" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea DEFAULT CAST('\x00ff' AS bytea);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "badge" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "badge" = CAST('\x00ff' AS bytea)
+WHERE "badge" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb DEFAULT CAST('{"a": "it''s"}' AS jsonb);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "extra" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "extra" = CAST('{"a": "it''s"}' AS jsonb)
+WHERE "extra" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision;
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision DEFAULT CAST('Infinity' AS double precision);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "ratio" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "ratio" = CAST('Infinity' AS double precision)
+WHERE "ratio" IS NULL;
 
 ALTER TABLE "analytics"."Customers" ALTER COLUMN "email" TYPE character varying(1000) USING "email"::character varying(1000);
 
@@ -60,51 +68,59 @@ ALTER TABLE "analytics"."Customers" RENAME COLUMN "nick ""old""" TO "nickname";
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "nickname";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text DEFAULT CAST('' AS text);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "nickname" text;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "nickname" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "nickname" = CAST('' AS text)
+WHERE "nickname" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "it's \ ""odd""";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40) DEFAULT CAST('it''s \ ''quoted''' AS character varying(40));
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40);
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "it's \ ""odd""" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \ ''quoted''' AS character varying(40))
+WHERE "it's \ ""odd""" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "credit";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2) DEFAULT CAST('42.50' AS numeric(12,2));
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "credit" numeric(12,2);
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "credit" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "credit" = CAST('42.50' AS numeric(12,2))
+WHERE "credit" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "active";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean DEFAULT CAST('true' AS boolean);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "active" boolean;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "active" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "active" = CAST('true' AS boolean)
+WHERE "active" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "seen at";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone DEFAULT CAST('2024-01-01 10:00:00+00' AS timestamp with time zone);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "seen at" timestamp with time zone;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "seen at" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "seen at" = CAST('2024-01-01 10:00:00+00' AS timestamp with time zone)
+WHERE "seen at" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "badge";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea DEFAULT CAST('\x00ff' AS bytea);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "badge" bytea;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "badge" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "badge" = CAST('\x00ff' AS bytea)
+WHERE "badge" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "extra";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb DEFAULT CAST('{"a": "it''s"}' AS jsonb);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "extra" jsonb;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "extra" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "extra" = CAST('{"a": "it''s"}' AS jsonb)
+WHERE "extra" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "ratio";
 
-ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision DEFAULT CAST('Infinity' AS double precision);
+ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "ratio" double precision;
 
-ALTER TABLE "analytics"."Customers" ALTER COLUMN "ratio" DROP DEFAULT;
+UPDATE "analytics"."Customers" SET "ratio" = CAST('Infinity' AS double precision)
+WHERE "ratio" IS NULL;
 
 ALTER TABLE "analytics"."Customers" DROP COLUMN "nickname";
 

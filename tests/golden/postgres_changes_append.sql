@@ -1,3 +1,5 @@
+DROP TABLE IF EXISTS pg_temp."wharf_staging_1";
+
 CREATE TEMP TABLE "wharf_staging_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,
@@ -7,7 +9,7 @@ CREATE TEMP TABLE "wharf_staging_1" (
 	"kind" text,
 	"payload" jsonb,
 	"value" double precision
-) ON COMMIT DROP;
+);
 
 COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "at", "kind", "payload", "value")
 FROM PROGRAM 'gzip -dc ''/var/lib/wharf/stage/it''\''''s here/public.events/part-00001.csv.gz'''

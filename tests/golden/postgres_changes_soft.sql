@@ -1,3 +1,5 @@
+DROP TABLE IF EXISTS pg_temp."wharf_staging_1";
+
 CREATE TEMP TABLE "wharf_staging_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,
@@ -9,7 +11,7 @@ CREATE TEMP TABLE "wharf_staging_1" (
 	"signed up" timestamp with time zone,
 	"avatar" bytea,
 	"prefs" jsonb
-) ON COMMIT DROP;
+);
 
 COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "Name", "signed up", "avatar", "prefs")
 FROM PROGRAM 'curl -sSf --retry 3 ''https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00001.csv.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=it''\''''s''\''''signed'' | gzip -dc'

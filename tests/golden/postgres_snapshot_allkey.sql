@@ -6,10 +6,12 @@ CREATE TABLE IF NOT EXISTS "public"."post_tags" (
 	PRIMARY KEY ("post_id", "tag")
 );
 
+DROP TABLE IF EXISTS pg_temp."staging";
+
 CREATE TEMP TABLE "staging" (
 	"post_id" bigint,
 	"tag" text
-) ON COMMIT DROP;
+);
 
 COPY "staging" ("post_id", "tag")
 FROM PROGRAM 'curl -sSf --retry 3 ''https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00001.csv.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=it''\''''s''\''''signed'' | gzip -dc'

@@ -5,12 +5,14 @@ CREATE TABLE IF NOT EXISTS "events" (
 	"value" double precision
 );
 
+DROP TABLE IF EXISTS pg_temp."staging";
+
 CREATE TEMP TABLE "staging" (
 	"at" timestamp with time zone,
 	"kind" text,
 	"payload" jsonb,
 	"value" double precision
-) ON COMMIT DROP;
+);
 
 COPY "staging" ("at", "kind", "payload", "value")
 FROM PROGRAM 'gzip -dc ''/var/lib/wharf/stage/it''\''''s here/public.events/part-00001.csv.gz'''

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
 	PRIMARY KEY ("Order ID", "line")
 );
 
+DROP TABLE IF EXISTS pg_temp."staging";
+
 CREATE TEMP TABLE "staging" (
 	"line" integer,
 	"Order ID" bigint,
@@ -79,7 +81,7 @@ CREATE TEMP TABLE "staging" (
 	"scores" integer[],
 	"moods" text[],
 	"prices" numeric(10,2)[]
-) ON COMMIT DROP;
+);
 
 COPY "staging" ("line", "Order ID", "select", "naïve", "Quote""d", "Flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
 FROM PROGRAM 'curl -sSf --retry 3 ''https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00001.csv.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=it''\''''s''\''''signed'' | gzip -dc'

@@ -12,6 +12,8 @@ CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
 	PRIMARY KEY ("id")
 );
 
+DROP TABLE IF EXISTS pg_temp."staging";
+
 CREATE TEMP TABLE "staging" (
 	"id" bigint,
 	"email" character varying(255),
@@ -19,7 +21,7 @@ CREATE TEMP TABLE "staging" (
 	"signed up" timestamp with time zone,
 	"avatar" bytea,
 	"prefs" jsonb
-) ON COMMIT DROP;
+);
 
 COPY "staging" ("id", "email", "Name", "signed up", "avatar", "prefs")
 FROM PROGRAM 'curl -sSf --retry 3 ''https://wharf-bucket.s3.amazonaws.com/o%27brien/part-00001.csv.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=it''\''''s''\''''signed'' | gzip -dc'

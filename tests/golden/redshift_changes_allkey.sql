@@ -1,3 +1,5 @@
+DROP TABLE IF EXISTS "wharf_staging_1";
+
 CREATE TEMP TABLE "wharf_staging_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,

@@ -6,6 +6,8 @@ CREATE TABLE IF NOT EXISTS "public"."post_tags" (
 	PRIMARY KEY ("post_id", "tag")
 );
 
+DROP TABLE IF EXISTS "staging";
+
 CREATE TEMP TABLE "staging" (
 	"post_id" BIGINT,
 	"tag" VARCHAR(65535)

@@ -5,6 +5,8 @@ CREATE TABLE IF NOT EXISTS "events" (
 	"value" DOUBLE PRECISION
 );
 
+DROP TABLE IF EXISTS "staging";
+
 CREATE TEMP TABLE "staging" (
 	"at" TIMESTAMPTZ,
 	"kind" VARCHAR(65535),

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
 	PRIMARY KEY ("Order ID", "line")
 );
 
+DROP TABLE IF EXISTS "staging";
+
 CREATE TEMP TABLE "staging" (
 	"line" INTEGER,
 	"Order ID" BIGINT,

@@ -12,6 +12,8 @@ CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
 	PRIMARY KEY ("id")
 );
 
+DROP TABLE IF EXISTS "staging";
+
 CREATE TEMP TABLE "staging" (
 	"id" BIGINT,
 	"email" VARCHAR(1020),

@@ -1,4 +1,4 @@
-CREATE TEMPORARY TABLE "wharf_staging_1" (
+CREATE OR REPLACE TEMPORARY TABLE "wharf_staging_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,
 	"_wharf_op" VARCHAR,

@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS "public"."post_tags" (
 	PRIMARY KEY ("post_id", "tag")
 );
 
-CREATE TEMPORARY TABLE "staging" (
+CREATE OR REPLACE TEMPORARY TABLE "staging" (
 	"post_id" BIGINT,
 	"tag" VARCHAR
 );

@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS "events" (
 	"value" FLOAT
 );
 
-CREATE TEMPORARY TABLE "staging" (
+CREATE OR REPLACE TEMPORARY TABLE "staging" (
 	"at" TIMESTAMP_TZ(6),
 	"kind" VARCHAR,
 	"payload" VARCHAR,

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
 	PRIMARY KEY ("Order ID", "line")
 );
 
-CREATE TEMPORARY TABLE "staging" (
+CREATE OR REPLACE TEMPORARY TABLE "staging" (
 	"line" INTEGER,
 	"Order ID" BIGINT,
 	"select" VARCHAR,

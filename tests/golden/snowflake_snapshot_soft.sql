@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
 	PRIMARY KEY ("id")
 );
 
-CREATE TEMPORARY TABLE "staging" (
+CREATE OR REPLACE TEMPORARY TABLE "staging" (
 	"id" BIGINT,
 	"email" VARCHAR(255),
 	"Name" VARCHAR,

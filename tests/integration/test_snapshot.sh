@@ -90,11 +90,18 @@ job=$(job_file it_snap postgres "s3://$WHARF_S3_BUCKET/it/snapshot" \
 wh -c 'DROP SCHEMA IF EXISTS snap CASCADE; DROP SCHEMA IF EXISTS "Sales Dept" CASCADE;'
 
 # plan changes nothing: no warehouse schema, no staged object
-plan_out=$("$WHARF" -c "$job" plan)
+plan_all=$("$WHARF" -c "$job" plan)
+plan_out=$(sed '/^-- a change batch/q' <<<"$plan_all")          # the snapshot's part
+plan_batch=$(sed -n '/^-- a change batch/,$p' <<<"$plan_all")   # a sync change batch's
 check "plan prints the MERGE of snap.alltypes" test "$(grep -c '^MERGE INTO "snap"."alltypes"' <<<"$plan_out")" -eq 1
 check "plan prints the MERGE of the hostile table" test "$(grep -c '^MERGE INTO "Sales Dept"."Order ""Lines"""' <<<"$plan_out")" -eq 1
 check "plan prints a COPY per table" test "$(grep -c '^COPY ' <<<"$plan_out")" -eq 2
-check "plan masks the S3 secret" bash -c '! grep -q "$0" <<<"$1"' "$WHARF_S3_SECRET-never" "$plan_out"
+check "plan prints a change batch's MERGE per table" test "$(grep -c '^MERGE INTO "snap"."alltypes"\|^MERGE INTO "Sales Dept"' <<<"$plan_batch")" -eq 2
+check "plan prints a change batch's COPY per table and its position row" \
+	bash -c '[[ $(grep -c "^COPY " <<<"$0") -eq 2 ]] && grep -q "'"'"'position'"'"' AS \"kind\"" <<<"$0"' "$plan_batch"
+check "plan marks the schema work and the transaction" \
+	bash -c '[[ $(grep -c "^-- schema work" <<<"$0") -eq 2 && $(grep -c "^BEGIN;" <<<"$0") -eq 2 ]]' "$plan_all"
+check "plan masks the S3 secret" bash -c '! grep -q "$0" <<<"$1"' "$WHARF_S3_SECRET-never" "$plan_all"
 check "plan created no warehouse schema" test "$(wh -c "SELECT count(*) FROM pg_namespace WHERE nspname IN ('snap', 'Sales Dept')")" -eq 0
 check "plan staged nothing" test "$(s3_count it/snapshot)" -eq 0
 

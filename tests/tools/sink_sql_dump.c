@@ -160,7 +160,7 @@ main(int argc, char **argv)
 	else if (strcmp(what, "apply") == 0)
 		d->apply(&script, &t, staging, kind);
 	else if (strcmp(what, "add-column") == 0)
-		d->add_column(&script, &t, &t.cols[t.ncols - 1], default_value);
+		d->add_column(&script, &script, &t, &t.cols[t.ncols - 1], default_value);
 	else if (strcmp(what, "widen") == 0)
 		ok = d->widen_column(&script, &t, &t.cols[t.ncols - 1]);
 	else

@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "job.h"
 #include "load.h"
 #include "sink.h"
+#include "stage.h"
 #include "table.h"
 
 #define COL(nm, k, pg) {.name = (char *) (nm), .kind = (k), .pg_type = (char *) (pg), \
@@ -467,8 +469,8 @@ build_alter_script(const sink_dialect *d)
 
 	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
 	{
-		d->add_column(&script, &soft, &added_cols[i], NULL);
-		d->add_column(&script, &soft, &added_cols[i], added_defaults[i]);
+		d->add_column(&script, &script, &soft, &added_cols[i], NULL);
+		d->add_column(&script, &script, &soft, &added_cols[i], added_defaults[i]);
 	}
 	fflush(stderr);
 	dup2(fileno(devnull), STDERR_FILENO);
@@ -491,11 +493,114 @@ build_alter_script(const sink_dialect *d)
 	/* a rename, and every row set again (with a value, and to NULL) */
 	d->rename_column(&script, &soft, "nick \"old\"", &added_cols[0]);
 	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
-		assert_true(d->reset_column(&script, &soft, &added_cols[i], added_defaults[i]));
-	assert_true(d->reset_column(&script, &soft, &added_cols[0], NULL));
+		assert_true(d->reset_column(&script, &script, &soft, &added_cols[i], added_defaults[i]));
+	assert_true(d->reset_column(&script, &script, &soft, &added_cols[0], NULL));
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
+}
+
+/*
+ * One session's statements as load.c orders them: the snapshot of the
+ * soft-delete table, a change batch, then a batch whose table changed
+ * schema between its DML (two segments: a column added with a value for
+ * the older rows, then rows that carry it), each with the position row.
+ * Pins the order and the lifecycle (schema work first, each statement on
+ * its own; staging tables replaced, never left to ON COMMIT; no DDL after
+ * the first row written), not only single statements.
+ */
+static char *
+build_session(const sink_dialect *d)
+{
+	char	   *text = xasprintf("[job]\nname = wharf\n\n[source]\nconninfo = host=src dbname=app\n\n"
+								 "[stage]\nurl = s3://wharf-bucket/o'brien\nregion = us-east-1\n"
+								 "access_key_id = AKIDEXAMPLE\nsecret_access_key = it-is-secret\n\n"
+								 "[warehouse]\ndialect = %s\nodbc = DSN=wh\n\n"
+								 "[table public.customers]\ndeletes = soft\n", d->name);
+	job			j;
+	stage		s;
+	buf			out = BUF_INIT;
+	strlist		script = {0};
+	strlist		ddl = {0};
+	strlist		dml = {0};
+	int			nddl = 0;
+	table_def	wider = soft;
+	table_column cols[NCOLS(soft_cols) + 1];
+	load_table	lt = {.t = &soft};
+	load_table_state touched[1] = {{.t = &soft, .rows = 3}};
+	load_segment one[1] = {{.t = &soft, .has_unchanged = true}};
+	load_segment two[2] = {{.t = &soft, .has_moves = true}, {.t = &wider, .has_unchanged = true}};
+
+	assert_true(job_load_string(text, "session.ini", &j));
+	assert_true(stage_open(&j, &s));
+	memcpy(cols, soft_cols, sizeof(soft_cols));
+	cols[NCOLS(soft_cols)] = added_cols[1];
+	wider.cols = cols;
+	wider.ncols = NCOLS(cols);
+
+	buf_puts(&out, "-- 1. the snapshot\n\n");
+	assert_true(load_script(d, &j, &s, LOAD_SNAPSHOT, "20240101T100000Z-ab12", "0/16B3748", &lt, 1,
+							&script, &nddl));
+	load_position_script(d, &j, "20240101T100000Z-ab12", "0/16B3748", &script);
+	load_format(&out, &script, nddl);
+	strlist_free(&script);
+
+	buf_puts(&out, "\n-- 2. a change batch\n\n");
+	assert_true(load_changes_script(d, &j, &s, "20240101T100100Z-cd34", "0/16B4000", one, 1,
+									touched, 1, &script, &nddl));
+	load_format(&out, &script, nddl);
+	strlist_free(&script);
+
+	buf_puts(&out, "\n-- 3. a change batch with a column added between its DML\n\n");
+	d->add_column(&ddl, &dml, &wider, &added_cols[1], added_defaults[1]);
+	two[1].pre_ddl = &ddl;
+	two[1].pre = &dml;
+	touched[0].t = &wider;
+	assert_true(load_changes_script(d, &j, &s, "20240101T100200Z-ef56", "0/16B5000", two, 2,
+									touched, 1, &script, &nddl));
+	load_format(&out, &script, nddl);
+	strlist_free(&script);
+	strlist_free(&ddl);
+	strlist_free(&dml);
+	stage_close(&s);
+	job_free(&j);
+	free(text);
+	return buf_detach(&out);
+}
+
+static void
+test_golden_session(void **state)
+{
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+	{
+		char	   *got = build_session(dialects[i]);
+		const char *ddl_seen = NULL;
+
+		check_golden(dialects[i], "session", "soft", got);
+
+		/*
+		 * After each "BEGIN;", no DDL before its "COMMIT;".  Redshift, whose
+		 * DDL is transactional but for ALTER COLUMN ... TYPE, builds its
+		 * apply's own temporary table there (CREATE TEMP TABLE ... AS, then
+		 * DROP): only ALTER is ruled out for it.
+		 */
+		for (const char *p = strstr(got, "\nBEGIN;\n"); p; p = strstr(p + 1, "\nBEGIN;\n"))
+		{
+			const char *end = strstr(p, "\nCOMMIT;\n");
+			bool		rs = dialects[i] == &sink_redshift;
+
+			assert_non_null(end);
+			for (const char *q = p; q < end; q = strchr(q, '\n') + 1)
+				if ((!rs && strncmp(q + 1, "CREATE ", 7) == 0) || strncmp(q + 1, "ALTER ", 6) == 0 ||
+					(!rs && strncmp(q + 1, "DROP ", 5) == 0))
+					ddl_seen = q + 1;
+			if (ddl_seen)
+				fail_msg("%s: DDL inside the transaction: %.60s", dialects[i]->name, ddl_seen);
+		}
+		assert_null(strstr(got, "ON COMMIT"));
+		free(got);
+	}
 }
 
 static void
@@ -1134,9 +1239,10 @@ test_changes_staging_columns(void **state)
 		strlist		script = {0};
 
 		assert_true(dialects[i]->create_staging(&script, &allkey, "stg", LOAD_CHANGES));
-		assert_non_null(strstr(script.items[0], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
+		/* the last statement creates it (a DROP IF EXISTS may come first) */
+		assert_non_null(strstr(script.items[script.n - 1], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
 							   "\n\t\"_wharf_op\" "));
-		assert_non_null(strstr(script.items[0], ",\n\t\"post_id\" "));
+		assert_non_null(strstr(script.items[script.n - 1], ",\n\t\"post_id\" "));
 		strlist_free(&script);
 		dialects[i]->copy_staging(&script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
 		for (int k = 0; k < script.n; k++)
@@ -1248,8 +1354,8 @@ test_add_column_unholdable(void **state)
 	(void) state;
 	fflush(stderr);
 	dup2(fileno(devnull), STDERR_FILENO);
-	sink_snowflake.add_column(&script, &soft, &bad, "1");
-	sink_redshift.add_column(&script, &soft, &bad, NULL);
+	sink_snowflake.add_column(&script, &script, &soft, &bad, "1");
+	sink_redshift.add_column(&script, &script, &soft, &bad, NULL);
 	assert_false(sink_redshift.widen_column(&script, &soft, &bad));
 	assert_false(sink_snowflake.create_staging(&script, &t, "stg", LOAD_CHANGES));
 	fflush(stderr);
@@ -1284,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_golden_changes_allkey),
 		cmocka_unit_test(test_golden_changes_append),
 		cmocka_unit_test(test_golden_alter),
+		cmocka_unit_test(test_golden_session),
 		cmocka_unit_test(test_golden_partitions),
 		cmocka_unit_test(test_changes_script_shape),
 		cmocka_unit_test(test_changes_staging_columns),
