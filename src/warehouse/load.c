@@ -170,21 +170,26 @@ load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
 	free(target);
 }
 
-static char *
-load_partition_prefix(const char *name)
+/*
+ * Forgets the job's state rows of kind (partition or column rows) of the
+ * table displayed as name: their source_table is "<name> <word> ...".
+ */
+static void
+load_forget_rows(const sink_dialect *d, const job *j, const char *kind, const char *name,
+				 const char *word, strlist *script)
 {
-	return xasprintf("%s partition ", name);
+	char	   *prefix = xasprintf("%s %s ", name, word);
+
+	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
+					kind, prefix);
+	free(prefix);
 }
 
 void
 load_forget_partitions_script(const sink_dialect *d, const job *j, const char *name,
 							  strlist *script)
 {
-	char	   *prefix = load_partition_prefix(name);
-
-	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
-					LOAD_PARTITION_KIND, prefix);
-	free(prefix);
+	load_forget_rows(d, j, LOAD_PARTITION_KIND, name, "partition", script);
 }
 
 void
@@ -216,17 +221,11 @@ load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
 	free(target);
 }
 
-static char *
-load_column_prefix(const char *name)
-{
-	return xasprintf("%s column ", name);
-}
-
 bool
 load_column_row_parse(const table_def *t, const char *source_table, int *attnum)
 {
 	char	   *display = table_display_name(t);
-	char	   *prefix = load_column_prefix(display);
+	char	   *prefix = xasprintf("%s column ", display);
 	size_t		len = strlen(prefix);
 	char	   *end;
 	long		n;
@@ -249,11 +248,7 @@ void
 load_forget_columns_script(const sink_dialect *d, const job *j, const char *name,
 						   strlist *script)
 {
-	char	   *prefix = load_column_prefix(name);
-
-	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
-					LOAD_COLUMN_KIND, prefix);
-	free(prefix);
+	load_forget_rows(d, j, LOAD_COLUMN_KIND, name, "column", script);
 }
 
 void
