@@ -330,6 +330,133 @@ sync_relation_dropped_namesake(const sync_table *t, const pgoutput_column *rc, i
 	return false;
 }
 
+/* A Relation message being mapped onto a table's columns (below). */
+typedef struct sync_relmap
+{
+	const pgoutput_relation *rel;
+	source_attr *attrs;			/* the catalog's attributes now */
+	int			nattrs;
+	int		   *matched;		/* relation column -> table column, -1, SYNC_REL_DROPPED */
+	int		   *attnum;			/* relation column -> attnum, 0 unknown */
+} sync_relmap;
+
+/* Each relation column to the table's column of its name, if any. */
+static void
+sync_relation_by_name(sync_table *t, sync_relmap *m)
+{
+	int			last = 0;
+
+	for (int r = 0; r < m->rel->ncols; r++)
+	{
+		m->matched[r] = -1;
+		for (int k = 0; k < t->def.ncols && m->matched[r] == -1; k++)
+		{
+			if (t->colsrc[k] != SYNC_COL_ABSENT || strcmp(t->def.cols[k].name, m->rel->cols[r].name) != 0)
+				continue;
+			if (sync_relation_dropped_namesake(t, &m->rel->cols[r], last, t->def.cols[k].attnum,
+											   m->attrs, m->nattrs))
+			{
+				m->matched[r] = SYNC_REL_DROPPED;
+				break;
+			}
+			t->colsrc[k] = r;
+			m->matched[r] = k;
+			m->attnum[r] = t->def.cols[k].attnum;
+			if (m->attnum[r] > last)
+				last = m->attnum[r];
+		}
+	}
+}
+
+/*
+ * Each relation column no name matched: in the gap between its neighbours'
+ * attnums, a table column the message does not name (renamed: forward, at
+ * the warehouse too, when the catalog's name moved on from the table's;
+ * else an older name), or else a column added.
+ */
+static bool
+sync_relation_by_gap(sync_state *st, sync_table *t, sync_relmap *m, bool *changed)
+{
+	for (int r = 0; r < m->rel->ncols; r++)
+	{
+		const pgoutput_column *rc = &m->rel->cols[r];
+		const source_attr *a;
+		int			lo = 0;
+		int			hi = 32768;
+		int			k = -1;
+		char	   *from;
+
+		if (m->matched[r] != -1)
+			continue;
+		for (int q = r - 1; q >= 0 && lo == 0; q--)
+			lo = m->matched[q] >= 0 ? m->attnum[q] : 0;
+		for (int q = r + 1; q < m->rel->ncols && hi == 32768; q++)
+			if (m->matched[q] >= 0 && m->attnum[q] > 0)
+				hi = m->attnum[q];
+		for (int j = 0; j < t->def.ncols; j++)
+			if (t->colsrc[j] == SYNC_COL_ABSENT && t->def.cols[j].attnum > lo &&
+				t->def.cols[j].attnum < hi &&
+				(k < 0 || t->def.cols[j].attnum < t->def.cols[k].attnum))
+				k = j;
+		if (k < 0)
+		{
+			if (!sync_relation_add(st, t, rc, lo, hi, m->attrs, m->nattrs, &m->attnum[r]))
+				return false;
+			m->matched[r] = t->def.ncols - 1;
+			t->colsrc[m->matched[r]] = r;
+			*changed = true;
+			continue;
+		}
+		t->colsrc[k] = r;
+		m->matched[r] = k;
+		m->attnum[r] = t->def.cols[k].attnum;
+		a = sync_attr(m->attrs, m->nattrs, t->def.cols[k].attnum);
+		if (!a || a->dropped || strcmp(a->name, t->def.cols[k].name) == 0)
+			continue;			/* an older name of it */
+		from = t->def.cols[k].name;
+		t->def.cols[k].name = xstrdup(rc->name);
+		st->c->d->rename_column(&t->pending_ddl, &t->def, from, &t->def.cols[k]);
+		sync_segments_rename(st, t, from, rc->name);
+		log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
+				 from, rc->name);
+		free(from);
+		t->record_columns = true;
+		*changed = true;
+	}
+	return true;
+}
+
+/*
+ * Each table column the message lacks: added later in the stream when the
+ * catalog has it past the message's last attnum (these rows get its missing
+ * value), else dropped (not staged: NULL from now on).
+ */
+static void
+sync_relation_absent(sync_table *t, const sync_relmap *m, int last, bool *changed)
+{
+	for (int k = 0; k < t->def.ncols; k++)
+	{
+		const source_attr *a = sync_attr(m->attrs, m->nattrs, t->def.cols[k].attnum);
+		bool		dropped;
+
+		if (t->colsrc[k] == SYNC_COL_ABSENT && a && !a->dropped && a->attnum > last)
+		{
+			t->colsrc[k] = SYNC_COL_FUTURE;
+			free(t->missing[k]);
+			t->missing[k] = sync_attr_missing(a);
+		}
+		dropped = t->colsrc[k] == SYNC_COL_ABSENT;
+		if (dropped != t->def.cols[k].dropped)
+		{
+			if (dropped)
+				log_info("table %s: column \"%s\" dropped at the source: NULL from now on",
+						 t->display, t->def.cols[k].name);
+			t->def.cols[k].dropped = dropped;
+			*changed = true;
+		}
+	}
+}
+
 /*
  * A Relation message: columns follow the stream.  It lists the relation's
  * columns as they were when the rows after it were written, in attnum
@@ -347,13 +474,10 @@ bool
 sync_relation(sync_state *st, const pgoutput_relation *rel)
 {
 	sync_table *t = sync_table_by_name(st, rel->schema[0] ? rel->schema : "pg_catalog", rel->name);
-	source_attr *attrs = NULL;
-	int			nattrs = 0;
-	int		   *matched;		/* relation column -> table column, -1 */
-	int		   *attnum;			/* relation column -> attnum, 0 unknown */
+	sync_relmap m = {.rel = rel};
 	int			last = 0;
 	bool		changed = false;
-	bool		ok = true;
+	bool		ok;
 
 	if (t == NULL)
 		return true;			/* not a job table (any more) */
@@ -361,117 +485,29 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	t->full_identity = rel->replident == 'f' && t->def.mode == MODE_MERGE;
 	/* sent again after its partitions changed, among other reasons */
 	t->check_partitions = t->def.partitioned;
-	if (!source_table_attributes(st->c->src, &t->def, &attrs, &nattrs))
+	if (!source_table_attributes(st->c->src, &t->def, &m.attrs, &m.nattrs))
 		return false;
-	matched = xcalloc((size_t) rel->ncols + 1, sizeof(int));
-	attnum = xcalloc((size_t) rel->ncols + 1, sizeof(int));
+	m.matched = xcalloc((size_t) rel->ncols + 1, sizeof(int));
+	m.attnum = xcalloc((size_t) rel->ncols + 1, sizeof(int));
 	for (int k = 0; k < t->def.ncols; k++)
 		t->colsrc[k] = SYNC_COL_ABSENT;
-	for (int r = 0; r < rel->ncols; r++)
-	{
-		matched[r] = -1;
-		for (int k = 0; k < t->def.ncols && matched[r] < 0; k++)
-			if (t->colsrc[k] == SYNC_COL_ABSENT && strcmp(t->def.cols[k].name, rel->cols[r].name) == 0)
-			{
-				if (sync_relation_dropped_namesake(t, &rel->cols[r], last, t->def.cols[k].attnum,
-												   attrs, nattrs))
-				{
-					matched[r] = SYNC_REL_DROPPED;
-					break;
-				}
-				t->colsrc[k] = r;
-				matched[r] = k;
-				attnum[r] = t->def.cols[k].attnum;
-				if (attnum[r] > last)
-					last = attnum[r];
-			}
-	}
-	last = 0;
+	sync_relation_by_name(t, &m);
+	ok = sync_relation_by_gap(st, t, &m, &changed);
 	for (int r = 0; ok && r < rel->ncols; r++)
 	{
-		const pgoutput_column *rc = &rel->cols[r];
-		int			lo = 0;
-		int			hi = 32768;
-		int			k = -1;
-
-		if (matched[r] != -1)
+		if (m.matched[r] == SYNC_REL_DROPPED)
 			continue;
-		for (int q = r - 1; q >= 0 && lo == 0; q--)
-			lo = matched[q] >= 0 ? attnum[q] : 0;
-		for (int q = r + 1; q < rel->ncols && hi == 32768; q++)
-			if (matched[q] >= 0 && attnum[q] > 0)
-				hi = attnum[q];
-		/* a column of the table it does not name, in the gap: renamed */
-		for (int j = 0; j < t->def.ncols; j++)
-			if (t->colsrc[j] == SYNC_COL_ABSENT && t->def.cols[j].attnum > lo &&
-				t->def.cols[j].attnum < hi &&
-				(k < 0 || t->def.cols[j].attnum < t->def.cols[k].attnum))
-				k = j;
-		if (k >= 0)
-		{
-			const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
-
-			t->colsrc[k] = r;
-			matched[r] = k;
-			attnum[r] = t->def.cols[k].attnum;
-			if (a && !a->dropped && strcmp(a->name, t->def.cols[k].name) != 0)
-			{
-				char	   *from = t->def.cols[k].name;
-
-				t->def.cols[k].name = xstrdup(rc->name);
-				st->c->d->rename_column(&t->pending_ddl, &t->def, from, &t->def.cols[k]);
-				sync_segments_rename(st, t, from, rc->name);
-				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
-						 from, rc->name);
-				free(from);
-				t->record_columns = true;
-				changed = true;
-			}
-			continue;
-		}
-		ok = sync_relation_add(st, t, rc, lo, hi, attrs, nattrs, &attnum[r]);
-		if (ok)
-		{
-			matched[r] = t->def.ncols - 1;
-			t->colsrc[matched[r]] = r;
-			changed = true;
-		}
+		ok = sync_relation_retype(st, t, m.matched[r], &rel->cols[r], &changed);
+		if (m.attnum[r] > last)
+			last = m.attnum[r];
 	}
-	for (int r = 0; ok && r < rel->ncols; r++)
-	{
-		if (matched[r] == SYNC_REL_DROPPED)
-			continue;
-		ok = sync_relation_retype(st, t, matched[r], &rel->cols[r], &changed);
-		if (attnum[r] > last)
-			last = attnum[r];
-	}
-	for (int k = 0; ok && k < t->def.ncols; k++)
-	{
-		const source_attr *a = sync_attr(attrs, nattrs, t->def.cols[k].attnum);
-		bool		dropped;
-
-		if (t->colsrc[k] == SYNC_COL_ABSENT && a && !a->dropped && a->attnum > last)
-		{
-			/* added later in the stream: these rows hold what older rows do */
-			t->colsrc[k] = SYNC_COL_FUTURE;
-			free(t->missing[k]);
-			t->missing[k] = sync_attr_missing(a);
-		}
-		dropped = t->colsrc[k] == SYNC_COL_ABSENT;
-		if (dropped != t->def.cols[k].dropped)
-		{
-			if (dropped)
-				log_info("table %s: column \"%s\" dropped at the source: NULL from now on",
-						 t->display, t->def.cols[k].name);
-			t->def.cols[k].dropped = dropped;
-			changed = true;
-		}
-	}
+	if (ok)
+		sync_relation_absent(t, &m, last, &changed);
 	if (ok && t->def.mode == MODE_MERGE && !t->full_identity)
-		ok = sync_relation_identity(t, rel, matched, &changed);
-	free(matched);
-	free(attnum);
-	source_attrs_free(attrs, nattrs);
+		ok = sync_relation_identity(t, rel, m.matched, &changed);
+	free(m.matched);
+	free(m.attnum);
+	source_attrs_free(m.attrs, m.nattrs);
 	/* rows from now on carry the new columns (or key): they go in a new segment */
 	if (ok && changed)
 		return sync_segment_close(st, t);
