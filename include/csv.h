@@ -8,6 +8,11 @@
  * leading or trailing white space, or would read back as the end-of-data
  * marker \. ; quotes inside are doubled.  Nothing else is escaped, so any
  * byte sequence (all of Unicode, NUL-free text of any length) round-trips.
+ *
+ * For a warehouse whose COPY reads an empty field and "" alike, NULL is
+ * staged as CSV_NULL_MARKER, unquoted, instead: no value reads as it, as
+ * a value holding a backslash is always quoted (and Postgres' own COPY
+ * ... CSV, NULL '\N' quotes a value equal to its NULL string).
  */
 #ifndef WHARF_CSV_H
 #define WHARF_CSV_H
@@ -20,6 +25,9 @@
 /* Appends one field (with a leading comma unless first). */
 extern void csv_field(buf *out, bool first, const char *value, size_t len);
 extern void csv_null(buf *out, bool first);
+/* NULL as marker (NULL: as csv_null). */
+#define CSV_NULL_MARKER "\\N"
+extern void csv_null_as(buf *out, bool first, const char *marker);
 extern void csv_end_row(buf *out);
 
 /*

@@ -157,8 +157,15 @@ typedef struct col_render
 	int			max_scale;		/* >= 0: values with more fractional digits are an error */
 	int			max_int_digits; /* >= 0: values with more integer digits are an error */
 	bool		no_special;		/* NaN and +-Infinity are an error (no such NUMBER) */
+	/*
+	 * How NULL is staged: NULL, an empty unquoted field; else this marker,
+	 * unquoted (csv.h), for a warehouse whose COPY cannot tell an empty
+	 * field from "" (Redshift: CSV_NULL_MARKER).  The same for every
+	 * column of a table.
+	 */
+	const char *null_as;
 } col_render;
 
-#define COL_RENDER_TEXT {false, -1, -1, false}
+#define COL_RENDER_TEXT {false, -1, -1, false, NULL}
 
 #endif

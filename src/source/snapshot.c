@@ -191,7 +191,22 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders, b
 		 */
 		buf_printf(sql, " FROM %s%s)", t->partitioned ? "" : "ONLY ", rel.data);
 	}
-	buf_puts(sql, " TO STDOUT WITH (FORMAT csv)");
+	/* NULL as the warehouse's COPY reads it (csv.h): a marker PG quotes in values */
+	if (t->ncols > 0 && renders[0].null_as != NULL)
+	{
+		char	   *lit = PQescapeLiteral(conn, renders[0].null_as, strlen(renders[0].null_as));
+
+		if (lit == NULL)
+		{
+			log_error("source: cannot quote the NULL marker: %s", PQerrorMessage(conn));
+			buf_free(&rel);
+			return false;
+		}
+		buf_printf(sql, " TO STDOUT WITH (FORMAT csv, NULL %s)", lit);
+		PQfreemem(lit);
+	}
+	else
+		buf_puts(sql, " TO STDOUT WITH (FORMAT csv)");
 	buf_free(&rel);
 	return ok;
 }

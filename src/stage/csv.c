@@ -73,6 +73,15 @@ csv_null(buf *out, bool first)
 }
 
 void
+csv_null_as(buf *out, bool first, const char *marker)
+{
+	if (!first)
+		buf_putc(out, ',');
+	if (marker)
+		buf_puts(out, marker);
+}
+
+void
 csv_end_row(buf *out)
 {
 	buf_putc(out, '\n');

@@ -85,17 +85,17 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		}
 		if (tup == NULL || r < 0 || r >= tup->ncols)
 		{
-			csv_null(&st->vals, false);
+			csv_null_as(&st->vals, false, t->renders[k].null_as);
 			continue;
 		}
 		v = &tup->values[r];
 		switch (v->kind)
 		{
 			case 'n':
-				csv_null(&st->vals, false);
+				csv_null_as(&st->vals, false, t->renders[k].null_as);
 				break;
 			case 'u':
-				csv_null(&st->vals, false);
+				csv_null_as(&st->vals, false, t->renders[k].null_as);
 				buf_printf(&st->unchanged, "%s%d,", any_unchanged ? "" : ",", staged);
 				any_unchanged = true;
 				break;
@@ -137,7 +137,7 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		st->segs[t->open_segment].has_unchanged = true;
 	}
 	else
-		csv_null(&st->row, false);
+		csv_null_as(&st->row, false, t->def.ncols > 0 ? t->renders[0].null_as : NULL);
 	/* even when its unchanged values were in dropped columns only */
 	if (op == 'K')
 		st->segs[t->open_segment].has_moves = true;

@@ -1048,15 +1048,15 @@ test_render(void **state)
 		{COL("x", COL_TEXT, "text"), COL_RENDER_TEXT},
 		{COL("x", COL_INT8, "bigint"), COL_RENDER_TEXT},
 		{COL("x", COL_FLOAT8, "double precision"), COL_RENDER_TEXT},
-		{{.name = "x", .kind = COL_TEXT, .is_array = true}, {true, -1, -1, false}},
+		{{.name = "x", .kind = COL_TEXT, .is_array = true}, {true, -1, -1, false, NULL}},
 		{{.name = "x", .kind = COL_NUMERIC, .is_array = true, .precision = 60, .scale = 2},
-		{true, -1, -1, false}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 12, .scale = 2}, {false, -1, -1, true}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 38, .scale = 0}, {false, -1, -1, true}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 39, .scale = 0}, {false, 0, 38, true}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 50, .scale = 10}, {false, 10, 28, true}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = -1, .scale = -1}, {false, 9, 29, true}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 40, .scale = -5}, {false, 0, 38, true}},
+		{true, -1, -1, false, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 12, .scale = 2}, {false, -1, -1, true, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 38, .scale = 0}, {false, -1, -1, true, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 39, .scale = 0}, {false, 0, 38, true, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 50, .scale = 10}, {false, 10, 28, true, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = -1, .scale = -1}, {false, 9, 29, true, NULL}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 40, .scale = -5}, {false, 0, 38, true, NULL}},
 	};
 
 	(void) state;
