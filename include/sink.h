@@ -100,6 +100,48 @@ typedef struct sink_dialect
 {
 	const char *name;
 	bool		transactional_ddl;	/* DDL can be rolled back (probed before a load) */
+	/* MERGE with WHEN MATCHED / WHEN NOT MATCHED is available */
+	bool		merge;
+	/*
+	 * CREATE <temp_create> TABLE staging (...).  Staging tables live for the
+	 * session on every warehouse (no ON COMMIT clause), so a session running
+	 * many loads replaces each before use: with temp_replace by CREATE OR
+	 * REPLACE, else by DROP TABLE IF EXISTS first, the name qualified by
+	 * temp_schema where the dialect has one for temporary tables (never a
+	 * user's table of the same name).
+	 */
+	const char *temp_create;
+	bool		temp_replace;
+	const char *temp_schema;
+	/* types of the state table's text and timestamp columns */
+	const char *text_type;
+	const char *tstz_type;
+	/* a text type without a small length limit (a change's unchanged list) */
+	const char *long_text_type;
+	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
+	bool		add_if_not_exists;
+	/* the current time as a value of tstz_type, UTC where it matters */
+	const char *now;
+
+	/*
+	 * The type of a column in the staging table when COPY cannot load the
+	 * staged text into the target type directly; NULL when it always can.
+	 * Returns false (and leaves out alone) when the target type will do.
+	 */
+	bool		(*staged_type) (const table_column *c, buf *out);
+	/*
+	 * Appends the expression turning staged value ref (already a column
+	 * reference) into the target type; NULL when values load as they are.
+	 */
+	void		(*staged_value) (buf *out, const table_column *c, const char *ref);
+	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
+	void		(*utc_text) (buf *out, const char *ref);
+	/*
+	 * Appends column c's value from literal (already quoted) holding its
+	 * staged text, when a cast of the staged type will not do; returns false
+	 * to leave it to that cast.  NULL: always the cast.
+	 */
+	bool		(*literal_value) (buf *out, const table_column *c, const char *literal);
 
 	void		(*quote_ident) (buf *out, const char *ident);
 	void		(*quote_literal) (buf *out, const char *value);

@@ -14,23 +14,6 @@
 
 #include "sink_shared.h"
 
-static const sink_sql pg_sql = {
-	.d = &sink_postgres,
-	.merge = true,
-	.temp_create = "TEMP",
-	.temp_suffix = "",
-	.temp_replace = false,
-	.temp_schema = "pg_temp",
-	.text_type = "TEXT",
-	.tstz_type = "TIMESTAMPTZ",
-	.now = "CURRENT_TIMESTAMP",
-	.long_text_type = "TEXT",
-	.add_if_not_exists = true,
-	.staged_type = NULL,
-	.staged_value = NULL,
-	.utc_text = sink_utc_text_at_time_zone,
-};
-
 /*
  * format_type() output of a pg_catalog type, such as
  * 'timestamp(3) with time zone', 'character varying(20)[]', '"char"' or
@@ -202,13 +185,13 @@ pg_create_schema(strlist *script, const char *schema)
 static bool
 pg_create_table(strlist *script, const table_def *t)
 {
-	return sink_create_table_sql(&pg_sql, script, t);
+	return sink_create_table_sql(&sink_postgres, script, t);
 }
 
 static bool
 pg_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	return sink_create_staging_sql(&pg_sql, script, t, staging, kind);
+	return sink_create_staging_sql(&sink_postgres, script, t, staging, kind);
 }
 
 /*
@@ -252,7 +235,7 @@ pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 pg_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_apply_sql(&pg_sql, script, t, staging, kind);
+	sink_apply_sql(&sink_postgres, script, t, staging, kind);
 }
 
 /* ADD COLUMN IF NOT EXISTS ... DEFAULT v fills the existing rows; the default then goes. */
@@ -260,40 +243,40 @@ static void
 pg_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&pg_sql, ddl, dml, t, c, default_value);
+	sink_add_column_sql(&sink_postgres, ddl, dml, t, c, default_value);
 }
 
 /* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t. */
 static bool
 pg_widen_column(strlist *script, const table_def *t, const table_column *c)
 {
-	return sink_alter_column_type_sql(&pg_sql, script, t, c, "TYPE", true);
+	return sink_alter_column_type_sql(&sink_postgres, script, t, c, "TYPE", true);
 }
 
 static void
 pg_state_create(strlist *script, const char *schema, const char *table)
 {
-	sink_state_create_sql(&pg_sql, script, schema, table);
+	sink_state_create_sql(&sink_postgres, script, schema, table);
 }
 
 static void
 pg_state_record(strlist *script, const char *schema, const char *table,
 				const sink_state_row *row)
 {
-	sink_state_record_sql(&pg_sql, script, schema, table, row);
+	sink_state_record_sql(&sink_postgres, script, schema, table, row);
 }
 
 static void
 pg_state_forget(strlist *script, const char *schema, const char *table, const char *job,
 			   const char *kind, const char *prefix)
 {
-	sink_state_forget_sql(&pg_sql, script, schema, table, job, kind, prefix);
+	sink_state_forget_sql(&sink_postgres, script, schema, table, job, kind, prefix);
 }
 
 static void
 pg_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
-	sink_state_query_sql(&pg_sql, out, schema, table, job);
+	sink_state_query_sql(&sink_postgres, out, schema, table, job);
 }
 
 /* Postgres names its own types in information_schema.columns.data_type. */
@@ -331,32 +314,44 @@ pg_column_from_type_name(const char *data_type, table_column *out)
 static void
 pg_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
 {
-	sink_rename_column_sql(&pg_sql, script, t, from, c);
+	sink_rename_column_sql(&sink_postgres, script, t, from, c);
 }
 
 static bool
 pg_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 				const char *value)
 {
-	return sink_reset_column_sql(&pg_sql, ddl, dml, t, c, value);
+	return sink_reset_column_sql(&sink_postgres, ddl, dml, t, c, value);
 }
 
 static void
 pg_drop_cancelled(strlist *script, const char *staging)
 {
-	sink_drop_cancelled_sql(&pg_sql, script, staging);
+	sink_drop_cancelled_sql(&sink_postgres, script, staging);
 }
 
 static void
 pg_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
-	sink_clear_columns_sql(&pg_sql, script, t, staging, columns, ncolumns);
+	sink_clear_columns_sql(&sink_postgres, script, t, staging, columns, ncolumns);
 }
 
 const sink_dialect sink_postgres = {
 	.name = "postgres",
 	.transactional_ddl = true,
+	.merge = true,
+	.temp_create = "TEMP",
+	.temp_replace = false,
+	.temp_schema = "pg_temp",
+	.text_type = "TEXT",
+	.tstz_type = "TIMESTAMPTZ",
+	.now = "CURRENT_TIMESTAMP",
+	.long_text_type = "TEXT",
+	.add_if_not_exists = true,
+	.staged_type = NULL,
+	.staged_value = NULL,
+	.utc_text = sink_utc_text_at_time_zone,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_std,
 	.column_type = pg_column_type,

@@ -30,33 +30,6 @@
 #define RS_MAX_VARCHAR	65535
 #define RS_MAX_VARBYTE	1024000
 
-static bool rs_staged_type(const table_column *c, buf *out);
-static void rs_staged_value(buf *out, const table_column *c, const char *ref);
-static bool rs_literal_value(buf *out, const table_column *c, const char *literal);
-
-static const sink_sql rs_sql = {
-	.d = &sink_redshift,
-	.merge = false,
-	.temp_create = "TEMP",
-	.temp_suffix = "",
-	/*
-	 * "A temporary table is automatically dropped at the end of the session
-	 * in which it was created" (CREATE TABLE): replaced by DROP TABLE IF
-	 * EXISTS; temporary tables are found before permanent ones of a name.
-	 */
-	.temp_replace = false,
-	.temp_schema = NULL,
-	.text_type = "VARCHAR(1024)",
-	.tstz_type = "TIMESTAMPTZ",
-	.now = "(SYSDATE AT TIME ZONE 'UTC')",
-	.long_text_type = "VARCHAR(65535)",
-	.add_if_not_exists = false,
-	.staged_type = rs_staged_type,
-	.staged_value = rs_staged_value,
-	.utc_text = sink_utc_text_at_time_zone,
-	.literal_value = rs_literal_value,
-};
-
 /* VARCHAR for n characters of up to 4 UTF-8 bytes each. */
 static void
 rs_varchar(buf *out, int chars)
@@ -187,13 +160,13 @@ rs_create_schema(strlist *script, const char *schema)
 static bool
 rs_create_table(strlist *script, const table_def *t)
 {
-	return sink_create_table_sql(&rs_sql, script, t);
+	return sink_create_table_sql(&sink_redshift, script, t);
 }
 
 static bool
 rs_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	return sink_create_staging_sql(&rs_sql, script, t, staging, kind);
+	return sink_create_staging_sql(&sink_redshift, script, t, staging, kind);
 }
 
 /*
@@ -240,14 +213,14 @@ rs_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 rs_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_apply_sql(&rs_sql, script, t, staging, kind);
+	sink_apply_sql(&sink_redshift, script, t, staging, kind);
 }
 
 static void
 rs_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&rs_sql, ddl, dml, t, c, default_value);
+	sink_add_column_sql(&sink_redshift, ddl, dml, t, c, default_value);
 }
 
 /*
@@ -275,7 +248,7 @@ rs_widen_column(strlist *script, const table_def *t, const table_column *c)
 		ok = false;
 	}
 	else
-		ok = sink_alter_column_type_sql(&rs_sql, script, t, c, "TYPE", false);
+		ok = sink_alter_column_type_sql(&sink_redshift, script, t, c, "TYPE", false);
 	buf_free(&type);
 	return ok;
 }
@@ -283,58 +256,76 @@ rs_widen_column(strlist *script, const table_def *t, const table_column *c)
 static void
 rs_state_create(strlist *script, const char *schema, const char *table)
 {
-	sink_state_create_sql(&rs_sql, script, schema, table);
+	sink_state_create_sql(&sink_redshift, script, schema, table);
 }
 
 static void
 rs_state_record(strlist *script, const char *schema, const char *table,
 				const sink_state_row *row)
 {
-	sink_state_record_sql(&rs_sql, script, schema, table, row);
+	sink_state_record_sql(&sink_redshift, script, schema, table, row);
 }
 
 static void
 rs_state_forget(strlist *script, const char *schema, const char *table, const char *job,
 			   const char *kind, const char *prefix)
 {
-	sink_state_forget_sql(&rs_sql, script, schema, table, job, kind, prefix);
+	sink_state_forget_sql(&sink_redshift, script, schema, table, job, kind, prefix);
 }
 
 static void
 rs_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
-	sink_state_query_sql(&rs_sql, out, schema, table, job);
+	sink_state_query_sql(&sink_redshift, out, schema, table, job);
 }
 
 static void
 rs_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
 {
-	sink_rename_column_sql(&rs_sql, script, t, from, c);
+	sink_rename_column_sql(&sink_redshift, script, t, from, c);
 }
 
 static bool
 rs_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 				const char *value)
 {
-	return sink_reset_column_sql(&rs_sql, ddl, dml, t, c, value);
+	return sink_reset_column_sql(&sink_redshift, ddl, dml, t, c, value);
 }
 
 static void
 rs_drop_cancelled(strlist *script, const char *staging)
 {
-	sink_drop_cancelled_sql(&rs_sql, script, staging);
+	sink_drop_cancelled_sql(&sink_redshift, script, staging);
 }
 
 static void
 rs_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
-	sink_clear_columns_sql(&rs_sql, script, t, staging, columns, ncolumns);
+	sink_clear_columns_sql(&sink_redshift, script, t, staging, columns, ncolumns);
 }
 
 const sink_dialect sink_redshift = {
 	.name = "redshift",
 	.transactional_ddl = true,
+	.merge = false,
+	.temp_create = "TEMP",
+	/*
+	 * "A temporary table is automatically dropped at the end of the session
+	 * in which it was created" (CREATE TABLE): replaced by DROP TABLE IF
+	 * EXISTS; temporary tables are found before permanent ones of a name.
+	 */
+	.temp_replace = false,
+	.temp_schema = NULL,
+	.text_type = "VARCHAR(1024)",
+	.tstz_type = "TIMESTAMPTZ",
+	.now = "(SYSDATE AT TIME ZONE 'UTC')",
+	.long_text_type = "VARCHAR(65535)",
+	.add_if_not_exists = false,
+	.staged_type = rs_staged_type,
+	.staged_value = rs_staged_value,
+	.utc_text = sink_utc_text_at_time_zone,
+	.literal_value = rs_literal_value,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_backslash,
 	.column_type = rs_column_type,

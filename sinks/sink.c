@@ -5,8 +5,8 @@
  *    warehouses, and the statement builders for DDL, snapshot and change
  *    apply, schema changes and the state table.
  *
- * A dialect file supplies its type map, its COPY and a sink_sql naming the
- * few words in which its SQL differs; the statements are built here once.
+ * A dialect file supplies its type map, its COPY and, in its sink_dialect,
+ * the few words in which its SQL differs; the statements are built here once.
  */
 #include "sink.h"
 
@@ -250,9 +250,8 @@ sink_create_schema_sql(const sink_dialect *d, strlist *script, const char *schem
 }
 
 bool
-sink_create_table_sql(const sink_sql *x, strlist *script, const table_def *t)
+sink_create_table_sql(const sink_dialect *d, strlist *script, const table_def *t)
 {
-	const sink_dialect *d = x->d;
 	buf			sql = BUF_INIT;
 
 	buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
@@ -279,7 +278,7 @@ sink_create_table_sql(const sink_sql *x, strlist *script, const table_def *t)
 		d->quote_ident(&sql, SINK_DELETED_COL);
 		buf_puts(&sql, " BOOLEAN NOT NULL DEFAULT FALSE,\n\t");
 		d->quote_ident(&sql, SINK_DELETED_AT_COL);
-		buf_printf(&sql, " %s", x->tstz_type);
+		buf_printf(&sql, " %s", d->tstz_type);
 	}
 	if (merge_keyed(t))
 	{
@@ -320,18 +319,17 @@ sink_staging_column_list(const sink_dialect *d, buf *out, const table_def *t, lo
 }
 
 bool
-sink_create_staging_sql(const sink_sql *x, strlist *script,
+sink_create_staging_sql(const sink_dialect *d, strlist *script,
 						const table_def *t, const char *staging, load_kind kind)
 {
-	const sink_dialect *d = x->d;
 	buf			sql = BUF_INIT;
 
-	buf_printf(&sql, "CREATE %s%s TABLE ", x->temp_replace ? "OR REPLACE " : "", x->temp_create);
+	buf_printf(&sql, "CREATE %s%s TABLE ", d->temp_replace ? "OR REPLACE " : "", d->temp_create);
 	d->quote_ident(&sql, staging);
 	buf_puts(&sql, " (");
 	if (kind != LOAD_SNAPSHOT)
 	{
-		const char *types[NCHANGE_COLS] = {"BIGINT", "BIGINT", x->text_type, x->long_text_type};
+		const char *types[NCHANGE_COLS] = {"BIGINT", "BIGINT", d->text_type, d->long_text_type};
 
 		for (int i = 0; i < NCHANGE_COLS; i++)
 		{
@@ -347,7 +345,7 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 		buf_puts(&sql, i > 0 ? ",\n\t" : "\n\t");
 		d->quote_ident(&sql, c->name);
 		buf_putc(&sql, ' ');
-		if (x->staged_type != NULL && x->staged_type(c, &sql))
+		if (d->staged_type != NULL && d->staged_type(c, &sql))
 			continue;
 		if (!d->column_type(t, c, &sql))
 		{
@@ -355,15 +353,15 @@ sink_create_staging_sql(const sink_sql *x, strlist *script,
 			return false;
 		}
 	}
-	buf_printf(&sql, "\n)%s", x->temp_suffix);
-	if (!x->temp_replace)
+	buf_puts(&sql, "\n)");
+	if (!d->temp_replace)
 	{
 		buf			drop = BUF_INIT;
 
 		buf_puts(&drop, "DROP TABLE IF EXISTS ");
-		if (x->temp_schema)
+		if (d->temp_schema)
 		{
-			buf_puts(&drop, x->temp_schema);
+			buf_puts(&drop, d->temp_schema);
 			buf_putc(&drop, '.');
 		}
 		d->quote_ident(&drop, staging);
@@ -384,13 +382,13 @@ column_ref(const sink_dialect *d, buf *out, const char *rel, const char *col)
 
 /* Appends staged column c of rel, converted to its target type. */
 static void
-staged_value(const sink_sql *x, buf *out, const table_column *c, const char *rel)
+staged_value(const sink_dialect *d, buf *out, const table_column *c, const char *rel)
 {
 	buf			ref = BUF_INIT;
 
-	column_ref(x->d, &ref, rel, c->name);
-	if (x->staged_value != NULL)
-		x->staged_value(out, c, ref.data);
+	column_ref(d, &ref, rel, c->name);
+	if (d->staged_value != NULL)
+		d->staged_value(out, c, ref.data);
 	else
 		buf_puts(out, ref.data);
 	buf_free(&ref);
@@ -398,66 +396,66 @@ staged_value(const sink_sql *x, buf *out, const table_column *c, const char *rel
 
 /* Column c of rel: a staged value converted, or one converted already. */
 static void
-value_of(const sink_sql *x, buf *out, const table_column *c, const char *rel, bool converted)
+value_of(const sink_dialect *d, buf *out, const table_column *c, const char *rel, bool converted)
 {
 	if (converted)
-		column_ref(x->d, out, rel, c->name);
+		column_ref(d, out, rel, c->name);
 	else
-		staged_value(x, out, c, rel);
+		staged_value(d, out, c, rel);
 }
 
 /* Every column of rel, converted, separated by commas: the values of an INSERT. */
 static void
-values_of(const sink_sql *x, buf *out, const table_def *t, const char *rel, bool converted)
+values_of(const sink_dialect *d, buf *out, const table_def *t, const char *rel, bool converted)
 {
 	for (int i = 0; i < t->ncols; i++)
 	{
 		if (i > 0)
 			buf_puts(out, ", ");
-		value_of(x, out, &t->cols[i], rel, converted);
+		value_of(d, out, &t->cols[i], rel, converted);
 	}
 }
 
 static void
-staged_values(const sink_sql *x, buf *out, const table_def *t, const char *rel)
+staged_values(const sink_dialect *d, buf *out, const table_def *t, const char *rel)
 {
-	values_of(x, out, t, rel, false);
+	values_of(d, out, t, rel, false);
 }
 
 /* target.k1 = rel.k1 AND ..., rel's values converted or converted already */
 static void
-key_match_of(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
+key_match_of(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
 			 const char *target, const char *rel, bool converted)
 {
 	for (int k = 0; k < nkeys; k++)
 	{
 		if (k > 0)
 			buf_puts(out, " AND ");
-		column_ref(x->d, out, target, keys[k]->name);
+		column_ref(d, out, target, keys[k]->name);
 		buf_puts(out, " = ");
-		value_of(x, out, keys[k], rel, converted);
+		value_of(d, out, keys[k], rel, converted);
 	}
 }
 
 /* target.k1 = staged.k1 AND ... */
 static void
-key_match(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
+key_match(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
 		  const char *target, const char *staged)
 {
-	key_match_of(x, out, keys, nkeys, target, staged, false);
+	key_match_of(d, out, keys, nkeys, target, staged, false);
 }
 
 /* INSERT INTO target (cols) SELECT <converted s.cols> FROM staging AS s */
 static void
-insert_all(const sink_sql *x, strlist *script, const table_def *t,
+insert_all(const sink_dialect *d, strlist *script, const table_def *t,
 		   const char *target, const char *staging)
 {
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "INSERT INTO %s (", target);
-	sink_column_list(x->d, &sql, t, NULL);
+	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nSELECT ");
-	staged_values(x, &sql, t, "s");
+	staged_values(d, &sql, t, "s");
 	buf_printf(&sql, "\nFROM %s AS s", staging);
 	strlist_push(script, buf_detach(&sql));
 }
@@ -469,31 +467,30 @@ insert_all(const sink_sql *x, strlist *script, const table_def *t,
  * alias on the table of a DELETE.
  */
 static void
-where_not_staged(const sink_sql *x, buf *out, const table_column **keys, int nkeys,
+where_not_staged(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
 				 const char *target, const char *staging, bool live_only)
 {
 	buf_puts(out, "\nWHERE ");
 	if (live_only)
 	{
-		column_ref(x->d, out, target, SINK_DELETED_COL);
+		column_ref(d, out, target, SINK_DELETED_COL);
 		buf_puts(out, " = FALSE\n  AND ");
 	}
 	buf_printf(out, "NOT EXISTS (SELECT 1 FROM %s AS s WHERE ", staging);
-	key_match(x, out, keys, nkeys, target, "s");
+	key_match(d, out, keys, nkeys, target, "s");
 	buf_putc(out, ')');
 }
 
 static void
-merge_statement(const sink_sql *x, strlist *script, const table_def *t,
+merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
 				const table_column **keys, const char *target, const char *staging)
 {
-	const sink_dialect *d = x->d;
 	bool		soft = t->deletes == DELETES_SOFT;
 	bool		first = true;
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "MERGE INTO %s AS t\nUSING %s AS s\nON ", target, staging);
-	key_match(x, &sql, keys, t->nkeys, "t", "s");
+	key_match(d, &sql, keys, t->nkeys, "t", "s");
 	for (int i = 0; i < t->ncols; i++)
 	{
 		const table_column *c = &t->cols[i];
@@ -504,7 +501,7 @@ merge_statement(const sink_sql *x, strlist *script, const table_def *t,
 		first = false;
 		d->quote_ident(&sql, c->name);
 		buf_puts(&sql, " = ");
-		staged_value(x, &sql, c, "s");
+		staged_value(d, &sql, c, "s");
 	}
 	if (soft)
 	{
@@ -517,7 +514,7 @@ merge_statement(const sink_sql *x, strlist *script, const table_def *t,
 	buf_puts(&sql, "\nWHEN NOT MATCHED THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nVALUES (");
-	staged_values(x, &sql, t, "s");
+	staged_values(d, &sql, t, "s");
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
@@ -529,10 +526,9 @@ merge_statement(const sink_sql *x, strlist *script, const table_def *t,
  * row it is about to remove.
  */
 static void
-apply_snapshot(const sink_sql *x, strlist *script,
+apply_snapshot(const sink_dialect *d, strlist *script,
 			   const table_def *t, const char *staging)
 {
-	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -546,7 +542,7 @@ apply_snapshot(const sink_sql *x, strlist *script,
 		/* no key: the snapshot replaces the table */
 		buf_printf(&sql, "DELETE FROM %s", target.data);
 		strlist_push(script, buf_detach(&sql));
-		insert_all(x, script, t, target.data, stg.data);
+		insert_all(d, script, t, target.data, stg.data);
 		goto done;
 	}
 
@@ -557,25 +553,25 @@ apply_snapshot(const sink_sql *x, strlist *script,
 		d->quote_ident(&sql, SINK_DELETED_COL);
 		buf_puts(&sql, " = TRUE, ");
 		d->quote_ident(&sql, SINK_DELETED_AT_COL);
-		buf_printf(&sql, " = %s", x->now);
-		where_not_staged(x, &sql, keys, t->nkeys, target.data, stg.data, true);
+		buf_printf(&sql, " = %s", d->now);
+		where_not_staged(d, &sql, keys, t->nkeys, target.data, stg.data, true);
 	}
 	else
 	{
 		buf_printf(&sql, "DELETE FROM %s", target.data);
-		where_not_staged(x, &sql, keys, t->nkeys, target.data, stg.data, false);
+		where_not_staged(d, &sql, keys, t->nkeys, target.data, stg.data, false);
 	}
 	strlist_push(script, buf_detach(&sql));
 
-	if (x->merge)
-		merge_statement(x, script, t, keys, target.data, stg.data);
+	if (d->merge)
+		merge_statement(d, script, t, keys, target.data, stg.data);
 	else
 	{
 		/* replace every staged key's row, then insert them all */
 		buf_printf(&sql, "DELETE FROM %s\nUSING %s\nWHERE ", target.data, stg.data);
-		key_match(x, &sql, keys, t->nkeys, target.data, stg.data);
+		key_match(d, &sql, keys, t->nkeys, target.data, stg.data);
 		strlist_push(script, buf_detach(&sql));
-		insert_all(x, script, t, target.data, stg.data);
+		insert_all(d, script, t, target.data, stg.data);
 	}
 	free(keys);
 
@@ -789,11 +785,9 @@ after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind
  * A row carries c when it is an insert or update whose unchanged list lacks i.
  */
 static void
-changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
+changes_after_truncate(const sink_dialect *d, buf *out, const table_def *t,
 					   const table_column **keys, const char *stg, bool complete)
 {
-	const sink_dialect *d = x->d;
-
 	buf_puts(out, "\t\tSELECT ");
 	sink_column_list(d, out, t, "s.");
 	for (int i = 0; i < 3; i++)
@@ -837,11 +831,9 @@ changes_after_truncate(const sink_sql *x, buf *out, const table_def *t,
  * before one.
  */
 static void
-moved_changes(const sink_sql *x, buf *out, const table_def *t,
+moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 			  const table_column **keys, const char *stg, const char *target)
 {
-	const sink_dialect *d = x->d;
-
 	buf_puts(out, "\t\tSELECT ");
 	sink_column_list(d, out, t, "s.");
 	for (int i = 0; i < 3; i++)
@@ -922,7 +914,7 @@ moved_changes(const sink_sql *x, buf *out, const table_def *t,
 	{
 		if (i > 0)
 			buf_puts(out, ", ");
-		staged_value(x, out, &t->cols[i], "s");
+		staged_value(d, out, &t->cols[i], "s");
 		buf_puts(out, " AS ");
 		d->quote_ident(out, t->cols[i].name);
 	}
@@ -958,12 +950,10 @@ moved_changes(const sink_sql *x, buf *out, const table_def *t,
  *   ) AS b WHERE b.rank = 1
  */
 static void
-resolved_changes(const sink_sql *x, buf *out, const table_def *t,
+resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 				 const table_column **keys, const char *stg, bool complete,
 				 const char *moved_target)
 {
-	const sink_dialect *d = x->d;
-
 	if (complete)
 	{
 		/* no unchanged values: the last change of each key is the row */
@@ -982,7 +972,7 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
 		buf_puts(out, ") AS ");
 		d->quote_ident(out, RANK_COL);
 		buf_puts(out, "\n\tFROM (\n");
-		changes_after_truncate(x, out, t, keys, stg, true);
+		changes_after_truncate(d, out, t, keys, stg, true);
 		buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 		column_ref(d, out, "b", RANK_COL);
 		buf_puts(out, " = 1");
@@ -1034,9 +1024,9 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
 	}
 	buf_puts(out, "\n\tFROM (\n");
 	if (moved_target != NULL)
-		moved_changes(x, out, t, keys, stg, moved_target);
+		moved_changes(d, out, t, keys, stg, moved_target);
 	else
-		changes_after_truncate(x, out, t, keys, stg, false);
+		changes_after_truncate(d, out, t, keys, stg, false);
 	buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 	column_ref(d, out, "b", RANK_COL);
 	buf_puts(out, " = 1");
@@ -1047,53 +1037,52 @@ resolved_changes(const sink_sql *x, buf *out, const table_def *t,
  * converted already with key changes (see moved_changes).
  */
 static void
-resolved_value(const sink_sql *x, buf *out, const table_column *c, int ordinal,
+resolved_value(const sink_dialect *d, buf *out, const table_column *c, int ordinal,
 			   const char *rel, const char *kept_rel, bool complete, bool converted)
 {
 	if (complete)
 	{
-		value_of(x, out, c, rel, converted);
+		value_of(d, out, c, rel, converted);
 		return;
 	}
 	buf_puts(out, "CASE WHEN ");
-	ordinal_ref(x->d, out, rel, HAS_PREFIX, ordinal);
+	ordinal_ref(d, out, rel, HAS_PREFIX, ordinal);
 	buf_puts(out, " THEN ");
-	value_of(x, out, c, rel, converted);
+	value_of(d, out, c, rel, converted);
 	buf_puts(out, " ELSE ");
-	column_ref(x->d, out, kept_rel, c->name);
+	column_ref(d, out, kept_rel, c->name);
 	buf_puts(out, " END");
 }
 
 /* SET deleted = TRUE, deleted_at = now (without SET) */
 static void
-mark_deleted(const sink_sql *x, buf *out, bool deleted)
+mark_deleted(const sink_dialect *d, buf *out, bool deleted)
 {
-	x->d->quote_ident(out, SINK_DELETED_COL);
+	d->quote_ident(out, SINK_DELETED_COL);
 	buf_puts(out, deleted ? " = TRUE, " : " = FALSE, ");
-	x->d->quote_ident(out, SINK_DELETED_AT_COL);
-	buf_printf(out, " = %s", deleted ? x->now : "NULL");
+	d->quote_ident(out, SINK_DELETED_AT_COL);
+	buf_printf(out, " = %s", deleted ? d->now : "NULL");
 }
 
 static void
-merge_changes(const sink_sql *x, strlist *script, const table_def *t,
+merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 			  const table_column **keys, const char *target, const char *stg,
 			  bool complete, bool moved)
 {
-	const sink_dialect *d = x->d;
 	bool		soft = t->deletes == DELETES_SOFT;
 	bool		first = true;
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "MERGE INTO %s AS t\nUSING (\n", target);
-	resolved_changes(x, &sql, t, keys, stg, complete, moved ? target : NULL);
+	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL);
 	buf_puts(&sql, "\n) AS s\nON ");
-	key_match_of(x, &sql, keys, t->nkeys, "t", "s", moved);
+	key_match_of(d, &sql, keys, t->nkeys, "t", "s", moved);
 	buf_puts(&sql, "\nWHEN MATCHED AND ");
 	op_is(d, &sql, "s", "D", false);
 	if (soft)
 	{
 		buf_puts(&sql, " THEN UPDATE SET ");
-		mark_deleted(x, &sql, true);
+		mark_deleted(d, &sql, true);
 	}
 	else
 		buf_puts(&sql, " THEN DELETE");
@@ -1107,30 +1096,29 @@ merge_changes(const sink_sql *x, strlist *script, const table_def *t,
 		first = false;
 		d->quote_ident(&sql, c->name);
 		buf_puts(&sql, " = ");
-		resolved_value(x, &sql, c, i + 1, "s", "t", complete, moved);
+		resolved_value(d, &sql, c, i + 1, "s", "t", complete, moved);
 	}
 	if (soft)
 	{
 		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
-		mark_deleted(x, &sql, false);
+		mark_deleted(d, &sql, false);
 	}
 	buf_puts(&sql, "\nWHEN NOT MATCHED AND ");
 	op_is(d, &sql, "s", "D", true);
 	buf_puts(&sql, " THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
 	buf_puts(&sql, ")\nVALUES (");
-	values_of(x, &sql, t, "s", moved);
+	values_of(d, &sql, t, "s", moved);
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
 
 /* Without conditional MERGE: a temporary table of final rows, then DELETE and INSERT. */
 static void
-delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
+delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t,
 					  const table_column **keys, const char *target, const char *staging,
 					  bool complete, bool moved)
 {
-	const sink_dialect *d = x->d;
 	char	   *final_name = xasprintf("%s_final", staging);
 	buf			fin = BUF_INIT;
 	buf			stg = BUF_INIT;
@@ -1140,7 +1128,7 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 	d->quote_ident(&stg, staging);
 
 	/* the final rows, converted, with the target's values where the batch has none */
-	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", x->temp_create, fin.data);
+	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", d->temp_create, fin.data);
 	for (int i = 0; i < t->ncols; i++)
 	{
 		const table_column *c = &t->cols[i];
@@ -1148,24 +1136,24 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 		if (i > 0)
 			buf_puts(&sql, ",\n\t");
 		if (c->key_pos > 0)
-			value_of(x, &sql, c, "r", moved);
+			value_of(d, &sql, c, "r", moved);
 		else
-			resolved_value(x, &sql, c, i + 1, "r", "t", complete, moved);
+			resolved_value(d, &sql, c, i + 1, "r", "t", complete, moved);
 		buf_puts(&sql, " AS ");
 		d->quote_ident(&sql, c->name);
 	}
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
 	buf_puts(&sql, "\nFROM (\n");
-	resolved_changes(x, &sql, t, keys, stg.data, complete, moved ? target : NULL);
+	resolved_changes(d, &sql, t, keys, stg.data, complete, moved ? target : NULL);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
-	key_match_of(x, &sql, keys, t->nkeys, "t", "r", moved);
+	key_match_of(d, &sql, keys, t->nkeys, "t", "r", moved);
 	strlist_push(script, buf_detach(&sql));
 
 	if (t->deletes == DELETES_SOFT)
 	{
 		buf_printf(&sql, "UPDATE %s SET ", target);
-		mark_deleted(x, &sql, true);
+		mark_deleted(d, &sql, true);
 		buf_printf(&sql, "\nFROM %s\nWHERE ", fin.data);
 		key_equal(d, &sql, keys, t->nkeys, target, fin.data);
 		buf_puts(&sql, " AND ");
@@ -1204,10 +1192,9 @@ delete_insert_changes(const sink_sql *x, strlist *script, const table_def *t,
 }
 
 static void
-apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char *staging,
+apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const char *staging,
 			  bool complete, bool moved)
 {
-	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -1222,7 +1209,7 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 		buf_printf(&sql, "INSERT INTO %s (", target.data);
 		sink_column_list(d, &sql, t, NULL);
 		buf_puts(&sql, ")\nSELECT ");
-		staged_values(x, &sql, t, "s");
+		staged_values(d, &sql, t, "s");
 		buf_printf(&sql, "\nFROM %s AS s\nWHERE ", stg.data);
 		op_is(d, &sql, "s", "I", false);
 		buf_puts(&sql, "\nORDER BY ");
@@ -1245,7 +1232,7 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 	if (t->deletes == DELETES_SOFT)
 	{
 		buf_printf(&sql, "UPDATE %s SET ", target.data);
-		mark_deleted(x, &sql, true);
+		mark_deleted(d, &sql, true);
 		buf_puts(&sql, "\nWHERE ");
 		column_ref(d, &sql, target.data, SINK_DELETED_COL);
 		buf_puts(&sql, " = FALSE\n  AND ");
@@ -1255,10 +1242,10 @@ apply_changes(const sink_sql *x, strlist *script, const table_def *t, const char
 	batch_truncates(d, &sql, stg.data);
 	strlist_push(script, buf_detach(&sql));
 
-	if (x->merge)
-		merge_changes(x, script, t, keys, target.data, stg.data, complete, moved);
+	if (d->merge)
+		merge_changes(d, script, t, keys, target.data, stg.data, complete, moved);
 	else
-		delete_insert_changes(x, script, t, keys, target.data, staging, complete, moved);
+		delete_insert_changes(d, script, t, keys, target.data, staging, complete, moved);
 	free(keys);
 
 done:
@@ -1267,14 +1254,14 @@ done:
 }
 
 void
-sink_apply_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_apply_sql(const sink_dialect *d, strlist *script, const table_def *t,
 			   const char *staging, load_kind kind)
 {
 	if (kind != LOAD_SNAPSHOT)
-		apply_changes(x, script, t, staging, kind == LOAD_CHANGES_COMPLETE,
+		apply_changes(d, script, t, staging, kind == LOAD_CHANGES_COMPLETE,
 					  kind == LOAD_CHANGES_MOVED);
 	else
-		apply_snapshot(x, script, t, staging);
+		apply_snapshot(d, script, t, staging);
 }
 
 /*
@@ -1287,7 +1274,7 @@ sink_apply_sql(const sink_sql *x, strlist *script, const table_def *t,
  * take no NOT NULL: the rows before them may not have it.
  */
 static bool
-literal_value(const sink_sql *x, buf *out, const table_def *t, const table_column *c,
+literal_value(const sink_dialect *d, buf *out, const table_def *t, const table_column *c,
 			  const char *text)
 {
 	buf			lit = BUF_INIT;
@@ -1296,18 +1283,18 @@ literal_value(const sink_sql *x, buf *out, const table_def *t, const table_colum
 	bool		staged;
 	bool		ok = true;
 
-	x->d->quote_literal(&lit, text);
-	if (x->literal_value != NULL && x->literal_value(out, c, lit.data))
+	d->quote_literal(&lit, text);
+	if (d->literal_value != NULL && d->literal_value(out, c, lit.data))
 		goto done;
-	staged = x->staged_type != NULL && x->staged_type(c, &type);
-	if (!staged && !x->d->column_type(t, c, &type))
+	staged = d->staged_type != NULL && d->staged_type(c, &type);
+	if (!staged && !d->column_type(t, c, &type))
 	{
 		ok = false;
 		goto done;
 	}
 	buf_printf(&cast, "CAST(%s AS %s)", lit.data, type.data);
-	if (staged && x->staged_value != NULL)
-		x->staged_value(out, c, cast.data);
+	if (staged && d->staged_value != NULL)
+		d->staged_value(out, c, cast.data);
 	else
 		buf_puts(out, cast.data);
 done:
@@ -1324,10 +1311,9 @@ done:
  * too, get it as well.
  */
 void
-sink_add_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
+sink_add_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
 					const table_column *c, const char *default_value)
 {
-	const sink_dialect *d = x->d;
 	buf			target = BUF_INIT;
 	buf			col = BUF_INIT;
 	buf			value = BUF_INIT;
@@ -1336,10 +1322,10 @@ sink_add_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_d
 	sink_qualified(d, &target, t->target_schema, t->target_name);
 	d->quote_ident(&col, c->name);
 	buf_printf(&sql, "ALTER TABLE %s ADD COLUMN %s%s ", target.data,
-			   x->add_if_not_exists ? "IF NOT EXISTS " : "", col.data);
+			   d->add_if_not_exists ? "IF NOT EXISTS " : "", col.data);
 	/* a type the dialect cannot hold was reported: nothing to add */
 	if (!d->column_type(t, c, &sql) ||
-		(default_value != NULL && !literal_value(x, &value, t, c, default_value)))
+		(default_value != NULL && !literal_value(d, &value, t, c, default_value)))
 	{
 		buf_free(&sql);
 		goto done;
@@ -1359,22 +1345,22 @@ done:
 }
 
 void
-sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_rename_column_sql(const sink_dialect *d, strlist *script, const table_def *t,
 					   const char *from, const table_column *c)
 {
 	buf			sql = BUF_INIT;
 
 	buf_puts(&sql, "ALTER TABLE ");
-	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	sink_qualified(d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " RENAME COLUMN ");
-	x->d->quote_ident(&sql, from);
+	d->quote_ident(&sql, from);
 	buf_puts(&sql, " TO ");
-	x->d->quote_ident(&sql, c->name);
+	d->quote_ident(&sql, c->name);
 	strlist_push(script, buf_detach(&sql));
 }
 
 bool
-sink_reset_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
+sink_reset_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
 					  const table_column *c, const char *value)
 {
 	buf			sql = BUF_INIT;
@@ -1382,20 +1368,19 @@ sink_reset_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table
 
 	/* of another type, perhaps: the kept column goes, the new one comes */
 	buf_puts(&sql, "ALTER TABLE ");
-	sink_qualified(x->d, &sql, t->target_schema, t->target_name);
+	sink_qualified(d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " DROP COLUMN ");
-	x->d->quote_ident(&sql, c->name);
+	d->quote_ident(&sql, c->name);
 	strlist_push(ddl, buf_detach(&sql));
 	before = ddl->n;
-	sink_add_column_sql(x, ddl, dml, t, c, value);
+	sink_add_column_sql(d, ddl, dml, t, c, value);
 	return ddl->n > before;		/* nothing added: reported */
 }
 
 bool
-sink_alter_column_type_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_alter_column_type_sql(const sink_dialect *d, strlist *script, const table_def *t,
 						   const table_column *c, const char *verb, bool using_cast)
 {
-	const sink_dialect *d = x->d;
 	buf			type = BUF_INIT;
 	buf			sql = BUF_INIT;
 
@@ -1427,10 +1412,9 @@ static const char *const state_cols[] = {
 #define NSTATE_COLS ((int) (sizeof(state_cols) / sizeof(state_cols[0])))
 
 void
-sink_state_create_sql(const sink_sql *x, strlist *script,
+sink_state_create_sql(const sink_dialect *d, strlist *script,
 					  const char *schema, const char *table)
 {
-	const sink_dialect *d = x->d;
 	buf			sql = BUF_INIT;
 
 	buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
@@ -1445,10 +1429,10 @@ sink_state_create_sql(const sink_sql *x, strlist *script,
 		if (strcmp(name, "rows") == 0)
 			buf_puts(&sql, " BIGINT");
 		else if (strcmp(name, "loaded_at") == 0)
-			buf_printf(&sql, " %s NOT NULL", x->tstz_type);
+			buf_printf(&sql, " %s NOT NULL", d->tstz_type);
 		else
 		{
-			buf_printf(&sql, " %s", x->text_type);
+			buf_printf(&sql, " %s", d->text_type);
 			if (strcmp(name, "lsn") != 0 && strcmp(name, "load_id") != 0)
 				buf_puts(&sql, " NOT NULL");
 		}
@@ -1464,19 +1448,19 @@ sink_state_create_sql(const sink_sql *x, strlist *script,
 
 /* A text literal, or a NULL of the state table's text type. */
 static void
-text_or_null(const sink_sql *x, buf *out, const char *value, bool typed_null)
+text_or_null(const sink_dialect *d, buf *out, const char *value, bool typed_null)
 {
 	if (value != NULL)
-		x->d->quote_literal(out, value);
+		d->quote_literal(out, value);
 	else if (typed_null)
-		buf_printf(out, "CAST(NULL AS %s)", x->text_type);
+		buf_printf(out, "CAST(NULL AS %s)", d->text_type);
 	else
 		buf_puts(out, "NULL");
 }
 
-/* The values of row in state_cols order, loaded_at being x->now. */
+/* The values of row in state_cols order, loaded_at being d->now. */
 static void
-state_values(const sink_sql *x, buf *out, const sink_state_row *row, bool named)
+state_values(const sink_dialect *d, buf *out, const sink_state_row *row, bool named)
 {
 	const char *text[] = {row->job, row->source_table, row->target_table, row->kind,
 	row->lsn, NULL, row->load_id};
@@ -1490,32 +1474,31 @@ state_values(const sink_sql *x, buf *out, const sink_state_row *row, bool named)
 		if (strcmp(name, "rows") == 0)
 			buf_printf(out, named ? "CAST(%" PRId64 " AS BIGINT)" : "%" PRId64, row->rows);
 		else if (strcmp(name, "loaded_at") == 0)
-			buf_puts(out, x->now);
+			buf_puts(out, d->now);
 		else
-			text_or_null(x, out, text[i], named);
+			text_or_null(d, out, text[i], named);
 		if (named)
 		{
 			buf_puts(out, " AS ");
-			x->d->quote_ident(out, name);
+			d->quote_ident(out, name);
 		}
 	}
 }
 
 /* One row per (job, source_table): the row of the latest load replaces any older one. */
 void
-sink_state_record_sql(const sink_sql *x, strlist *script,
+sink_state_record_sql(const sink_dialect *d, strlist *script,
 					  const char *schema, const char *table,
 					  const sink_state_row *row)
 {
-	const sink_dialect *d = x->d;
 	buf			st = BUF_INIT;
 	buf			sql = BUF_INIT;
 
 	sink_qualified(d, &st, schema, table);
-	if (x->merge)
+	if (d->merge)
 	{
 		buf_printf(&sql, "MERGE INTO %s AS t\nUSING (SELECT ", st.data);
-		state_values(x, &sql, row, true);
+		state_values(d, &sql, row, true);
 		buf_puts(&sql, ") AS s\nON ");
 		column_ref(d, &sql, "t", "job");
 		buf_puts(&sql, " = ");
@@ -1570,7 +1553,7 @@ sink_state_record_sql(const sink_sql *x, strlist *script,
 			d->quote_ident(&sql, state_cols[i]);
 		}
 		buf_puts(&sql, ")\nVALUES (");
-		state_values(x, &sql, row, false);
+		state_values(d, &sql, row, false);
 		buf_putc(&sql, ')');
 		strlist_push(script, buf_detach(&sql));
 	}
@@ -1578,11 +1561,10 @@ sink_state_record_sql(const sink_sql *x, strlist *script,
 }
 
 void
-sink_state_forget_sql(const sink_sql *x, strlist *script, const char *schema,
+sink_state_forget_sql(const sink_dialect *d, strlist *script, const char *schema,
 					  const char *table, const char *job, const char *kind,
 					  const char *prefix)
 {
-	const sink_dialect *d = x->d;
 	buf			pattern = BUF_INIT;
 	buf			sql = BUF_INIT;
 
@@ -1614,10 +1596,9 @@ sink_state_forget_sql(const sink_sql *x, strlist *script, const char *schema,
 }
 
 void
-sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
+sink_state_query_sql(const sink_dialect *d, buf *out, const char *schema,
 					 const char *table, const char *job)
 {
-	const sink_dialect *d = x->d;
 	buf			col = BUF_INIT;
 
 	buf_puts(out, "SELECT ");
@@ -1631,7 +1612,7 @@ sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
 		{
 			buf_reset(&col);
 			d->quote_ident(&col, name);
-			x->utc_text(out, col.data);
+			d->utc_text(out, col.data);
 			buf_puts(out, " AS ");
 		}
 		d->quote_ident(out, name);
@@ -1654,9 +1635,8 @@ sink_state_query_sql(const sink_sql *x, buf *out, const char *schema,
  * BIGINT) FROM staging WHERE op = 'C'): a _wharf_seq is unique in a batch.
  */
 void
-sink_drop_cancelled_sql(const sink_sql *x, strlist *script, const char *staging)
+sink_drop_cancelled_sql(const sink_dialect *d, strlist *script, const char *staging)
 {
-	const sink_dialect *d = x->d;
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 
@@ -1675,10 +1655,9 @@ sink_drop_cancelled_sql(const sink_sql *x, strlist *script, const char *staging)
 }
 
 void
-sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
+sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *t,
 					   const char *staging, const char *const *columns, int ncolumns)
 {
-	const sink_dialect *d = x->d;
 	const table_column **keys;
 	buf			target = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -1698,7 +1677,7 @@ sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
 	buf_puts(&sql, "\nWHERE EXISTS (SELECT 1 FROM ");
 	d->quote_ident(&sql, staging);
 	buf_puts(&sql, " AS s WHERE ");
-	key_match(x, &sql, keys, t->nkeys, target.data, "s");
+	key_match(d, &sql, keys, t->nkeys, target.data, "s");
 	buf_puts(&sql, " AND ");
 	op_is(d, &sql, "s", "D", true);
 	buf_putc(&sql, ')');

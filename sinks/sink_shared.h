@@ -1,11 +1,10 @@
 /*
  * sink_shared.h
- *    Private to sinks/: the statement builders the dialects share, and the
- *    few words in which the warehouses differ, gathered in a sink_sql.
+ *    Private to sinks/: the statement builders the dialects share.
  *
  * The dialects differ mostly in types, quoting and COPY; DDL, the apply
  * statements and the state table are the same SQL but for the words a
- * sink_sql carries.  Everything here is written once in sink.c.
+ * sink_dialect carries.  Everything here is written once in sink.c.
  */
 #ifndef WHARF_SINK_SHARED_H
 #define WHARF_SINK_SHARED_H
@@ -19,54 +18,6 @@
 /* The columns wharf adds to a table with soft deletes. */
 #define SINK_DELETED_COL	"_wharf_deleted"
 #define SINK_DELETED_AT_COL	"_wharf_deleted_at"
-
-typedef struct sink_sql
-{
-	const sink_dialect *d;
-	/* MERGE with WHEN MATCHED / WHEN NOT MATCHED is available */
-	bool		merge;
-	/*
-	 * CREATE <temp_create> TABLE staging (...)<temp_suffix>.  Staging tables
-	 * live for the session on every warehouse (no ON COMMIT clause), so a
-	 * session running many loads replaces each before use: with temp_replace
-	 * by CREATE OR REPLACE, else by DROP TABLE IF EXISTS first, the name
-	 * qualified by temp_schema where the dialect has one for temporary
-	 * tables (never a user's table of the same name).
-	 */
-	const char *temp_create;
-	const char *temp_suffix;
-	bool		temp_replace;
-	const char *temp_schema;
-	/* types of the state table's text and timestamp columns */
-	const char *text_type;
-	const char *tstz_type;
-	/* a text type without a small length limit (a change's unchanged list) */
-	const char *long_text_type;
-	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
-	bool		add_if_not_exists;
-	/* the current time as a value of tstz_type, UTC where it matters */
-	const char *now;
-
-	/*
-	 * The type of a column in the staging table when COPY cannot load the
-	 * staged text into the target type directly; NULL when it always can.
-	 * Returns false (and leaves out alone) when the target type will do.
-	 */
-	bool		(*staged_type) (const table_column *c, buf *out);
-	/*
-	 * Appends the expression turning staged value ref (already a column
-	 * reference) into the target type; NULL when values load as they are.
-	 */
-	void		(*staged_value) (buf *out, const table_column *c, const char *ref);
-	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
-	void		(*utc_text) (buf *out, const char *ref);
-	/*
-	 * Appends column c's value from literal (already quoted) holding its
-	 * staged text, when a cast of the staged type will not do; returns false
-	 * to leave it to that cast.  NULL: always the cast.
-	 */
-	bool		(*literal_value) (buf *out, const table_column *c, const char *literal);
-} sink_sql;
 
 /* Literals and shell words. */
 extern void sink_quote_literal_std(buf *out, const char *value);
@@ -111,35 +62,35 @@ extern void sink_staging_column_list(const sink_dialect *d, buf *out,
 /* Statement builders. */
 extern void sink_create_schema_sql(const sink_dialect *d, strlist *script,
 								   const char *schema);
-extern bool sink_create_table_sql(const sink_sql *x, strlist *script,
+extern bool sink_create_table_sql(const sink_dialect *d, strlist *script,
 								  const table_def *t);
-extern bool sink_create_staging_sql(const sink_sql *x, strlist *script,
+extern bool sink_create_staging_sql(const sink_dialect *d, strlist *script,
 									const table_def *t, const char *staging,
 									load_kind kind);
-extern void sink_apply_sql(const sink_sql *x, strlist *script,
+extern void sink_apply_sql(const sink_dialect *d, strlist *script,
 						   const table_def *t, const char *staging, load_kind kind);
-extern void sink_add_column_sql(const sink_sql *x, strlist *ddl, strlist *dml, const table_def *t,
+extern void sink_add_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
 								const table_column *c, const char *default_value);
-extern void sink_rename_column_sql(const sink_sql *x, strlist *script, const table_def *t,
+extern void sink_rename_column_sql(const sink_dialect *d, strlist *script, const table_def *t,
 								   const char *from, const table_column *c);
-extern bool sink_reset_column_sql(const sink_sql *x, strlist *ddl, strlist *dml,
+extern bool sink_reset_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml,
 								  const table_def *t, const table_column *c, const char *value);
 /*
  * ALTER TABLE target ALTER COLUMN c <verb> <type>, and with using_cast
  * USING c::<type> (Postgres), type being the dialect's type for c.
  */
-extern bool sink_alter_column_type_sql(const sink_sql *x, strlist *script,
+extern bool sink_alter_column_type_sql(const sink_dialect *d, strlist *script,
 									   const table_def *t, const table_column *c,
 									   const char *verb, bool using_cast);
-extern void sink_state_create_sql(const sink_sql *x, strlist *script,
+extern void sink_state_create_sql(const sink_dialect *d, strlist *script,
 								  const char *schema, const char *table);
-extern void sink_state_record_sql(const sink_sql *x, strlist *script,
+extern void sink_state_record_sql(const sink_dialect *d, strlist *script,
 								  const char *schema, const char *table,
 								  const sink_state_row *row);
-extern void sink_state_forget_sql(const sink_sql *x, strlist *script,
+extern void sink_state_forget_sql(const sink_dialect *d, strlist *script,
 								  const char *schema, const char *table, const char *job,
 								  const char *kind, const char *prefix);
-extern void sink_state_query_sql(const sink_sql *x, buf *out,
+extern void sink_state_query_sql(const sink_dialect *d, buf *out,
 								 const char *schema, const char *table,
 								 const char *job);
 
@@ -150,8 +101,8 @@ extern void sink_state_query_sql(const sink_sql *x, buf *out,
 extern bool sink_type_name_unknown(const char *data_type, table_column *out);
 
 /* UPDATE target SET the columns = NULL for every key the batch inserts or updates. */
-extern void sink_clear_columns_sql(const sink_sql *x, strlist *script, const table_def *t,
+extern void sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *t,
 								   const char *staging, const char *const *columns, int ncolumns);
-extern void sink_drop_cancelled_sql(const sink_sql *x, strlist *script, const char *staging);
+extern void sink_drop_cancelled_sql(const sink_dialect *d, strlist *script, const char *staging);
 
 #endif

@@ -29,32 +29,6 @@
 /* COPY INTO takes at most this many names in FILES = (...). */
 #define SF_MAX_FILES 1000
 
-static bool sf_staged_type(const table_column *c, buf *out);
-static void sf_staged_value(buf *out, const table_column *c, const char *ref);
-static void sf_utc_text(buf *out, const char *ref);
-
-static const sink_sql sf_sql = {
-	.d = &sink_snowflake,
-	.merge = true,
-	.temp_create = "TEMPORARY",
-	.temp_suffix = "",
-	/*
-	 * "Temporary tables only exist within the session in which they were
-	 * created and persist only for the remainder of the session"
-	 * (tables-temp-transient): CREATE OR REPLACE, one DDL statement.
-	 */
-	.temp_replace = true,
-	.temp_schema = NULL,
-	.text_type = "VARCHAR",
-	.tstz_type = "TIMESTAMP_TZ",
-	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
-	.long_text_type = "VARCHAR",
-	.add_if_not_exists = true,
-	.staged_type = sf_staged_type,
-	.staged_value = sf_staged_value,
-	.utc_text = sf_utc_text,
-};
-
 /* Postgres' time and timestamp precision defaults to microseconds. */
 static int
 sf_time_precision(const table_column *c)
@@ -191,13 +165,13 @@ sf_create_schema(strlist *script, const char *schema)
 static bool
 sf_create_table(strlist *script, const table_def *t)
 {
-	return sink_create_table_sql(&sf_sql, script, t);
+	return sink_create_table_sql(&sink_snowflake, script, t);
 }
 
 static bool
 sf_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	return sink_create_staging_sql(&sf_sql, script, t, staging, kind);
+	return sink_create_staging_sql(&sink_snowflake, script, t, staging, kind);
 }
 
 /*
@@ -276,14 +250,14 @@ sf_copy_staging(strlist *script, const table_def *t, const char *staging,
 static void
 sf_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
 {
-	sink_apply_sql(&sf_sql, script, t, staging, kind);
+	sink_apply_sql(&sink_snowflake, script, t, staging, kind);
 }
 
 static void
 sf_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 			  const char *default_value)
 {
-	sink_add_column_sql(&sf_sql, ddl, dml, t, c, default_value);
+	sink_add_column_sql(&sink_snowflake, ddl, dml, t, c, default_value);
 }
 
 static bool
@@ -319,7 +293,7 @@ sf_widen_column(strlist *script, const table_def *t, const table_column *c)
 	for (size_t i = 0; !done && i < sizeof(alterable) / sizeof(alterable[0]); i++)
 		if (sf_type_is(type.data, alterable[i]))
 		{
-			ok = sink_alter_column_type_sql(&sf_sql, script, t, c, "SET DATA TYPE", false);
+			ok = sink_alter_column_type_sql(&sink_snowflake, script, t, c, "SET DATA TYPE", false);
 			done = true;
 		}
 	if (!done)
@@ -332,58 +306,75 @@ sf_widen_column(strlist *script, const table_def *t, const table_column *c)
 static void
 sf_state_create(strlist *script, const char *schema, const char *table)
 {
-	sink_state_create_sql(&sf_sql, script, schema, table);
+	sink_state_create_sql(&sink_snowflake, script, schema, table);
 }
 
 static void
 sf_state_record(strlist *script, const char *schema, const char *table,
 				const sink_state_row *row)
 {
-	sink_state_record_sql(&sf_sql, script, schema, table, row);
+	sink_state_record_sql(&sink_snowflake, script, schema, table, row);
 }
 
 static void
 sf_state_forget(strlist *script, const char *schema, const char *table, const char *job,
 			   const char *kind, const char *prefix)
 {
-	sink_state_forget_sql(&sf_sql, script, schema, table, job, kind, prefix);
+	sink_state_forget_sql(&sink_snowflake, script, schema, table, job, kind, prefix);
 }
 
 static void
 sf_state_query(buf *out, const char *schema, const char *table, const char *job)
 {
-	sink_state_query_sql(&sf_sql, out, schema, table, job);
+	sink_state_query_sql(&sink_snowflake, out, schema, table, job);
 }
 
 static void
 sf_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
 {
-	sink_rename_column_sql(&sf_sql, script, t, from, c);
+	sink_rename_column_sql(&sink_snowflake, script, t, from, c);
 }
 
 static bool
 sf_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
 				const char *value)
 {
-	return sink_reset_column_sql(&sf_sql, ddl, dml, t, c, value);
+	return sink_reset_column_sql(&sink_snowflake, ddl, dml, t, c, value);
 }
 
 static void
 sf_drop_cancelled(strlist *script, const char *staging)
 {
-	sink_drop_cancelled_sql(&sf_sql, script, staging);
+	sink_drop_cancelled_sql(&sink_snowflake, script, staging);
 }
 
 static void
 sf_clear_columns(strlist *script, const table_def *t, const char *staging,
 				 const char *const *columns, int ncolumns)
 {
-	sink_clear_columns_sql(&sf_sql, script, t, staging, columns, ncolumns);
+	sink_clear_columns_sql(&sink_snowflake, script, t, staging, columns, ncolumns);
 }
 
 const sink_dialect sink_snowflake = {
 	.name = "snowflake",
 	.transactional_ddl = false,
+	.merge = true,
+	.temp_create = "TEMPORARY",
+	/*
+	 * "Temporary tables only exist within the session in which they were
+	 * created and persist only for the remainder of the session"
+	 * (tables-temp-transient): CREATE OR REPLACE, one DDL statement.
+	 */
+	.temp_replace = true,
+	.temp_schema = NULL,
+	.text_type = "VARCHAR",
+	.tstz_type = "TIMESTAMP_TZ",
+	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
+	.long_text_type = "VARCHAR",
+	.add_if_not_exists = true,
+	.staged_type = sf_staged_type,
+	.staged_value = sf_staged_value,
+	.utc_text = sf_utc_text,
 	.quote_ident = sink_quote_ident_ansi,
 	.quote_literal = sink_quote_literal_backslash,
 	.column_type = sf_column_type,
