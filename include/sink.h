@@ -1,12 +1,17 @@
 /*
  * sink.h
- *    The interface every warehouse dialect in sinks/ implements.
+ *    The warehouse dialects: what a dialect is, and the statements wharf
+ *    builds in one.
  *
- * A dialect is the only place that knows its SQL: identifier quoting,
+ * sinks/ is the only place that knows warehouse SQL: identifier quoting,
  * literal escaping, the type map, the COPY statement, the apply statements
- * and the state table.  It builds statements into a strlist (one statement
- * per item, no trailing semicolon); it never talks to a database.  Adding a
- * dialect means adding a file in sinks/ and a line in sink_lookup.
+ * and the state table.  A dialect (sinks/<name>.c) is data, the words and
+ * traits in which its SQL differs, plus a hook for each thing words cannot
+ * say (its COPY, its type map, how staged values convert).  The statements
+ * are built once, in sinks/sink.c, by the sink_* functions below, which
+ * take the dialect.  They build statements into a strlist (one statement
+ * per item, no trailing semicolon); nothing here talks to a database.
+ * Adding a dialect means adding a file in sinks/ and a line in sink_lookup.
  */
 #ifndef WHARF_SINK_H
 #define WHARF_SINK_H
@@ -96,32 +101,83 @@ typedef struct sink_state_row
 	const char *load_id;
 } sink_state_row;
 
-typedef struct sink_dialect
+/* How a column takes a wider new type (sink_dialect.widen_check). */
+typedef enum sink_widen
+{
+	SINK_WIDEN_ALTER,			/* by ALTER COLUMN ... <widen_verb> <type> */
+	SINK_WIDEN_HELD,			/* its type holds the wider values already */
+	SINK_WIDEN_REFUSED			/* the warehouse cannot change it (reported) */
+} sink_widen;
+
+/*
+ * A dialect: the words and traits in which its SQL differs, then the few
+ * hooks for what words cannot say; a hook whose comment says what NULL
+ * means may be NULL.  Callers read name and transactional_ddl, and build
+ * statements with the sink_* functions below, which read the rest.
+ */
+typedef struct sink_dialect sink_dialect;
+
+struct sink_dialect
 {
 	const char *name;
+
+	/* Traits. */
 	bool		transactional_ddl;	/* DDL can be rolled back (probed before a load) */
 	/* MERGE with WHEN MATCHED / WHEN NOT MATCHED is available */
 	bool		merge;
+	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
+	bool		add_if_not_exists;
+	/* string literals take backslash as an escape (doubled, as ' is) */
+	bool		literal_backslash;
+
 	/*
-	 * CREATE <temp_create> TABLE staging (...).  Staging tables live for the
-	 * session on every warehouse (no ON COMMIT clause), so a session running
-	 * many loads replaces each before use: with temp_replace by CREATE OR
-	 * REPLACE, else by DROP TABLE IF EXISTS first, the name qualified by
-	 * temp_schema where the dialect has one for temporary tables (never a
-	 * user's table of the same name).
+	 * Staging tables: CREATE <temp_create> TABLE staging (...).  They live
+	 * for the session on every warehouse (no ON COMMIT clause), so a session
+	 * running many loads replaces each before use: with temp_replace by
+	 * CREATE OR REPLACE, else by DROP TABLE IF EXISTS first, the name
+	 * qualified by temp_schema where the dialect has one for temporary
+	 * tables (never a user's table of the same name).
 	 */
 	const char *temp_create;
 	bool		temp_replace;
 	const char *temp_schema;
+
+	/* Words. */
 	/* types of the state table's text and timestamp columns */
 	const char *text_type;
 	const char *tstz_type;
 	/* a text type without a small length limit (a change's unchanged list) */
 	const char *long_text_type;
-	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
-	bool		add_if_not_exists;
 	/* the current time as a value of tstz_type, UTC where it matters */
 	const char *now;
+	/* ALTER COLUMN c <widen_verb> <type>, with widen_using USING c::<type> */
+	const char *widen_verb;
+	bool		widen_using;
+
+	/* Hooks. */
+
+	/*
+	 * Appends the warehouse type of column c.  Returns false, after
+	 * reporting it with table and column, when the column cannot be held.
+	 */
+	bool		(*column_type) (const table_def *t, const table_column *c, buf *out);
+	/* How the column's values must be staged for this dialect.  NULL: as text. */
+	col_render	(*column_render) (const table_column *c);
+	/*
+	 * How column c, whose new type is type, takes it (see sink_widen).
+	 * NULL: always by ALTER.
+	 */
+	sink_widen	(*widen_check) (const table_def *t, const table_column *c, const char *type);
+	/*
+	 * What a target column's information_schema data_type says it holds, as
+	 * far as telling a widening from an incompatible change needs (kind and
+	 * is_array); false when the dialect cannot tell.  NULL: never can.
+	 */
+	bool		(*column_from_type_name) (const char *data_type, table_column *out);
+	/* The COPY statements loading files into staging (see sink_copy_staging). */
+	void		(*copy_staging) (const sink_dialect *d, strlist *script, const table_def *t,
+								 const char *staging, load_kind kind,
+								 const sink_files *files, const sink_options *opt);
 
 	/*
 	 * The type of a column in the staging table when COPY cannot load the
@@ -134,105 +190,15 @@ typedef struct sink_dialect
 	 * reference) into the target type; NULL when values load as they are.
 	 */
 	void		(*staged_value) (buf *out, const table_column *c, const char *ref);
-	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
-	void		(*utc_text) (buf *out, const char *ref);
 	/*
 	 * Appends column c's value from literal (already quoted) holding its
 	 * staged text, when a cast of the staged type will not do; returns false
 	 * to leave it to that cast.  NULL: always the cast.
 	 */
 	bool		(*literal_value) (buf *out, const table_column *c, const char *literal);
-
-	void		(*quote_ident) (buf *out, const char *ident);
-	void		(*quote_literal) (buf *out, const char *value);
-
-	/*
-	 * Appends the warehouse type of column c.  Returns false, after
-	 * reporting it with table and column, when the column cannot be held.
-	 */
-	bool		(*column_type) (const table_def *t, const table_column *c, buf *out);
-	/* How the column's values must be staged for this dialect. */
-	col_render	(*column_render) (const table_column *c);
-
-	void		(*create_schema) (strlist *script, const char *schema);
-	bool		(*create_table) (strlist *script, const table_def *t);
-	bool		(*create_staging) (strlist *script, const table_def *t,
-								   const char *staging, load_kind kind);
-	void		(*copy_staging) (strlist *script, const table_def *t,
-								 const char *staging, load_kind kind,
-								 const sink_files *files, const sink_options *opt);
-	void		(*apply) (strlist *script, const table_def *t,
-						  const char *staging, load_kind kind);
-
-	/*
-	 * Schema changes seen in the change stream.  Statements go into ddl
-	 * (schema work: run before the batch's transaction, each committed on
-	 * its own, idempotent where the warehouse allows) and dml (run inside
-	 * the batch's transaction at the point of the change).  add_column adds
-	 * c to the target table; default_value (a value's Postgres text, or
-	 * NULL) is what the target's existing rows get, as the source's old
-	 * rows have it.  widen_column changes c's target type to its (wider)
-	 * new type.
-	 */
-	void		(*add_column) (strlist *ddl, strlist *dml, const table_def *t,
-							   const table_column *c, const char *default_value);
-	bool		(*widen_column) (strlist *ddl, const table_def *t,
-								 const table_column *c);
-	/*
-	 * rename_column renames target column from to c's name (the source
-	 * renamed it).  reset_column replaces the target's column of c's name
-	 * (one the target kept after the source dropped it) with c, added anew,
-	 * its rows given value (a value's Postgres text, or NULL): the source
-	 * added a column again under that name.  False, reported, when c or
-	 * value cannot be held.
-	 */
-	void		(*rename_column) (strlist *ddl, const table_def *t, const char *from,
-								  const table_column *c);
-	bool		(*reset_column) (strlist *ddl, strlist *dml, const table_def *t,
-								 const table_column *c, const char *value);
-	/*
-	 * What a target column's information_schema data_type says it holds, as
-	 * far as telling a widening from an incompatible change needs (kind and
-	 * is_array); false when the dialect cannot tell.
-	 */
-	bool		(*column_from_type_name) (const char *data_type, table_column *out);
-	/*
-	 * After a change batch's apply: columns the source dropped become NULL
-	 * in every row the batch inserted or updated.
-	 */
-	void		(*clear_columns) (strlist *script, const table_def *t, const char *staging,
-								  const char *const *columns, int ncolumns);
-	/*
-	 * Before a change batch's apply: the cancelled pairs out of staging (a
-	 * 'C' row and the addition it names, see above).
-	 */
-	void		(*drop_cancelled) (strlist *script, const char *staging);
-
-	/* The state table lives in schema (NULL: the dialect's default). */
-	void		(*state_create) (strlist *script, const char *schema, const char *table);
-	void		(*state_record) (strlist *script, const char *schema, const char *table,
-								 const sink_state_row *row);
-	/*
-	 * Removes the job's rows of the given kind whose source_table starts
-	 * with prefix (a partitioned table's partition rows, before its new ones
-	 * are recorded).
-	 */
-	void		(*state_forget) (strlist *script, const char *schema, const char *table,
-								 const char *job, const char *kind, const char *prefix);
-	/*
-	 * A query returning, for one job: source_table, target_table, kind,
-	 * lsn, rows, loaded_at (text, UTC), load_id, in source_table order.
-	 */
-	void		(*state_query) (buf *out, const char *schema, const char *table,
-								const char *job);
-} sink_dialect;
-
-/*
- * A query returning the column names and data_type of a target table in order (from
- * information_schema, which every dialect has); no rows if it is missing.
- */
-extern void sink_target_columns_query(const sink_dialect *d, buf *out,
-									  const char *schema, const char *table);
+	/* Appends the text 'YYYY-MM-DD HH24:MI:SS+00' of timestamp column ref. */
+	void		(*utc_text) (buf *out, const char *ref);
+};
 
 /* NULL if no dialect has that name. */
 extern const sink_dialect *sink_lookup(const char *name);
@@ -242,11 +208,98 @@ extern const sink_dialect sink_redshift;
 extern const sink_dialect sink_snowflake;
 
 /*
- * Helpers the dialects share: ANSI double-quoted identifiers, and the column
- * lists every dialect writes the same way.
+ * Names and values.  Identifiers are double-quoted, any " doubled;
+ * literals single-quoted, any ' doubled (and \ too with literal_backslash).
  */
-extern void sink_quote_ident_ansi(buf *out, const char *ident);
+extern void sink_quote_ident(const sink_dialect *d, buf *out, const char *ident);
+extern void sink_quote_literal(const sink_dialect *d, buf *out, const char *value);
 extern void sink_qualified(const sink_dialect *d, buf *out, const char *schema, const char *name);
 extern void sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char *prefix);
+
+/* Columns: the column_type, column_render and column_from_type_name hooks. */
+extern bool sink_column_type(const sink_dialect *d, const table_def *t, const table_column *c,
+							 buf *out);
+extern col_render sink_column_render(const sink_dialect *d, const table_column *c);
+extern bool sink_column_from_type_name(const sink_dialect *d, const char *data_type,
+									   table_column *out);
+
+/*
+ * Statements.  Each builds its statements into a strlist, one an item; the
+ * bool ones return false, after reporting it, when a column cannot be held
+ * (and then add nothing).
+ */
+extern void sink_create_schema(const sink_dialect *d, strlist *script, const char *schema);
+extern bool sink_create_table(const sink_dialect *d, strlist *script, const table_def *t);
+extern bool sink_create_staging(const sink_dialect *d, strlist *script, const table_def *t,
+								const char *staging, load_kind kind);
+/* COPY into staging; with LOAD_CHANGES the four change columns first. */
+extern void sink_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
+							  const char *staging, load_kind kind,
+							  const sink_files *files, const sink_options *opt);
+extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
+					   const char *staging, load_kind kind);
+/*
+ * Before a change batch's apply: the cancelled pairs out of staging (a 'C'
+ * row and the addition it names, see above).
+ */
+extern void sink_drop_cancelled(const sink_dialect *d, strlist *script, const char *staging);
+/*
+ * After a change batch's apply: columns the source dropped become NULL in
+ * every row the batch inserted or updated.
+ */
+extern void sink_clear_columns(const sink_dialect *d, strlist *script, const table_def *t,
+							   const char *staging, const char *const *columns, int ncolumns);
+
+/*
+ * Schema changes seen in the change stream.  Statements go into ddl (schema
+ * work: run before the batch's transaction, each committed on its own,
+ * idempotent where the warehouse allows) and dml (run inside the batch's
+ * transaction at the point of the change).  add_column adds c to the target
+ * table; default_value (a value's Postgres text, or NULL) is what the
+ * target's existing rows get, as the source's old rows have it.
+ * widen_column changes c's target type to its (wider) new type.
+ * rename_column renames target column from to c's name (the source renamed
+ * it).  reset_column replaces the target's column of c's name (one the
+ * target kept after the source dropped it) with c, added anew, its rows
+ * given value (a value's Postgres text, or NULL): the source added a column
+ * again under that name.  False, reported, when c or value cannot be held.
+ */
+extern void sink_add_column(const sink_dialect *d, strlist *ddl, strlist *dml,
+							const table_def *t, const table_column *c,
+							const char *default_value);
+extern bool sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
+							  const table_column *c);
+extern void sink_rename_column(const sink_dialect *d, strlist *ddl, const table_def *t,
+							   const char *from, const table_column *c);
+extern bool sink_reset_column(const sink_dialect *d, strlist *ddl, strlist *dml,
+							  const table_def *t, const table_column *c, const char *value);
+
+/* The state table, in schema (NULL: the dialect's default). */
+extern void sink_state_create(const sink_dialect *d, strlist *script, const char *schema,
+							  const char *table);
+extern void sink_state_record(const sink_dialect *d, strlist *script, const char *schema,
+							  const char *table, const sink_state_row *row);
+/*
+ * Removes the job's rows of the given kind whose source_table starts with
+ * prefix (a partitioned table's partition rows, before its new ones are
+ * recorded).
+ */
+extern void sink_state_forget(const sink_dialect *d, strlist *script, const char *schema,
+							  const char *table, const char *job, const char *kind,
+							  const char *prefix);
+/*
+ * A query returning, for one job: source_table, target_table, kind, lsn,
+ * rows, loaded_at (text, UTC), load_id, in source_table order.
+ */
+extern void sink_state_query(const sink_dialect *d, buf *out, const char *schema,
+							 const char *table, const char *job);
+
+/*
+ * A query returning the column names and data_type of a target table in
+ * order (from information_schema, which every dialect has); no rows if it
+ * is missing.
+ */
+extern void sink_target_columns_query(const sink_dialect *d, buf *out,
+									  const char *schema, const char *table);
 
 #endif

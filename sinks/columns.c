@@ -12,8 +12,8 @@ sink_target_columns_query(const sink_dialect *d, buf *out, const char *schema,
 {
 	buf_puts(out, "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
 			 "numeric_scale, datetime_precision FROM information_schema.columns WHERE table_schema = ");
-	d->quote_literal(out, schema);
+	sink_quote_literal(d, out, schema);
 	buf_puts(out, " AND table_name = ");
-	d->quote_literal(out, table);
+	sink_quote_literal(d, out, table);
 	buf_puts(out, " ORDER BY ordinal_position");
 }

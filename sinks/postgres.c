@@ -167,40 +167,14 @@ pg_column_type(const table_def *t, const table_column *c, buf *out)
 	return true;
 }
 
-static col_render
-pg_column_render(const table_column *c)
-{
-	col_render	r = COL_RENDER_TEXT;
-
-	(void) c;
-	return r;
-}
-
-static void
-pg_create_schema(strlist *script, const char *schema)
-{
-	sink_create_schema_sql(&sink_postgres, script, schema);
-}
-
-static bool
-pg_create_table(strlist *script, const table_def *t)
-{
-	return sink_create_table_sql(&sink_postgres, script, t);
-}
-
-static bool
-pg_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	return sink_create_staging_sql(&sink_postgres, script, t, staging, kind);
-}
-
 /*
  * COPY staging (cols) FROM PROGRAM '<fetch part | gunzip>' WITH (FORMAT csv),
  * per part; a change batch's columns start with the four change columns.
  */
 static void
-pg_copy_staging(strlist *script, const table_def *t, const char *staging,
-				load_kind kind, const sink_files *files, const sink_options *opt)
+pg_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
+				const char *staging, load_kind kind,
+				const sink_files *files, const sink_options *opt)
 {
 	buf			cmd = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -221,62 +195,15 @@ pg_copy_staging(strlist *script, const table_def *t, const char *staging,
 			sink_shell_quote(&cmd, files->part_fetch[i]);
 		}
 		buf_puts(&sql, "COPY ");
-		sink_quote_ident_ansi(&sql, staging);
+		sink_quote_ident(d, &sql, staging);
 		buf_puts(&sql, " (");
-		sink_staging_column_list(&sink_postgres, &sql, t, kind);
+		sink_staging_column_list(d, &sql, t, kind);
 		buf_puts(&sql, ")\nFROM PROGRAM ");
-		sink_quote_literal_std(&sql, cmd.data);
+		sink_quote_literal(d, &sql, cmd.data);
 		buf_puts(&sql, "\nWITH (FORMAT csv)");
 		strlist_push(script, buf_detach(&sql));
 	}
 	buf_free(&cmd);
-}
-
-static void
-pg_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	sink_apply_sql(&sink_postgres, script, t, staging, kind);
-}
-
-/* ADD COLUMN IF NOT EXISTS ... DEFAULT v fills the existing rows; the default then goes. */
-static void
-pg_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-			  const char *default_value)
-{
-	sink_add_column_sql(&sink_postgres, ddl, dml, t, c, default_value);
-}
-
-/* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t. */
-static bool
-pg_widen_column(strlist *script, const table_def *t, const table_column *c)
-{
-	return sink_alter_column_type_sql(&sink_postgres, script, t, c, "TYPE", true);
-}
-
-static void
-pg_state_create(strlist *script, const char *schema, const char *table)
-{
-	sink_state_create_sql(&sink_postgres, script, schema, table);
-}
-
-static void
-pg_state_record(strlist *script, const char *schema, const char *table,
-				const sink_state_row *row)
-{
-	sink_state_record_sql(&sink_postgres, script, schema, table, row);
-}
-
-static void
-pg_state_forget(strlist *script, const char *schema, const char *table, const char *job,
-			   const char *kind, const char *prefix)
-{
-	sink_state_forget_sql(&sink_postgres, script, schema, table, job, kind, prefix);
-}
-
-static void
-pg_state_query(buf *out, const char *schema, const char *table, const char *job)
-{
-	sink_state_query_sql(&sink_postgres, out, schema, table, job);
 }
 
 /* Postgres names its own types in information_schema.columns.data_type. */
@@ -311,65 +238,30 @@ pg_column_from_type_name(const char *data_type, table_column *out)
 	return false;				/* ARRAY, USER-DEFINED, ranges: cannot tell */
 }
 
-static void
-pg_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
-{
-	sink_rename_column_sql(&sink_postgres, script, t, from, c);
-}
-
-static bool
-pg_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-				const char *value)
-{
-	return sink_reset_column_sql(&sink_postgres, ddl, dml, t, c, value);
-}
-
-static void
-pg_drop_cancelled(strlist *script, const char *staging)
-{
-	sink_drop_cancelled_sql(&sink_postgres, script, staging);
-}
-
-static void
-pg_clear_columns(strlist *script, const table_def *t, const char *staging,
-				 const char *const *columns, int ncolumns)
-{
-	sink_clear_columns_sql(&sink_postgres, script, t, staging, columns, ncolumns);
-}
-
 const sink_dialect sink_postgres = {
 	.name = "postgres",
 	.transactional_ddl = true,
 	.merge = true,
+	.add_if_not_exists = true,
+	.literal_backslash = false,
 	.temp_create = "TEMP",
 	.temp_replace = false,
 	.temp_schema = "pg_temp",
 	.text_type = "TEXT",
 	.tstz_type = "TIMESTAMPTZ",
-	.now = "CURRENT_TIMESTAMP",
 	.long_text_type = "TEXT",
-	.add_if_not_exists = true,
+	.now = "CURRENT_TIMESTAMP",
+	/* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t */
+	.widen_verb = "TYPE",
+	.widen_using = true,
+
+	.column_type = pg_column_type,
+	.column_render = NULL,		/* every value as its text */
+	.widen_check = NULL,
+	.column_from_type_name = pg_column_from_type_name,
+	.copy_staging = pg_copy_staging,
 	.staged_type = NULL,
 	.staged_value = NULL,
+	.literal_value = NULL,
 	.utc_text = sink_utc_text_at_time_zone,
-	.quote_ident = sink_quote_ident_ansi,
-	.quote_literal = sink_quote_literal_std,
-	.column_type = pg_column_type,
-	.column_render = pg_column_render,
-	.create_schema = pg_create_schema,
-	.create_table = pg_create_table,
-	.create_staging = pg_create_staging,
-	.copy_staging = pg_copy_staging,
-	.apply = pg_apply,
-	.add_column = pg_add_column,
-	.widen_column = pg_widen_column,
-	.rename_column = pg_rename_column,
-	.reset_column = pg_reset_column,
-	.clear_columns = pg_clear_columns,
-	.drop_cancelled = pg_drop_cancelled,
-	.column_from_type_name = pg_column_from_type_name,
-	.state_create = pg_state_create,
-	.state_record = pg_state_record,
-	.state_forget = pg_state_forget,
-	.state_query = pg_state_query,
 };

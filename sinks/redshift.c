@@ -151,24 +151,6 @@ rs_literal_value(buf *out, const table_column *c, const char *literal)
 	return true;
 }
 
-static void
-rs_create_schema(strlist *script, const char *schema)
-{
-	sink_create_schema_sql(&sink_redshift, script, schema);
-}
-
-static bool
-rs_create_table(strlist *script, const table_def *t)
-{
-	return sink_create_table_sql(&sink_redshift, script, t);
-}
-
-static bool
-rs_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	return sink_create_staging_sql(&sink_redshift, script, t, staging, kind);
-}
-
 /*
  * The staged CSV has NULL as an empty unquoted field and the empty string
  * as "".  Without EMPTYASNULL Redshift loads an empty CHAR/VARCHAR field as
@@ -181,134 +163,65 @@ rs_create_staging(strlist *script, const table_def *t, const char *staging, load
  * with the four change columns, as its staging table does.
  */
 static void
-rs_copy_staging(strlist *script, const table_def *t, const char *staging,
-				load_kind kind, const sink_files *files, const sink_options *opt)
+rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
+				const char *staging, load_kind kind,
+				const sink_files *files, const sink_options *opt)
 {
 	buf			sql = BUF_INIT;
 
 	if (files->nparts == 0)
 		return;					/* nothing staged: the staging table stays empty */
 	buf_puts(&sql, "COPY ");
-	sink_quote_ident_ansi(&sql, staging);
+	sink_quote_ident(d, &sql, staging);
 	buf_puts(&sql, " (");
-	sink_staging_column_list(&sink_redshift, &sql, t, kind);
+	sink_staging_column_list(d, &sql, t, kind);
 	buf_puts(&sql, ")\nFROM ");
-	sink_quote_literal_backslash(&sql, files->manifest_url);
+	sink_quote_literal(d, &sql, files->manifest_url);
 	buf_puts(&sql, "\nIAM_ROLE ");
 	if (opt != NULL && opt->iam_role != NULL)
-		sink_quote_literal_backslash(&sql, opt->iam_role);
+		sink_quote_literal(d, &sql, opt->iam_role);
 	else
 		buf_puts(&sql, "default");
 	buf_puts(&sql, "\nMANIFEST");
 	if (opt != NULL && opt->region != NULL)
 	{
 		buf_puts(&sql, "\nREGION ");
-		sink_quote_literal_backslash(&sql, opt->region);
+		sink_quote_literal(d, &sql, opt->region);
 	}
 	buf_puts(&sql, "\nFORMAT AS CSV\nGZIP\nEMPTYASNULL\nTIMEFORMAT 'auto'"
 			 "\nCOMPUPDATE OFF\nSTATUPDATE OFF");
 	strlist_push(script, buf_detach(&sql));
 }
 
-static void
-rs_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	sink_apply_sql(&sink_redshift, script, t, staging, kind);
-}
-
-static void
-rs_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-			  const char *default_value)
-{
-	sink_add_column_sql(&sink_redshift, ddl, dml, t, c, default_value);
-}
-
 /*
  * Only a VARCHAR grows (ALTER COLUMN ... TYPE must then run outside a
  * transaction block).  SUPER holds any array or JSON already: nothing to do.
  */
-static bool
-rs_widen_column(strlist *script, const table_def *t, const table_column *c)
+static sink_widen
+rs_widen_check(const table_def *t, const table_column *c, const char *type)
 {
-	buf			type = BUF_INIT;
-	bool		ok;
-
-	if (!rs_column_type(t, c, &type))
-		ok = false;
-	else if (strcmp(type.data, "SUPER") == 0)
-		ok = true;
-	else if (strncmp(type.data, "VARCHAR(", 8) != 0)
+	if (strcmp(type, "SUPER") == 0)
+		return SINK_WIDEN_HELD;
+	if (strncmp(type, "VARCHAR(", 8) != 0)
 	{
 		sink_report_widen(t, c, "redshift", "only a VARCHAR's length can grow");
-		ok = false;
+		return SINK_WIDEN_REFUSED;
 	}
-	else if (c->key_pos > 0)
+	if (c->key_pos > 0)
 	{
 		sink_report_widen(t, c, "redshift", "a primary key column cannot be altered");
-		ok = false;
+		return SINK_WIDEN_REFUSED;
 	}
-	else
-		ok = sink_alter_column_type_sql(&sink_redshift, script, t, c, "TYPE", false);
-	buf_free(&type);
-	return ok;
-}
-
-static void
-rs_state_create(strlist *script, const char *schema, const char *table)
-{
-	sink_state_create_sql(&sink_redshift, script, schema, table);
-}
-
-static void
-rs_state_record(strlist *script, const char *schema, const char *table,
-				const sink_state_row *row)
-{
-	sink_state_record_sql(&sink_redshift, script, schema, table, row);
-}
-
-static void
-rs_state_forget(strlist *script, const char *schema, const char *table, const char *job,
-			   const char *kind, const char *prefix)
-{
-	sink_state_forget_sql(&sink_redshift, script, schema, table, job, kind, prefix);
-}
-
-static void
-rs_state_query(buf *out, const char *schema, const char *table, const char *job)
-{
-	sink_state_query_sql(&sink_redshift, out, schema, table, job);
-}
-
-static void
-rs_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
-{
-	sink_rename_column_sql(&sink_redshift, script, t, from, c);
-}
-
-static bool
-rs_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-				const char *value)
-{
-	return sink_reset_column_sql(&sink_redshift, ddl, dml, t, c, value);
-}
-
-static void
-rs_drop_cancelled(strlist *script, const char *staging)
-{
-	sink_drop_cancelled_sql(&sink_redshift, script, staging);
-}
-
-static void
-rs_clear_columns(strlist *script, const table_def *t, const char *staging,
-				 const char *const *columns, int ncolumns)
-{
-	sink_clear_columns_sql(&sink_redshift, script, t, staging, columns, ncolumns);
+	return SINK_WIDEN_ALTER;
 }
 
 const sink_dialect sink_redshift = {
 	.name = "redshift",
 	.transactional_ddl = true,
+	/* its MERGE takes no conditions: the apply deletes and inserts */
 	.merge = false,
+	.add_if_not_exists = false,
+	.literal_backslash = true,
 	.temp_create = "TEMP",
 	/*
 	 * "A temporary table is automatically dropped at the end of the session
@@ -319,31 +232,18 @@ const sink_dialect sink_redshift = {
 	.temp_schema = NULL,
 	.text_type = "VARCHAR(1024)",
 	.tstz_type = "TIMESTAMPTZ",
-	.now = "(SYSDATE AT TIME ZONE 'UTC')",
 	.long_text_type = "VARCHAR(65535)",
-	.add_if_not_exists = false,
-	.staged_type = rs_staged_type,
-	.staged_value = rs_staged_value,
-	.utc_text = sink_utc_text_at_time_zone,
-	.literal_value = rs_literal_value,
-	.quote_ident = sink_quote_ident_ansi,
-	.quote_literal = sink_quote_literal_backslash,
+	.now = "(SYSDATE AT TIME ZONE 'UTC')",
+	.widen_verb = "TYPE",
+	.widen_using = false,
+
 	.column_type = rs_column_type,
 	.column_render = sink_render_json_numeric,
-	.create_schema = rs_create_schema,
-	.create_table = rs_create_table,
-	.create_staging = rs_create_staging,
+	.widen_check = rs_widen_check,
+	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */
 	.copy_staging = rs_copy_staging,
-	.apply = rs_apply,
-	.add_column = rs_add_column,
-	.widen_column = rs_widen_column,
-	.rename_column = rs_rename_column,
-	.reset_column = rs_reset_column,
-	.clear_columns = rs_clear_columns,
-	.drop_cancelled = rs_drop_cancelled,
-	.column_from_type_name = sink_type_name_unknown,
-	.state_create = rs_state_create,
-	.state_record = rs_state_record,
-	.state_forget = rs_state_forget,
-	.state_query = rs_state_query,
+	.staged_type = rs_staged_type,
+	.staged_value = rs_staged_value,
+	.literal_value = rs_literal_value,
+	.utc_text = sink_utc_text_at_time_zone,
 };

@@ -17,6 +17,10 @@
 #include "log.h"
 #include "sink_shared.h"
 
+/* The columns wharf adds to a table with soft deletes. */
+#define SINK_DELETED_COL	"_wharf_deleted"
+#define SINK_DELETED_AT_COL	"_wharf_deleted_at"
+
 #define DECIMAL_DIGITS	38		/* NUMBER / DECIMAL precision limit */
 #define DECIMAL_SCALE	37		/* ... and scale limit */
 
@@ -35,10 +39,11 @@ sink_lookup(const char *name)
 	return NULL;
 }
 
-/* "ident", with any " doubled. */
+/* "ident", with any " doubled: every warehouse's quoting, for now. */
 void
-sink_quote_ident_ansi(buf *out, const char *ident)
+sink_quote_ident(const sink_dialect *d, buf *out, const char *ident)
 {
+	(void) d;
 	buf_putc(out, '"');
 	for (const char *p = ident; *p; p++)
 	{
@@ -49,15 +54,29 @@ sink_quote_ident_ansi(buf *out, const char *ident)
 	buf_putc(out, '"');
 }
 
+/* 'value', any ' doubled, and any \\ too where the dialect takes it as an escape. */
+void
+sink_quote_literal(const sink_dialect *d, buf *out, const char *value)
+{
+	buf_putc(out, '\'');
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\'' || (d->literal_backslash && *p == '\\'))
+			buf_putc(out, *p);
+		buf_putc(out, *p);
+	}
+	buf_putc(out, '\'');
+}
+
 void
 sink_qualified(const sink_dialect *d, buf *out, const char *schema, const char *name)
 {
 	if (schema != NULL)
 	{
-		d->quote_ident(out, schema);
+		sink_quote_ident(d, out, schema);
 		buf_putc(out, '.');
 	}
-	d->quote_ident(out, name);
+	sink_quote_ident(d, out, name);
 }
 
 void
@@ -69,35 +88,28 @@ sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char
 			buf_puts(out, ", ");
 		if (prefix != NULL)
 			buf_puts(out, prefix);
-		d->quote_ident(out, t->cols[i].name);
+		sink_quote_ident(d, out, t->cols[i].name);
 	}
 }
 
-static void
-quote_literal(buf *out, const char *value, bool backslash)
+bool
+sink_column_type(const sink_dialect *d, const table_def *t, const table_column *c, buf *out)
 {
-	buf_putc(out, '\'');
-	for (const char *p = value; *p; p++)
-	{
-		if (*p == '\'' || (backslash && *p == '\\'))
-			buf_putc(out, *p);
-		buf_putc(out, *p);
-	}
-	buf_putc(out, '\'');
+	return d->column_type(t, c, out);
 }
 
-/* A standard SQL literal: only ' is special. */
-void
-sink_quote_literal_std(buf *out, const char *value)
+col_render
+sink_column_render(const sink_dialect *d, const table_column *c)
 {
-	quote_literal(out, value, false);
+	col_render	text = COL_RENDER_TEXT;
+
+	return d->column_render != NULL ? d->column_render(c) : text;
 }
 
-/* A literal where backslash is an escape too (Snowflake, Redshift). */
-void
-sink_quote_literal_backslash(buf *out, const char *value)
+bool
+sink_column_from_type_name(const sink_dialect *d, const char *data_type, table_column *out)
 {
-	quote_literal(out, value, true);
+	return d->column_from_type_name != NULL && d->column_from_type_name(data_type, out);
 }
 
 /* One POSIX shell word: 'word', each ' written as '\''. */
@@ -240,17 +252,17 @@ key_columns(const table_def *t)
 }
 
 void
-sink_create_schema_sql(const sink_dialect *d, strlist *script, const char *schema)
+sink_create_schema(const sink_dialect *d, strlist *script, const char *schema)
 {
 	buf			sql = BUF_INIT;
 
 	buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-	d->quote_ident(&sql, schema);
+	sink_quote_ident(d, &sql, schema);
 	strlist_push(script, buf_detach(&sql));
 }
 
 bool
-sink_create_table_sql(const sink_dialect *d, strlist *script, const table_def *t)
+sink_create_table(const sink_dialect *d, strlist *script, const table_def *t)
 {
 	buf			sql = BUF_INIT;
 
@@ -262,9 +274,9 @@ sink_create_table_sql(const sink_dialect *d, strlist *script, const table_def *t
 		const table_column *c = &t->cols[i];
 
 		buf_puts(&sql, i > 0 ? ",\n\t" : "\n\t");
-		d->quote_ident(&sql, c->name);
+		sink_quote_ident(d, &sql, c->name);
 		buf_putc(&sql, ' ');
-		if (!d->column_type(t, c, &sql))
+		if (!sink_column_type(d, t, c, &sql))
 		{
 			buf_free(&sql);
 			return false;
@@ -275,9 +287,9 @@ sink_create_table_sql(const sink_dialect *d, strlist *script, const table_def *t
 	if (t->deletes == DELETES_SOFT)
 	{
 		buf_puts(&sql, ",\n\t");
-		d->quote_ident(&sql, SINK_DELETED_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_COL);
 		buf_puts(&sql, " BOOLEAN NOT NULL DEFAULT FALSE,\n\t");
-		d->quote_ident(&sql, SINK_DELETED_AT_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
 		buf_printf(&sql, " %s", d->tstz_type);
 	}
 	if (merge_keyed(t))
@@ -289,7 +301,7 @@ sink_create_table_sql(const sink_dialect *d, strlist *script, const table_def *t
 		{
 			if (k > 0)
 				buf_puts(&sql, ", ");
-			d->quote_ident(&sql, keys[k]->name);
+			sink_quote_ident(d, &sql, keys[k]->name);
 		}
 		buf_putc(&sql, ')');
 		free(keys);
@@ -312,20 +324,20 @@ sink_staging_column_list(const sink_dialect *d, buf *out, const table_def *t, lo
 	if (kind != LOAD_SNAPSHOT)
 		for (int i = 0; i < NCHANGE_COLS; i++)
 		{
-			d->quote_ident(out, change_cols[i]);
+			sink_quote_ident(d, out, change_cols[i]);
 			buf_puts(out, ", ");
 		}
 	sink_column_list(d, out, t, NULL);
 }
 
 bool
-sink_create_staging_sql(const sink_dialect *d, strlist *script,
-						const table_def *t, const char *staging, load_kind kind)
+sink_create_staging(const sink_dialect *d, strlist *script,
+					const table_def *t, const char *staging, load_kind kind)
 {
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "CREATE %s%s TABLE ", d->temp_replace ? "OR REPLACE " : "", d->temp_create);
-	d->quote_ident(&sql, staging);
+	sink_quote_ident(d, &sql, staging);
 	buf_puts(&sql, " (");
 	if (kind != LOAD_SNAPSHOT)
 	{
@@ -334,7 +346,7 @@ sink_create_staging_sql(const sink_dialect *d, strlist *script,
 		for (int i = 0; i < NCHANGE_COLS; i++)
 		{
 			buf_puts(&sql, "\n\t");
-			d->quote_ident(&sql, change_cols[i]);
+			sink_quote_ident(d, &sql, change_cols[i]);
 			buf_printf(&sql, " %s,", types[i]);
 		}
 	}
@@ -343,11 +355,11 @@ sink_create_staging_sql(const sink_dialect *d, strlist *script,
 		const table_column *c = &t->cols[i];
 
 		buf_puts(&sql, i > 0 ? ",\n\t" : "\n\t");
-		d->quote_ident(&sql, c->name);
+		sink_quote_ident(d, &sql, c->name);
 		buf_putc(&sql, ' ');
 		if (d->staged_type != NULL && d->staged_type(c, &sql))
 			continue;
-		if (!d->column_type(t, c, &sql))
+		if (!sink_column_type(d, t, c, &sql))
 		{
 			buf_free(&sql);
 			return false;
@@ -364,11 +376,19 @@ sink_create_staging_sql(const sink_dialect *d, strlist *script,
 			buf_puts(&drop, d->temp_schema);
 			buf_putc(&drop, '.');
 		}
-		d->quote_ident(&drop, staging);
+		sink_quote_ident(d, &drop, staging);
 		strlist_push(script, buf_detach(&drop));
 	}
 	strlist_push(script, buf_detach(&sql));
 	return true;
+}
+
+void
+sink_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
+				  const char *staging, load_kind kind,
+				  const sink_files *files, const sink_options *opt)
+{
+	d->copy_staging(d, script, t, staging, kind, files, opt);
 }
 
 /* Appends column c of relation rel (a quoted name or alias) as a reference. */
@@ -377,7 +397,7 @@ column_ref(const sink_dialect *d, buf *out, const char *rel, const char *col)
 {
 	buf_puts(out, rel);
 	buf_putc(out, '.');
-	d->quote_ident(out, col);
+	sink_quote_ident(d, out, col);
 }
 
 /* Appends staged column c of rel, converted to its target type. */
@@ -499,16 +519,16 @@ merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
 			continue;
 		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
 		first = false;
-		d->quote_ident(&sql, c->name);
+		sink_quote_ident(d, &sql, c->name);
 		buf_puts(&sql, " = ");
 		staged_value(d, &sql, c, "s");
 	}
 	if (soft)
 	{
 		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
-		d->quote_ident(&sql, SINK_DELETED_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_COL);
 		buf_puts(&sql, " = FALSE, ");
-		d->quote_ident(&sql, SINK_DELETED_AT_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
 		buf_puts(&sql, " = NULL");
 	}
 	buf_puts(&sql, "\nWHEN NOT MATCHED THEN INSERT (");
@@ -535,7 +555,7 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 	const table_column **keys;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	d->quote_ident(&stg, staging);
+	sink_quote_ident(d, &stg, staging);
 
 	if (!merge_keyed(t))
 	{
@@ -550,9 +570,9 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 	if (t->deletes == DELETES_SOFT)
 	{
 		buf_printf(&sql, "UPDATE %s SET ", target.data);
-		d->quote_ident(&sql, SINK_DELETED_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_COL);
 		buf_puts(&sql, " = TRUE, ");
-		d->quote_ident(&sql, SINK_DELETED_AT_COL);
+		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
 		buf_printf(&sql, " = %s", d->now);
 		where_not_staged(d, &sql, keys, t->nkeys, target.data, stg.data, true);
 	}
@@ -650,7 +670,7 @@ ordinal_ident(const sink_dialect *d, buf *out, const char *prefix, int ordinal)
 {
 	char	   *name = xasprintf("%s%d", prefix, ordinal);
 
-	d->quote_ident(out, name);
+	sink_quote_ident(d, out, name);
 	free(name);
 }
 
@@ -741,19 +761,19 @@ static void
 after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind)
 {
 	buf_printf(out, "\n%sFROM %s AS s\n%sCROSS JOIN (SELECT MAX(x.", ind, stg, ind);
-	d->quote_ident(out, SINK_CHANGE_LSN);
+	sink_quote_ident(d, out, SINK_CHANGE_LSN);
 	buf_puts(out, ") AS ");
-	d->quote_ident(out, TRUNC_LSN);
+	sink_quote_ident(d, out, TRUNC_LSN);
 	buf_puts(out, ", MAX(x.");
-	d->quote_ident(out, SINK_CHANGE_SEQ);
+	sink_quote_ident(d, out, SINK_CHANGE_SEQ);
 	buf_puts(out, ") AS ");
-	d->quote_ident(out, TRUNC_SEQ);
+	sink_quote_ident(d, out, TRUNC_SEQ);
 	buf_printf(out, "\n%s\tFROM %s AS x\n%s\tWHERE ", ind, stg, ind);
 	op_is(d, out, "x", "T", false);
 	buf_puts(out, " AND ");
 	column_ref(d, out, "x", SINK_CHANGE_LSN);
 	buf_puts(out, " = (SELECT MAX(y.");
-	d->quote_ident(out, SINK_CHANGE_LSN);
+	sink_quote_ident(d, out, SINK_CHANGE_LSN);
 	buf_printf(out, ") FROM %s AS y WHERE ", stg);
 	op_is(d, out, "y", "T", false);
 	buf_printf(out, ")) AS tp\n%sWHERE ", ind);
@@ -872,7 +892,7 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, ") ELSE ");
 		column_ref(d, out, "m", c->name);
 		buf_puts(out, " END AS ");
-		d->quote_ident(out, c->name);
+		sink_quote_ident(d, out, c->name);
 	}
 	for (int i = 0; i < NCHANGE_COLS; i++)
 	{
@@ -916,7 +936,7 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 			buf_puts(out, ", ");
 		staged_value(d, out, &t->cols[i], "s");
 		buf_puts(out, " AS ");
-		d->quote_ident(out, t->cols[i].name);
+		sink_quote_ident(d, out, t->cols[i].name);
 	}
 	for (int i = 0; i < NCHANGE_COLS; i++)
 	{
@@ -970,7 +990,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, " ORDER BY ");
 		change_order(d, out, "a", true);
 		buf_puts(out, ") AS ");
-		d->quote_ident(out, RANK_COL);
+		sink_quote_ident(d, out, RANK_COL);
 		buf_puts(out, "\n\tFROM (\n");
 		changes_after_truncate(d, out, t, keys, stg, true);
 		buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
@@ -998,7 +1018,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 	buf_puts(out, " ORDER BY ");
 	change_order(d, out, "a", true);
 	buf_puts(out, ") AS ");
-	d->quote_ident(out, RANK_COL);
+	sink_quote_ident(d, out, RANK_COL);
 	for (int i = 0; i < t->ncols; i++)
 	{
 		const table_column *c = &t->cols[i];
@@ -1016,7 +1036,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, " ORDER BY ");
 		change_order(d, out, "a", false);
 		buf_puts(out, " " WINDOW_FRAME ") END AS ");
-		d->quote_ident(out, c->name);
+		sink_quote_ident(d, out, c->name);
 		buf_puts(out, ",\n\t\t");
 		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
 		buf_puts(out, " > 0 AS ");
@@ -1058,9 +1078,9 @@ resolved_value(const sink_dialect *d, buf *out, const table_column *c, int ordin
 static void
 mark_deleted(const sink_dialect *d, buf *out, bool deleted)
 {
-	d->quote_ident(out, SINK_DELETED_COL);
+	sink_quote_ident(d, out, SINK_DELETED_COL);
 	buf_puts(out, deleted ? " = TRUE, " : " = FALSE, ");
-	d->quote_ident(out, SINK_DELETED_AT_COL);
+	sink_quote_ident(d, out, SINK_DELETED_AT_COL);
 	buf_printf(out, " = %s", deleted ? d->now : "NULL");
 }
 
@@ -1094,7 +1114,7 @@ merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 			continue;
 		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
 		first = false;
-		d->quote_ident(&sql, c->name);
+		sink_quote_ident(d, &sql, c->name);
 		buf_puts(&sql, " = ");
 		resolved_value(d, &sql, c, i + 1, "s", "t", complete, moved);
 	}
@@ -1124,8 +1144,8 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 
-	d->quote_ident(&fin, final_name);
-	d->quote_ident(&stg, staging);
+	sink_quote_ident(d, &fin, final_name);
+	sink_quote_ident(d, &stg, staging);
 
 	/* the final rows, converted, with the target's values where the batch has none */
 	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", d->temp_create, fin.data);
@@ -1140,7 +1160,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 		else
 			resolved_value(d, &sql, c, i + 1, "r", "t", complete, moved);
 		buf_puts(&sql, " AS ");
-		d->quote_ident(&sql, c->name);
+		sink_quote_ident(d, &sql, c->name);
 	}
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
@@ -1201,7 +1221,7 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 	const table_column **keys;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	d->quote_ident(&stg, staging);
+	sink_quote_ident(d, &stg, staging);
 
 	if (t->mode == MODE_APPEND)
 	{
@@ -1254,8 +1274,8 @@ done:
 }
 
 void
-sink_apply_sql(const sink_dialect *d, strlist *script, const table_def *t,
-			   const char *staging, load_kind kind)
+sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
+		   const char *staging, load_kind kind)
 {
 	if (kind != LOAD_SNAPSHOT)
 		apply_changes(d, script, t, staging, kind == LOAD_CHANGES_COMPLETE,
@@ -1283,11 +1303,11 @@ literal_value(const sink_dialect *d, buf *out, const table_def *t, const table_c
 	bool		staged;
 	bool		ok = true;
 
-	d->quote_literal(&lit, text);
+	sink_quote_literal(d, &lit, text);
 	if (d->literal_value != NULL && d->literal_value(out, c, lit.data))
 		goto done;
 	staged = d->staged_type != NULL && d->staged_type(c, &type);
-	if (!staged && !d->column_type(t, c, &type))
+	if (!staged && !sink_column_type(d, t, c, &type))
 	{
 		ok = false;
 		goto done;
@@ -1311,8 +1331,8 @@ done:
  * too, get it as well.
  */
 void
-sink_add_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
-					const table_column *c, const char *default_value)
+sink_add_column(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
+				const table_column *c, const char *default_value)
 {
 	buf			target = BUF_INIT;
 	buf			col = BUF_INIT;
@@ -1320,11 +1340,11 @@ sink_add_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const tab
 	buf			sql = BUF_INIT;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	d->quote_ident(&col, c->name);
+	sink_quote_ident(d, &col, c->name);
 	buf_printf(&sql, "ALTER TABLE %s ADD COLUMN %s%s ", target.data,
 			   d->add_if_not_exists ? "IF NOT EXISTS " : "", col.data);
 	/* a type the dialect cannot hold was reported: nothing to add */
-	if (!d->column_type(t, c, &sql) ||
+	if (!sink_column_type(d, t, c, &sql) ||
 		(default_value != NULL && !literal_value(d, &value, t, c, default_value)))
 	{
 		buf_free(&sql);
@@ -1345,23 +1365,23 @@ done:
 }
 
 void
-sink_rename_column_sql(const sink_dialect *d, strlist *script, const table_def *t,
-					   const char *from, const table_column *c)
+sink_rename_column(const sink_dialect *d, strlist *script, const table_def *t,
+				   const char *from, const table_column *c)
 {
 	buf			sql = BUF_INIT;
 
 	buf_puts(&sql, "ALTER TABLE ");
 	sink_qualified(d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " RENAME COLUMN ");
-	d->quote_ident(&sql, from);
+	sink_quote_ident(d, &sql, from);
 	buf_puts(&sql, " TO ");
-	d->quote_ident(&sql, c->name);
+	sink_quote_ident(d, &sql, c->name);
 	strlist_push(script, buf_detach(&sql));
 }
 
 bool
-sink_reset_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
-					  const table_column *c, const char *value)
+sink_reset_column(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
+				  const table_column *c, const char *value)
 {
 	buf			sql = BUF_INIT;
 	int			before;
@@ -1370,39 +1390,48 @@ sink_reset_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const t
 	buf_puts(&sql, "ALTER TABLE ");
 	sink_qualified(d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " DROP COLUMN ");
-	d->quote_ident(&sql, c->name);
+	sink_quote_ident(d, &sql, c->name);
 	strlist_push(ddl, buf_detach(&sql));
 	before = ddl->n;
-	sink_add_column_sql(d, ddl, dml, t, c, value);
+	sink_add_column(d, ddl, dml, t, c, value);
 	return ddl->n > before;		/* nothing added: reported */
 }
 
+/*
+ * ALTER TABLE target ALTER COLUMN c <widen_verb> <type> [USING c::<type>],
+ * type being the dialect's type for c, where the dialect can and must.
+ */
 bool
-sink_alter_column_type_sql(const sink_dialect *d, strlist *script, const table_def *t,
-						   const table_column *c, const char *verb, bool using_cast)
+sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
+				  const table_column *c)
 {
 	buf			type = BUF_INIT;
 	buf			sql = BUF_INIT;
+	sink_widen	how;
 
-	if (!d->column_type(t, c, &type))
+	if (!sink_column_type(d, t, c, &type))
 	{
 		buf_free(&type);
 		return false;
 	}
-	buf_puts(&sql, "ALTER TABLE ");
-	sink_qualified(d, &sql, t->target_schema, t->target_name);
-	buf_puts(&sql, " ALTER COLUMN ");
-	d->quote_ident(&sql, c->name);
-	buf_printf(&sql, " %s %s", verb, type.data);
-	if (using_cast)
+	how = d->widen_check != NULL ? d->widen_check(t, c, type.data) : SINK_WIDEN_ALTER;
+	if (how == SINK_WIDEN_ALTER)
 	{
-		buf_puts(&sql, " USING ");
-		d->quote_ident(&sql, c->name);
-		buf_printf(&sql, "::%s", type.data);
+		buf_puts(&sql, "ALTER TABLE ");
+		sink_qualified(d, &sql, t->target_schema, t->target_name);
+		buf_puts(&sql, " ALTER COLUMN ");
+		sink_quote_ident(d, &sql, c->name);
+		buf_printf(&sql, " %s %s", d->widen_verb, type.data);
+		if (d->widen_using)
+		{
+			buf_puts(&sql, " USING ");
+			sink_quote_ident(d, &sql, c->name);
+			buf_printf(&sql, "::%s", type.data);
+		}
+		strlist_push(ddl, buf_detach(&sql));
 	}
-	strlist_push(script, buf_detach(&sql));
 	buf_free(&type);
-	return true;
+	return how != SINK_WIDEN_REFUSED;
 }
 
 static const char *const state_cols[] = {
@@ -1412,8 +1441,8 @@ static const char *const state_cols[] = {
 #define NSTATE_COLS ((int) (sizeof(state_cols) / sizeof(state_cols[0])))
 
 void
-sink_state_create_sql(const sink_dialect *d, strlist *script,
-					  const char *schema, const char *table)
+sink_state_create(const sink_dialect *d, strlist *script,
+				  const char *schema, const char *table)
 {
 	buf			sql = BUF_INIT;
 
@@ -1425,7 +1454,7 @@ sink_state_create_sql(const sink_dialect *d, strlist *script,
 		const char *name = state_cols[i];
 
 		buf_puts(&sql, "\n\t");
-		d->quote_ident(&sql, name);
+		sink_quote_ident(d, &sql, name);
 		if (strcmp(name, "rows") == 0)
 			buf_puts(&sql, " BIGINT");
 		else if (strcmp(name, "loaded_at") == 0)
@@ -1439,9 +1468,9 @@ sink_state_create_sql(const sink_dialect *d, strlist *script,
 		buf_putc(&sql, ',');
 	}
 	buf_puts(&sql, "\n\tPRIMARY KEY (");
-	d->quote_ident(&sql, "job");
+	sink_quote_ident(d, &sql, "job");
 	buf_puts(&sql, ", ");
-	d->quote_ident(&sql, "source_table");
+	sink_quote_ident(d, &sql, "source_table");
 	buf_puts(&sql, ")\n)");
 	strlist_push(script, buf_detach(&sql));
 }
@@ -1451,7 +1480,7 @@ static void
 text_or_null(const sink_dialect *d, buf *out, const char *value, bool typed_null)
 {
 	if (value != NULL)
-		d->quote_literal(out, value);
+		sink_quote_literal(d, out, value);
 	else if (typed_null)
 		buf_printf(out, "CAST(NULL AS %s)", d->text_type);
 	else
@@ -1480,16 +1509,16 @@ state_values(const sink_dialect *d, buf *out, const sink_state_row *row, bool na
 		if (named)
 		{
 			buf_puts(out, " AS ");
-			d->quote_ident(out, name);
+			sink_quote_ident(d, out, name);
 		}
 	}
 }
 
 /* One row per (job, source_table): the row of the latest load replaces any older one. */
 void
-sink_state_record_sql(const sink_dialect *d, strlist *script,
-					  const char *schema, const char *table,
-					  const sink_state_row *row)
+sink_state_record(const sink_dialect *d, strlist *script,
+				  const char *schema, const char *table,
+				  const sink_state_row *row)
 {
 	buf			st = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -1512,7 +1541,7 @@ sink_state_record_sql(const sink_dialect *d, strlist *script,
 		{
 			if (i > 2)
 				buf_puts(&sql, ", ");
-			d->quote_ident(&sql, state_cols[i]);
+			sink_quote_ident(d, &sql, state_cols[i]);
 			buf_puts(&sql, " = ");
 			column_ref(d, &sql, "s", state_cols[i]);
 		}
@@ -1521,7 +1550,7 @@ sink_state_record_sql(const sink_dialect *d, strlist *script,
 		{
 			if (i > 0)
 				buf_puts(&sql, ", ");
-			d->quote_ident(&sql, state_cols[i]);
+			sink_quote_ident(d, &sql, state_cols[i]);
 		}
 		buf_puts(&sql, ")\nVALUES (");
 		for (int i = 0; i < NSTATE_COLS; i++)
@@ -1536,13 +1565,13 @@ sink_state_record_sql(const sink_dialect *d, strlist *script,
 	else
 	{
 		buf_printf(&sql, "DELETE FROM %s\nWHERE ", st.data);
-		d->quote_ident(&sql, "job");
+		sink_quote_ident(d, &sql, "job");
 		buf_puts(&sql, " = ");
-		d->quote_literal(&sql, row->job);
+		sink_quote_literal(d, &sql, row->job);
 		buf_puts(&sql, " AND ");
-		d->quote_ident(&sql, "source_table");
+		sink_quote_ident(d, &sql, "source_table");
 		buf_puts(&sql, " = ");
-		d->quote_literal(&sql, row->source_table);
+		sink_quote_literal(d, &sql, row->source_table);
 		strlist_push(script, buf_detach(&sql));
 
 		buf_printf(&sql, "INSERT INTO %s (", st.data);
@@ -1550,7 +1579,7 @@ sink_state_record_sql(const sink_dialect *d, strlist *script,
 		{
 			if (i > 0)
 				buf_puts(&sql, ", ");
-			d->quote_ident(&sql, state_cols[i]);
+			sink_quote_ident(d, &sql, state_cols[i]);
 		}
 		buf_puts(&sql, ")\nVALUES (");
 		state_values(d, &sql, row, false);
@@ -1561,9 +1590,9 @@ sink_state_record_sql(const sink_dialect *d, strlist *script,
 }
 
 void
-sink_state_forget_sql(const sink_dialect *d, strlist *script, const char *schema,
-					  const char *table, const char *job, const char *kind,
-					  const char *prefix)
+sink_state_forget(const sink_dialect *d, strlist *script, const char *schema,
+				  const char *table, const char *job, const char *kind,
+				  const char *prefix)
 {
 	buf			pattern = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -1579,25 +1608,25 @@ sink_state_forget_sql(const sink_dialect *d, strlist *script, const char *schema
 	buf_puts(&sql, "DELETE FROM ");
 	sink_qualified(d, &sql, schema, table);
 	buf_puts(&sql, "\nWHERE ");
-	d->quote_ident(&sql, "job");
+	sink_quote_ident(d, &sql, "job");
 	buf_puts(&sql, " = ");
-	d->quote_literal(&sql, job);
+	sink_quote_literal(d, &sql, job);
 	buf_puts(&sql, " AND ");
-	d->quote_ident(&sql, "kind");
+	sink_quote_ident(d, &sql, "kind");
 	buf_puts(&sql, " = ");
-	d->quote_literal(&sql, kind);
+	sink_quote_literal(d, &sql, kind);
 	buf_puts(&sql, " AND ");
-	d->quote_ident(&sql, "source_table");
+	sink_quote_ident(d, &sql, "source_table");
 	buf_puts(&sql, " LIKE ");
-	d->quote_literal(&sql, pattern.data);
+	sink_quote_literal(d, &sql, pattern.data);
 	buf_puts(&sql, " ESCAPE '!'");
 	strlist_push(script, buf_detach(&sql));
 	buf_free(&pattern);
 }
 
 void
-sink_state_query_sql(const sink_dialect *d, buf *out, const char *schema,
-					 const char *table, const char *job)
+sink_state_query(const sink_dialect *d, buf *out, const char *schema,
+				 const char *table, const char *job)
 {
 	buf			col = BUF_INIT;
 
@@ -1611,22 +1640,22 @@ sink_state_query_sql(const sink_dialect *d, buf *out, const char *schema,
 		if (strcmp(name, "loaded_at") == 0)
 		{
 			buf_reset(&col);
-			d->quote_ident(&col, name);
+			sink_quote_ident(d, &col, name);
 			d->utc_text(out, col.data);
 			buf_puts(out, " AS ");
 		}
-		d->quote_ident(out, name);
+		sink_quote_ident(d, out, name);
 		buf_puts(out, ", ");
 	}
-	d->quote_ident(out, "load_id");
+	sink_quote_ident(d, out, "load_id");
 	buf_puts(out, "\nFROM ");
 	sink_qualified(d, out, schema, table);
 	buf_puts(out, "\nWHERE ");
-	d->quote_ident(out, "job");
+	sink_quote_ident(d, out, "job");
 	buf_puts(out, " = ");
-	d->quote_literal(out, job);
+	sink_quote_literal(d, out, job);
 	buf_puts(out, "\nORDER BY ");
-	d->quote_ident(out, "source_table");
+	sink_quote_ident(d, out, "source_table");
 	buf_free(&col);
 }
 
@@ -1635,18 +1664,18 @@ sink_state_query_sql(const sink_dialect *d, buf *out, const char *schema,
  * BIGINT) FROM staging WHERE op = 'C'): a _wharf_seq is unique in a batch.
  */
 void
-sink_drop_cancelled_sql(const sink_dialect *d, strlist *script, const char *staging)
+sink_drop_cancelled(const sink_dialect *d, strlist *script, const char *staging)
 {
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 
-	d->quote_ident(&stg, staging);
+	sink_quote_ident(d, &stg, staging);
 	buf_printf(&sql, "DELETE FROM %s\nWHERE ", stg.data);
-	d->quote_ident(&sql, SINK_CHANGE_OP);
+	sink_quote_ident(d, &sql, SINK_CHANGE_OP);
 	buf_puts(&sql, " = 'C' OR ");
-	d->quote_ident(&sql, SINK_CHANGE_SEQ);
+	sink_quote_ident(d, &sql, SINK_CHANGE_SEQ);
 	buf_puts(&sql, " IN (SELECT CAST(c.");
-	d->quote_ident(&sql, SINK_CHANGE_UNCHANGED);
+	sink_quote_ident(d, &sql, SINK_CHANGE_UNCHANGED);
 	buf_printf(&sql, " AS BIGINT) FROM %s AS c WHERE ", stg.data);
 	op_is(d, &sql, "c", "C", false);
 	buf_putc(&sql, ')');
@@ -1655,8 +1684,8 @@ sink_drop_cancelled_sql(const sink_dialect *d, strlist *script, const char *stag
 }
 
 void
-sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *t,
-					   const char *staging, const char *const *columns, int ncolumns)
+sink_clear_columns(const sink_dialect *d, strlist *script, const table_def *t,
+				   const char *staging, const char *const *columns, int ncolumns)
 {
 	const table_column **keys;
 	buf			target = BUF_INIT;
@@ -1671,11 +1700,11 @@ sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *
 	{
 		if (i > 0)
 			buf_puts(&sql, ", ");
-		d->quote_ident(&sql, columns[i]);
+		sink_quote_ident(d, &sql, columns[i]);
 		buf_puts(&sql, " = NULL");
 	}
 	buf_puts(&sql, "\nWHERE EXISTS (SELECT 1 FROM ");
-	d->quote_ident(&sql, staging);
+	sink_quote_ident(d, &sql, staging);
 	buf_puts(&sql, " AS s WHERE ");
 	key_match(d, &sql, keys, t->nkeys, target.data, "s");
 	buf_puts(&sql, " AND ");
@@ -1684,12 +1713,4 @@ sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *
 	strlist_push(script, buf_detach(&sql));
 	free(keys);
 	buf_free(&target);
-}
-
-bool
-sink_type_name_unknown(const char *data_type, table_column *out)
-{
-	(void) data_type;
-	(void) out;
-	return false;
 }

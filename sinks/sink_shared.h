@@ -1,10 +1,12 @@
 /*
  * sink_shared.h
- *    Private to sinks/: the statement builders the dialects share.
+ *    Private to sinks/: what the dialect files share besides sink.h.
  *
- * The dialects differ mostly in types, quoting and COPY; DDL, the apply
- * statements and the state table are the same SQL but for the words a
- * sink_dialect carries.  Everything here is written once in sink.c.
+ * The dialects differ mostly in types and COPY; DDL, the apply statements
+ * and the state table are the same SQL but for the words a sink_dialect
+ * carries, and are built in sink.c for all of them.  What is here serves
+ * the hooks a dialect file writes: the staging column list its COPY names,
+ * the decimal mapping of the 38-digit warehouses, and the error reports.
  */
 #ifndef WHARF_SINK_SHARED_H
 #define WHARF_SINK_SHARED_H
@@ -15,13 +17,7 @@
 #include "sink.h"
 #include "table.h"
 
-/* The columns wharf adds to a table with soft deletes. */
-#define SINK_DELETED_COL	"_wharf_deleted"
-#define SINK_DELETED_AT_COL	"_wharf_deleted_at"
-
-/* Literals and shell words. */
-extern void sink_quote_literal_std(buf *out, const char *value);
-extern void sink_quote_literal_backslash(buf *out, const char *value);
+/* One POSIX shell word: 'word', each ' written as '\''. */
 extern void sink_shell_quote(buf *out, const char *word);
 
 /* utc_text for Postgres and Redshift: TO_CHAR(ref AT TIME ZONE 'UTC', ...). */
@@ -58,51 +54,5 @@ extern void sink_report_widen(const table_def *t, const table_column *c,
  */
 extern void sink_staging_column_list(const sink_dialect *d, buf *out,
 									 const table_def *t, load_kind kind);
-
-/* Statement builders. */
-extern void sink_create_schema_sql(const sink_dialect *d, strlist *script,
-								   const char *schema);
-extern bool sink_create_table_sql(const sink_dialect *d, strlist *script,
-								  const table_def *t);
-extern bool sink_create_staging_sql(const sink_dialect *d, strlist *script,
-									const table_def *t, const char *staging,
-									load_kind kind);
-extern void sink_apply_sql(const sink_dialect *d, strlist *script,
-						   const table_def *t, const char *staging, load_kind kind);
-extern void sink_add_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml, const table_def *t,
-								const table_column *c, const char *default_value);
-extern void sink_rename_column_sql(const sink_dialect *d, strlist *script, const table_def *t,
-								   const char *from, const table_column *c);
-extern bool sink_reset_column_sql(const sink_dialect *d, strlist *ddl, strlist *dml,
-								  const table_def *t, const table_column *c, const char *value);
-/*
- * ALTER TABLE target ALTER COLUMN c <verb> <type>, and with using_cast
- * USING c::<type> (Postgres), type being the dialect's type for c.
- */
-extern bool sink_alter_column_type_sql(const sink_dialect *d, strlist *script,
-									   const table_def *t, const table_column *c,
-									   const char *verb, bool using_cast);
-extern void sink_state_create_sql(const sink_dialect *d, strlist *script,
-								  const char *schema, const char *table);
-extern void sink_state_record_sql(const sink_dialect *d, strlist *script,
-								  const char *schema, const char *table,
-								  const sink_state_row *row);
-extern void sink_state_forget_sql(const sink_dialect *d, strlist *script,
-								  const char *schema, const char *table, const char *job,
-								  const char *kind, const char *prefix);
-extern void sink_state_query_sql(const sink_dialect *d, buf *out,
-								 const char *schema, const char *table,
-								 const char *job);
-
-/*
- * column_from_type_name for warehouses whose information_schema names are
- * not Postgres': a type change is then told apart by the stream only.
- */
-extern bool sink_type_name_unknown(const char *data_type, table_column *out);
-
-/* UPDATE target SET the columns = NULL for every key the batch inserts or updates. */
-extern void sink_clear_columns_sql(const sink_dialect *d, strlist *script, const table_def *t,
-								   const char *staging, const char *const *columns, int ncolumns);
-extern void sink_drop_cancelled_sql(const sink_dialect *d, strlist *script, const char *staging);
 
 #endif

@@ -156,31 +156,13 @@ sf_utc_text(buf *out, const char *ref)
 	buf_printf(out, "TO_VARCHAR(CONVERT_TIMEZONE('UTC', %s), 'YYYY-MM-DD HH24:MI:SS') || '+00'", ref);
 }
 
-static void
-sf_create_schema(strlist *script, const char *schema)
-{
-	sink_create_schema_sql(&sink_snowflake, script, schema);
-}
-
-static bool
-sf_create_table(strlist *script, const table_def *t)
-{
-	return sink_create_table_sql(&sink_snowflake, script, t);
-}
-
-static bool
-sf_create_staging(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	return sink_create_staging_sql(&sink_snowflake, script, t, staging, kind);
-}
-
 /*
  * An integration named like a plain identifier is written as one, so that
  * Snowflake folds it as it did when the integration was created unquoted;
  * any other name is quoted.
  */
 static void
-sf_integration_name(buf *out, const char *name)
+sf_integration_name(const sink_dialect *d, buf *out, const char *name)
 {
 	bool		plain = (name[0] >= 'A' && name[0] <= 'Z') ||
 		(name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
@@ -191,7 +173,7 @@ sf_integration_name(buf *out, const char *name)
 	if (plain)
 		buf_puts(out, name);
 	else
-		sink_quote_ident_ansi(out, name);
+		sink_quote_ident(d, out, name);
 }
 
 /*
@@ -202,8 +184,9 @@ sf_integration_name(buf *out, const char *name)
  * needed (the standard load syntax has none).
  */
 static void
-sf_copy_staging(strlist *script, const table_def *t, const char *staging,
-				load_kind kind, const sink_files *files, const sink_options *opt)
+sf_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
+				const char *staging, load_kind kind,
+				const sink_files *files, const sink_options *opt)
 {
 	buf			sql = BUF_INIT;
 
@@ -216,20 +199,20 @@ sf_copy_staging(strlist *script, const table_def *t, const char *staging,
 		if (end > files->nparts)
 			end = files->nparts;
 		buf_puts(&sql, "COPY INTO ");
-		sink_quote_ident_ansi(&sql, staging);
+		sink_quote_ident(d, &sql, staging);
 		buf_puts(&sql, "\nFROM ");
-		sink_quote_literal_backslash(&sql, files->folder_url);
+		sink_quote_literal(d, &sql, files->folder_url);
 		if (opt != NULL && opt->storage_integration != NULL)
 		{
 			buf_puts(&sql, "\nSTORAGE_INTEGRATION = ");
-			sf_integration_name(&sql, opt->storage_integration);
+			sf_integration_name(d, &sql, opt->storage_integration);
 		}
 		buf_puts(&sql, "\nFILES = (");
 		for (int i = first; i < end; i++)
 		{
 			if (i > first)
 				buf_puts(&sql, ", ");
-			sink_quote_literal_backslash(&sql, files->part_names[i]);
+			sink_quote_literal(d, &sql, files->part_names[i]);
 		}
 		buf_puts(&sql, ")\nFILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP"
 				 " FIELD_DELIMITER = ',' SKIP_HEADER = 0"
@@ -247,19 +230,6 @@ sf_copy_staging(strlist *script, const table_def *t, const char *staging,
 	}
 }
 
-static void
-sf_apply(strlist *script, const table_def *t, const char *staging, load_kind kind)
-{
-	sink_apply_sql(&sink_snowflake, script, t, staging, kind);
-}
-
-static void
-sf_add_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-			  const char *default_value)
-{
-	sink_add_column_sql(&sink_snowflake, ddl, dml, t, c, default_value);
-}
-
 static bool
 sf_type_is(const char *type, const char *name)
 {
@@ -274,91 +244,32 @@ sf_type_is(const char *type, const char *name)
  * their kind: nothing to do.  A NUMBER's scale cannot change: the
  * warehouse refuses that statement.
  */
-static bool
-sf_widen_column(strlist *script, const table_def *t, const table_column *c)
+static sink_widen
+sf_widen_check(const table_def *t, const table_column *c, const char *type)
 {
 	static const char *const alterable[] = {
 		"NUMBER", "SMALLINT", "INTEGER", "BIGINT", "VARCHAR", "CHAR"
 	};
 	static const char *const holds_all[] = {"ARRAY", "VARIANT", "FLOAT"};
-	buf			type = BUF_INIT;
-	bool		ok = false;
-	bool		done = false;
 
-	if (!sf_column_type(t, c, &type))
-		done = true;
-	for (size_t i = 0; !done && i < sizeof(holds_all) / sizeof(holds_all[0]); i++)
-		if (sf_type_is(type.data, holds_all[i]))
-			ok = done = true;
-	for (size_t i = 0; !done && i < sizeof(alterable) / sizeof(alterable[0]); i++)
-		if (sf_type_is(type.data, alterable[i]))
-		{
-			ok = sink_alter_column_type_sql(&sink_snowflake, script, t, c, "SET DATA TYPE", false);
-			done = true;
-		}
-	if (!done)
-		sink_report_widen(t, c, "snowflake",
-						  "only a NUMBER's precision or a text length can grow");
-	buf_free(&type);
-	return ok;
-}
-
-static void
-sf_state_create(strlist *script, const char *schema, const char *table)
-{
-	sink_state_create_sql(&sink_snowflake, script, schema, table);
-}
-
-static void
-sf_state_record(strlist *script, const char *schema, const char *table,
-				const sink_state_row *row)
-{
-	sink_state_record_sql(&sink_snowflake, script, schema, table, row);
-}
-
-static void
-sf_state_forget(strlist *script, const char *schema, const char *table, const char *job,
-			   const char *kind, const char *prefix)
-{
-	sink_state_forget_sql(&sink_snowflake, script, schema, table, job, kind, prefix);
-}
-
-static void
-sf_state_query(buf *out, const char *schema, const char *table, const char *job)
-{
-	sink_state_query_sql(&sink_snowflake, out, schema, table, job);
-}
-
-static void
-sf_rename_column(strlist *script, const table_def *t, const char *from, const table_column *c)
-{
-	sink_rename_column_sql(&sink_snowflake, script, t, from, c);
-}
-
-static bool
-sf_reset_column(strlist *ddl, strlist *dml, const table_def *t, const table_column *c,
-				const char *value)
-{
-	return sink_reset_column_sql(&sink_snowflake, ddl, dml, t, c, value);
-}
-
-static void
-sf_drop_cancelled(strlist *script, const char *staging)
-{
-	sink_drop_cancelled_sql(&sink_snowflake, script, staging);
-}
-
-static void
-sf_clear_columns(strlist *script, const table_def *t, const char *staging,
-				 const char *const *columns, int ncolumns)
-{
-	sink_clear_columns_sql(&sink_snowflake, script, t, staging, columns, ncolumns);
+	for (size_t i = 0; i < sizeof(holds_all) / sizeof(holds_all[0]); i++)
+		if (sf_type_is(type, holds_all[i]))
+			return SINK_WIDEN_HELD;
+	for (size_t i = 0; i < sizeof(alterable) / sizeof(alterable[0]); i++)
+		if (sf_type_is(type, alterable[i]))
+			return SINK_WIDEN_ALTER;
+	sink_report_widen(t, c, "snowflake", "only a NUMBER's precision or a text length can grow");
+	return SINK_WIDEN_REFUSED;
 }
 
 const sink_dialect sink_snowflake = {
 	.name = "snowflake",
+	/* DDL commits the open transaction */
 	.transactional_ddl = false,
 	.merge = true,
+	/* ADD COLUMN IF NOT EXISTS, but never with a DEFAULT (see above) */
+	.add_if_not_exists = true,
+	.literal_backslash = true,
 	.temp_create = "TEMPORARY",
 	/*
 	 * "Temporary tables only exist within the session in which they were
@@ -369,30 +280,18 @@ const sink_dialect sink_snowflake = {
 	.temp_schema = NULL,
 	.text_type = "VARCHAR",
 	.tstz_type = "TIMESTAMP_TZ",
-	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
 	.long_text_type = "VARCHAR",
-	.add_if_not_exists = true,
-	.staged_type = sf_staged_type,
-	.staged_value = sf_staged_value,
-	.utc_text = sf_utc_text,
-	.quote_ident = sink_quote_ident_ansi,
-	.quote_literal = sink_quote_literal_backslash,
+	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
+	.widen_verb = "SET DATA TYPE",
+	.widen_using = false,
+
 	.column_type = sf_column_type,
 	.column_render = sink_render_json_numeric,
-	.create_schema = sf_create_schema,
-	.create_table = sf_create_table,
-	.create_staging = sf_create_staging,
+	.widen_check = sf_widen_check,
+	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */
 	.copy_staging = sf_copy_staging,
-	.apply = sf_apply,
-	.add_column = sf_add_column,
-	.widen_column = sf_widen_column,
-	.rename_column = sf_rename_column,
-	.reset_column = sf_reset_column,
-	.clear_columns = sf_clear_columns,
-	.drop_cancelled = sf_drop_cancelled,
-	.column_from_type_name = sink_type_name_unknown,
-	.state_create = sf_state_create,
-	.state_record = sf_state_record,
-	.state_forget = sf_state_forget,
-	.state_query = sf_state_query,
+	.staged_type = sf_staged_type,
+	.staged_value = sf_staged_value,
+	.literal_value = NULL,
+	.utc_text = sf_utc_text,
 };

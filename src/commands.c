@@ -108,12 +108,12 @@ ctx_source(cmd_ctx *c)
 		for (int k = 0; k < t->ncols; k++)
 		{
 			buf_reset(&type);
-			if (!c->d->column_type(t, &t->cols[k], &type))
+			if (!sink_column_type(c->d, t, &t->cols[k], &type))
 			{
 				buf_free(&type);
 				return EXIT_RUNTIME;
 			}
-			c->renders[i][k] = c->d->column_render(&t->cols[k]);
+			c->renders[i][k] = sink_column_render(c->d, &t->cols[k]);
 		}
 		buf_free(&type);
 	}
@@ -689,7 +689,7 @@ cmd_status(const cmd_options *o)
 		return rc;
 	}
 	schema = c.j.schema ? c.j.schema : "public";
-	c.d->state_query(&sql, schema, c.j.state_table, c.j.name);
+	sink_state_query(c.d, &sql, schema, c.j.state_table, c.j.name);
 	if (!wh_query(c.wh, sql.data, &res))
 	{
 		log_error("status: cannot read the state table %s.%s (has a load run yet?)",

@@ -73,7 +73,7 @@ sync_relation_type(sync_state *st, const sync_table *t, const pgoutput_column *r
 	memset(out, 0, sizeof(*out));
 	out->name = xstrdup(rc->name);
 	ok = source_column_type(st->c->src, rc->type_oid, rc->typmod, out) &&
-		st->c->d->column_type(&t->def, out, &type);
+		sink_column_type(st->c->d, &t->def, out, &type);
 	buf_free(&type);
 	if (!ok)
 	{
@@ -110,10 +110,10 @@ sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int 
 		return false;
 	nc.attnum = a ? a->attnum : 0;
 	*attnum = nc.attnum;
-	sync_table_add_column(t, &nc, st->c->d->column_render(&nc));
+	sync_table_add_column(t, &nc, sink_column_render(st->c->d, &nc));
 	t->missing[k] = sync_attr_missing(a);
 	t->reltypmod[k] = rc->typmod;
-	st->c->d->add_column(&t->pending_ddl, &t->pending, &t->def, &t->def.cols[k], t->missing[k]);
+	sink_add_column(st->c->d, &t->pending_ddl, &t->pending, &t->def, &t->def.cols[k], t->missing[k]);
 	log_info("table %s: column \"%s\" added at the source%s%s", t->display, rc->name,
 			 t->missing[k] ? ", existing rows get " : "", t->missing[k] ? t->missing[k] : "");
 	t->record_columns = true;
@@ -158,8 +158,8 @@ sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column
 		nc.name = t->def.cols[k].name;
 		free(t->def.cols[k].pg_type);
 		t->def.cols[k] = nc;
-		t->renders[k] = st->c->d->column_render(&nc);
-		if (!st->c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]))
+		t->renders[k] = sink_column_render(st->c->d, &nc);
+		if (!sink_widen_column(st->c->d, &t->pending_ddl, &t->def, &t->def.cols[k]))
 			return false;
 		log_info("table %s: column \"%s\" widened at the source", t->display, rc->name);
 		*changed = true;
@@ -415,7 +415,7 @@ sync_relation_by_gap(sync_state *st, sync_table *t, sync_relmap *m, bool *change
 			continue;			/* an older name of it */
 		from = t->def.cols[k].name;
 		t->def.cols[k].name = xstrdup(rc->name);
-		st->c->d->rename_column(&t->pending_ddl, &t->def, from, &t->def.cols[k]);
+		sink_rename_column(st->c->d, &t->pending_ddl, &t->def, from, &t->def.cols[k]);
 		sync_segments_rename(st, t, from, rc->name);
 		log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
 				 from, rc->name);
@@ -527,7 +527,7 @@ sync_same_type_name(const sink_dialect *d, const table_def *t, const table_colum
 	int			depth = 0;
 	bool		same;
 
-	if (!d->column_type(t, c, &type))
+	if (!sink_column_type(d, t, c, &type))
 	{
 		buf_free(&type);
 		return false;
@@ -579,7 +579,7 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 	table_column was;
 
 	if (!data_type || t->def.cols[k].is_array ||
-		!c->d->column_from_type_name(data_type, &was))
+		!sink_column_from_type_name(c->d, data_type, &was))
 		return true;
 	if (was.kind == t->def.cols[k].kind)
 	{
@@ -598,7 +598,7 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 			(was.length == t->def.cols[k].length && was.precision == t->def.cols[k].precision &&
 			 was.scale == t->def.cols[k].scale))
 			return true;
-		return c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]);
+		return sink_widen_column(c->d, &t->pending_ddl, &t->def, &t->def.cols[k]);
 	}
 	if (sync_same_type_name(c->d, &t->def, &t->def.cols[k], data_type))
 		return true;
@@ -610,7 +610,7 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 				  data_type, t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
 		return false;
 	}
-	return c->d->widen_column(&t->pending_ddl, &t->def, &t->def.cols[k]);
+	return sink_widen_column(c->d, &t->pending_ddl, &t->def, &t->def.cols[k]);
 }
 
 /*
@@ -673,7 +673,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 					ok = false;
 					break;
 				}
-				c->d->rename_column(&t->pending_ddl, &t->def, was, col);
+				sink_rename_column(c->d, &t->pending_ddl, &t->def, was, col);
 				log_info("table %s: column \"%s\" renamed at the source to \"%s\"", t->display,
 						 was, col->name);
 				t->record_columns = true;
@@ -687,13 +687,13 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		{
 			/* under the name of a column the warehouse kept after the source dropped it */
 			held[w] = true;
-			ok = c->d->reset_column(&t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
+			ok = sink_reset_column(c->d, &t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
 			log_info("table %s: column \"%s\" added again at the source: its older rows get %s",
 					 t->display, col->name, t->missing[k] ? t->missing[k] : "NULL");
 		}
 		else
 		{
-			c->d->add_column(&t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
+			sink_add_column(c->d, &t->pending_ddl, &t->pending, &t->def, col, t->missing[k]);
 			log_info("table %s: column \"%s\" added at the source%s%s", t->display, col->name,
 					 t->missing[k] ? ", existing rows get " : "",
 					 t->missing[k] ? t->missing[k] : "");
@@ -718,7 +718,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		if (held[r] || strncmp(name, "_wharf_", 7) == 0)
 			continue;
 		memset(&gone, 0, sizeof(gone));
-		if (!c->d->column_from_type_name(wh_value(&cols, r, 1) ? wh_value(&cols, r, 1) : "", &gone))
+		if (!sink_column_from_type_name(c->d, wh_value(&cols, r, 1) ? wh_value(&cols, r, 1) : "", &gone))
 		{
 			memset(&gone, 0, sizeof(gone));
 			gone.kind = COL_TEXT;
@@ -730,7 +730,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		for (int i = 0; i < t->nrec; i++)
 			if (strcmp(t->rec_name[i], name) == 0)
 				gone.attnum = t->rec_attnum[i];
-		sync_table_add_column(t, &gone, c->d->column_render(&gone));
+		sync_table_add_column(t, &gone, sink_column_render(c->d, &gone));
 	}
 	if (t->nrec == 0)
 		t->record_columns = true;
@@ -836,7 +836,7 @@ sync_table_refresh(sync_state *st, int i)
 	t->reltypmod = NULL;
 	t->missing = NULL;
 	for (int k = 0; k < now.ncols; k++)
-		sync_table_add_column(t, &now.cols[k], c->d->column_render(&now.cols[k]));
+		sync_table_add_column(t, &now.cols[k], sink_column_render(c->d, &now.cols[k]));
 	t->def.nkeys = now.nkeys;
 	free(now.cols);
 	now.cols = NULL;

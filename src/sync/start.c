@@ -43,7 +43,7 @@ sync_read_state(sync_state *st, sync_saved *saved)
 	if (saved->rows.nrows == 0)
 		return true;
 	wh_result_free(&saved->rows);
-	c->d->state_query(&sql, schema, c->j.state_table, c->j.name);
+	sink_state_query(c->d, &sql, schema, c->j.state_table, c->j.name);
 	ok = wh_query(c->wh, sql.data, &saved->rows);
 	buf_free(&sql);
 	if (!ok)
@@ -143,7 +143,7 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		row.lsn = NULL;
 		row.rows = 0;
 		row.load_id = NULL;
-		c->d->state_record(script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
+		sink_state_record(c->d, script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
 		/* a partitioned table's partition rows: loaded anew if it comes back */
 		load_forget_partitions_script(c->d, &c->j, source, script);
 		load_forget_columns_script(c->d, &c->j, source, script);

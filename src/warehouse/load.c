@@ -88,7 +88,7 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 		for (int k = 0; k < i; k++)
 			seen |= strcmp(tables[k].t->target_schema, tables[i].t->target_schema) == 0;
 		if (!seen)
-			d->create_schema(script, tables[i].t->target_schema);
+			sink_create_schema(d, script, tables[i].t->target_schema);
 	}
 	if (j->schema == NULL)
 	{
@@ -97,11 +97,11 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 		for (int i = 0; i < ntables; i++)
 			seen |= strcmp(tables[i].t->target_schema, "public") == 0;
 		if (!seen)
-			d->create_schema(script, "public");
+			sink_create_schema(d, script, "public");
 	}
-	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
 	for (int i = 0; i < ntables; i++)
-		if (!d->create_table(script, tables[i].t))
+		if (!sink_create_table(d, script, tables[i].t))
 			return false;
 	return true;
 }
@@ -165,7 +165,7 @@ load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
 	row.lsn = lsn;
 	row.rows = rows;
 	row.load_id = load_id;
-	d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
 	free(source);
 	free(target);
 }
@@ -180,8 +180,8 @@ load_forget_rows(const sink_dialect *d, const job *j, const char *kind, const ch
 {
 	char	   *prefix = xasprintf("%s %s ", name, word);
 
-	d->state_forget(script, j->schema ? j->schema : "public", j->state_table, j->name,
-					kind, prefix);
+	sink_state_forget(d, script, j->schema ? j->schema : "public", j->state_table, j->name,
+					  kind, prefix);
 	free(prefix);
 }
 
@@ -214,7 +214,7 @@ load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
 		row.lsn = lsn;
 		row.rows = 0;
 		row.load_id = load_id;
-		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
 		free(name);
 	}
 	free(source);
@@ -273,7 +273,7 @@ load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
 		row.lsn = lsn;
 		row.rows = t->cols[k].attnum;
 		row.load_id = NULL;
-		d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+		sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
 		free(source);
 	}
 	free(display);
@@ -297,7 +297,7 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 	for (int i = 0; i < ntables; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		bool		ok = d->create_staging(script, tables[i].t, staging, kind);
+		bool		ok = sink_create_staging(d, script, tables[i].t, staging, kind);
 
 		free(staging);
 		if (!ok)
@@ -318,8 +318,8 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		sink_files	files;
 
 		load_files(s, &tables[i], &files, &owned);
-		d->copy_staging(script, t, staging, kind, &files, &opt);
-		d->apply(script, t, staging, kind);
+		sink_copy_staging(d, script, t, staging, kind, &files, &opt);
+		sink_apply(d, script, t, staging, kind);
 		load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
 								tables[i].staged ? (int64_t) tables[i].staged->rows : 0,
 								load_id, script);
@@ -374,7 +374,7 @@ load_position_row(const sink_dialect *d, const job *j, const char *batch_id,
 	row.lsn = lsn;
 	row.rows = 0;
 	row.load_id = batch_id;
-	d->state_record(script, j->schema ? j->schema : "public", j->state_table, &row);
+	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
 }
 
 void
@@ -394,7 +394,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 	sink_options opt = {j->region, j->iam_role, j->storage_integration};
 
 	/* schema work first, each statement committed on its own (load.h) */
-	d->state_create(script, j->schema ? j->schema : "public", j->state_table);
+	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
 	for (int i = 0; i < nsegments; i++)
 		if (segments[i].pre_ddl)
 			for (int k = 0; k < segments[i].pre_ddl->n; k++)
@@ -402,7 +402,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 	for (int i = 0; i < nsegments; i++)
 	{
 		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		bool		ok = d->create_staging(script, segments[i].t, staging, LOAD_CHANGES);
+		bool		ok = sink_create_staging(d, script, segments[i].t, staging, LOAD_CHANGES);
 
 		free(staging);
 		if (!ok)
@@ -422,17 +422,17 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 			for (int k = 0; k < segments[i].pre->n; k++)
 				strlist_add(script, segments[i].pre->items[k]);
 		load_files(s, &lt, &files, &owned);
-		d->copy_staging(script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
+		sink_copy_staging(d, script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
 		if (segments[i].has_cancels)
-			d->drop_cancelled(script, staging);
+			sink_drop_cancelled(d, script, staging);
 		/* without unchanged values the apply needs no per-column resolution */
-		d->apply(script, segments[i].t, staging,
-				 segments[i].has_moves ? LOAD_CHANGES_MOVED :
-				 segments[i].has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE);
+		sink_apply(d, script, segments[i].t, staging,
+				   segments[i].has_moves ? LOAD_CHANGES_MOVED :
+				   segments[i].has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE);
 		if (segments[i].cleared && segments[i].cleared->n > 0)
-			d->clear_columns(script, segments[i].t, staging,
-							 (const char *const *) segments[i].cleared->items,
-							 segments[i].cleared->n);
+			sink_clear_columns(d, script, segments[i].t, staging,
+							   (const char *const *) segments[i].cleared->items,
+							   segments[i].cleared->n);
 		load_files_free(&owned);
 		free(staging);
 	}

@@ -154,15 +154,15 @@ main(int argc, char **argv)
 	t.nkeys = nkeys;
 
 	if (strcmp(what, "create") == 0)
-		ok = d->create_table(&script, &t);
+		ok = sink_create_table(d, &script, &t);
 	else if (strcmp(what, "staging") == 0)
-		ok = d->create_staging(&script, &t, staging, LOAD_CHANGES);
+		ok = sink_create_staging(d, &script, &t, staging, LOAD_CHANGES);
 	else if (strcmp(what, "apply") == 0)
-		d->apply(&script, &t, staging, kind);
+		sink_apply(d, &script, &t, staging, kind);
 	else if (strcmp(what, "add-column") == 0)
-		d->add_column(&script, &script, &t, &t.cols[t.ncols - 1], default_value);
+		sink_add_column(d, &script, &script, &t, &t.cols[t.ncols - 1], default_value);
 	else if (strcmp(what, "widen") == 0)
-		ok = d->widen_column(&script, &t, &t.cols[t.ncols - 1]);
+		ok = sink_widen_column(d, &script, &t, &t.cols[t.ncols - 1]);
 	else
 		usage();
 	for (int k = 0; k < script.n; k++)

@@ -257,14 +257,14 @@ build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
 	};
 
 	if (t->target_schema != NULL)
-		d->create_schema(&script, t->target_schema);
-	assert_true(d->create_table(&script, t));
-	assert_true(d->create_staging(&script, t, "staging", LOAD_SNAPSHOT));
-	d->copy_staging(&script, t, "staging", LOAD_SNAPSHOT, files, opt);
-	d->apply(&script, t, "staging", LOAD_SNAPSHOT);
-	d->state_create(&script, state_schema, "wharf_state");
-	d->state_record(&script, state_schema, "wharf_state", &row);
-	d->state_query(&query, state_schema, "wharf_state", JOB_NAME);
+		sink_create_schema(d, &script, t->target_schema);
+	assert_true(sink_create_table(d, &script, t));
+	assert_true(sink_create_staging(d, &script, t, "staging", LOAD_SNAPSHOT));
+	sink_copy_staging(d, &script, t, "staging", LOAD_SNAPSHOT, files, opt);
+	sink_apply(d, &script, t, "staging", LOAD_SNAPSHOT);
+	sink_state_create(d, &script, state_schema, "wharf_state");
+	sink_state_record(d, &script, state_schema, "wharf_state", &row);
+	sink_state_query(d, &query, state_schema, "wharf_state", JOB_NAME);
 	strlist_push(&script, buf_detach(&query));
 	text = join_script(&script);
 	strlist_free(&script);
@@ -328,9 +328,9 @@ build_changes_script(const sink_dialect *d, const table_def *t, const char *stag
 	strlist		script = {0};
 	char	   *text;
 
-	assert_true(d->create_staging(&script, t, staging, kind));
-	d->copy_staging(&script, t, staging, kind, files, opt);
-	d->apply(&script, t, staging, kind);
+	assert_true(sink_create_staging(d, &script, t, staging, kind));
+	sink_copy_staging(d, &script, t, staging, kind, files, opt);
+	sink_apply(d, &script, t, staging, kind);
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
@@ -469,8 +469,8 @@ build_alter_script(const sink_dialect *d)
 
 	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
 	{
-		d->add_column(&script, &script, &soft, &added_cols[i], NULL);
-		d->add_column(&script, &script, &soft, &added_cols[i], added_defaults[i]);
+		sink_add_column(d, &script, &script, &soft, &added_cols[i], NULL);
+		sink_add_column(d, &script, &script, &soft, &added_cols[i], added_defaults[i]);
 	}
 	fflush(stderr);
 	dup2(fileno(devnull), STDERR_FILENO);
@@ -478,7 +478,7 @@ build_alter_script(const sink_dialect *d)
 	{
 		int			before = script.n;
 
-		if (!d->widen_column(&script, &soft, &widened_cols[i]))
+		if (!sink_widen_column(d, &script, &soft, &widened_cols[i]))
 		{
 			assert_int_equal(script.n, before);
 			strlist_push(&script, xasprintf("-- widen_column \"%s\": refused", widened_cols[i].name));
@@ -491,10 +491,10 @@ build_alter_script(const sink_dialect *d)
 	close(saved);
 	fclose(devnull);
 	/* a rename, and every row set again (with a value, and to NULL) */
-	d->rename_column(&script, &soft, "nick \"old\"", &added_cols[0]);
+	sink_rename_column(d, &script, &soft, "nick \"old\"", &added_cols[0]);
 	for (size_t i = 0; i < sizeof(added_cols) / sizeof(added_cols[0]); i++)
-		assert_true(d->reset_column(&script, &script, &soft, &added_cols[i], added_defaults[i]));
-	assert_true(d->reset_column(&script, &script, &soft, &added_cols[0], NULL));
+		assert_true(sink_reset_column(d, &script, &script, &soft, &added_cols[i], added_defaults[i]));
+	assert_true(sink_reset_column(d, &script, &script, &soft, &added_cols[0], NULL));
 	text = join_script(&script);
 	strlist_free(&script);
 	return text;
@@ -552,7 +552,7 @@ build_session(const sink_dialect *d)
 	strlist_free(&script);
 
 	buf_puts(&out, "\n-- 3. a change batch with a column added between its DML\n\n");
-	d->add_column(&ddl, &dml, &wider, &added_cols[1], added_defaults[1]);
+	sink_add_column(d, &ddl, &dml, &wider, &added_cols[1], added_defaults[1]);
 	two[1].pre_ddl = &ddl;
 	two[1].pre = &dml;
 	touched[0].t = &wider;
@@ -711,7 +711,7 @@ test_quote_ident(void **state)
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		{
 			buf_reset(&out);
-			dialects[i]->quote_ident(&out, cases[k].in);
+			sink_quote_ident(dialects[i], &out, cases[k].in);
 			assert_string_equal(out.data, cases[k].out);
 		}
 	buf_free(&out);
@@ -740,13 +740,13 @@ test_quote_literal(void **state)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
 		buf_reset(&out);
-		sink_postgres.quote_literal(&out, cases[k].in);
+		sink_quote_literal(&sink_postgres, &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].std);
 		buf_reset(&out);
-		sink_snowflake.quote_literal(&out, cases[k].in);
+		sink_quote_literal(&sink_snowflake, &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].bs);
 		buf_reset(&out);
-		sink_redshift.quote_literal(&out, cases[k].in);
+		sink_quote_literal(&sink_redshift, &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].bs);
 	}
 	buf_free(&out);
@@ -823,7 +823,7 @@ test_copy_program_quoting(void **state)
 		char		chunk[256];
 		size_t		n;
 
-		sink_postgres.copy_staging(&script, &t, "staging", LOAD_SNAPSHOT, &files, &bare_opt);
+		sink_copy_staging(&sink_postgres, &script, &t, "staging", LOAD_SNAPSHOT, &files, &bare_opt);
 		assert_int_equal(script.n, 1);
 		from = strstr(script.items[0], "FROM PROGRAM ");
 		assert_non_null(from);
@@ -858,7 +858,7 @@ type_of(const sink_dialect *d, const table_column *c)
 	table_def	t = {.schema = "s", .name = "t", .ncols = 1, .cols = (table_column *) c};
 	buf			out = BUF_INIT;
 
-	assert_true(d->column_type(&t, c, &out));
+	assert_true(sink_column_type(d, &t, c, &out));
 	return buf_detach(&out);
 }
 
@@ -954,7 +954,7 @@ column_type_logged(const sink_dialect *d, const table_def *t, const table_column
 	assert_non_null(tmp);
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	*ok = d->column_type(t, c, &out);
+	*ok = sink_column_type(d, t, c, &out);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1028,8 +1028,8 @@ test_type_errors(void **state)
 		int			saved = dup(STDERR_FILENO);
 
 		dup2(fileno(devnull), STDERR_FILENO);
-		assert_false(sink_snowflake.create_table(&script, &t));
-		assert_false(sink_redshift.create_staging(&script, &t, "staging", LOAD_SNAPSHOT));
+		assert_false(sink_create_table(&sink_snowflake, &script, &t));
+		assert_false(sink_create_staging(&sink_redshift, &script, &t, "staging", LOAD_SNAPSHOT));
 		dup2(saved, STDERR_FILENO);
 		close(saved);
 		fclose(devnull);
@@ -1063,7 +1063,7 @@ test_render(void **state)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
 		const sink_dialect *ds[] = {&sink_snowflake, &sink_redshift};
-		col_render	pg = sink_postgres.column_render(&cases[k].c);
+		col_render	pg = sink_column_render(&sink_postgres, &cases[k].c);
 
 		assert_false(pg.as_json);
 		assert_int_equal(pg.max_scale, -1);
@@ -1071,7 +1071,7 @@ test_render(void **state)
 		assert_false(pg.no_special);
 		for (int i = 0; i < 2; i++)
 		{
-			col_render	r = ds[i]->column_render(&cases[k].c);
+			col_render	r = sink_column_render(ds[i], &cases[k].c);
 
 			if (r.as_json != cases[k].want.as_json || r.max_scale != cases[k].want.max_scale ||
 				r.max_int_digits != cases[k].want.max_int_digits ||
@@ -1098,7 +1098,7 @@ test_copy_part_counts(void **state)
 	files.nparts = 0;
 	for (int i = 0; i < NDIALECTS; i++)
 	{
-		dialects[i]->copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+		sink_copy_staging(dialects[i], &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 		assert_int_equal(script.n, 0);
 	}
 
@@ -1107,7 +1107,7 @@ test_copy_part_counts(void **state)
 		names[i] = xasprintf("part-%05d.csv.gz", i + 1);
 	files.nparts = MANY;
 	files.part_names = names;
-	sink_snowflake.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	sink_copy_staging(&sink_snowflake, &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 	assert_int_equal(script.n, 3);
 	assert_non_null(strstr(script.items[0], "'part-00001.csv.gz', "));
 	assert_non_null(strstr(script.items[0], ", 'part-01000.csv.gz')"));
@@ -1118,7 +1118,7 @@ test_copy_part_counts(void **state)
 	strlist_free(&script);
 
 	/* Redshift reads the manifest once, whatever the count */
-	sink_redshift.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	sink_copy_staging(&sink_redshift, &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 	assert_int_equal(script.n, 1);
 	strlist_free(&script);
 
@@ -1149,7 +1149,7 @@ test_storage_integration(void **state)
 		sink_options opt = {.storage_integration = cases[k].name};
 		strlist		script = {0};
 
-		sink_snowflake.copy_staging(&script, &allkey, "staging", LOAD_SNAPSHOT, &s3_files, &opt);
+		sink_copy_staging(&sink_snowflake, &script, &allkey, "staging", LOAD_SNAPSHOT, &s3_files, &opt);
 		assert_int_equal(script.n, 1);
 		assert_non_null(strstr(script.items[0], cases[k].want));
 		strlist_free(&script);
@@ -1188,8 +1188,8 @@ test_changes_script_shape(void **state)
 			char	   *a;
 			char	   *b;
 
-			d->apply(&one, shapes[k], "wharf_staging_1", LOAD_CHANGES);
-			d->apply(&two, shapes[k], "wharf_staging_2", LOAD_CHANGES);
+			sink_apply(d, &one, shapes[k], "wharf_staging_1", LOAD_CHANGES);
+			sink_apply(d, &two, shapes[k], "wharf_staging_2", LOAD_CHANGES);
 			a = join_script(&one);
 			b = join_script(&two);
 			assert_true(one.n > 0);
@@ -1238,13 +1238,13 @@ test_changes_staging_columns(void **state)
 	{
 		strlist		script = {0};
 
-		assert_true(dialects[i]->create_staging(&script, &allkey, "stg", LOAD_CHANGES));
+		assert_true(sink_create_staging(dialects[i], &script, &allkey, "stg", LOAD_CHANGES));
 		/* the last statement creates it (a DROP IF EXISTS may come first) */
 		assert_non_null(strstr(script.items[script.n - 1], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
 							   "\n\t\"_wharf_op\" "));
 		assert_non_null(strstr(script.items[script.n - 1], ",\n\t\"post_id\" "));
 		strlist_free(&script);
-		dialects[i]->copy_staging(&script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
+		sink_copy_staging(dialects[i], &script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
 		for (int k = 0; k < script.n; k++)
 		{
 			char	   *want = xasprintf("COPY \"stg\" (%s\"post_id\", \"tag\")", meta);
@@ -1273,7 +1273,7 @@ widen_logged(const sink_dialect *d, const table_column *c, strlist *script, bool
 	assert_non_null(tmp);
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	*ok = d->widen_column(script, &hostile, c);
+	*ok = sink_widen_column(d, script, &hostile, c);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1354,10 +1354,10 @@ test_add_column_unholdable(void **state)
 	(void) state;
 	fflush(stderr);
 	dup2(fileno(devnull), STDERR_FILENO);
-	sink_snowflake.add_column(&script, &script, &soft, &bad, "1");
-	sink_redshift.add_column(&script, &script, &soft, &bad, NULL);
-	assert_false(sink_redshift.widen_column(&script, &soft, &bad));
-	assert_false(sink_snowflake.create_staging(&script, &t, "stg", LOAD_CHANGES));
+	sink_add_column(&sink_snowflake, &script, &script, &soft, &bad, "1");
+	sink_add_column(&sink_redshift, &script, &script, &soft, &bad, NULL);
+	assert_false(sink_widen_column(&sink_redshift, &script, &soft, &bad));
+	assert_false(sink_create_staging(&sink_snowflake, &script, &t, "stg", LOAD_CHANGES));
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
