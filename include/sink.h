@@ -110,6 +110,19 @@ typedef enum sink_widen
 } sink_widen;
 
 /*
+ * One entry of a dialect's type map: the type of a column of one col_kind.
+ * name alone; or, for a type with parameters (a length, a precision), name
+ * and sized, which appends the type of column c, from name and c's
+ * parameters, and returns NULL, or why c cannot be held (reported by the
+ * caller, with table and column, and then nothing is created).
+ */
+typedef struct sink_type
+{
+	const char *name;
+	const char *(*sized) (const table_column *c, const char *name, buf *out);
+} sink_type;
+
+/*
  * A dialect: the words and traits in which its SQL differs, then the few
  * hooks for what words cannot say; a hook whose comment says what NULL
  * means may be NULL.  Callers read name and transactional_ddl, and build
@@ -154,13 +167,23 @@ struct sink_dialect
 	const char *widen_verb;
 	bool		widen_using;
 
+	/*
+	 * The type map: types[kind], COL_NKINDS entries, is the type of a column
+	 * of that kind; an array column is array_type where set, else its
+	 * element's type followed by [].
+	 */
+	const sink_type *types;
+	const char *array_type;
+
 	/* Hooks. */
 
 	/*
-	 * Appends the warehouse type of column c.  Returns false, after
-	 * reporting it with table and column, when the column cannot be held.
+	 * Appends the warehouse type of column c instead of the type map.
+	 * Returns false, after reporting it with table and column, when the
+	 * column cannot be held.  NULL: the type map (sink_type_map).
 	 */
-	bool		(*column_type) (const table_def *t, const table_column *c, buf *out);
+	bool		(*column_type) (const sink_dialect *d, const table_def *t,
+								const table_column *c, buf *out);
 	/* How the column's values must be staged for this dialect.  NULL: as text. */
 	col_render	(*column_render) (const table_column *c);
 	/*
@@ -216,9 +239,15 @@ extern void sink_quote_literal(const sink_dialect *d, buf *out, const char *valu
 extern void sink_qualified(const sink_dialect *d, buf *out, const char *schema, const char *name);
 extern void sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char *prefix);
 
-/* Columns: the column_type, column_render and column_from_type_name hooks. */
+/*
+ * Columns.  sink_column_type appends the warehouse type of column c, false
+ * (reported, naming table and column) when the column cannot be held;
+ * sink_type_map does so by the type map alone.
+ */
 extern bool sink_column_type(const sink_dialect *d, const table_def *t, const table_column *c,
 							 buf *out);
+extern bool sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c,
+						  buf *out);
 extern col_render sink_column_render(const sink_dialect *d, const table_column *c);
 extern bool sink_column_from_type_name(const sink_dialect *d, const char *data_type,
 									   table_column *out);

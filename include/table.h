@@ -45,8 +45,10 @@ typedef enum col_kind
 	COL_VARBIT,
 	COL_RANGE,					/* a built-in range or multirange type */
 	COL_ENUM,					/* user enum: text in every warehouse */
-	COL_OTHER					/* any other type: composite, domain over one, extension types */
+	COL_OTHER					/* any other type: composite, domain over one, extension types; last */
 } col_kind;
+
+#define COL_NKINDS	(COL_OTHER + 1)	/* how many col_kinds there are */
 
 typedef struct table_column
 {

@@ -38,129 +38,97 @@ pg_type_is_plain(const char *type)
 	return true;
 }
 
-/* The type of a column the catalog gave no pg_catalog spelling for. */
-static void
-pg_kind_type(const table_column *c, buf *out)
+/* name(p,s), or name alone when unconstrained */
+static const char *
+pg_numeric(const table_column *c, const char *name, buf *out)
 {
-	int			p = c->time_precision;
-
-	switch (c->kind)
-	{
-		case COL_BOOL:
-			buf_puts(out, "boolean");
-			break;
-		case COL_INT2:
-			buf_puts(out, "smallint");
-			break;
-		case COL_INT4:
-			buf_puts(out, "integer");
-			break;
-		case COL_INT8:
-			buf_puts(out, "bigint");
-			break;
-		case COL_NUMERIC:
-			if (c->precision >= 0)
-				buf_printf(out, "numeric(%d,%d)", c->precision, c->scale);
-			else
-				buf_puts(out, "numeric");
-			break;
-		case COL_FLOAT4:
-			buf_puts(out, "real");
-			break;
-		case COL_FLOAT8:
-			buf_puts(out, "double precision");
-			break;
-		case COL_MONEY:
-			buf_puts(out, "money");
-			break;
-		case COL_VARCHAR:
-			if (c->length >= 0)
-				buf_printf(out, "character varying(%d)", c->length);
-			else
-				buf_puts(out, "character varying");
-			break;
-		case COL_CHAR:
-			if (c->length >= 0)
-				buf_printf(out, "character(%d)", c->length);
-			else
-				buf_puts(out, "bpchar");
-			break;
-		case COL_DATE:
-			buf_puts(out, "date");
-			break;
-		case COL_TIME:
-		case COL_TIMETZ:
-			buf_puts(out, "time");
-			if (p >= 0)
-				buf_printf(out, "(%d)", p);
-			buf_puts(out, c->kind == COL_TIME ? " without time zone" : " with time zone");
-			break;
-		case COL_TIMESTAMP:
-		case COL_TIMESTAMPTZ:
-			buf_puts(out, "timestamp");
-			if (p >= 0)
-				buf_printf(out, "(%d)", p);
-			buf_puts(out, c->kind == COL_TIMESTAMP ? " without time zone" : " with time zone");
-			break;
-		case COL_INTERVAL:
-			buf_puts(out, "interval");
-			break;
-		case COL_BYTEA:
-			buf_puts(out, "bytea");
-			break;
-		case COL_UUID:
-			buf_puts(out, "uuid");
-			break;
-		case COL_JSON:
-			buf_puts(out, "json");
-			break;
-		case COL_JSONB:
-			buf_puts(out, "jsonb");
-			break;
-		case COL_XML:
-			buf_puts(out, "xml");
-			break;
-		case COL_INET:
-			buf_puts(out, "inet");
-			break;
-		case COL_CIDR:
-			buf_puts(out, "cidr");
-			break;
-		case COL_MACADDR:
-			buf_puts(out, "macaddr");
-			break;
-		case COL_MACADDR8:
-			buf_puts(out, "macaddr8");
-			break;
-		case COL_BIT:
-		case COL_VARBIT:
-			buf_puts(out, c->kind == COL_BIT ? "bit" : "bit varying");
-			if (c->length >= 0)
-				buf_printf(out, "(%d)", c->length);
-			break;
-		case COL_TEXT:
-		case COL_RANGE:
-		case COL_ENUM:
-		case COL_OTHER:
-			/* user types need not exist in the warehouse: their text does */
-			buf_puts(out, "text");
-			break;
-	}
-	if (c->is_array)
-		buf_puts(out, "[]");
+	buf_puts(out, name);
+	if (c->precision >= 0)
+		buf_printf(out, "(%d,%d)", c->precision, c->scale);
+	return NULL;
 }
 
+/* name(n), or name alone when unbounded */
+static const char *
+pg_length(const table_column *c, const char *name, buf *out)
+{
+	buf_puts(out, name);
+	if (c->length >= 0)
+		buf_printf(out, "(%d)", c->length);
+	return NULL;
+}
+
+/* character(n); bpchar (unbounded) without a length */
+static const char *
+pg_char(const table_column *c, const char *name, buf *out)
+{
+	if (c->length >= 0)
+		buf_printf(out, "%s(%d)", name, c->length);
+	else
+		buf_puts(out, "bpchar");
+	return NULL;
+}
+
+/* time(p) with time zone, timestamp without time zone, ... */
+static const char *
+pg_zoned(const table_column *c, const char *name, buf *out)
+{
+	buf_puts(out, name);
+	if (c->time_precision >= 0)
+		buf_printf(out, "(%d)", c->time_precision);
+	buf_puts(out, c->kind == COL_TIME || c->kind == COL_TIMESTAMP ?
+			 " without time zone" : " with time zone");
+	return NULL;
+}
+
+/* The types of columns the catalog gave no pg_catalog spelling for. */
+static const sink_type pg_types[COL_NKINDS] = {
+	[COL_BOOL] = {"boolean"},
+	[COL_INT2] = {"smallint"},
+	[COL_INT4] = {"integer"},
+	[COL_INT8] = {"bigint"},
+	[COL_NUMERIC] = {"numeric", pg_numeric},
+	[COL_FLOAT4] = {"real"},
+	[COL_FLOAT8] = {"double precision"},
+	[COL_MONEY] = {"money"},
+	[COL_TEXT] = {"text"},
+	[COL_VARCHAR] = {"character varying", pg_length},
+	[COL_CHAR] = {"character", pg_char},
+	[COL_DATE] = {"date"},
+	[COL_TIME] = {"time", pg_zoned},
+	[COL_TIMETZ] = {"time", pg_zoned},
+	[COL_TIMESTAMP] = {"timestamp", pg_zoned},
+	[COL_TIMESTAMPTZ] = {"timestamp", pg_zoned},
+	[COL_INTERVAL] = {"interval"},
+	[COL_BYTEA] = {"bytea"},
+	[COL_UUID] = {"uuid"},
+	[COL_JSON] = {"json"},
+	[COL_JSONB] = {"jsonb"},
+	[COL_XML] = {"xml"},
+	[COL_INET] = {"inet"},
+	[COL_CIDR] = {"cidr"},
+	[COL_MACADDR] = {"macaddr"},
+	[COL_MACADDR8] = {"macaddr8"},
+	[COL_BIT] = {"bit", pg_length},
+	[COL_VARBIT] = {"bit varying", pg_length},
+	/* user types need not exist in the warehouse: their text does */
+	[COL_RANGE] = {"text"},
+	[COL_ENUM] = {"text"},
+	[COL_OTHER] = {"text"},
+};
+
+/*
+ * Columns keep the source's exact type: the catalog's spelling where it
+ * gave one, else the type map.
+ */
 static bool
-pg_column_type(const table_def *t, const table_column *c, buf *out)
+pg_column_type(const sink_dialect *d, const table_def *t, const table_column *c, buf *out)
 {
 	if (c->pg_type == NULL)
-	{
-		pg_kind_type(c, out);
-		return true;
-	}
+		return sink_type_map(d, t, c, out);
 	if (!pg_type_is_plain(c->pg_type))
 	{
-		sink_report_column(t, c, "postgres", "its type name is not a plain pg_catalog type");
+		sink_report_column(t, c, d->name, "its type name is not a plain pg_catalog type");
 		return false;
 	}
 	buf_puts(out, c->pg_type);
@@ -254,6 +222,8 @@ const sink_dialect sink_postgres = {
 	/* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t */
 	.widen_verb = "TYPE",
 	.widen_using = true,
+	.types = pg_types,
+	.array_type = NULL,			/* element[] */
 
 	.column_type = pg_column_type,
 	.column_render = NULL,		/* every value as its text */

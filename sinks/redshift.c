@@ -27,100 +27,53 @@
 
 #include "sink_shared.h"
 
-#define RS_MAX_VARCHAR	65535
-#define RS_MAX_VARBYTE	1024000
+#define RS_MAX_VARCHAR	65535	/* bytes */
+#define RS_TEXT			"VARCHAR(65535)"	/* the longest VARCHAR: any text */
 
 /* VARCHAR for n characters of up to 4 UTF-8 bytes each. */
-static void
-rs_varchar(buf *out, int chars)
+static const char *
+rs_chars(const table_column *c, const char *name, buf *out)
 {
-	long		bytes = chars > 0 ? 4L * chars : RS_MAX_VARCHAR;
+	long		bytes = c->length > 0 ? 4L * c->length : RS_MAX_VARCHAR;
 
-	buf_printf(out, "VARCHAR(%ld)", bytes < RS_MAX_VARCHAR ? bytes : (long) RS_MAX_VARCHAR);
+	buf_printf(out, "%s(%ld)", name, bytes < RS_MAX_VARCHAR ? bytes : (long) RS_MAX_VARCHAR);
+	return NULL;
 }
 
-static bool
-rs_column_type(const table_def *t, const table_column *c, buf *out)
-{
-	sink_decimal dec;
-
-	if (c->is_array)
-	{
-		buf_puts(out, "SUPER");
-		return true;
-	}
-	switch (c->kind)
-	{
-		case COL_BOOL:
-			buf_puts(out, "BOOLEAN");
-			break;
-		case COL_INT2:
-			buf_puts(out, "SMALLINT");
-			break;
-		case COL_INT4:
-			buf_puts(out, "INTEGER");
-			break;
-		case COL_INT8:
-			buf_puts(out, "BIGINT");
-			break;
-		case COL_NUMERIC:
-			if (!sink_decimal_type(t, c, "redshift", &dec))
-				return false;
-			buf_printf(out, "DECIMAL(%d,%d)", dec.precision, dec.scale);
-			break;
-		case COL_FLOAT4:
-			buf_puts(out, "REAL");
-			break;
-		case COL_FLOAT8:
-			buf_puts(out, "DOUBLE PRECISION");
-			break;
-		case COL_VARCHAR:
-		case COL_CHAR:
-			rs_varchar(out, c->length);
-			break;
-		case COL_DATE:
-			buf_puts(out, "DATE");
-			break;
-		case COL_TIME:
-			buf_puts(out, "TIME");
-			break;
-		case COL_TIMETZ:
-			buf_puts(out, "TIMETZ");
-			break;
-		case COL_TIMESTAMP:
-			buf_puts(out, "TIMESTAMP");
-			break;
-		case COL_TIMESTAMPTZ:
-			buf_puts(out, "TIMESTAMPTZ");
-			break;
-		case COL_BYTEA:
-			buf_printf(out, "VARBYTE(%d)", RS_MAX_VARBYTE);
-			break;
-		case COL_UUID:
-			buf_puts(out, "VARCHAR(36)");
-			break;
-		case COL_JSON:
-		case COL_JSONB:
-			buf_puts(out, "SUPER");
-			break;
-		case COL_TEXT:
-		case COL_MONEY:
-		case COL_INTERVAL:
-		case COL_XML:
-		case COL_INET:
-		case COL_CIDR:
-		case COL_MACADDR:
-		case COL_MACADDR8:
-		case COL_BIT:
-		case COL_VARBIT:
-		case COL_RANGE:
-		case COL_ENUM:
-		case COL_OTHER:
-			rs_varchar(out, -1);
-			break;
-	}
-	return true;
-}
+/* Any array is SUPER (array_type). */
+static const sink_type rs_types[COL_NKINDS] = {
+	[COL_BOOL] = {"BOOLEAN"},
+	[COL_INT2] = {"SMALLINT"},
+	[COL_INT4] = {"INTEGER"},
+	[COL_INT8] = {"BIGINT"},
+	[COL_NUMERIC] = {"DECIMAL", sink_sized_decimal},
+	[COL_FLOAT4] = {"REAL"},
+	[COL_FLOAT8] = {"DOUBLE PRECISION"},
+	[COL_MONEY] = {RS_TEXT},
+	[COL_TEXT] = {RS_TEXT},
+	[COL_VARCHAR] = {"VARCHAR", rs_chars},
+	[COL_CHAR] = {"VARCHAR", rs_chars},
+	[COL_DATE] = {"DATE"},
+	[COL_TIME] = {"TIME"},
+	[COL_TIMETZ] = {"TIMETZ"},
+	[COL_TIMESTAMP] = {"TIMESTAMP"},
+	[COL_TIMESTAMPTZ] = {"TIMESTAMPTZ"},
+	[COL_INTERVAL] = {RS_TEXT},
+	[COL_BYTEA] = {"VARBYTE(1024000)"},	/* the longest VARBYTE */
+	[COL_UUID] = {"VARCHAR(36)"},
+	[COL_JSON] = {"SUPER"},
+	[COL_JSONB] = {"SUPER"},
+	[COL_XML] = {RS_TEXT},
+	[COL_INET] = {RS_TEXT},
+	[COL_CIDR] = {RS_TEXT},
+	[COL_MACADDR] = {RS_TEXT},
+	[COL_MACADDR8] = {RS_TEXT},
+	[COL_BIT] = {RS_TEXT},
+	[COL_VARBIT] = {RS_TEXT},
+	[COL_RANGE] = {RS_TEXT},
+	[COL_ENUM] = {RS_TEXT},
+	[COL_OTHER] = {RS_TEXT},
+};
 
 /* bytea is staged as its \x hex text (so at most 32766 bytes fit). */
 static bool
@@ -128,7 +81,7 @@ rs_staged_type(const table_column *c, buf *out)
 {
 	if (c->is_array || c->kind != COL_BYTEA)
 		return false;
-	rs_varchar(out, -1);
+	buf_puts(out, RS_TEXT);
 	return true;
 }
 
@@ -232,12 +185,14 @@ const sink_dialect sink_redshift = {
 	.temp_schema = NULL,
 	.text_type = "VARCHAR(1024)",
 	.tstz_type = "TIMESTAMPTZ",
-	.long_text_type = "VARCHAR(65535)",
+	.long_text_type = RS_TEXT,
 	.now = "(SYSDATE AT TIME ZONE 'UTC')",
 	.widen_verb = "TYPE",
 	.widen_using = false,
+	.types = rs_types,
+	.array_type = "SUPER",
 
-	.column_type = rs_column_type,
+	.column_type = NULL,
 	.column_render = sink_render_json_numeric,
 	.widen_check = rs_widen_check,
 	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */

@@ -95,7 +95,32 @@ sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char
 bool
 sink_column_type(const sink_dialect *d, const table_def *t, const table_column *c, buf *out)
 {
-	return d->column_type(t, c, out);
+	if (d->column_type != NULL)
+		return d->column_type(d, t, c, out);
+	return sink_type_map(d, t, c, out);
+}
+
+bool
+sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c, buf *out)
+{
+	const sink_type *type = &d->types[c->kind];
+	const char *why;
+
+	if (c->is_array && d->array_type != NULL)
+	{
+		buf_puts(out, d->array_type);
+		return true;
+	}
+	if (type->sized == NULL)
+		buf_puts(out, type->name);
+	else if ((why = type->sized(c, type->name, out)) != NULL)
+	{
+		sink_report_column(t, c, d->name, why);
+		return false;
+	}
+	if (c->is_array)
+		buf_puts(out, "[]");
+	return true;
 }
 
 col_render
@@ -194,14 +219,16 @@ sink_decimal_of(const table_column *c, sink_decimal *out)
 	return scale <= DECIMAL_SCALE;
 }
 
-bool
-sink_decimal_type(const table_def *t, const table_column *c,
-				  const char *warehouse, sink_decimal *out)
+/* NAME(p,s) by sink_decimal_of. */
+const char *
+sink_sized_decimal(const table_column *c, const char *name, buf *out)
 {
-	if (sink_decimal_of(c, out))
-		return true;
-	sink_report_column(t, c, warehouse, "numeric scales above 37 do not fit its decimals");
-	return false;
+	sink_decimal dec;
+
+	if (!sink_decimal_of(c, &dec))
+		return "numeric scales above 37 do not fit its decimals";
+	buf_printf(out, "%s(%d,%d)", name, dec.precision, dec.scale);
+	return NULL;
 }
 
 col_render

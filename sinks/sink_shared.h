@@ -36,9 +36,8 @@ typedef struct sink_decimal
 } sink_decimal;
 
 extern bool sink_decimal_of(const table_column *c, sink_decimal *out);
-/* The same, reporting a scale that does not fit, naming table and column. */
-extern bool sink_decimal_type(const table_def *t, const table_column *c,
-							  const char *warehouse, sink_decimal *out);
+/* A sink_type's sized for such a decimal: name(precision,scale). */
+extern const char *sink_sized_decimal(const table_column *c, const char *name, buf *out);
 /* What the snowflake and redshift dialects stage a column as. */
 extern col_render sink_render_json_numeric(const table_column *c);
 /* Reports a column a dialect cannot hold. */

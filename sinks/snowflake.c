@@ -29,99 +29,59 @@
 /* COPY INTO takes at most this many names in FILES = (...). */
 #define SF_MAX_FILES 1000
 
-/* Postgres' time and timestamp precision defaults to microseconds. */
-static int
-sf_time_precision(const table_column *c)
+/* name(n), or a plain VARCHAR without a length */
+static const char *
+sf_length(const table_column *c, const char *name, buf *out)
 {
-	return c->time_precision >= 0 ? c->time_precision : 6;
+	if (c->length > 0)
+		buf_printf(out, "%s(%d)", name, c->length);
+	else
+		buf_puts(out, "VARCHAR");
+	return NULL;
 }
 
-static bool
-sf_column_type(const table_def *t, const table_column *c, buf *out)
+/* name(p); Postgres' time and timestamp precision defaults to microseconds */
+static const char *
+sf_precision(const table_column *c, const char *name, buf *out)
 {
-	sink_decimal dec;
-
-	if (c->is_array)
-	{
-		buf_puts(out, "ARRAY");
-		return true;
-	}
-	switch (c->kind)
-	{
-		case COL_BOOL:
-			buf_puts(out, "BOOLEAN");
-			break;
-		case COL_INT2:
-			buf_puts(out, "SMALLINT");
-			break;
-		case COL_INT4:
-			buf_puts(out, "INTEGER");
-			break;
-		case COL_INT8:
-			buf_puts(out, "BIGINT");
-			break;
-		case COL_NUMERIC:
-			if (!sink_decimal_type(t, c, "snowflake", &dec))
-				return false;
-			buf_printf(out, "NUMBER(%d,%d)", dec.precision, dec.scale);
-			break;
-		case COL_FLOAT4:
-		case COL_FLOAT8:
-			buf_puts(out, "FLOAT");
-			break;
-		case COL_VARCHAR:
-			if (c->length > 0)
-				buf_printf(out, "VARCHAR(%d)", c->length);
-			else
-				buf_puts(out, "VARCHAR");
-			break;
-		case COL_CHAR:
-			if (c->length > 0)
-				buf_printf(out, "CHAR(%d)", c->length);
-			else
-				buf_puts(out, "VARCHAR");
-			break;
-		case COL_DATE:
-			buf_puts(out, "DATE");
-			break;
-		case COL_TIME:
-			buf_printf(out, "TIME(%d)", sf_time_precision(c));
-			break;
-		case COL_TIMESTAMP:
-			buf_printf(out, "TIMESTAMP_NTZ(%d)", sf_time_precision(c));
-			break;
-		case COL_TIMESTAMPTZ:
-			buf_printf(out, "TIMESTAMP_TZ(%d)", sf_time_precision(c));
-			break;
-		case COL_BYTEA:
-			buf_puts(out, "BINARY");
-			break;
-		case COL_UUID:
-			buf_puts(out, "VARCHAR(36)");
-			break;
-		case COL_JSON:
-		case COL_JSONB:
-			buf_puts(out, "VARIANT");
-			break;
-		case COL_TEXT:
-		case COL_MONEY:			/* locale-formatted text, e.g. $1,234.50 */
-		case COL_TIMETZ:
-		case COL_INTERVAL:
-		case COL_XML:
-		case COL_INET:
-		case COL_CIDR:
-		case COL_MACADDR:
-		case COL_MACADDR8:
-		case COL_BIT:
-		case COL_VARBIT:
-		case COL_RANGE:
-		case COL_ENUM:
-		case COL_OTHER:
-			buf_puts(out, "VARCHAR");
-			break;
-	}
-	return true;
+	buf_printf(out, "%s(%d)", name, c->time_precision >= 0 ? c->time_precision : 6);
+	return NULL;
 }
+
+/* Any array is ARRAY (array_type). */
+static const sink_type sf_types[COL_NKINDS] = {
+	[COL_BOOL] = {"BOOLEAN"},
+	[COL_INT2] = {"SMALLINT"},
+	[COL_INT4] = {"INTEGER"},
+	[COL_INT8] = {"BIGINT"},
+	[COL_NUMERIC] = {"NUMBER", sink_sized_decimal},
+	[COL_FLOAT4] = {"FLOAT"},
+	[COL_FLOAT8] = {"FLOAT"},
+	[COL_MONEY] = {"VARCHAR"},	/* locale-formatted text, e.g. $1,234.50 */
+	[COL_TEXT] = {"VARCHAR"},
+	[COL_VARCHAR] = {"VARCHAR", sf_length},
+	[COL_CHAR] = {"CHAR", sf_length},
+	[COL_DATE] = {"DATE"},
+	[COL_TIME] = {"TIME", sf_precision},
+	[COL_TIMETZ] = {"VARCHAR"},
+	[COL_TIMESTAMP] = {"TIMESTAMP_NTZ", sf_precision},
+	[COL_TIMESTAMPTZ] = {"TIMESTAMP_TZ", sf_precision},
+	[COL_INTERVAL] = {"VARCHAR"},
+	[COL_BYTEA] = {"BINARY"},
+	[COL_UUID] = {"VARCHAR(36)"},
+	[COL_JSON] = {"VARIANT"},
+	[COL_JSONB] = {"VARIANT"},
+	[COL_XML] = {"VARCHAR"},
+	[COL_INET] = {"VARCHAR"},
+	[COL_CIDR] = {"VARCHAR"},
+	[COL_MACADDR] = {"VARCHAR"},
+	[COL_MACADDR8] = {"VARCHAR"},
+	[COL_BIT] = {"VARCHAR"},
+	[COL_VARBIT] = {"VARCHAR"},
+	[COL_RANGE] = {"VARCHAR"},
+	[COL_ENUM] = {"VARCHAR"},
+	[COL_OTHER] = {"VARCHAR"},
+};
 
 /* Staged as text, converted by sf_staged_value. */
 static bool
@@ -284,8 +244,10 @@ const sink_dialect sink_snowflake = {
 	.now = "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())",
 	.widen_verb = "SET DATA TYPE",
 	.widen_using = false,
+	.types = sf_types,
+	.array_type = "ARRAY",
 
-	.column_type = sf_column_type,
+	.column_type = NULL,
 	.column_render = sink_render_json_numeric,
 	.widen_check = sf_widen_check,
 	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */

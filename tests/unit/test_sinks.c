@@ -940,6 +940,17 @@ test_type_map(void **state)
 	}
 }
 
+/* Every dialect's type map names a type for every kind. */
+static void
+test_type_map_complete(void **state)
+{
+	(void) state;
+	for (int i = 0; i < NDIALECTS; i++)
+		for (int k = 0; k < COL_NKINDS; k++)
+			if (dialects[i]->types[k].name == NULL)
+				fail_msg("%s: no type for col_kind %d", dialects[i]->name, k);
+}
+
 /* Runs column_type with stderr captured; returns what was logged. */
 static char *
 column_type_logged(const sink_dialect *d, const table_def *t, const table_column *c, bool *ok)
@@ -1376,6 +1387,7 @@ main(void)
 		cmocka_unit_test(test_qualified_and_column_list),
 		cmocka_unit_test(test_copy_program_quoting),
 		cmocka_unit_test(test_type_map),
+		cmocka_unit_test(test_type_map_complete),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_copy_part_counts),
