@@ -62,7 +62,7 @@ typedef struct job
 	int			retries;		/* upload attempts before giving up, default 6 */
 
 	/* [warehouse] */
-	char	   *dialect;		/* postgres | redshift | snowflake */
+	char	   *dialect;		/* a name in the registry, sink_dialects */
 	char	   *odbc;			/* connection string; may be NULL for plan/stage */
 	char	   *schema;			/* target schema; NULL = the source table's schema */
 	char	   *state_table;	/* default wharf_state */

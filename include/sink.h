@@ -11,7 +11,8 @@
  * are built once, in sinks/sink.c, by the sink_* functions below, which
  * take the dialect.  They build statements into a strlist (one statement
  * per item, no trailing semicolon); nothing here talks to a database.
- * Adding a dialect means adding a file in sinks/ and a line in sink_lookup.
+ * Adding a dialect means adding its file in sinks/ and a line in the
+ * registry's list, sinks/dialect_list.h.
  */
 #ifndef WHARF_SINK_H
 #define WHARF_SINK_H
@@ -223,12 +224,13 @@ struct sink_dialect
 	void		(*utc_text) (buf *out, const char *ref);
 };
 
-/* NULL if no dialect has that name. */
-extern const sink_dialect *sink_lookup(const char *name);
-
-extern const sink_dialect sink_postgres;
-extern const sink_dialect sink_redshift;
-extern const sink_dialect sink_snowflake;
+/*
+ * The registry: every dialect, NULL-terminated, in the order
+ * sinks/dialect_list.h gives.  sink_dialect_by_name returns the one named
+ * exactly name (the names are lower case), NULL if none is.
+ */
+extern const sink_dialect *const sink_dialects[];
+extern const sink_dialect *sink_dialect_by_name(const char *name);
 
 /*
  * Names and values.  Identifiers are double-quoted, any " doubled;

@@ -5,8 +5,9 @@
  *    warehouses, and the statement builders for DDL, snapshot and change
  *    apply, schema changes and the state table.
  *
- * A dialect file supplies its type map, its COPY and, in its sink_dialect,
- * the few words in which its SQL differs; the statements are built here once.
+ * A dialect file supplies its sink_dialect: the words and traits in which
+ * its SQL differs, its type map, its COPY and the few other hooks.  The
+ * statements are built here once, reading it.
  */
 #include "sink.h"
 
@@ -24,18 +25,22 @@
 #define DECIMAL_DIGITS	38		/* NUMBER / DECIMAL precision limit */
 #define DECIMAL_SCALE	37		/* ... and scale limit */
 
-const sink_dialect *
-sink_lookup(const char *name)
-{
-	static const sink_dialect *const all[] = {
-		&sink_postgres, &sink_redshift, &sink_snowflake
-	};
+/* The registry (sink.h), in dialect_list.h's order. */
+const sink_dialect *const sink_dialects[] = {
+#define SINK_DIALECT(symbol) &symbol,
+#include "dialect_list.h"
+#undef SINK_DIALECT
+	NULL
+};
 
+const sink_dialect *
+sink_dialect_by_name(const char *name)
+{
 	if (name == NULL)
 		return NULL;
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (strcmp(all[i]->name, name) == 0)
-			return all[i];
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+		if (strcmp(sink_dialects[i]->name, name) == 0)
+			return sink_dialects[i];
 	return NULL;
 }
 

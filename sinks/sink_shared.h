@@ -4,9 +4,10 @@
  *
  * The dialects differ mostly in types and COPY; DDL, the apply statements
  * and the state table are the same SQL but for the words a sink_dialect
- * carries, and are built in sink.c for all of them.  What is here serves
- * the hooks a dialect file writes: the staging column list its COPY names,
- * the decimal mapping of the 38-digit warehouses, and the error reports.
+ * carries, and are built in sink.c for all of them.  What is here: the
+ * dialects' declarations (from the registry's list), and for the hooks a
+ * dialect file writes, the staging column list its COPY names, the decimal
+ * mapping of the 38-digit warehouses, and the error reports.
  */
 #ifndef WHARF_SINK_SHARED_H
 #define WHARF_SINK_SHARED_H
@@ -16,6 +17,11 @@
 #include "buf.h"
 #include "sink.h"
 #include "table.h"
+
+/* Every dialect, each defined in its own file (see dialect_list.h). */
+#define SINK_DIALECT(symbol) extern const sink_dialect symbol;
+#include "dialect_list.h"
+#undef SINK_DIALECT
 
 /* One POSIX shell word: 'word', each ' written as '\''. */
 extern void sink_shell_quote(buf *out, const char *word);

@@ -75,13 +75,8 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 		}
 		PQconninfoFree(opts);
 	}
-	c->d = sink_lookup(c->j.dialect);
-	if (c->d == NULL)
-	{
-		log_error("%s: [warehouse] dialect \"%s\" is not one of postgres, redshift, snowflake",
-				  o->job_path, c->j.dialect);
-		return EXIT_USAGE;
-	}
+	/* job_load took only a dialect of the registry */
+	c->d = sink_dialect_by_name(c->j.dialect);
 	return EXIT_OK;
 }
 

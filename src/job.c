@@ -77,6 +77,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "sink.h"
 
 #define JOB_NAME_MAX 40
 #define PG_NAME_MAX 63
@@ -223,6 +224,21 @@ lower_dup(const char *s)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char) (*c - 'A' + 'a');
 	return r;
+}
+
+/* The registry's dialect names, as "a, b or c". */
+static char *
+dialect_names(void)
+{
+	buf			names = BUF_INIT;
+
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+	{
+		if (i > 0)
+			buf_puts(&names, sink_dialects[i + 1] != NULL ? ", " : " or ");
+		buf_puts(&names, sink_dialects[i]->name);
+	}
+	return buf_detach(&names);
 }
 
 /*
@@ -1186,12 +1202,20 @@ set_value(parser *p, const key_def *kd, char *v)
 					kd->name, v);
 			break;
 		case V_DIALECT:
-			if (strcasecmp(v, "postgres") != 0 && strcasecmp(v, "redshift") != 0 &&
-				strcasecmp(v, "snowflake") != 0)
-				BAD("%s: unknown dialect \"%s\" (postgres, redshift or snowflake)",
-					kd->name, v);
-			else
-				*(char **) field = lower_dup(v);
+			{
+				char	   *name = lower_dup(v);
+
+				if (sink_dialect_by_name(name) == NULL)
+				{
+					char	   *names = dialect_names();
+
+					BAD("%s: unknown dialect \"%s\" (%s)", kd->name, v, names);
+					free(names);
+					free(name);
+				}
+				else
+					*(char **) field = name;
+			}
 			break;
 		case V_MODE:
 			if (strcasecmp(v, "merge") == 0)

@@ -8,7 +8,7 @@
  *   TARGET    schema.name or name of the warehouse table
  *   COLUMN    name:type[:key], type spelled as Postgres' format_type() does;
  *             key columns form the key in the order given
- *   --dialect NAME   postgres (default), redshift or snowflake
+ *   --dialect NAME   a dialect of the registry (sink_dialects); default postgres
  *   --append         append mode (default: merge)
  *   --soft           soft deletes (default: hard)
  *   --moved          with apply: LOAD_CHANGES_MOVED (rows may hold key changes 'K')
@@ -78,7 +78,7 @@ guess_kind(table_column *c, const char *type)
 int
 main(int argc, char **argv)
 {
-	const sink_dialect *d = &sink_postgres;
+	const sink_dialect *d = sink_dialect_by_name("postgres");
 	const char *staging = "wharf_staging_1";
 	const char *what = "apply";
 	load_kind	kind = LOAD_CHANGES;
@@ -104,7 +104,7 @@ main(int argc, char **argv)
 			usage();
 		else if (strcmp(argv[i], "--dialect") == 0)
 		{
-			d = sink_lookup(argv[++i]);
+			d = sink_dialect_by_name(argv[++i]);
 			if (d == NULL)
 				usage();
 		}

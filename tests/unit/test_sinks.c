@@ -26,11 +26,15 @@
 #define COL(nm, k, pg) {.name = (char *) (nm), .kind = (k), .pg_type = (char *) (pg), \
 	.precision = -1, .scale = -1, .length = -1, .time_precision = -1}
 
-static const sink_dialect *const dialects[] = {
-	&sink_postgres, &sink_redshift, &sink_snowflake
-};
+/* The registered dialect of that name (tests find dialects only through the registry). */
+static const sink_dialect *
+dialect(const char *name)
+{
+	const sink_dialect *d = sink_dialect_by_name(name);
 
-#define NDIALECTS ((int) (sizeof(dialects) / sizeof(dialects[0])))
+	assert_non_null(d);
+	return d;
+}
 
 /*
  * The hostile table: a schema and table needing quotes, columns named with
@@ -308,10 +312,10 @@ static void
 golden_shape(const char *shape, const table_def *t, bool local_for_postgres,
 			 const sink_options *opt, const char *state_schema, const char *lsn)
 {
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
-		const sink_dialect *d = dialects[i];
-		const sink_files *files = (local_for_postgres && d == &sink_postgres)
+		const sink_dialect *d = sink_dialects[i];
+		const sink_files *files = (local_for_postgres && d == dialect("postgres"))
 			? &local_files : &s3_files;
 		char	   *got = build_script(d, t, files, opt, state_schema, lsn);
 
@@ -340,10 +344,10 @@ static void
 golden_changes_kind(const char *shape, const table_def *t, bool local_for_postgres,
 					const sink_options *opt, load_kind kind)
 {
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
-		const sink_dialect *d = dialects[i];
-		const sink_files *files = (local_for_postgres && d == &sink_postgres)
+		const sink_dialect *d = sink_dialects[i];
+		const sink_files *files = (local_for_postgres && d == dialect("postgres"))
 			? &local_files : &s3_files;
 		char	   *got = build_changes_script(d, t, "wharf_staging_1", files, opt, kind);
 
@@ -572,12 +576,12 @@ static void
 test_golden_session(void **state)
 {
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
-		char	   *got = build_session(dialects[i]);
+		char	   *got = build_session(sink_dialects[i]);
 		const char *ddl_seen = NULL;
 
-		check_golden(dialects[i], "session", "soft", got);
+		check_golden(sink_dialects[i], "session", "soft", got);
 
 		/*
 		 * After each "BEGIN;", no DDL before its "COMMIT;".  Redshift, whose
@@ -588,7 +592,7 @@ test_golden_session(void **state)
 		for (const char *p = strstr(got, "\nBEGIN;\n"); p; p = strstr(p + 1, "\nBEGIN;\n"))
 		{
 			const char *end = strstr(p, "\nCOMMIT;\n");
-			bool		rs = dialects[i] == &sink_redshift;
+			bool		rs = sink_dialects[i] == dialect("redshift");
 
 			assert_non_null(end);
 			for (const char *q = p; q < end; q = strchr(q, '\n') + 1)
@@ -596,7 +600,7 @@ test_golden_session(void **state)
 					(!rs && strncmp(q + 1, "DROP ", 5) == 0))
 					ddl_seen = q + 1;
 			if (ddl_seen)
-				fail_msg("%s: DDL inside the transaction: %.60s", dialects[i]->name, ddl_seen);
+				fail_msg("%s: DDL inside the transaction: %.60s", sink_dialects[i]->name, ddl_seen);
 		}
 		assert_null(strstr(got, "ON COMMIT"));
 		free(got);
@@ -607,11 +611,11 @@ static void
 test_golden_alter(void **state)
 {
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
-		char	   *got = build_alter_script(dialects[i]);
+		char	   *got = build_alter_script(sink_dialects[i]);
 
-		check_golden(dialects[i], "alter", "soft", got);
+		check_golden(sink_dialects[i], "alter", "soft", got);
 		free(got);
 	}
 }
@@ -640,15 +644,15 @@ test_golden_partitions(void **state)
 	(void) state;
 	t.name = t.target_name = "Order_Lines 100%!";
 	t.partitioned = true;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
 		strlist		script = {0};
 		char	   *got;
 
-		load_partitions_script(dialects[i], &j, &t, &parts, "0/16B3748", "20240101T100000Z-ab12",
+		load_partitions_script(sink_dialects[i], &j, &t, &parts, "0/16B3748", "20240101T100000Z-ab12",
 							   &script);
 		got = join_script(&script);
-		check_golden(dialects[i], "state", "partitions", got);
+		check_golden(sink_dialects[i], "state", "partitions", got);
 		strlist_free(&script);
 		free(got);
 	}
@@ -673,19 +677,27 @@ test_golden_partitions(void **state)
 	assert_false(load_partition_row_parse(&t, "\"Sales Dept\".\"Order_Lines 100%!\" partition 1:2:3 ", &back));
 }
 
+/* The registry lists each dialect once, in order, and finds it by its exact name. */
 static void
-test_lookup(void **state)
+test_registry(void **state)
 {
+	static const char *const names[] = {"postgres", "redshift", "snowflake"};
+	int			n = 0;
+
 	(void) state;
-	assert_ptr_equal(sink_lookup("postgres"), &sink_postgres);
-	assert_ptr_equal(sink_lookup("redshift"), &sink_redshift);
-	assert_ptr_equal(sink_lookup("snowflake"), &sink_snowflake);
-	assert_null(sink_lookup("Snowflake"));
-	assert_null(sink_lookup("bigquery"));
-	assert_null(sink_lookup(""));
-	assert_null(sink_lookup(NULL));
-	for (int i = 0; i < NDIALECTS; i++)
-		assert_ptr_equal(sink_lookup(dialects[i]->name), dialects[i]);
+	for (; sink_dialects[n] != NULL; n++)
+	{
+		assert_ptr_equal(sink_dialect_by_name(sink_dialects[n]->name), sink_dialects[n]);
+		for (int k = 0; k < n; k++)
+			assert_string_not_equal(sink_dialects[k]->name, sink_dialects[n]->name);
+	}
+	assert_int_equal(n, (int) (sizeof(names) / sizeof(names[0])));
+	for (int i = 0; i < n; i++)
+		assert_string_equal(sink_dialects[i]->name, names[i]);
+	assert_null(sink_dialect_by_name("Snowflake"));
+	assert_null(sink_dialect_by_name("bigquery"));
+	assert_null(sink_dialect_by_name(""));
+	assert_null(sink_dialect_by_name(NULL));
 }
 
 static void
@@ -707,11 +719,11 @@ test_quote_ident(void **state)
 	buf			out = BUF_INIT;
 
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		{
 			buf_reset(&out);
-			sink_quote_ident(dialects[i], &out, cases[k].in);
+			sink_quote_ident(sink_dialects[i], &out, cases[k].in);
 			assert_string_equal(out.data, cases[k].out);
 		}
 	buf_free(&out);
@@ -740,13 +752,13 @@ test_quote_literal(void **state)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
 		buf_reset(&out);
-		sink_quote_literal(&sink_postgres, &out, cases[k].in);
+		sink_quote_literal(dialect("postgres"), &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].std);
 		buf_reset(&out);
-		sink_quote_literal(&sink_snowflake, &out, cases[k].in);
+		sink_quote_literal(dialect("snowflake"), &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].bs);
 		buf_reset(&out);
-		sink_quote_literal(&sink_redshift, &out, cases[k].in);
+		sink_quote_literal(dialect("redshift"), &out, cases[k].in);
 		assert_string_equal(out.data, cases[k].bs);
 	}
 	buf_free(&out);
@@ -760,16 +772,16 @@ test_qualified_and_column_list(void **state)
 	buf			out = BUF_INIT;
 
 	(void) state;
-	sink_qualified(&sink_postgres, &out, "Sales Dept", "Order \"Lines\"");
+	sink_qualified(dialect("postgres"), &out, "Sales Dept", "Order \"Lines\"");
 	assert_string_equal(out.data, "\"Sales Dept\".\"Order \"\"Lines\"\"\"");
 	buf_reset(&out);
-	sink_qualified(&sink_snowflake, &out, NULL, "events");
+	sink_qualified(dialect("snowflake"), &out, NULL, "events");
 	assert_string_equal(out.data, "\"events\"");
 	buf_reset(&out);
-	sink_column_list(&sink_redshift, &out, &t, NULL);
+	sink_column_list(dialect("redshift"), &out, &t, NULL);
 	assert_string_equal(out.data, "\"a\", \"B \"\"c\"\"\"");
 	buf_reset(&out);
-	sink_column_list(&sink_redshift, &out, &t, "s.");
+	sink_column_list(dialect("redshift"), &out, &t, "s.");
 	assert_string_equal(out.data, "s.\"a\", s.\"B \"\"c\"\"\"");
 	buf_free(&out);
 }
@@ -823,7 +835,7 @@ test_copy_program_quoting(void **state)
 		char		chunk[256];
 		size_t		n;
 
-		sink_copy_staging(&sink_postgres, &script, &t, "staging", LOAD_SNAPSHOT, &files, &bare_opt);
+		sink_copy_staging(dialect("postgres"), &script, &t, "staging", LOAD_SNAPSHOT, &files, &bare_opt);
 		assert_int_equal(script.n, 1);
 		from = strstr(script.items[0], "FROM PROGRAM ");
 		assert_non_null(from);
@@ -927,14 +939,15 @@ test_type_map(void **state)
 	(void) state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
+		const char *names[] = {"postgres", "redshift", "snowflake"};
 		const char *want[] = {cases[k].pg, cases[k].rs, cases[k].sf};
 
-		for (int i = 0; i < NDIALECTS; i++)
+		for (int i = 0; i < 3; i++)
 		{
-			char	   *got = type_of(dialects[i], &cases[k].c);
+			char	   *got = type_of(dialect(names[i]), &cases[k].c);
 
 			if (strcmp(got, want[i]) != 0)
-				fail_msg("case %zu, %s: got %s, want %s", k, dialects[i]->name, got, want[i]);
+				fail_msg("case %zu, %s: got %s, want %s", k, names[i], got, want[i]);
 			free(got);
 		}
 	}
@@ -945,10 +958,10 @@ static void
 test_type_map_complete(void **state)
 {
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 		for (int k = 0; k < COL_NKINDS; k++)
-			if (dialects[i]->types[k].name == NULL)
-				fail_msg("%s: no type for col_kind %d", dialects[i]->name, k);
+			if (sink_dialects[i]->types[k].name == NULL)
+				fail_msg("%s: no type for col_kind %d", sink_dialects[i]->name, k);
 }
 
 /* Runs column_type with stderr captured; returns what was logged. */
@@ -987,7 +1000,7 @@ test_type_errors(void **state)
 	.mode = MODE_MERGE, .ncols = 1, .cols = &bad};
 	table_column injected = COL("x", COL_INT4, "integer); DROP TABLE t; --");
 	table_def	ti = {.schema = "public", .name = "t", .target_name = "t", .ncols = 1, .cols = &injected};
-	const sink_dialect *strict[] = {&sink_snowflake, &sink_redshift};
+	const sink_dialect *strict[] = {dialect("snowflake"), dialect("redshift")};
 	strlist		script = {0};
 	bool		ok;
 	char	   *log;
@@ -1008,13 +1021,13 @@ test_type_errors(void **state)
 	{
 		table_column c = COL("x", (col_kind) k, NULL);
 
-		log = column_type_logged(&sink_postgres, &t, &c, &ok);
+		log = column_type_logged(dialect("postgres"), &t, &c, &ok);
 		assert_true(ok);
 		assert_string_equal(log, "");
 		free(log);
 	}
 	/* ... but takes no type name that is not one */
-	log = column_type_logged(&sink_postgres, &ti, &injected, &ok);
+	log = column_type_logged(dialect("postgres"), &ti, &injected, &ok);
 	assert_false(ok);
 	assert_non_null(strstr(log, "public.t"));
 	free(log);
@@ -1024,14 +1037,14 @@ test_type_errors(void **state)
 		for (size_t i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++)
 		{
 			injected.pg_type = (char *) bad_types[i];
-			log = column_type_logged(&sink_postgres, &ti, &injected, &ok);
+			log = column_type_logged(dialect("postgres"), &ti, &injected, &ok);
 			assert_false(ok);
 			free(log);
 		}
 	}
 
 	/* a table with a column that cannot be held creates nothing */
-	log = column_type_logged(&sink_postgres, &t, &bad, &ok);
+	log = column_type_logged(dialect("postgres"), &t, &bad, &ok);
 	assert_true(ok);
 	free(log);
 	{
@@ -1039,8 +1052,8 @@ test_type_errors(void **state)
 		int			saved = dup(STDERR_FILENO);
 
 		dup2(fileno(devnull), STDERR_FILENO);
-		assert_false(sink_create_table(&sink_snowflake, &script, &t));
-		assert_false(sink_create_staging(&sink_redshift, &script, &t, "staging", LOAD_SNAPSHOT));
+		assert_false(sink_create_table(dialect("snowflake"), &script, &t));
+		assert_false(sink_create_staging(dialect("redshift"), &script, &t, "staging", LOAD_SNAPSHOT));
 		dup2(saved, STDERR_FILENO);
 		close(saved);
 		fclose(devnull);
@@ -1073,8 +1086,8 @@ test_render(void **state)
 	(void) state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
-		const sink_dialect *ds[] = {&sink_snowflake, &sink_redshift};
-		col_render	pg = sink_column_render(&sink_postgres, &cases[k].c);
+		const sink_dialect *ds[] = {dialect("snowflake"), dialect("redshift")};
+		col_render	pg = sink_column_render(dialect("postgres"), &cases[k].c);
 
 		assert_false(pg.as_json);
 		assert_int_equal(pg.max_scale, -1);
@@ -1107,9 +1120,9 @@ test_copy_part_counts(void **state)
 	(void) state;
 	/* nothing staged: no COPY at all (Snowflake would load the whole folder) */
 	files.nparts = 0;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
-		sink_copy_staging(dialects[i], &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+		sink_copy_staging(sink_dialects[i], &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 		assert_int_equal(script.n, 0);
 	}
 
@@ -1118,7 +1131,7 @@ test_copy_part_counts(void **state)
 		names[i] = xasprintf("part-%05d.csv.gz", i + 1);
 	files.nparts = MANY;
 	files.part_names = names;
-	sink_copy_staging(&sink_snowflake, &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	sink_copy_staging(dialect("snowflake"), &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 	assert_int_equal(script.n, 3);
 	assert_non_null(strstr(script.items[0], "'part-00001.csv.gz', "));
 	assert_non_null(strstr(script.items[0], ", 'part-01000.csv.gz')"));
@@ -1129,7 +1142,7 @@ test_copy_part_counts(void **state)
 	strlist_free(&script);
 
 	/* Redshift reads the manifest once, whatever the count */
-	sink_copy_staging(&sink_redshift, &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
+	sink_copy_staging(dialect("redshift"), &script, &allkey, "staging", LOAD_SNAPSHOT, &files, &full_opt);
 	assert_int_equal(script.n, 1);
 	strlist_free(&script);
 
@@ -1160,7 +1173,7 @@ test_storage_integration(void **state)
 		sink_options opt = {.storage_integration = cases[k].name};
 		strlist		script = {0};
 
-		sink_copy_staging(&sink_snowflake, &script, &allkey, "staging", LOAD_SNAPSHOT, &s3_files, &opt);
+		sink_copy_staging(dialect("snowflake"), &script, &allkey, "staging", LOAD_SNAPSHOT, &s3_files, &opt);
 		assert_int_equal(script.n, 1);
 		assert_non_null(strstr(script.items[0], cases[k].want));
 		strlist_free(&script);
@@ -1190,10 +1203,10 @@ test_changes_script_shape(void **state)
 	const table_def *shapes[] = {&hostile, &soft, &allkey, &append};
 
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 		for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
 		{
-			const sink_dialect *d = dialects[i];
+			const sink_dialect *d = sink_dialects[i];
 			strlist		one = {0};
 			strlist		two = {0};
 			char	   *a;
@@ -1209,7 +1222,7 @@ test_changes_script_shape(void **state)
 							 count_of(a, "ROW_NUMBER() OVER (") +
 							 count_of(a, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"));
 			assert_int_equal(count_of(a, "wharf_staging_2"), 0);
-			if (d == &sink_redshift && shapes[k]->mode == MODE_MERGE)
+			if (d == dialect("redshift") && shapes[k]->mode == MODE_MERGE)
 			{
 				const char *want1 = "CREATE TEMP TABLE \"wharf_staging_1_final\" AS\n";
 				const char *want2 = "CREATE TEMP TABLE \"wharf_staging_2_final\" AS\n";
@@ -1245,22 +1258,22 @@ test_changes_staging_columns(void **state)
 	static const char *const meta = "\"_wharf_lsn\", \"_wharf_seq\", \"_wharf_op\", \"_wharf_unchanged\", ";
 
 	(void) state;
-	for (int i = 0; i < NDIALECTS; i++)
+	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
 		strlist		script = {0};
 
-		assert_true(sink_create_staging(dialects[i], &script, &allkey, "stg", LOAD_CHANGES));
+		assert_true(sink_create_staging(sink_dialects[i], &script, &allkey, "stg", LOAD_CHANGES));
 		/* the last statement creates it (a DROP IF EXISTS may come first) */
 		assert_non_null(strstr(script.items[script.n - 1], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
 							   "\n\t\"_wharf_op\" "));
 		assert_non_null(strstr(script.items[script.n - 1], ",\n\t\"post_id\" "));
 		strlist_free(&script);
-		sink_copy_staging(dialects[i], &script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
+		sink_copy_staging(sink_dialects[i], &script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
 		for (int k = 0; k < script.n; k++)
 		{
 			char	   *want = xasprintf("COPY \"stg\" (%s\"post_id\", \"tag\")", meta);
 
-			if (dialects[i] == &sink_snowflake)
+			if (sink_dialects[i] == dialect("snowflake"))
 				assert_true(strncmp(script.items[k], "COPY INTO \"stg\"\nFROM ",
 									strlen("COPY INTO \"stg\"\nFROM ")) == 0);
 			else
@@ -1322,7 +1335,7 @@ test_widen_refusals(void **state)
 	(void) state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 	{
-		const sink_dialect *ds[] = {&sink_redshift, &sink_snowflake, &sink_postgres};
+		const sink_dialect *ds[] = {dialect("redshift"), dialect("snowflake"), dialect("postgres")};
 		bool		want[] = {cases[k].rs, cases[k].sf, true};
 		int			want_n[] = {cases[k].rs_n, cases[k].sf_n, 1};
 
@@ -1365,10 +1378,10 @@ test_add_column_unholdable(void **state)
 	(void) state;
 	fflush(stderr);
 	dup2(fileno(devnull), STDERR_FILENO);
-	sink_add_column(&sink_snowflake, &script, &script, &soft, &bad, "1");
-	sink_add_column(&sink_redshift, &script, &script, &soft, &bad, NULL);
-	assert_false(sink_widen_column(&sink_redshift, &script, &soft, &bad));
-	assert_false(sink_create_staging(&sink_snowflake, &script, &t, "stg", LOAD_CHANGES));
+	sink_add_column(dialect("snowflake"), &script, &script, &soft, &bad, "1");
+	sink_add_column(dialect("redshift"), &script, &script, &soft, &bad, NULL);
+	assert_false(sink_widen_column(dialect("redshift"), &script, &soft, &bad));
+	assert_false(sink_create_staging(dialect("snowflake"), &script, &t, "stg", LOAD_CHANGES));
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1381,7 +1394,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_quote_ident),
 		cmocka_unit_test(test_quote_literal),
 		cmocka_unit_test(test_qualified_and_column_list),
