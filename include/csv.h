@@ -10,7 +10,7 @@
  * byte sequence (all of Unicode, NUL-free text of any length) round-trips.
  *
  * For a warehouse whose COPY reads an empty field and "" alike, NULL is
- * staged as CSV_NULL_MARKER, unquoted, instead: no value reads as it, as
+ * staged as COL_NULL_MARKER (table.h), unquoted, instead: no value reads as it, as
  * a value holding a backslash is always quoted (and Postgres' own COPY
  * ... CSV, NULL '\N' quotes a value equal to its NULL string).
  */
@@ -25,8 +25,7 @@
 /* Appends one field (with a leading comma unless first). */
 extern void csv_field(buf *out, bool first, const char *value, size_t len);
 extern void csv_null(buf *out, bool first);
-/* NULL as marker (NULL: as csv_null). */
-#define CSV_NULL_MARKER "\\N"
+/* NULL as marker (NULL: as csv_null; see COL_NULL_MARKER in table.h). */
 extern void csv_null_as(buf *out, bool first, const char *marker);
 extern void csv_end_row(buf *out);
 

@@ -162,11 +162,14 @@ typedef struct col_render
 	/*
 	 * How NULL is staged: NULL, an empty unquoted field; else this marker,
 	 * unquoted (csv.h), for a warehouse whose COPY cannot tell an empty
-	 * field from "" (Redshift: CSV_NULL_MARKER).  The same for every
+	 * field from "" (Redshift: COL_NULL_MARKER).  The same for every
 	 * column of a table.
 	 */
 	const char *null_as;
 } col_render;
+
+/* The NULL marker of the staged CSV where one is needed (csv.h): \N */
+#define COL_NULL_MARKER "\\N"
 
 #define COL_RENDER_TEXT {false, -1, -1, false, NULL}
 

@@ -105,11 +105,14 @@ rs_literal_value(buf *out, const table_column *c, const char *literal)
 }
 
 /*
- * The staged CSV has NULL as an empty unquoted field and the empty string
- * as "".  Without EMPTYASNULL Redshift loads an empty CHAR/VARCHAR field as
- * an empty string; with it, as NULL.  Its documentation defines an empty
- * field as two delimiters with nothing between them, which "" is not; other
- * types always load an empty field as NULL.  TIMEFORMAT 'auto' reads
+ * NULL and the empty string stay apart through a marker: Redshift's COPY
+ * reads an empty CHAR/VARCHAR field as an empty string, and with EMPTYASNULL
+ * as NULL, a quoted "" included (dialect review, finding 4), so neither
+ * keeps both.  NULL is staged as COL_NULL_MARKER unquoted instead (every
+ * column's render says so: the snapshot's COPY writes NULL '\N', the change
+ * rows the same), and "NULL AS 'null_string' loads fields that match
+ * null_string as NULL" (COPY, data conversion parameters); a value equal
+ * to the marker is always quoted (csv.h).  TIMEFORMAT 'auto' reads
  * Postgres' '2024-01-01 10:00:00.5+00'; dates are ISO, the default format.
  * Invalid UTF-8 is an error (no ACCEPTINVCHARS).  Statistics and compression
  * analysis are pointless for a staging table.  A change batch's files start
@@ -141,8 +144,9 @@ rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 		buf_puts(&sql, "\nREGION ");
 		sink_quote_literal(d, &sql, opt->region);
 	}
-	buf_puts(&sql, "\nFORMAT AS CSV\nGZIP\nEMPTYASNULL\nTIMEFORMAT 'auto'"
-			 "\nCOMPUPDATE OFF\nSTATUPDATE OFF");
+	buf_puts(&sql, "\nFORMAT AS CSV\nGZIP\nNULL AS ");
+	sink_quote_literal(d, &sql, COL_NULL_MARKER);
+	buf_puts(&sql, "\nTIMEFORMAT 'auto'\nCOMPUPDATE OFF\nSTATUPDATE OFF");
 	strlist_push(script, buf_detach(&sql));
 }
 
@@ -150,6 +154,16 @@ rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
  * Only a VARCHAR grows (ALTER COLUMN ... TYPE must then run outside a
  * transaction block).  SUPER holds any array or JSON already: nothing to do.
  */
+/* As the other warehouses render values, NULL staged as the marker (above). */
+static col_render
+rs_column_render(const table_column *c)
+{
+	col_render	r = sink_render_json_numeric(c);
+
+	r.null_as = COL_NULL_MARKER;
+	return r;
+}
+
 static sink_widen
 rs_widen_check(const table_def *t, const table_column *c, const char *type)
 {
@@ -193,7 +207,7 @@ const sink_dialect sink_redshift = {
 	.array_type = "SUPER",
 
 	.column_type = NULL,
-	.column_render = sink_render_json_numeric,
+	.column_render = rs_column_render,
 	.widen_check = rs_widen_check,
 	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */
 	.copy_staging = rs_copy_staging,

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "job.h"
 #include "load.h"
 #include "sink.h"
@@ -604,6 +605,59 @@ test_golden_session(void **state)
 		}
 		assert_null(strstr(got, "ON COMMIT"));
 		free(got);
+	}
+}
+
+/*
+ * The NULL contract between the staged CSV and each dialect's COPY: NULL,
+ * the empty string and a value that reads like a NULL marker are staged
+ * apart (csv.h), and the COPY reads them back apart: an empty unquoted
+ * field is NULL where the COPY says so (Postgres' CSV default,
+ * Snowflake's EMPTY_FIELD_AS_NULL with "" quoted), the marker where it
+ * cannot tell an empty field from "" (Redshift: NULL AS, no EMPTYASNULL).
+ */
+static void
+test_null_contract(void **state)
+{
+	static table_column text_cols[] = {COL("v", COL_TEXT, "text")};
+	static const table_def one = {
+		.schema = "public", .name = "t", .target_schema = "public", .target_name = "t",
+		.mode = MODE_APPEND, .ncols = 1, .cols = text_cols,
+	};
+
+	(void) state;
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+	{
+		const sink_dialect *d = sink_dialects[i];
+		col_render	r = sink_column_render(d, &text_cols[0]);
+		buf			row = BUF_INIT;
+		strlist		script = {0};
+		const char *copy;
+
+		csv_null_as(&row, true, r.null_as);
+		csv_field(&row, false, "", 0);
+		csv_field(&row, false, "\\N", 2);
+		csv_end_row(&row);
+		sink_copy_staging(d, &script, &one, "staging", LOAD_SNAPSHOT, &s3_files, &full_opt);
+		assert_true(script.n > 0);
+		copy = script.items[0];
+		if (strcmp(d->name, "redshift") == 0)
+		{
+			assert_string_equal(row.data, "\\N,\"\",\"\\N\"\n");
+			assert_non_null(strstr(copy, "NULL AS '\\\\N'"));
+			assert_null(strstr(copy, "EMPTYASNULL"));
+		}
+		else
+		{
+			assert_null(r.null_as);
+			assert_string_equal(row.data, ",\"\",\"\\N\"\n");
+			if (strcmp(d->name, "snowflake") == 0)
+				assert_non_null(strstr(copy, "EMPTY_FIELD_AS_NULL = TRUE"));
+			else
+				assert_null(strstr(copy, "NULL '"));	/* Postgres: CSV's own NULL, the empty field */
+		}
+		buf_free(&row);
+		strlist_free(&script);
 	}
 }
 
@@ -1416,6 +1470,7 @@ main(void)
 		cmocka_unit_test(test_golden_changes_append),
 		cmocka_unit_test(test_golden_alter),
 		cmocka_unit_test(test_golden_session),
+		cmocka_unit_test(test_null_contract),
 		cmocka_unit_test(test_golden_partitions),
 		cmocka_unit_test(test_changes_script_shape),
 		cmocka_unit_test(test_changes_staging_columns),
