@@ -143,6 +143,11 @@ struct sink_dialect
 	bool		add_if_not_exists;
 	/* string literals take backslash as an escape (doubled, as ' is) */
 	bool		literal_backslash;
+	/*
+	 * Its COPY from an s3:// stage needs [warehouse] storage_integration:
+	 * without one it reads public buckets only.
+	 */
+	bool		needs_storage_integration;
 
 	/*
 	 * Staging tables: CREATE <temp_create> TABLE staging (...).  They live

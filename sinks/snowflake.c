@@ -224,6 +224,15 @@ sf_widen_check(const table_def *t, const table_column *c, const char *type)
 
 const sink_dialect sink_snowflake = {
 	.name = "snowflake",
+	/*
+	 * An external location is "'s3://<bucket>[/<path>]' [ { STORAGE_INTEGRATION
+	 * = <integration_name> } | { CREDENTIALS = ( ... ) } ]" (COPY INTO); with
+	 * neither, a private bucket cannot be read (dialect review, finding 10).
+	 * A storage integration "allows users to avoid supplying credentials
+	 * when ... loading" (CREATE STORAGE INTEGRATION): wharf puts no keys
+	 * into SQL, so it needs one.
+	 */
+	.needs_storage_integration = true,
 	/* DDL commits the open transaction */
 	.transactional_ddl = false,
 	.merge = true,

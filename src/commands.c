@@ -145,6 +145,16 @@ ctx_warehouse(cmd_ctx *c, const char *command)
 		log_error("%s: [warehouse] odbc is required for %s", c->j.path, command);
 		return EXIT_USAGE;
 	}
+	if (c->d->needs_storage_integration && c->j.stage == STAGE_S3 &&
+		c->j.storage_integration == NULL &&
+		(strcmp(command, "snapshot") == 0 || strcmp(command, "sync") == 0))
+	{
+		log_error("%s: [warehouse] storage_integration is required for %s with dialect %s: "
+				  "its COPY from an s3:// stage reads public buckets only without one (see "
+				  "\"Setting up Snowflake and Redshift\" in the README)", c->j.path, command,
+				  c->d->name);
+		return EXIT_USAGE;
+	}
 	if (!wh_connect(c->j.odbc, &c->wh))
 		return EXIT_RUNTIME;
 	return EXIT_OK;

@@ -321,6 +321,7 @@ for d in snowflake redshift; do
 	t "numeric with too many decimals for $d" 1 stage 'hx\.frac.*"f"|"f".*hx\.frac' "s/$TBL/[table hx.frac]/" "s/^dialect = .*/dialect = $d/"
 done
 t "numeric(50,10) beyond 38 digits for snowflake" 1 stage 'hx\.typed.*"t"|"t".*hx\.typed' "s/$TBL/[table hx.typed]/" 's/^dialect = .*/dialect = snowflake/'
+t "snowflake without a storage integration" 2 "$S" 'storage_integration.*snowflake' 's/^dialect = .*/dialect = snowflake/'
 
 # --- change data capture only ---------------------------------------------
 t "wal_level is not logical" 1 sync 'wal_level' "s/^conninfo = .*/conninfo = $REPLICA_CONNINFO password=\${HX_PG_PASSWORD}/"
