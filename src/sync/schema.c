@@ -84,6 +84,37 @@ sync_relation_type(sync_state *st, const sync_table *t, const pgoutput_column *r
 }
 
 /*
+ * Whether column name (attribute a), just added, is one whose values the
+ * source computed row by row (a volatile default, an identity): the ALTER
+ * rewrote the table with nothing in the stream, so t (loaded already) is
+ * marked for a snapshot of its own.
+ */
+static bool
+sync_rewritten(sync_table *t, const source_attr *a, const char *name)
+{
+	char	   *why;
+
+	if (a == NULL || a->dropped || !a->has_default || a->has_missing || t->is_new)
+		return false;
+	why = xasprintf("column \"%s\" was added with a value computed row by row (a volatile "
+					"default or an identity), which rewrote the table without changes in the "
+					"stream", name);
+	sync_reload(t, why);
+	free(why);
+	return true;
+}
+
+/* Appends (attnum, name) to t's column rows as read at start (rec_*). */
+void
+sync_table_recorded(sync_table *t, int attnum, const char *name)
+{
+	t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
+	t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
+	t->rec_attnum[t->nrec] = attnum;
+	t->rec_name[t->nrec++] = xstrdup(name);
+}
+
+/*
  * A column the stream names for the first time: added at the source, its
  * attnum the catalog's between its neighbours' (lo, hi).  The warehouse
  * adds it with what older rows hold for it; a column whose values the
@@ -117,16 +148,8 @@ sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int 
 	log_info("table %s: column \"%s\" added at the source%s%s", t->display, rc->name,
 			 t->missing[k] ? ", existing rows get " : "", t->missing[k] ? t->missing[k] : "");
 	t->record_columns = true;
-	if (a && !a->dropped && a->has_default && !a->has_missing && !t->is_new)
-	{
-		char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
-									"(a volatile default or an identity), which rewrote the table "
-									"without changes in the stream", rc->name);
-
-		sync_reload(t, why);
-		free(why);
+	if (sync_rewritten(t, a, rc->name))
 		st->reload = true;
-	}
 	return true;
 }
 
@@ -699,15 +722,8 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 					 t->missing[k] ? t->missing[k] : "");
 		}
 		t->record_columns = true;
-		if (ok && a && a->has_default && !a->has_missing && !t->is_new)
-		{
-			char	   *why = xasprintf("column \"%s\" was added with a value computed row by row "
-										"(a volatile default or an identity), which rewrote the "
-										"table without changes in the stream", col->name);
-
-			sync_reload(t, why);
-			free(why);
-		}
+		if (ok)
+			sync_rewritten(t, a, col->name);
 	}
 	/* columns the warehouse kept after the source dropped them: NULL from now on */
 	for (int r = 0; ok && r < cols.nrows; r++)
@@ -814,12 +830,7 @@ sync_table_refresh(sync_state *st, int i)
 	t->nrec = 0;
 	for (int k = 0; k < t->def.ncols; k++)
 		if (t->def.cols[k].attnum > 0)
-		{
-			t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
-			t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
-			t->rec_attnum[t->nrec] = t->def.cols[k].attnum;
-			t->rec_name[t->nrec++] = xstrdup(t->def.cols[k].name);
-		}
+			sync_table_recorded(t, t->def.cols[k].attnum, t->def.cols[k].name);
 	if (!source_describe_table(c->src, &c->j, &c->j.tables[i], &now))
 		return false;
 	for (int k = 0; k < t->def.ncols; k++)

@@ -70,10 +70,7 @@ sync_read_state(sync_state *st, sync_saved *saved)
 
 				if (!load_column_row_parse(&t->def, source, &attnum) || wh_value(&saved->rows, r, 1) == NULL)
 					continue;
-				t->rec_attnum = xrealloc(t->rec_attnum, sizeof(int) * (size_t) (t->nrec + 1));
-				t->rec_name = xrealloc(t->rec_name, sizeof(char *) * (size_t) (t->nrec + 1));
-				t->rec_attnum[t->nrec] = attnum;
-				t->rec_name[t->nrec++] = xstrdup(wh_value(&saved->rows, r, 1));
+				sync_table_recorded(t, attnum, wh_value(&saved->rows, r, 1));
 			}
 			continue;
 		}

@@ -244,6 +244,7 @@ extern void sync_unchanged_from_old(pgoutput_tuple *new, const pgoutput_tuple *o
 
 /* schema.c: columns follow the stream */
 extern void sync_table_add_column(sync_table *t, const table_column *c, col_render render);
+extern void sync_table_recorded(sync_table *t, int attnum, const char *name);
 extern bool sync_relation(sync_state *st, const pgoutput_relation *rel);
 extern bool sync_tables_reconcile(sync_state *st);
 extern bool sync_apply_pending(sync_state *st);
