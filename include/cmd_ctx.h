@@ -22,6 +22,7 @@ typedef struct cmd_ctx
 	job			j;
 	bool		job_loaded;
 	const sink_dialect *d;
+	sink_dialect dialect_kept;	/* d with the job's keep_case: its fold left out */
 	PGconn	   *src;
 	table_def  *tables;
 	col_render **renders;

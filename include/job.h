@@ -68,6 +68,7 @@ typedef struct job
 	char	   *state_table;	/* default wharf_state */
 	char	   *iam_role;		/* redshift COPY credentials (ARN); optional */
 	char	   *storage_integration;	/* snowflake COPY credentials; optional */
+	bool		keep_case;		/* names as written, not folded as the warehouse would */
 
 	int			ntables;
 	job_table  *tables;

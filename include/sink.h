@@ -111,6 +111,23 @@ typedef enum sink_widen
 } sink_widen;
 
 /*
+ * How a warehouse stores an identifier wharf writes in double quotes, the
+ * name its catalog then shows (sink_stored_name).
+ */
+typedef enum sink_fold
+{
+	SINK_FOLD_NONE,				/* as written */
+	SINK_FOLD_LOWER,			/* ASCII letters folded to lower case */
+	/*
+	 * A name made of lower-case ASCII letters, digits, _ and $, starting
+	 * with a letter or _ (what a Postgres user writes unquoted), stored
+	 * upper case, as the warehouse stores such a name written unquoted;
+	 * any other name as written.
+	 */
+	SINK_FOLD_UPPER
+} sink_fold;
+
+/*
  * One entry of a dialect's type map: the type of a column of one col_kind.
  * name alone; or, for a type with parameters (a length, a precision), name
  * and sized, which appends the type of column c, from name and c's
@@ -148,6 +165,9 @@ struct sink_dialect
 	 * without one it reads public buckets only.
 	 */
 	bool		needs_storage_integration;
+	/* how quoted identifiers are stored, and their longest, in bytes */
+	sink_fold	fold;
+	int			ident_max;
 
 	/*
 	 * Staging tables: CREATE <temp_create> TABLE staging (...).  They live
@@ -155,11 +175,15 @@ struct sink_dialect
 	 * running many loads replaces each before use: with temp_replace by
 	 * CREATE OR REPLACE, else by DROP TABLE IF EXISTS first, the name
 	 * qualified by temp_schema where the dialect has one for temporary
-	 * tables (never a user's table of the same name).
+	 * tables (never a user's table of the same name).  With
+	 * temp_in_target_schema, a temporary table lives in a schema, and a
+	 * staging table is created in its target's schema, where wharf has the
+	 * right to create tables.
 	 */
 	const char *temp_create;
 	bool		temp_replace;
 	const char *temp_schema;
+	bool		temp_in_target_schema;
 
 	/* Words. */
 	/* types of the state table's text and timestamp columns */
@@ -238,13 +262,24 @@ extern const sink_dialect *const sink_dialects[];
 extern const sink_dialect *sink_dialect_by_name(const char *name);
 
 /*
- * Names and values.  Identifiers are double-quoted, any " doubled;
- * literals single-quoted, any ' doubled (and \ too with literal_backslash).
+ * Names and values.  Identifiers are double-quoted, any " doubled, as the
+ * dialect stores them (its fold, sink_stored_name); literals
+ * single-quoted, any ' doubled (and \ too with literal_backslash).
+ * sink_same_name tells whether two names are one in the warehouse.
+ * sink_check_names reports, naming the table and the columns, names of t
+ * that the warehouse cannot keep apart or hold (longer than ident_max),
+ * and returns false then.
  */
+extern void sink_stored_name(const sink_dialect *d, buf *out, const char *ident);
+extern bool sink_same_name(const sink_dialect *d, const char *a, const char *b);
+extern bool sink_check_names(const sink_dialect *d, const table_def *t);
 extern void sink_quote_ident(const sink_dialect *d, buf *out, const char *ident);
 extern void sink_quote_literal(const sink_dialect *d, buf *out, const char *value);
 extern void sink_qualified(const sink_dialect *d, buf *out, const char *schema, const char *name);
 extern void sink_column_list(const sink_dialect *d, buf *out, const table_def *t, const char *prefix);
+/* The staging table of t named staging, qualified where the dialect says. */
+extern void sink_staging_ref(const sink_dialect *d, buf *out, const table_def *t,
+							 const char *staging);
 
 /*
  * Columns.  sink_column_type appends the warehouse type of column c, false
@@ -278,7 +313,8 @@ extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *
  * Before a change batch's apply: the cancelled pairs out of staging (a 'C'
  * row and the addition it names, see above).
  */
-extern void sink_drop_cancelled(const sink_dialect *d, strlist *script, const char *staging);
+extern void sink_drop_cancelled(const sink_dialect *d, strlist *script, const table_def *t,
+								const char *staging);
 /*
  * After a change batch's apply: columns the source dropped become NULL in
  * every row the batch inserted or updated.
@@ -295,8 +331,9 @@ extern void sink_clear_columns(const sink_dialect *d, strlist *script, const tab
  * target's existing rows get, as the source's old rows have it.
  * widen_column changes c's target type to its (wider) new type.
  * rename_column renames target column from to c's name (the source renamed
- * it).  reset_column replaces the target's column of c's name (one the
- * target kept after the source dropped it) with c, added anew, its rows
+ * it; nothing when the two are one name in the warehouse).  reset_column
+ * replaces the target's column of c's name (one the target kept after the
+ * source dropped it) with c, added anew, its rows
  * given value (a value's Postgres text, or NULL): the source added a column
  * again under that name.  False, reported, when c or value cannot be held.
  */

@@ -2,9 +2,21 @@
  * columns.c
  *    The one catalog question wharf asks a warehouse: which columns a
  *    target table has.  Every dialect answers it through the standard
- *    information_schema, so it is written once.
+ *    information_schema, so it is written once.  Names are looked up as
+ *    the warehouse stored them.
  */
 #include "sink.h"
+
+/* The name as the catalog holds it (the dialect's fold), as a literal. */
+static void
+stored_literal(const sink_dialect *d, buf *out, const char *name)
+{
+	buf			stored = BUF_INIT;
+
+	sink_stored_name(d, &stored, name);
+	sink_quote_literal(d, out, stored.data ? stored.data : "");
+	buf_free(&stored);
+}
 
 void
 sink_target_columns_query(const sink_dialect *d, buf *out, const char *schema,
@@ -12,8 +24,8 @@ sink_target_columns_query(const sink_dialect *d, buf *out, const char *schema,
 {
 	buf_puts(out, "SELECT column_name, data_type, character_maximum_length, numeric_precision, "
 			 "numeric_scale, datetime_precision FROM information_schema.columns WHERE table_schema = ");
-	sink_quote_literal(d, out, schema);
+	stored_literal(d, out, schema);
 	buf_puts(out, " AND table_name = ");
-	sink_quote_literal(d, out, table);
+	stored_literal(d, out, table);
 	buf_puts(out, " ORDER BY ordinal_position");
 }

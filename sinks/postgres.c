@@ -163,7 +163,7 @@ pg_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 			sink_shell_quote(&cmd, files->part_fetch[i]);
 		}
 		buf_puts(&sql, "COPY ");
-		sink_quote_ident(d, &sql, staging);
+		sink_staging_ref(d, &sql, t, staging);
 		buf_puts(&sql, " (");
 		sink_staging_column_list(d, &sql, t, kind);
 		buf_puts(&sql, ")\nFROM PROGRAM ");
@@ -212,9 +212,13 @@ const sink_dialect sink_postgres = {
 	.merge = true,
 	.add_if_not_exists = true,
 	.literal_backslash = false,
+	/* quoted names keep their case; NAMEDATALEN - 1 bytes */
+	.fold = SINK_FOLD_NONE,
+	.ident_max = 63,
 	.temp_create = "TEMP",
 	.temp_replace = false,
 	.temp_schema = "pg_temp",
+	.temp_in_target_schema = false,
 	.text_type = "TEXT",
 	.tstz_type = "TIMESTAMPTZ",
 	.long_text_type = "TEXT",

@@ -128,7 +128,7 @@ rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 	if (files->nparts == 0)
 		return;					/* nothing staged: the staging table stays empty */
 	buf_puts(&sql, "COPY ");
-	sink_quote_ident(d, &sql, staging);
+	sink_staging_ref(d, &sql, t, staging);
 	buf_puts(&sql, " (");
 	sink_staging_column_list(d, &sql, t, kind);
 	buf_puts(&sql, ")\nFROM ");
@@ -189,6 +189,14 @@ const sink_dialect sink_redshift = {
 	.merge = false,
 	.add_if_not_exists = false,
 	.literal_backslash = true,
+	/*
+	 * "ASCII letters in delimited identifiers are case-insensitive and are
+	 * folded to lowercase"; a name is at most 127 bytes (Names and
+	 * identifiers).  wharf does not set enable_case_sensitive_identifier:
+	 * every reader of the tables would have to.
+	 */
+	.fold = SINK_FOLD_LOWER,
+	.ident_max = 127,
 	.temp_create = "TEMP",
 	/*
 	 * "A temporary table is automatically dropped at the end of the session
@@ -197,6 +205,8 @@ const sink_dialect sink_redshift = {
 	 */
 	.temp_replace = false,
 	.temp_schema = NULL,
+	/* its temporary tables live in a schema of the session's own */
+	.temp_in_target_schema = false,
 	.text_type = "VARCHAR(1024)",
 	.tstz_type = "TIMESTAMPTZ",
 	.long_text_type = RS_TEXT,

@@ -44,19 +44,143 @@ sink_dialect_by_name(const char *name)
 	return NULL;
 }
 
-/* "ident", with any " doubled: every warehouse's quoting, for now. */
+/* Whether ident is what a Postgres user writes unquoted: [a-z_][a-z0-9_$]*. */
+static bool
+sink_plain_lower(const char *ident)
+{
+	if (!((*ident >= 'a' && *ident <= 'z') || *ident == '_'))
+		return false;
+	for (const char *p = ident; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '$'))
+			return false;
+	return true;
+}
+
+void
+sink_stored_name(const sink_dialect *d, buf *out, const char *ident)
+{
+	bool		upper;
+
+	if (ident == NULL)
+		return;
+	upper = d->fold == SINK_FOLD_UPPER && sink_plain_lower(ident);
+	for (const char *p = ident; *p; p++)
+	{
+		char		ch = *p;
+
+		if (d->fold == SINK_FOLD_LOWER && ch >= 'A' && ch <= 'Z')
+			ch = (char) (ch - 'A' + 'a');
+		else if (upper && ch >= 'a' && ch <= 'z')
+			ch = (char) (ch - 'a' + 'A');
+		buf_putc(out, ch);
+	}
+}
+
+bool
+sink_same_name(const sink_dialect *d, const char *a, const char *b)
+{
+	buf			fa = BUF_INIT;
+	buf			fb = BUF_INIT;
+	bool		same;
+
+	sink_stored_name(d, &fa, a);
+	sink_stored_name(d, &fb, b);
+	same = strcmp(fa.data ? fa.data : "", fb.data ? fb.data : "") == 0;
+	buf_free(&fa);
+	buf_free(&fb);
+	return same;
+}
+
+/* The columns wharf adds to a table of t's, as the change staging has them. */
+static const char *const sink_own_columns[] = {
+	SINK_CHANGE_LSN, SINK_CHANGE_SEQ, SINK_CHANGE_OP, SINK_CHANGE_UNCHANGED,
+	SINK_DELETED_COL, SINK_DELETED_AT_COL
+};
+
+static bool
+sink_name_fits(const sink_dialect *d, const table_def *t, const char *what, const char *name)
+{
+	char	   *display;
+
+	if (name == NULL || strlen(name) <= (size_t) d->ident_max)
+		return true;
+	display = table_display_name(t);
+	log_error("table %s: %s \"%s\" is %zu bytes long; %s identifiers hold at most %d",
+			  display, what, name, strlen(name), d->name, d->ident_max);
+	free(display);
+	return false;
+}
+
+/*
+ * Redshift: "ASCII letters in delimited identifiers are case-insensitive
+ * and are folded to lowercase" (Names and identifiers), and a name is at
+ * most 127 bytes; Snowflake: a quoted identifier keeps its case, one
+ * unquoted "is stored and resolved as uppercase characters" (Identifier
+ * requirements), up to 255 characters.  So two source names may be one
+ * warehouse name.
+ */
+bool
+sink_check_names(const sink_dialect *d, const table_def *t)
+{
+	bool		ok = sink_name_fits(d, t, "warehouse schema", t->target_schema) &&
+		sink_name_fits(d, t, "warehouse table", t->target_name);
+
+	for (int i = 0; i < t->ncols; i++)
+	{
+		const char *name = t->cols[i].name;
+
+		ok = sink_name_fits(d, t, "column", name) && ok;
+		for (int k = 0; k < i; k++)
+			if (sink_same_name(d, name, t->cols[k].name))
+			{
+				char	   *display = table_display_name(t);
+				buf			stored = BUF_INIT;
+
+				sink_stored_name(d, &stored, name);
+				log_error("table %s: columns \"%s\" and \"%s\" are one column \"%s\" in %s, "
+						  "which folds identifiers: rename one at the source",
+						  display, t->cols[k].name, name, stored.data, d->name);
+				buf_free(&stored);
+				free(display);
+				ok = false;
+			}
+		for (size_t k = 0; k < sizeof(sink_own_columns) / sizeof(sink_own_columns[0]); k++)
+			if (sink_same_name(d, name, sink_own_columns[k]))
+			{
+				char	   *display = table_display_name(t);
+
+				log_error("table %s: column \"%s\" has the name of a column wharf adds "
+						  "itself (\"%s\"): rename it at the source", display, name,
+						  sink_own_columns[k]);
+				free(display);
+				ok = false;
+			}
+	}
+	return ok;
+}
+
+/* "ident" as the dialect stores it, with any " doubled. */
 void
 sink_quote_ident(const sink_dialect *d, buf *out, const char *ident)
 {
-	(void) d;
+	buf			stored = BUF_INIT;
+
+	sink_stored_name(d, &stored, ident);
 	buf_putc(out, '"');
-	for (const char *p = ident; *p; p++)
+	for (const char *p = stored.data ? stored.data : ""; *p; p++)
 	{
 		if (*p == '"')
 			buf_putc(out, '"');
 		buf_putc(out, *p);
 	}
 	buf_putc(out, '"');
+	buf_free(&stored);
+}
+
+void
+sink_staging_ref(const sink_dialect *d, buf *out, const table_def *t, const char *staging)
+{
+	sink_qualified(d, out, d->temp_in_target_schema ? t->target_schema : NULL, staging);
 }
 
 /* 'value', any ' doubled, and any \\ too where the dialect takes it as an escape. */
@@ -369,7 +493,7 @@ sink_create_staging(const sink_dialect *d, strlist *script,
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "CREATE %s%s TABLE ", d->temp_replace ? "OR REPLACE " : "", d->temp_create);
-	sink_quote_ident(d, &sql, staging);
+	sink_staging_ref(d, &sql, t, staging);
 	buf_puts(&sql, " (");
 	if (kind != LOAD_SNAPSHOT)
 	{
@@ -408,7 +532,7 @@ sink_create_staging(const sink_dialect *d, strlist *script,
 			buf_puts(&drop, d->temp_schema);
 			buf_putc(&drop, '.');
 		}
-		sink_quote_ident(d, &drop, staging);
+		sink_staging_ref(d, &drop, t, staging);
 		strlist_push(script, buf_detach(&drop));
 	}
 	strlist_push(script, buf_detach(&sql));
@@ -587,7 +711,7 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 	const table_column **keys;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	sink_quote_ident(d, &stg, staging);
+	sink_staging_ref(d, &stg, t, staging);
 
 	if (!merge_keyed(t))
 	{
@@ -1177,7 +1301,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 	buf			sql = BUF_INIT;
 
 	sink_quote_ident(d, &fin, final_name);
-	sink_quote_ident(d, &stg, staging);
+	sink_staging_ref(d, &stg, t, staging);
 
 	/* the final rows, converted, with the target's values where the batch has none */
 	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", d->temp_create, fin.data);
@@ -1253,7 +1377,7 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 	const table_column **keys;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	sink_quote_ident(d, &stg, staging);
+	sink_staging_ref(d, &stg, t, staging);
 
 	if (t->mode == MODE_APPEND)
 	{
@@ -1402,6 +1526,8 @@ sink_rename_column(const sink_dialect *d, strlist *script, const table_def *t,
 {
 	buf			sql = BUF_INIT;
 
+	if (sink_same_name(d, from, c->name))
+		return;					/* one name in the warehouse (its fold) */
 	buf_puts(&sql, "ALTER TABLE ");
 	sink_qualified(d, &sql, t->target_schema, t->target_name);
 	buf_puts(&sql, " RENAME COLUMN ");
@@ -1696,12 +1822,13 @@ sink_state_query(const sink_dialect *d, buf *out, const char *schema,
  * BIGINT) FROM staging WHERE op = 'C'): a _wharf_seq is unique in a batch.
  */
 void
-sink_drop_cancelled(const sink_dialect *d, strlist *script, const char *staging)
+sink_drop_cancelled(const sink_dialect *d, strlist *script, const table_def *t,
+					const char *staging)
 {
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 
-	sink_quote_ident(d, &stg, staging);
+	sink_staging_ref(d, &stg, t, staging);
 	buf_printf(&sql, "DELETE FROM %s\nWHERE ", stg.data);
 	sink_quote_ident(d, &sql, SINK_CHANGE_OP);
 	buf_puts(&sql, " = 'C' OR ");
@@ -1736,7 +1863,7 @@ sink_clear_columns(const sink_dialect *d, strlist *script, const table_def *t,
 		buf_puts(&sql, " = NULL");
 	}
 	buf_puts(&sql, "\nWHERE EXISTS (SELECT 1 FROM ");
-	sink_quote_ident(d, &sql, staging);
+	sink_staging_ref(d, &sql, t, staging);
 	buf_puts(&sql, " AS s WHERE ");
 	key_match(d, &sql, keys, t->nkeys, target.data, "s");
 	buf_puts(&sql, " AND ");

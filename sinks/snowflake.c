@@ -159,7 +159,7 @@ sf_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 		if (end > files->nparts)
 			end = files->nparts;
 		buf_puts(&sql, "COPY INTO ");
-		sink_quote_ident(d, &sql, staging);
+		sink_staging_ref(d, &sql, t, staging);
 		buf_puts(&sql, "\nFROM ");
 		sink_quote_literal(d, &sql, files->folder_url);
 		if (opt != NULL && opt->storage_integration != NULL)
@@ -239,6 +239,15 @@ const sink_dialect sink_snowflake = {
 	/* ADD COLUMN IF NOT EXISTS, but never with a DEFAULT (see above) */
 	.add_if_not_exists = true,
 	.literal_backslash = true,
+	/*
+	 * "Unquoted object identifiers ... are stored and resolved as uppercase
+	 * characters", a quoted one keeps its case (Identifier requirements):
+	 * a name a Postgres user writes unquoted lands as the upper-case name
+	 * a Snowflake user writes unquoted ([warehouse] keep_case = true keeps
+	 * it as written).  Identifiers hold up to 255 characters.
+	 */
+	.fold = SINK_FOLD_UPPER,
+	.ident_max = 255,
 	.temp_create = "TEMPORARY",
 	/*
 	 * "Temporary tables only exist within the session in which they were
@@ -247,6 +256,13 @@ const sink_dialect sink_snowflake = {
 	 */
 	.temp_replace = true,
 	.temp_schema = NULL,
+	/*
+	 * "temporary tables belong to a specified database and schema"
+	 * (tables-temp-transient): unqualified, the session's current schema,
+	 * which wharf never sets; in the target's schema, where it creates
+	 * tables (dialect review, finding 11).
+	 */
+	.temp_in_target_schema = true,
 	.text_type = "VARCHAR",
 	.tstz_type = "TIMESTAMP_TZ",
 	.long_text_type = "VARCHAR",

@@ -77,6 +77,21 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 	}
 	/* job_load took only a dialect of the registry */
 	c->d = sink_dialect_by_name(c->j.dialect);
+	if (c->j.keep_case && c->d->fold != SINK_FOLD_NONE)
+	{
+		if (c->d->fold == SINK_FOLD_LOWER)
+		{
+			log_error("%s: [warehouse] keep_case: %s folds every quoted name to lower case "
+					  "(unless each session sets enable_case_sensitive_identifier, which every "
+					  "reader of the tables would have to): remove the key",
+					  o->job_path, c->d->name);
+			return EXIT_USAGE;
+		}
+		/* the dialect as data, its fold left out: every name as written */
+		c->dialect_kept = *c->d;
+		c->dialect_kept.fold = SINK_FOLD_NONE;
+		c->d = &c->dialect_kept;
+	}
 	return EXIT_OK;
 }
 
@@ -111,6 +126,23 @@ ctx_source(cmd_ctx *c)
 			c->renders[i][k] = sink_column_render(c->d, &t->cols[k]);
 		}
 		buf_free(&type);
+		if (!sink_check_names(c->d, t))
+			return EXIT_RUNTIME;
+		for (int k = 0; k < i; k++)
+			if (sink_same_name(c->d, c->tables[k].target_schema, t->target_schema) &&
+				sink_same_name(c->d, c->tables[k].target_name, t->target_name))
+			{
+				char	   *a = table_display_name(&c->tables[k]);
+				char	   *b = table_display_name(t);
+				char	   *target = table_target_display_name(t);
+
+				log_error("tables %s and %s both land in %s in %s, which folds identifiers: "
+						  "give one another target", a, b, target, c->d->name);
+				free(a);
+				free(b);
+				free(target);
+				return EXIT_RUNTIME;
+			}
 	}
 	return EXIT_OK;
 }

@@ -162,13 +162,14 @@ static const key_def key_defs[] = {
 	{SEC_WAREHOUSE, "state_table", V_IDENT, JOBF(state_table), false, 0, 0},
 	{SEC_WAREHOUSE, "iam_role", V_ARN, JOBF(iam_role), false, 0, 0},
 	{SEC_WAREHOUSE, "storage_integration", V_TEXT, JOBF(storage_integration), false, 0, 0},
+	{SEC_WAREHOUSE, "keep_case", V_BOOL, JOBF(keep_case), false, 0, 0},
 	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
 	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 23		/* index of "key" above: table keys come last */
+#define FIRST_TABLE_KEY 24		/* index of "key" above: table keys come last */
 #define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
 
 /* Per [table] bookkeeping that the job itself does not keep. */

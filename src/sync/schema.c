@@ -533,7 +533,7 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	source_attrs_free(m.attrs, m.nattrs);
 	/* rows from now on carry the new columns (or key): they go in a new segment */
 	if (ok && changed)
-		return sync_segment_close(st, t);
+		return sink_check_names(st->c->d, &t->def) && sync_segment_close(st, t);
 	return ok;
 }
 
@@ -581,10 +581,10 @@ sync_recorded_name(const sync_table *t, int attnum)
 }
 
 static int
-sync_target_column(const wh_result *cols, const char *name)
+sync_target_column(const sink_dialect *d, const wh_result *cols, const char *name)
 {
 	for (int r = 0; name && r < cols->nrows; r++)
-		if (strcmp(wh_value(cols, r, 0), name) == 0)
+		if (sink_same_name(d, wh_value(cols, r, 0), name))
 			return r;
 	return -1;
 }
@@ -680,7 +680,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		table_column *col = &t->def.cols[k];
 		const source_attr *a = sync_attr(attrs, nattrs, col->attnum);
 		const char *was = t->nrec > 0 ? sync_recorded_name(t, col->attnum) : col->name;
-		int			w = sync_target_column(&cols, was);
+		int			w = sync_target_column(c->d, &cols, was);
 
 		t->missing[k] = sync_attr_missing(a);
 		if (w >= 0 && !held[w])
@@ -688,7 +688,8 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 			held[w] = true;
 			if (strcmp(was, col->name) != 0)
 			{
-				if (sync_target_column(&cols, col->name) >= 0)
+				if (!sink_same_name(c->d, was, col->name) &&
+					sync_target_column(c->d, &cols, col->name) >= 0)
 				{
 					log_error("sync: table %s: column \"%s\" was renamed at the source to \"%s\", "
 							  "a name the warehouse table already has: rename or drop that "
@@ -705,7 +706,7 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 			continue;
 		}
 		/* added since the position */
-		w = sync_target_column(&cols, col->name);
+		w = sync_target_column(c->d, &cols, col->name);
 		if (w >= 0 && !held[w])
 		{
 			/* under the name of a column the warehouse kept after the source dropped it */
@@ -854,5 +855,5 @@ sync_table_refresh(sync_state *st, int i)
 	now.ncols = 0;
 	table_def_free(&now);
 	t->relid = 0;
-	return sync_table_reconcile(st, t);
+	return sink_check_names(st->c->d, &t->def) && sync_table_reconcile(st, t);
 }

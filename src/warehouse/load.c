@@ -424,7 +424,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 		load_files(s, &lt, &files, &owned);
 		sink_copy_staging(d, script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
 		if (segments[i].has_cancels)
-			sink_drop_cancelled(d, script, staging);
+			sink_drop_cancelled(d, script, segments[i].t, staging);
 		/* without unchanged values the apply needs no per-column resolution */
 		sink_apply(d, script, segments[i].t, staging,
 				   segments[i].has_moves ? LOAD_CHANGES_MOVED :

@@ -36,7 +36,7 @@ INSERT INTO "public"."post_tags" ("post_id", "tag")
 SELECT s."post_id", s."tag"
 FROM "staging" AS s;
 
-CREATE TABLE IF NOT EXISTS "Wharf ""State"""."wharf_state" (
+CREATE TABLE IF NOT EXISTS "wharf ""state"""."wharf_state" (
 	"job" VARCHAR(1024) NOT NULL,
 	"source_table" VARCHAR(1024) NOT NULL,
 	"target_table" VARCHAR(1024) NOT NULL,
@@ -48,13 +48,13 @@ CREATE TABLE IF NOT EXISTS "Wharf ""State"""."wharf_state" (
 	PRIMARY KEY ("job", "source_table")
 );
 
-DELETE FROM "Wharf ""State"""."wharf_state"
+DELETE FROM "wharf ""state"""."wharf_state"
 WHERE "job" = 'nightly ''prod'' \\ run' AND "source_table" = 'public.post_tags';
 
-INSERT INTO "Wharf ""State"""."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
+INSERT INTO "wharf ""state"""."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
 VALUES ('nightly ''prod'' \\ run', 'public.post_tags', 'public.post_tags', 'snapshot', NULL, 12345, '20240101T100000Z-ab12', (SYSDATE AT TIME ZONE 'UTC'));
 
 SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_CHAR("loaded_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
-FROM "Wharf ""State"""."wharf_state"
+FROM "wharf ""state"""."wharf_state"
 WHERE "job" = 'nightly ''prod'' \\ run'
 ORDER BY "source_table";

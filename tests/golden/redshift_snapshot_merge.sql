@@ -1,12 +1,12 @@
-CREATE SCHEMA IF NOT EXISTS "Sales Dept";
+CREATE SCHEMA IF NOT EXISTS "sales dept";
 
-CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
+CREATE TABLE IF NOT EXISTS "sales dept"."order ""lines""" (
 	"line" INTEGER NOT NULL,
-	"Order ID" BIGINT NOT NULL,
+	"order id" BIGINT NOT NULL,
 	"select" VARCHAR(65535),
 	"naïve" VARCHAR(160) NOT NULL,
-	"Quote""d" VARCHAR(12),
-	"Flag" BOOLEAN,
+	"quote""d" VARCHAR(12),
+	"flag" BOOLEAN,
 	"small" SMALLINT,
 	"price" DECIMAL(12,2),
 	"amount" DECIMAL(38,9),
@@ -38,18 +38,18 @@ CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
 	"scores" SUPER,
 	"moods" SUPER,
 	"prices" SUPER,
-	PRIMARY KEY ("Order ID", "line")
+	PRIMARY KEY ("order id", "line")
 );
 
 DROP TABLE IF EXISTS "staging";
 
 CREATE TEMP TABLE "staging" (
 	"line" INTEGER,
-	"Order ID" BIGINT,
+	"order id" BIGINT,
 	"select" VARCHAR(65535),
 	"naïve" VARCHAR(160),
-	"Quote""d" VARCHAR(12),
-	"Flag" BOOLEAN,
+	"quote""d" VARCHAR(12),
+	"flag" BOOLEAN,
 	"small" SMALLINT,
 	"price" DECIMAL(12,2),
 	"amount" DECIMAL(38,9),
@@ -83,7 +83,7 @@ CREATE TEMP TABLE "staging" (
 	"prices" SUPER
 );
 
-COPY "staging" ("line", "Order ID", "select", "naïve", "Quote""d", "Flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
+COPY "staging" ("line", "order id", "select", "naïve", "quote""d", "flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/manifest.json'
 IAM_ROLE 'arn:aws:iam::123456789012:role/wharf-loader'
 MANIFEST
@@ -95,15 +95,15 @@ TIMEFORMAT 'auto'
 COMPUPDATE OFF
 STATUPDATE OFF;
 
-DELETE FROM "Sales Dept"."Order ""Lines"""
-WHERE NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "Sales Dept"."Order ""Lines"""."Order ID" = s."Order ID" AND "Sales Dept"."Order ""Lines"""."line" = s."line");
+DELETE FROM "sales dept"."order ""lines"""
+WHERE NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "sales dept"."order ""lines"""."order id" = s."order id" AND "sales dept"."order ""lines"""."line" = s."line");
 
-DELETE FROM "Sales Dept"."Order ""Lines"""
+DELETE FROM "sales dept"."order ""lines"""
 USING "staging"
-WHERE "Sales Dept"."Order ""Lines"""."Order ID" = "staging"."Order ID" AND "Sales Dept"."Order ""Lines"""."line" = "staging"."line";
+WHERE "sales dept"."order ""lines"""."order id" = "staging"."order id" AND "sales dept"."order ""lines"""."line" = "staging"."line";
 
-INSERT INTO "Sales Dept"."Order ""Lines""" ("line", "Order ID", "select", "naïve", "Quote""d", "Flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
-SELECT s."line", s."Order ID", s."select", s."naïve", s."Quote""d", s."Flag", s."small", s."price", s."amount", s."huge", s."ratio", s."measure", s."cash", s."day", s."at time", s."at timetz", s."created", s."updated", s."span", TO_VARBYTE(SUBSTRING(s."blob" FROM 3), 'hex'), s."uid", s."doc", s."docb", s."markup", s."ip", s."net", s."mac", s."mac8", s."bits", s."vbits", s."period", s."mood", s."custom", s."tags", s."scores", s."moods", s."prices"
+INSERT INTO "sales dept"."order ""lines""" ("line", "order id", "select", "naïve", "quote""d", "flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
+SELECT s."line", s."order id", s."select", s."naïve", s."quote""d", s."flag", s."small", s."price", s."amount", s."huge", s."ratio", s."measure", s."cash", s."day", s."at time", s."at timetz", s."created", s."updated", s."span", TO_VARBYTE(SUBSTRING(s."blob" FROM 3), 'hex'), s."uid", s."doc", s."docb", s."markup", s."ip", s."net", s."mac", s."mac8", s."bits", s."vbits", s."period", s."mood", s."custom", s."tags", s."scores", s."moods", s."prices"
 FROM "staging" AS s;
 
 CREATE TABLE IF NOT EXISTS "wharf"."wharf_state" (

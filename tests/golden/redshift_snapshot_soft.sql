@@ -1,9 +1,9 @@
 CREATE SCHEMA IF NOT EXISTS "analytics";
 
-CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
+CREATE TABLE IF NOT EXISTS "analytics"."customers" (
 	"id" BIGINT NOT NULL,
 	"email" VARCHAR(1020) NOT NULL,
-	"Name" VARCHAR(65535),
+	"name" VARCHAR(65535),
 	"signed up" TIMESTAMPTZ,
 	"avatar" VARBYTE(1024000),
 	"prefs" SUPER,
@@ -17,13 +17,13 @@ DROP TABLE IF EXISTS "staging";
 CREATE TEMP TABLE "staging" (
 	"id" BIGINT,
 	"email" VARCHAR(1020),
-	"Name" VARCHAR(65535),
+	"name" VARCHAR(65535),
 	"signed up" TIMESTAMPTZ,
 	"avatar" VARCHAR(65535),
 	"prefs" SUPER
 );
 
-COPY "staging" ("id", "email", "Name", "signed up", "avatar", "prefs")
+COPY "staging" ("id", "email", "name", "signed up", "avatar", "prefs")
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/manifest.json'
 IAM_ROLE 'arn:aws:iam::123456789012:role/wharf-loader'
 MANIFEST
@@ -35,16 +35,16 @@ TIMEFORMAT 'auto'
 COMPUPDATE OFF
 STATUPDATE OFF;
 
-UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
-WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
-  AND NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "analytics"."Customers"."id" = s."id");
+UPDATE "analytics"."customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
+WHERE "analytics"."customers"."_wharf_deleted" = FALSE
+  AND NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "analytics"."customers"."id" = s."id");
 
-DELETE FROM "analytics"."Customers"
+DELETE FROM "analytics"."customers"
 USING "staging"
-WHERE "analytics"."Customers"."id" = "staging"."id";
+WHERE "analytics"."customers"."id" = "staging"."id";
 
-INSERT INTO "analytics"."Customers" ("id", "email", "Name", "signed up", "avatar", "prefs")
-SELECT s."id", s."email", s."Name", s."signed up", TO_VARBYTE(SUBSTRING(s."avatar" FROM 3), 'hex'), s."prefs"
+INSERT INTO "analytics"."customers" ("id", "email", "name", "signed up", "avatar", "prefs")
+SELECT s."id", s."email", s."name", s."signed up", TO_VARBYTE(SUBSTRING(s."avatar" FROM 3), 'hex'), s."prefs"
 FROM "staging" AS s;
 
 CREATE TABLE IF NOT EXISTS "wharf"."wharf_state" (

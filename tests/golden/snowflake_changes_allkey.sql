@@ -1,13 +1,13 @@
-CREATE OR REPLACE TEMPORARY TABLE "wharf_staging_1" (
-	"_wharf_lsn" BIGINT,
-	"_wharf_seq" BIGINT,
-	"_wharf_op" VARCHAR,
-	"_wharf_unchanged" VARCHAR,
-	"post_id" BIGINT,
-	"tag" VARCHAR
+CREATE OR REPLACE TEMPORARY TABLE "PUBLIC"."WHARF_STAGING_1" (
+	"_WHARF_LSN" BIGINT,
+	"_WHARF_SEQ" BIGINT,
+	"_WHARF_OP" VARCHAR,
+	"_WHARF_UNCHANGED" VARCHAR,
+	"POST_ID" BIGINT,
+	"TAG" VARCHAR
 );
 
-COPY INTO "wharf_staging_1"
+COPY INTO "PUBLIC"."WHARF_STAGING_1"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 STORAGE_INTEGRATION = wharf_s3
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
@@ -16,29 +16,29 @@ ON_ERROR = ABORT_STATEMENT
 PURGE = FALSE
 FORCE = TRUE;
 
-DELETE FROM "public"."post_tags"
-WHERE EXISTS (SELECT 1 FROM "wharf_staging_1" AS x WHERE x."_wharf_op" = 'T');
+DELETE FROM "PUBLIC"."POST_TAGS"
+WHERE EXISTS (SELECT 1 FROM "PUBLIC"."WHARF_STAGING_1" AS x WHERE x."_WHARF_OP" = 'T');
 
-MERGE INTO "public"."post_tags" AS t
+MERGE INTO "PUBLIC"."POST_TAGS" AS t
 USING (
-SELECT b."post_id", b."tag", b."_wharf_op"
+SELECT b."POST_ID", b."TAG", b."_WHARF_OP"
 FROM (
-	SELECT a."post_id", a."tag", a."_wharf_op",
-		ROW_NUMBER() OVER (PARTITION BY a."post_id", a."tag" ORDER BY a."_wharf_lsn" DESC, a."_wharf_seq" DESC) AS "_wharf_rank"
+	SELECT a."POST_ID", a."TAG", a."_WHARF_OP",
+		ROW_NUMBER() OVER (PARTITION BY a."POST_ID", a."TAG" ORDER BY a."_WHARF_LSN" DESC, a."_WHARF_SEQ" DESC) AS "_WHARF_RANK"
 	FROM (
-		SELECT s."post_id", s."tag", s."_wharf_lsn", s."_wharf_seq", s."_wharf_op"
-		FROM "wharf_staging_1" AS s
-		CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-			FROM "wharf_staging_1" AS x
-			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_1" AS y WHERE y."_wharf_op" = 'T')) AS tp
-		WHERE s."_wharf_op" <> 'T'
-		  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
-		       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
+		SELECT s."POST_ID", s."TAG", s."_WHARF_LSN", s."_WHARF_SEQ", s."_WHARF_OP"
+		FROM "PUBLIC"."WHARF_STAGING_1" AS s
+		CROSS JOIN (SELECT MAX(x."_WHARF_LSN") AS "_WHARF_TRUNCATE_LSN", MAX(x."_WHARF_SEQ") AS "_WHARF_TRUNCATE_SEQ"
+			FROM "PUBLIC"."WHARF_STAGING_1" AS x
+			WHERE x."_WHARF_OP" = 'T' AND x."_WHARF_LSN" = (SELECT MAX(y."_WHARF_LSN") FROM "PUBLIC"."WHARF_STAGING_1" AS y WHERE y."_WHARF_OP" = 'T')) AS tp
+		WHERE s."_WHARF_OP" <> 'T'
+		  AND (tp."_WHARF_TRUNCATE_LSN" IS NULL OR s."_WHARF_LSN" > tp."_WHARF_TRUNCATE_LSN"
+		       OR (s."_WHARF_LSN" = tp."_WHARF_TRUNCATE_LSN" AND s."_WHARF_SEQ" > tp."_WHARF_TRUNCATE_SEQ"))
 	) AS a
 ) AS b
-WHERE b."_wharf_rank" = 1
+WHERE b."_WHARF_RANK" = 1
 ) AS s
-ON t."post_id" = s."post_id" AND t."tag" = s."tag"
-WHEN MATCHED AND s."_wharf_op" = 'D' THEN DELETE
-WHEN NOT MATCHED AND s."_wharf_op" <> 'D' THEN INSERT ("post_id", "tag")
-VALUES (s."post_id", s."tag");
+ON t."POST_ID" = s."POST_ID" AND t."TAG" = s."TAG"
+WHEN MATCHED AND s."_WHARF_OP" = 'D' THEN DELETE
+WHEN NOT MATCHED AND s."_WHARF_OP" <> 'D' THEN INSERT ("POST_ID", "TAG")
+VALUES (s."POST_ID", s."TAG");

@@ -1,17 +1,17 @@
-CREATE OR REPLACE TEMPORARY TABLE "wharf_staging_1" (
-	"_wharf_lsn" BIGINT,
-	"_wharf_seq" BIGINT,
-	"_wharf_op" VARCHAR,
-	"_wharf_unchanged" VARCHAR,
-	"id" BIGINT,
-	"email" VARCHAR(255),
+CREATE OR REPLACE TEMPORARY TABLE "ANALYTICS"."WHARF_STAGING_1" (
+	"_WHARF_LSN" BIGINT,
+	"_WHARF_SEQ" BIGINT,
+	"_WHARF_OP" VARCHAR,
+	"_WHARF_UNCHANGED" VARCHAR,
+	"ID" BIGINT,
+	"EMAIL" VARCHAR(255),
 	"Name" VARCHAR,
 	"signed up" TIMESTAMP_TZ(6),
-	"avatar" VARCHAR,
-	"prefs" VARCHAR
+	"AVATAR" VARCHAR,
+	"PREFS" VARCHAR
 );
 
-COPY INTO "wharf_staging_1"
+COPY INTO "ANALYTICS"."WHARF_STAGING_1"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 STORAGE_INTEGRATION = wharf_s3
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
@@ -20,71 +20,71 @@ ON_ERROR = ABORT_STATEMENT
 PURGE = FALSE
 FORCE = TRUE;
 
-UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
-WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
-  AND EXISTS (SELECT 1 FROM "wharf_staging_1" AS x WHERE x."_wharf_op" = 'T');
+UPDATE "ANALYTICS"."Customers" SET "_WHARF_DELETED" = TRUE, "_WHARF_DELETED_AT" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
+WHERE "ANALYTICS"."Customers"."_WHARF_DELETED" = FALSE
+  AND EXISTS (SELECT 1 FROM "ANALYTICS"."WHARF_STAGING_1" AS x WHERE x."_WHARF_OP" = 'T');
 
-MERGE INTO "analytics"."Customers" AS t
+MERGE INTO "ANALYTICS"."Customers" AS t
 USING (
-SELECT b."id", b."email", b."Name", b."signed up", b."avatar", b."prefs", b."_wharf_op", b."_wharf_has_2", b."_wharf_has_3", b."_wharf_has_4", b."_wharf_has_5", b."_wharf_has_6"
+SELECT b."ID", b."EMAIL", b."Name", b."signed up", b."AVATAR", b."PREFS", b."_WHARF_OP", b."_WHARF_HAS_2", b."_WHARF_HAS_3", b."_WHARF_HAS_4", b."_WHARF_HAS_5", b."_WHARF_HAS_6"
 FROM (
-	SELECT a."id", a."_wharf_op",
-		ROW_NUMBER() OVER (PARTITION BY a."id" ORDER BY a."_wharf_lsn" DESC, a."_wharf_seq" DESC) AS "_wharf_rank",
-		CASE WHEN a."_wharf_seen_2" > 0 THEN FIRST_VALUE(a."email") OVER (PARTITION BY a."id", a."_wharf_seen_2" ORDER BY a."_wharf_lsn", a."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "email",
-		a."_wharf_seen_2" > 0 AS "_wharf_has_2",
-		CASE WHEN a."_wharf_seen_3" > 0 THEN FIRST_VALUE(a."Name") OVER (PARTITION BY a."id", a."_wharf_seen_3" ORDER BY a."_wharf_lsn", a."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "Name",
-		a."_wharf_seen_3" > 0 AS "_wharf_has_3",
-		CASE WHEN a."_wharf_seen_4" > 0 THEN FIRST_VALUE(a."signed up") OVER (PARTITION BY a."id", a."_wharf_seen_4" ORDER BY a."_wharf_lsn", a."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "signed up",
-		a."_wharf_seen_4" > 0 AS "_wharf_has_4",
-		CASE WHEN a."_wharf_seen_5" > 0 THEN FIRST_VALUE(a."avatar") OVER (PARTITION BY a."id", a."_wharf_seen_5" ORDER BY a."_wharf_lsn", a."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "avatar",
-		a."_wharf_seen_5" > 0 AS "_wharf_has_5",
-		CASE WHEN a."_wharf_seen_6" > 0 THEN FIRST_VALUE(a."prefs") OVER (PARTITION BY a."id", a."_wharf_seen_6" ORDER BY a."_wharf_lsn", a."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "prefs",
-		a."_wharf_seen_6" > 0 AS "_wharf_has_6"
+	SELECT a."ID", a."_WHARF_OP",
+		ROW_NUMBER() OVER (PARTITION BY a."ID" ORDER BY a."_WHARF_LSN" DESC, a."_WHARF_SEQ" DESC) AS "_WHARF_RANK",
+		CASE WHEN a."_WHARF_SEEN_2" > 0 THEN FIRST_VALUE(a."EMAIL") OVER (PARTITION BY a."ID", a."_WHARF_SEEN_2" ORDER BY a."_WHARF_LSN", a."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "EMAIL",
+		a."_WHARF_SEEN_2" > 0 AS "_WHARF_HAS_2",
+		CASE WHEN a."_WHARF_SEEN_3" > 0 THEN FIRST_VALUE(a."Name") OVER (PARTITION BY a."ID", a."_WHARF_SEEN_3" ORDER BY a."_WHARF_LSN", a."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "Name",
+		a."_WHARF_SEEN_3" > 0 AS "_WHARF_HAS_3",
+		CASE WHEN a."_WHARF_SEEN_4" > 0 THEN FIRST_VALUE(a."signed up") OVER (PARTITION BY a."ID", a."_WHARF_SEEN_4" ORDER BY a."_WHARF_LSN", a."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "signed up",
+		a."_WHARF_SEEN_4" > 0 AS "_WHARF_HAS_4",
+		CASE WHEN a."_WHARF_SEEN_5" > 0 THEN FIRST_VALUE(a."AVATAR") OVER (PARTITION BY a."ID", a."_WHARF_SEEN_5" ORDER BY a."_WHARF_LSN", a."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "AVATAR",
+		a."_WHARF_SEEN_5" > 0 AS "_WHARF_HAS_5",
+		CASE WHEN a."_WHARF_SEEN_6" > 0 THEN FIRST_VALUE(a."PREFS") OVER (PARTITION BY a."ID", a."_WHARF_SEEN_6" ORDER BY a."_WHARF_LSN", a."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS "PREFS",
+		a."_WHARF_SEEN_6" > 0 AS "_WHARF_HAS_6"
 	FROM (
-		SELECT s."id", s."email", s."Name", s."signed up", s."avatar", s."prefs", s."_wharf_lsn", s."_wharf_seq", s."_wharf_op",
-			COUNT(CASE WHEN s."_wharf_op" = 'K' OR (s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',2,' IN s."_wharf_unchanged") = 0)) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_2",
-			COUNT(CASE WHEN s."_wharf_op" = 'K' OR (s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',3,' IN s."_wharf_unchanged") = 0)) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_3",
-			COUNT(CASE WHEN s."_wharf_op" = 'K' OR (s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',4,' IN s."_wharf_unchanged") = 0)) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_4",
-			COUNT(CASE WHEN s."_wharf_op" = 'K' OR (s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0)) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
-			COUNT(CASE WHEN s."_wharf_op" = 'K' OR (s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0)) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6"
+		SELECT s."ID", s."EMAIL", s."Name", s."signed up", s."AVATAR", s."PREFS", s."_WHARF_LSN", s."_WHARF_SEQ", s."_WHARF_OP",
+			COUNT(CASE WHEN s."_WHARF_OP" = 'K' OR (s."_WHARF_OP" IN ('I', 'U') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',2,' IN s."_WHARF_UNCHANGED") = 0)) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_2",
+			COUNT(CASE WHEN s."_WHARF_OP" = 'K' OR (s."_WHARF_OP" IN ('I', 'U') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',3,' IN s."_WHARF_UNCHANGED") = 0)) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_3",
+			COUNT(CASE WHEN s."_WHARF_OP" = 'K' OR (s."_WHARF_OP" IN ('I', 'U') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',4,' IN s."_WHARF_UNCHANGED") = 0)) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_4",
+			COUNT(CASE WHEN s."_WHARF_OP" = 'K' OR (s."_WHARF_OP" IN ('I', 'U') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',5,' IN s."_WHARF_UNCHANGED") = 0)) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_5",
+			COUNT(CASE WHEN s."_WHARF_OP" = 'K' OR (s."_WHARF_OP" IN ('I', 'U') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',6,' IN s."_WHARF_UNCHANGED") = 0)) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_6"
 		FROM (
-			SELECT m."id",
-				CASE WHEN m."_wharf_op" = 'K' AND POSITION(',2,' IN m."_wharf_unchanged") > 0 THEN LAG(m."_wharf_old_2") OVER (ORDER BY m."_wharf_lsn", m."_wharf_seq") ELSE m."email" END AS "email",
-				CASE WHEN m."_wharf_op" = 'K' AND POSITION(',3,' IN m."_wharf_unchanged") > 0 THEN LAG(m."_wharf_old_3") OVER (ORDER BY m."_wharf_lsn", m."_wharf_seq") ELSE m."Name" END AS "Name",
-				CASE WHEN m."_wharf_op" = 'K' AND POSITION(',4,' IN m."_wharf_unchanged") > 0 THEN LAG(m."_wharf_old_4") OVER (ORDER BY m."_wharf_lsn", m."_wharf_seq") ELSE m."signed up" END AS "signed up",
-				CASE WHEN m."_wharf_op" = 'K' AND POSITION(',5,' IN m."_wharf_unchanged") > 0 THEN LAG(m."_wharf_old_5") OVER (ORDER BY m."_wharf_lsn", m."_wharf_seq") ELSE m."avatar" END AS "avatar",
-				CASE WHEN m."_wharf_op" = 'K' AND POSITION(',6,' IN m."_wharf_unchanged") > 0 THEN LAG(m."_wharf_old_6") OVER (ORDER BY m."_wharf_lsn", m."_wharf_seq") ELSE m."prefs" END AS "prefs", m."_wharf_lsn", m."_wharf_seq", m."_wharf_op", m."_wharf_unchanged"
+			SELECT m."ID",
+				CASE WHEN m."_WHARF_OP" = 'K' AND POSITION(',2,' IN m."_WHARF_UNCHANGED") > 0 THEN LAG(m."_WHARF_OLD_2") OVER (ORDER BY m."_WHARF_LSN", m."_WHARF_SEQ") ELSE m."EMAIL" END AS "EMAIL",
+				CASE WHEN m."_WHARF_OP" = 'K' AND POSITION(',3,' IN m."_WHARF_UNCHANGED") > 0 THEN LAG(m."_WHARF_OLD_3") OVER (ORDER BY m."_WHARF_LSN", m."_WHARF_SEQ") ELSE m."Name" END AS "Name",
+				CASE WHEN m."_WHARF_OP" = 'K' AND POSITION(',4,' IN m."_WHARF_UNCHANGED") > 0 THEN LAG(m."_WHARF_OLD_4") OVER (ORDER BY m."_WHARF_LSN", m."_WHARF_SEQ") ELSE m."signed up" END AS "signed up",
+				CASE WHEN m."_WHARF_OP" = 'K' AND POSITION(',5,' IN m."_WHARF_UNCHANGED") > 0 THEN LAG(m."_WHARF_OLD_5") OVER (ORDER BY m."_WHARF_LSN", m."_WHARF_SEQ") ELSE m."AVATAR" END AS "AVATAR",
+				CASE WHEN m."_WHARF_OP" = 'K' AND POSITION(',6,' IN m."_WHARF_UNCHANGED") > 0 THEN LAG(m."_WHARF_OLD_6") OVER (ORDER BY m."_WHARF_LSN", m."_WHARF_SEQ") ELSE m."PREFS" END AS "PREFS", m."_WHARF_LSN", m."_WHARF_SEQ", m."_WHARF_OP", m."_WHARF_UNCHANGED"
 			FROM (
-				SELECT v."id", v."email", v."Name", v."signed up", v."avatar", v."prefs", v."_wharf_lsn", v."_wharf_seq", v."_wharf_op", v."_wharf_unchanged",
-					CASE WHEN v."_wharf_seen_2" > 0 THEN FIRST_VALUE(v."email") OVER (PARTITION BY v."id", v."_wharf_seen_2" ORDER BY v."_wharf_lsn", v."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."email" END AS "_wharf_old_2",
-					CASE WHEN v."_wharf_seen_3" > 0 THEN FIRST_VALUE(v."Name") OVER (PARTITION BY v."id", v."_wharf_seen_3" ORDER BY v."_wharf_lsn", v."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."Name" END AS "_wharf_old_3",
-					CASE WHEN v."_wharf_seen_4" > 0 THEN FIRST_VALUE(v."signed up") OVER (PARTITION BY v."id", v."_wharf_seen_4" ORDER BY v."_wharf_lsn", v."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."signed up" END AS "_wharf_old_4",
-					CASE WHEN v."_wharf_seen_5" > 0 THEN FIRST_VALUE(v."avatar") OVER (PARTITION BY v."id", v."_wharf_seen_5" ORDER BY v."_wharf_lsn", v."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."avatar" END AS "_wharf_old_5",
-					CASE WHEN v."_wharf_seen_6" > 0 THEN FIRST_VALUE(v."prefs") OVER (PARTITION BY v."id", v."_wharf_seen_6" ORDER BY v."_wharf_lsn", v."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."prefs" END AS "_wharf_old_6"
+				SELECT v."ID", v."EMAIL", v."Name", v."signed up", v."AVATAR", v."PREFS", v."_WHARF_LSN", v."_WHARF_SEQ", v."_WHARF_OP", v."_WHARF_UNCHANGED",
+					CASE WHEN v."_WHARF_SEEN_2" > 0 THEN FIRST_VALUE(v."EMAIL") OVER (PARTITION BY v."ID", v."_WHARF_SEEN_2" ORDER BY v."_WHARF_LSN", v."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."EMAIL" END AS "_WHARF_OLD_2",
+					CASE WHEN v."_WHARF_SEEN_3" > 0 THEN FIRST_VALUE(v."Name") OVER (PARTITION BY v."ID", v."_WHARF_SEEN_3" ORDER BY v."_WHARF_LSN", v."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."Name" END AS "_WHARF_OLD_3",
+					CASE WHEN v."_WHARF_SEEN_4" > 0 THEN FIRST_VALUE(v."signed up") OVER (PARTITION BY v."ID", v."_WHARF_SEEN_4" ORDER BY v."_WHARF_LSN", v."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."signed up" END AS "_WHARF_OLD_4",
+					CASE WHEN v."_WHARF_SEEN_5" > 0 THEN FIRST_VALUE(v."AVATAR") OVER (PARTITION BY v."ID", v."_WHARF_SEEN_5" ORDER BY v."_WHARF_LSN", v."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."AVATAR" END AS "_WHARF_OLD_5",
+					CASE WHEN v."_WHARF_SEEN_6" > 0 THEN FIRST_VALUE(v."PREFS") OVER (PARTITION BY v."ID", v."_WHARF_SEEN_6" ORDER BY v."_WHARF_LSN", v."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ELSE o."PREFS" END AS "_WHARF_OLD_6"
 				FROM (
-					SELECT s."id" AS "id", s."email" AS "email", s."Name" AS "Name", s."signed up" AS "signed up", TO_BINARY(SUBSTR(s."avatar", 3), 'HEX') AS "avatar", PARSE_JSON(s."prefs", 'd') AS "prefs", s."_wharf_lsn", s."_wharf_seq", s."_wharf_op", s."_wharf_unchanged",
-						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',2,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_2",
-						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',3,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_3",
-						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',4,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_4",
-						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
-						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6"
-					FROM "wharf_staging_1" AS s
-					CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-						FROM "wharf_staging_1" AS x
-						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_1" AS y WHERE y."_wharf_op" = 'T')) AS tp
-					WHERE s."_wharf_op" <> 'T'
-					  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
-					       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
+					SELECT s."ID" AS "ID", s."EMAIL" AS "EMAIL", s."Name" AS "Name", s."signed up" AS "signed up", TO_BINARY(SUBSTR(s."AVATAR", 3), 'HEX') AS "AVATAR", PARSE_JSON(s."PREFS", 'd') AS "PREFS", s."_WHARF_LSN", s."_WHARF_SEQ", s."_WHARF_OP", s."_WHARF_UNCHANGED",
+						COUNT(CASE WHEN s."_WHARF_OP" IN ('I', 'U', 'K') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',2,' IN s."_WHARF_UNCHANGED") = 0) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_2",
+						COUNT(CASE WHEN s."_WHARF_OP" IN ('I', 'U', 'K') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',3,' IN s."_WHARF_UNCHANGED") = 0) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_3",
+						COUNT(CASE WHEN s."_WHARF_OP" IN ('I', 'U', 'K') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',4,' IN s."_WHARF_UNCHANGED") = 0) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_4",
+						COUNT(CASE WHEN s."_WHARF_OP" IN ('I', 'U', 'K') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',5,' IN s."_WHARF_UNCHANGED") = 0) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_5",
+						COUNT(CASE WHEN s."_WHARF_OP" IN ('I', 'U', 'K') AND (s."_WHARF_UNCHANGED" IS NULL OR POSITION(',6,' IN s."_WHARF_UNCHANGED") = 0) THEN 1 END) OVER (PARTITION BY s."ID" ORDER BY s."_WHARF_LSN", s."_WHARF_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_WHARF_SEEN_6"
+					FROM "ANALYTICS"."WHARF_STAGING_1" AS s
+					CROSS JOIN (SELECT MAX(x."_WHARF_LSN") AS "_WHARF_TRUNCATE_LSN", MAX(x."_WHARF_SEQ") AS "_WHARF_TRUNCATE_SEQ"
+						FROM "ANALYTICS"."WHARF_STAGING_1" AS x
+						WHERE x."_WHARF_OP" = 'T' AND x."_WHARF_LSN" = (SELECT MAX(y."_WHARF_LSN") FROM "ANALYTICS"."WHARF_STAGING_1" AS y WHERE y."_WHARF_OP" = 'T')) AS tp
+					WHERE s."_WHARF_OP" <> 'T'
+					  AND (tp."_WHARF_TRUNCATE_LSN" IS NULL OR s."_WHARF_LSN" > tp."_WHARF_TRUNCATE_LSN"
+					       OR (s."_WHARF_LSN" = tp."_WHARF_TRUNCATE_LSN" AND s."_WHARF_SEQ" > tp."_WHARF_TRUNCATE_SEQ"))
 				) AS v
-				LEFT JOIN "analytics"."Customers" AS o ON v."_wharf_op" = 'D' AND o."id" = v."id"
+				LEFT JOIN "ANALYTICS"."Customers" AS o ON v."_WHARF_OP" = 'D' AND o."ID" = v."ID"
 			) AS m
 		) AS s
 	) AS a
 ) AS b
-WHERE b."_wharf_rank" = 1
+WHERE b."_WHARF_RANK" = 1
 ) AS s
-ON t."id" = s."id"
-WHEN MATCHED AND s."_wharf_op" = 'D' THEN UPDATE SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
-WHEN MATCHED THEN UPDATE SET "email" = CASE WHEN s."_wharf_has_2" THEN s."email" ELSE t."email" END, "Name" = CASE WHEN s."_wharf_has_3" THEN s."Name" ELSE t."Name" END, "signed up" = CASE WHEN s."_wharf_has_4" THEN s."signed up" ELSE t."signed up" END, "avatar" = CASE WHEN s."_wharf_has_5" THEN s."avatar" ELSE t."avatar" END, "prefs" = CASE WHEN s."_wharf_has_6" THEN s."prefs" ELSE t."prefs" END, "_wharf_deleted" = FALSE, "_wharf_deleted_at" = NULL
-WHEN NOT MATCHED AND s."_wharf_op" <> 'D' THEN INSERT ("id", "email", "Name", "signed up", "avatar", "prefs")
-VALUES (s."id", s."email", s."Name", s."signed up", s."avatar", s."prefs");
+ON t."ID" = s."ID"
+WHEN MATCHED AND s."_WHARF_OP" = 'D' THEN UPDATE SET "_WHARF_DELETED" = TRUE, "_WHARF_DELETED_AT" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
+WHEN MATCHED THEN UPDATE SET "EMAIL" = CASE WHEN s."_WHARF_HAS_2" THEN s."EMAIL" ELSE t."EMAIL" END, "Name" = CASE WHEN s."_WHARF_HAS_3" THEN s."Name" ELSE t."Name" END, "signed up" = CASE WHEN s."_WHARF_HAS_4" THEN s."signed up" ELSE t."signed up" END, "AVATAR" = CASE WHEN s."_WHARF_HAS_5" THEN s."AVATAR" ELSE t."AVATAR" END, "PREFS" = CASE WHEN s."_WHARF_HAS_6" THEN s."PREFS" ELSE t."PREFS" END, "_WHARF_DELETED" = FALSE, "_WHARF_DELETED_AT" = NULL
+WHEN NOT MATCHED AND s."_WHARF_OP" <> 'D' THEN INSERT ("ID", "EMAIL", "Name", "signed up", "AVATAR", "PREFS")
+VALUES (s."ID", s."EMAIL", s."Name", s."signed up", s."AVATAR", s."PREFS");

@@ -1,17 +1,17 @@
-CREATE SCHEMA IF NOT EXISTS "public";
+CREATE SCHEMA IF NOT EXISTS "PUBLIC";
 
-CREATE TABLE IF NOT EXISTS "public"."post_tags" (
-	"post_id" BIGINT NOT NULL,
-	"tag" VARCHAR NOT NULL,
-	PRIMARY KEY ("post_id", "tag")
+CREATE TABLE IF NOT EXISTS "PUBLIC"."POST_TAGS" (
+	"POST_ID" BIGINT NOT NULL,
+	"TAG" VARCHAR NOT NULL,
+	PRIMARY KEY ("POST_ID", "TAG")
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging" (
-	"post_id" BIGINT,
-	"tag" VARCHAR
+CREATE OR REPLACE TEMPORARY TABLE "PUBLIC"."STAGING" (
+	"POST_ID" BIGINT,
+	"TAG" VARCHAR
 );
 
-COPY INTO "staging"
+COPY INTO "PUBLIC"."STAGING"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 STORAGE_INTEGRATION = wharf_s3
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
@@ -20,35 +20,35 @@ ON_ERROR = ABORT_STATEMENT
 PURGE = FALSE
 FORCE = TRUE;
 
-DELETE FROM "public"."post_tags"
-WHERE NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "public"."post_tags"."post_id" = s."post_id" AND "public"."post_tags"."tag" = s."tag");
+DELETE FROM "PUBLIC"."POST_TAGS"
+WHERE NOT EXISTS (SELECT 1 FROM "PUBLIC"."STAGING" AS s WHERE "PUBLIC"."POST_TAGS"."POST_ID" = s."POST_ID" AND "PUBLIC"."POST_TAGS"."TAG" = s."TAG");
 
-MERGE INTO "public"."post_tags" AS t
-USING "staging" AS s
-ON t."post_id" = s."post_id" AND t."tag" = s."tag"
-WHEN NOT MATCHED THEN INSERT ("post_id", "tag")
-VALUES (s."post_id", s."tag");
+MERGE INTO "PUBLIC"."POST_TAGS" AS t
+USING "PUBLIC"."STAGING" AS s
+ON t."POST_ID" = s."POST_ID" AND t."TAG" = s."TAG"
+WHEN NOT MATCHED THEN INSERT ("POST_ID", "TAG")
+VALUES (s."POST_ID", s."TAG");
 
-CREATE TABLE IF NOT EXISTS "Wharf ""State"""."wharf_state" (
-	"job" VARCHAR NOT NULL,
-	"source_table" VARCHAR NOT NULL,
-	"target_table" VARCHAR NOT NULL,
-	"kind" VARCHAR NOT NULL,
-	"lsn" VARCHAR,
-	"rows" BIGINT,
-	"load_id" VARCHAR,
-	"loaded_at" TIMESTAMP_TZ NOT NULL,
-	PRIMARY KEY ("job", "source_table")
+CREATE TABLE IF NOT EXISTS "Wharf ""State"""."WHARF_STATE" (
+	"JOB" VARCHAR NOT NULL,
+	"SOURCE_TABLE" VARCHAR NOT NULL,
+	"TARGET_TABLE" VARCHAR NOT NULL,
+	"KIND" VARCHAR NOT NULL,
+	"LSN" VARCHAR,
+	"ROWS" BIGINT,
+	"LOAD_ID" VARCHAR,
+	"LOADED_AT" TIMESTAMP_TZ NOT NULL,
+	PRIMARY KEY ("JOB", "SOURCE_TABLE")
 );
 
-MERGE INTO "Wharf ""State"""."wharf_state" AS t
-USING (SELECT 'nightly ''prod'' \\ run' AS "job", 'public.post_tags' AS "source_table", 'public.post_tags' AS "target_table", 'snapshot' AS "kind", CAST(NULL AS VARCHAR) AS "lsn", CAST(12345 AS BIGINT) AS "rows", '20240101T100000Z-ab12' AS "load_id", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
+MERGE INTO "Wharf ""State"""."WHARF_STATE" AS t
+USING (SELECT 'nightly ''prod'' \\ run' AS "JOB", 'public.post_tags' AS "SOURCE_TABLE", 'public.post_tags' AS "TARGET_TABLE", 'snapshot' AS "KIND", CAST(NULL AS VARCHAR) AS "LSN", CAST(12345 AS BIGINT) AS "ROWS", '20240101T100000Z-ab12' AS "LOAD_ID", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "LOADED_AT") AS s
+ON t."JOB" = s."JOB" AND t."SOURCE_TABLE" = s."SOURCE_TABLE"
+WHEN MATCHED THEN UPDATE SET "TARGET_TABLE" = s."TARGET_TABLE", "KIND" = s."KIND", "LSN" = s."LSN", "ROWS" = s."ROWS", "LOAD_ID" = s."LOAD_ID", "LOADED_AT" = s."LOADED_AT"
+WHEN NOT MATCHED THEN INSERT ("JOB", "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", "LOAD_ID", "LOADED_AT")
+VALUES (s."JOB", s."SOURCE_TABLE", s."TARGET_TABLE", s."KIND", s."LSN", s."ROWS", s."LOAD_ID", s."LOADED_AT");
 
-SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "loaded_at"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
-FROM "Wharf ""State"""."wharf_state"
-WHERE "job" = 'nightly ''prod'' \\ run'
-ORDER BY "source_table";
+SELECT "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "LOADED_AT"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "LOADED_AT", "LOAD_ID"
+FROM "Wharf ""State"""."WHARF_STATE"
+WHERE "JOB" = 'nightly ''prod'' \\ run'
+ORDER BY "SOURCE_TABLE";

@@ -1,18 +1,18 @@
-CREATE TABLE IF NOT EXISTS "events" (
-	"at" TIMESTAMP_TZ(6),
-	"kind" VARCHAR,
-	"payload" VARIANT,
-	"value" FLOAT
+CREATE TABLE IF NOT EXISTS "EVENTS" (
+	"AT" TIMESTAMP_TZ(6),
+	"KIND" VARCHAR,
+	"PAYLOAD" VARIANT,
+	"VALUE" FLOAT
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging" (
-	"at" TIMESTAMP_TZ(6),
-	"kind" VARCHAR,
-	"payload" VARCHAR,
-	"value" VARCHAR
+CREATE OR REPLACE TEMPORARY TABLE "STAGING" (
+	"AT" TIMESTAMP_TZ(6),
+	"KIND" VARCHAR,
+	"PAYLOAD" VARCHAR,
+	"VALUE" VARCHAR
 );
 
-COPY INTO "staging"
+COPY INTO "STAGING"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
 FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP FIELD_DELIMITER = ',' SKIP_HEADER = 0 FIELD_OPTIONALLY_ENCLOSED_BY = '"' ESCAPE = NONE ESCAPE_UNENCLOSED_FIELD = NONE EMPTY_FIELD_AS_NULL = TRUE NULL_IF = () TRIM_SPACE = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE REPLACE_INVALID_CHARACTERS = FALSE ENCODING = 'UTF8' DATE_FORMAT = 'YYYY-MM-DD' TIME_FORMAT = AUTO TIMESTAMP_FORMAT = AUTO)
@@ -20,32 +20,32 @@ ON_ERROR = ABORT_STATEMENT
 PURGE = FALSE
 FORCE = TRUE;
 
-DELETE FROM "events";
+DELETE FROM "EVENTS";
 
-INSERT INTO "events" ("at", "kind", "payload", "value")
-SELECT s."at", s."kind", PARSE_JSON(s."payload", 'd'), TO_DOUBLE(REPLACE(s."value", 'Infinity', 'inf'))
-FROM "staging" AS s;
+INSERT INTO "EVENTS" ("AT", "KIND", "PAYLOAD", "VALUE")
+SELECT s."AT", s."KIND", PARSE_JSON(s."PAYLOAD", 'd'), TO_DOUBLE(REPLACE(s."VALUE", 'Infinity', 'inf'))
+FROM "STAGING" AS s;
 
-CREATE TABLE IF NOT EXISTS "wharf_state" (
-	"job" VARCHAR NOT NULL,
-	"source_table" VARCHAR NOT NULL,
-	"target_table" VARCHAR NOT NULL,
-	"kind" VARCHAR NOT NULL,
-	"lsn" VARCHAR,
-	"rows" BIGINT,
-	"load_id" VARCHAR,
-	"loaded_at" TIMESTAMP_TZ NOT NULL,
-	PRIMARY KEY ("job", "source_table")
+CREATE TABLE IF NOT EXISTS "WHARF_STATE" (
+	"JOB" VARCHAR NOT NULL,
+	"SOURCE_TABLE" VARCHAR NOT NULL,
+	"TARGET_TABLE" VARCHAR NOT NULL,
+	"KIND" VARCHAR NOT NULL,
+	"LSN" VARCHAR,
+	"ROWS" BIGINT,
+	"LOAD_ID" VARCHAR,
+	"LOADED_AT" TIMESTAMP_TZ NOT NULL,
+	PRIMARY KEY ("JOB", "SOURCE_TABLE")
 );
 
-MERGE INTO "wharf_state" AS t
-USING (SELECT 'nightly ''prod'' \\ run' AS "job", 'public.events' AS "source_table", 'events' AS "target_table", 'snapshot' AS "kind", CAST(NULL AS VARCHAR) AS "lsn", CAST(12345 AS BIGINT) AS "rows", '20240101T100000Z-ab12' AS "load_id", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
+MERGE INTO "WHARF_STATE" AS t
+USING (SELECT 'nightly ''prod'' \\ run' AS "JOB", 'public.events' AS "SOURCE_TABLE", 'events' AS "TARGET_TABLE", 'snapshot' AS "KIND", CAST(NULL AS VARCHAR) AS "LSN", CAST(12345 AS BIGINT) AS "ROWS", '20240101T100000Z-ab12' AS "LOAD_ID", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "LOADED_AT") AS s
+ON t."JOB" = s."JOB" AND t."SOURCE_TABLE" = s."SOURCE_TABLE"
+WHEN MATCHED THEN UPDATE SET "TARGET_TABLE" = s."TARGET_TABLE", "KIND" = s."KIND", "LSN" = s."LSN", "ROWS" = s."ROWS", "LOAD_ID" = s."LOAD_ID", "LOADED_AT" = s."LOADED_AT"
+WHEN NOT MATCHED THEN INSERT ("JOB", "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", "LOAD_ID", "LOADED_AT")
+VALUES (s."JOB", s."SOURCE_TABLE", s."TARGET_TABLE", s."KIND", s."LSN", s."ROWS", s."LOAD_ID", s."LOADED_AT");
 
-SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "loaded_at"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
-FROM "wharf_state"
-WHERE "job" = 'nightly ''prod'' \\ run'
-ORDER BY "source_table";
+SELECT "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "LOADED_AT"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "LOADED_AT", "LOAD_ID"
+FROM "WHARF_STATE"
+WHERE "JOB" = 'nightly ''prod'' \\ run'
+ORDER BY "SOURCE_TABLE";

@@ -1,87 +1,87 @@
 CREATE SCHEMA IF NOT EXISTS "Sales Dept";
 
 CREATE TABLE IF NOT EXISTS "Sales Dept"."Order ""Lines""" (
-	"line" INTEGER NOT NULL,
+	"LINE" INTEGER NOT NULL,
 	"Order ID" BIGINT NOT NULL,
-	"select" VARCHAR,
+	"SELECT" VARCHAR,
 	"naïve" VARCHAR(40) NOT NULL,
 	"Quote""d" CHAR(3),
 	"Flag" BOOLEAN,
-	"small" SMALLINT,
-	"price" NUMBER(12,2),
-	"amount" NUMBER(38,9),
-	"huge" NUMBER(38,10),
-	"ratio" FLOAT,
-	"measure" FLOAT,
-	"cash" VARCHAR,
-	"day" DATE,
+	"SMALL" SMALLINT,
+	"PRICE" NUMBER(12,2),
+	"AMOUNT" NUMBER(38,9),
+	"HUGE" NUMBER(38,10),
+	"RATIO" FLOAT,
+	"MEASURE" FLOAT,
+	"CASH" VARCHAR,
+	"DAY" DATE,
 	"at time" TIME(3),
 	"at timetz" VARCHAR,
-	"created" TIMESTAMP_NTZ(6),
-	"updated" TIMESTAMP_TZ(6),
-	"span" VARCHAR,
-	"blob" BINARY,
-	"uid" VARCHAR(36),
-	"doc" VARIANT,
-	"docb" VARIANT,
-	"markup" VARCHAR,
-	"ip" VARCHAR,
-	"net" VARCHAR,
-	"mac" VARCHAR,
-	"mac8" VARCHAR,
-	"bits" VARCHAR,
-	"vbits" VARCHAR,
-	"period" VARCHAR,
-	"mood" VARCHAR,
-	"custom" VARCHAR,
-	"tags" ARRAY,
-	"scores" ARRAY,
-	"moods" ARRAY,
-	"prices" ARRAY,
-	PRIMARY KEY ("Order ID", "line")
+	"CREATED" TIMESTAMP_NTZ(6),
+	"UPDATED" TIMESTAMP_TZ(6),
+	"SPAN" VARCHAR,
+	"BLOB" BINARY,
+	"UID" VARCHAR(36),
+	"DOC" VARIANT,
+	"DOCB" VARIANT,
+	"MARKUP" VARCHAR,
+	"IP" VARCHAR,
+	"NET" VARCHAR,
+	"MAC" VARCHAR,
+	"MAC8" VARCHAR,
+	"BITS" VARCHAR,
+	"VBITS" VARCHAR,
+	"PERIOD" VARCHAR,
+	"MOOD" VARCHAR,
+	"CUSTOM" VARCHAR,
+	"TAGS" ARRAY,
+	"SCORES" ARRAY,
+	"MOODS" ARRAY,
+	"PRICES" ARRAY,
+	PRIMARY KEY ("Order ID", "LINE")
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging" (
-	"line" INTEGER,
+CREATE OR REPLACE TEMPORARY TABLE "Sales Dept"."STAGING" (
+	"LINE" INTEGER,
 	"Order ID" BIGINT,
-	"select" VARCHAR,
+	"SELECT" VARCHAR,
 	"naïve" VARCHAR(40),
 	"Quote""d" CHAR(3),
 	"Flag" BOOLEAN,
-	"small" SMALLINT,
-	"price" NUMBER(12,2),
-	"amount" NUMBER(38,9),
-	"huge" NUMBER(38,10),
-	"ratio" VARCHAR,
-	"measure" VARCHAR,
-	"cash" VARCHAR,
-	"day" DATE,
+	"SMALL" SMALLINT,
+	"PRICE" NUMBER(12,2),
+	"AMOUNT" NUMBER(38,9),
+	"HUGE" NUMBER(38,10),
+	"RATIO" VARCHAR,
+	"MEASURE" VARCHAR,
+	"CASH" VARCHAR,
+	"DAY" DATE,
 	"at time" TIME(3),
 	"at timetz" VARCHAR,
-	"created" TIMESTAMP_NTZ(6),
-	"updated" TIMESTAMP_TZ(6),
-	"span" VARCHAR,
-	"blob" VARCHAR,
-	"uid" VARCHAR(36),
-	"doc" VARCHAR,
-	"docb" VARCHAR,
-	"markup" VARCHAR,
-	"ip" VARCHAR,
-	"net" VARCHAR,
-	"mac" VARCHAR,
-	"mac8" VARCHAR,
-	"bits" VARCHAR,
-	"vbits" VARCHAR,
-	"period" VARCHAR,
-	"mood" VARCHAR,
-	"custom" VARCHAR,
-	"tags" VARCHAR,
-	"scores" VARCHAR,
-	"moods" VARCHAR,
-	"prices" VARCHAR
+	"CREATED" TIMESTAMP_NTZ(6),
+	"UPDATED" TIMESTAMP_TZ(6),
+	"SPAN" VARCHAR,
+	"BLOB" VARCHAR,
+	"UID" VARCHAR(36),
+	"DOC" VARCHAR,
+	"DOCB" VARCHAR,
+	"MARKUP" VARCHAR,
+	"IP" VARCHAR,
+	"NET" VARCHAR,
+	"MAC" VARCHAR,
+	"MAC8" VARCHAR,
+	"BITS" VARCHAR,
+	"VBITS" VARCHAR,
+	"PERIOD" VARCHAR,
+	"MOOD" VARCHAR,
+	"CUSTOM" VARCHAR,
+	"TAGS" VARCHAR,
+	"SCORES" VARCHAR,
+	"MOODS" VARCHAR,
+	"PRICES" VARCHAR
 );
 
-COPY INTO "staging"
+COPY INTO "Sales Dept"."STAGING"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 STORAGE_INTEGRATION = wharf_s3
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
@@ -91,35 +91,35 @@ PURGE = FALSE
 FORCE = TRUE;
 
 DELETE FROM "Sales Dept"."Order ""Lines"""
-WHERE NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "Sales Dept"."Order ""Lines"""."Order ID" = s."Order ID" AND "Sales Dept"."Order ""Lines"""."line" = s."line");
+WHERE NOT EXISTS (SELECT 1 FROM "Sales Dept"."STAGING" AS s WHERE "Sales Dept"."Order ""Lines"""."Order ID" = s."Order ID" AND "Sales Dept"."Order ""Lines"""."LINE" = s."LINE");
 
 MERGE INTO "Sales Dept"."Order ""Lines""" AS t
-USING "staging" AS s
-ON t."Order ID" = s."Order ID" AND t."line" = s."line"
-WHEN MATCHED THEN UPDATE SET "select" = s."select", "naïve" = s."naïve", "Quote""d" = s."Quote""d", "Flag" = s."Flag", "small" = s."small", "price" = s."price", "amount" = s."amount", "huge" = s."huge", "ratio" = TO_DOUBLE(REPLACE(s."ratio", 'Infinity', 'inf')), "measure" = TO_DOUBLE(REPLACE(s."measure", 'Infinity', 'inf')), "cash" = s."cash", "day" = s."day", "at time" = s."at time", "at timetz" = s."at timetz", "created" = s."created", "updated" = s."updated", "span" = s."span", "blob" = TO_BINARY(SUBSTR(s."blob", 3), 'HEX'), "uid" = s."uid", "doc" = PARSE_JSON(s."doc", 'd'), "docb" = PARSE_JSON(s."docb", 'd'), "markup" = s."markup", "ip" = s."ip", "net" = s."net", "mac" = s."mac", "mac8" = s."mac8", "bits" = s."bits", "vbits" = s."vbits", "period" = s."period", "mood" = s."mood", "custom" = s."custom", "tags" = TO_ARRAY(PARSE_JSON(s."tags")), "scores" = TO_ARRAY(PARSE_JSON(s."scores")), "moods" = TO_ARRAY(PARSE_JSON(s."moods")), "prices" = TO_ARRAY(PARSE_JSON(s."prices"))
-WHEN NOT MATCHED THEN INSERT ("line", "Order ID", "select", "naïve", "Quote""d", "Flag", "small", "price", "amount", "huge", "ratio", "measure", "cash", "day", "at time", "at timetz", "created", "updated", "span", "blob", "uid", "doc", "docb", "markup", "ip", "net", "mac", "mac8", "bits", "vbits", "period", "mood", "custom", "tags", "scores", "moods", "prices")
-VALUES (s."line", s."Order ID", s."select", s."naïve", s."Quote""d", s."Flag", s."small", s."price", s."amount", s."huge", TO_DOUBLE(REPLACE(s."ratio", 'Infinity', 'inf')), TO_DOUBLE(REPLACE(s."measure", 'Infinity', 'inf')), s."cash", s."day", s."at time", s."at timetz", s."created", s."updated", s."span", TO_BINARY(SUBSTR(s."blob", 3), 'HEX'), s."uid", PARSE_JSON(s."doc", 'd'), PARSE_JSON(s."docb", 'd'), s."markup", s."ip", s."net", s."mac", s."mac8", s."bits", s."vbits", s."period", s."mood", s."custom", TO_ARRAY(PARSE_JSON(s."tags")), TO_ARRAY(PARSE_JSON(s."scores")), TO_ARRAY(PARSE_JSON(s."moods")), TO_ARRAY(PARSE_JSON(s."prices")));
+USING "Sales Dept"."STAGING" AS s
+ON t."Order ID" = s."Order ID" AND t."LINE" = s."LINE"
+WHEN MATCHED THEN UPDATE SET "SELECT" = s."SELECT", "naïve" = s."naïve", "Quote""d" = s."Quote""d", "Flag" = s."Flag", "SMALL" = s."SMALL", "PRICE" = s."PRICE", "AMOUNT" = s."AMOUNT", "HUGE" = s."HUGE", "RATIO" = TO_DOUBLE(REPLACE(s."RATIO", 'Infinity', 'inf')), "MEASURE" = TO_DOUBLE(REPLACE(s."MEASURE", 'Infinity', 'inf')), "CASH" = s."CASH", "DAY" = s."DAY", "at time" = s."at time", "at timetz" = s."at timetz", "CREATED" = s."CREATED", "UPDATED" = s."UPDATED", "SPAN" = s."SPAN", "BLOB" = TO_BINARY(SUBSTR(s."BLOB", 3), 'HEX'), "UID" = s."UID", "DOC" = PARSE_JSON(s."DOC", 'd'), "DOCB" = PARSE_JSON(s."DOCB", 'd'), "MARKUP" = s."MARKUP", "IP" = s."IP", "NET" = s."NET", "MAC" = s."MAC", "MAC8" = s."MAC8", "BITS" = s."BITS", "VBITS" = s."VBITS", "PERIOD" = s."PERIOD", "MOOD" = s."MOOD", "CUSTOM" = s."CUSTOM", "TAGS" = TO_ARRAY(PARSE_JSON(s."TAGS")), "SCORES" = TO_ARRAY(PARSE_JSON(s."SCORES")), "MOODS" = TO_ARRAY(PARSE_JSON(s."MOODS")), "PRICES" = TO_ARRAY(PARSE_JSON(s."PRICES"))
+WHEN NOT MATCHED THEN INSERT ("LINE", "Order ID", "SELECT", "naïve", "Quote""d", "Flag", "SMALL", "PRICE", "AMOUNT", "HUGE", "RATIO", "MEASURE", "CASH", "DAY", "at time", "at timetz", "CREATED", "UPDATED", "SPAN", "BLOB", "UID", "DOC", "DOCB", "MARKUP", "IP", "NET", "MAC", "MAC8", "BITS", "VBITS", "PERIOD", "MOOD", "CUSTOM", "TAGS", "SCORES", "MOODS", "PRICES")
+VALUES (s."LINE", s."Order ID", s."SELECT", s."naïve", s."Quote""d", s."Flag", s."SMALL", s."PRICE", s."AMOUNT", s."HUGE", TO_DOUBLE(REPLACE(s."RATIO", 'Infinity', 'inf')), TO_DOUBLE(REPLACE(s."MEASURE", 'Infinity', 'inf')), s."CASH", s."DAY", s."at time", s."at timetz", s."CREATED", s."UPDATED", s."SPAN", TO_BINARY(SUBSTR(s."BLOB", 3), 'HEX'), s."UID", PARSE_JSON(s."DOC", 'd'), PARSE_JSON(s."DOCB", 'd'), s."MARKUP", s."IP", s."NET", s."MAC", s."MAC8", s."BITS", s."VBITS", s."PERIOD", s."MOOD", s."CUSTOM", TO_ARRAY(PARSE_JSON(s."TAGS")), TO_ARRAY(PARSE_JSON(s."SCORES")), TO_ARRAY(PARSE_JSON(s."MOODS")), TO_ARRAY(PARSE_JSON(s."PRICES")));
 
-CREATE TABLE IF NOT EXISTS "wharf"."wharf_state" (
-	"job" VARCHAR NOT NULL,
-	"source_table" VARCHAR NOT NULL,
-	"target_table" VARCHAR NOT NULL,
-	"kind" VARCHAR NOT NULL,
-	"lsn" VARCHAR,
-	"rows" BIGINT,
-	"load_id" VARCHAR,
-	"loaded_at" TIMESTAMP_TZ NOT NULL,
-	PRIMARY KEY ("job", "source_table")
+CREATE TABLE IF NOT EXISTS "WHARF"."WHARF_STATE" (
+	"JOB" VARCHAR NOT NULL,
+	"SOURCE_TABLE" VARCHAR NOT NULL,
+	"TARGET_TABLE" VARCHAR NOT NULL,
+	"KIND" VARCHAR NOT NULL,
+	"LSN" VARCHAR,
+	"ROWS" BIGINT,
+	"LOAD_ID" VARCHAR,
+	"LOADED_AT" TIMESTAMP_TZ NOT NULL,
+	PRIMARY KEY ("JOB", "SOURCE_TABLE")
 );
 
-MERGE INTO "wharf"."wharf_state" AS t
-USING (SELECT 'nightly ''prod'' \\ run' AS "job", '"Sales Dept"."Order ""Lines"""' AS "source_table", '"Sales Dept"."Order ""Lines"""' AS "target_table", 'snapshot' AS "kind", '0/16B3748' AS "lsn", CAST(12345 AS BIGINT) AS "rows", '20240101T100000Z-ab12' AS "load_id", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
+MERGE INTO "WHARF"."WHARF_STATE" AS t
+USING (SELECT 'nightly ''prod'' \\ run' AS "JOB", '"Sales Dept"."Order ""Lines"""' AS "SOURCE_TABLE", '"Sales Dept"."Order ""Lines"""' AS "TARGET_TABLE", 'snapshot' AS "KIND", '0/16B3748' AS "LSN", CAST(12345 AS BIGINT) AS "ROWS", '20240101T100000Z-ab12' AS "LOAD_ID", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "LOADED_AT") AS s
+ON t."JOB" = s."JOB" AND t."SOURCE_TABLE" = s."SOURCE_TABLE"
+WHEN MATCHED THEN UPDATE SET "TARGET_TABLE" = s."TARGET_TABLE", "KIND" = s."KIND", "LSN" = s."LSN", "ROWS" = s."ROWS", "LOAD_ID" = s."LOAD_ID", "LOADED_AT" = s."LOADED_AT"
+WHEN NOT MATCHED THEN INSERT ("JOB", "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", "LOAD_ID", "LOADED_AT")
+VALUES (s."JOB", s."SOURCE_TABLE", s."TARGET_TABLE", s."KIND", s."LSN", s."ROWS", s."LOAD_ID", s."LOADED_AT");
 
-SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "loaded_at"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
-FROM "wharf"."wharf_state"
-WHERE "job" = 'nightly ''prod'' \\ run'
-ORDER BY "source_table";
+SELECT "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "LOADED_AT"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "LOADED_AT", "LOAD_ID"
+FROM "WHARF"."WHARF_STATE"
+WHERE "JOB" = 'nightly ''prod'' \\ run'
+ORDER BY "SOURCE_TABLE";

@@ -1,27 +1,27 @@
-CREATE SCHEMA IF NOT EXISTS "analytics";
+CREATE SCHEMA IF NOT EXISTS "ANALYTICS";
 
-CREATE TABLE IF NOT EXISTS "analytics"."Customers" (
-	"id" BIGINT NOT NULL,
-	"email" VARCHAR(255) NOT NULL,
+CREATE TABLE IF NOT EXISTS "ANALYTICS"."Customers" (
+	"ID" BIGINT NOT NULL,
+	"EMAIL" VARCHAR(255) NOT NULL,
 	"Name" VARCHAR,
 	"signed up" TIMESTAMP_TZ(6),
-	"avatar" BINARY,
-	"prefs" VARIANT,
-	"_wharf_deleted" BOOLEAN NOT NULL DEFAULT FALSE,
-	"_wharf_deleted_at" TIMESTAMP_TZ,
-	PRIMARY KEY ("id")
+	"AVATAR" BINARY,
+	"PREFS" VARIANT,
+	"_WHARF_DELETED" BOOLEAN NOT NULL DEFAULT FALSE,
+	"_WHARF_DELETED_AT" TIMESTAMP_TZ,
+	PRIMARY KEY ("ID")
 );
 
-CREATE OR REPLACE TEMPORARY TABLE "staging" (
-	"id" BIGINT,
-	"email" VARCHAR(255),
+CREATE OR REPLACE TEMPORARY TABLE "ANALYTICS"."STAGING" (
+	"ID" BIGINT,
+	"EMAIL" VARCHAR(255),
 	"Name" VARCHAR,
 	"signed up" TIMESTAMP_TZ(6),
-	"avatar" VARCHAR,
-	"prefs" VARCHAR
+	"AVATAR" VARCHAR,
+	"PREFS" VARCHAR
 );
 
-COPY INTO "staging"
+COPY INTO "ANALYTICS"."STAGING"
 FROM 's3://wharf-bucket/o''brien\\data/nightly/20240101T100000Z-ab12/Sales Dept.Order "Lines"/'
 STORAGE_INTEGRATION = wharf_s3
 FILES = ('part-00001.csv.gz', 'part-00002.csv.gz')
@@ -30,37 +30,37 @@ ON_ERROR = ABORT_STATEMENT
 PURGE = FALSE
 FORCE = TRUE;
 
-UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
-WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
-  AND NOT EXISTS (SELECT 1 FROM "staging" AS s WHERE "analytics"."Customers"."id" = s."id");
+UPDATE "ANALYTICS"."Customers" SET "_WHARF_DELETED" = TRUE, "_WHARF_DELETED_AT" = CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())
+WHERE "ANALYTICS"."Customers"."_WHARF_DELETED" = FALSE
+  AND NOT EXISTS (SELECT 1 FROM "ANALYTICS"."STAGING" AS s WHERE "ANALYTICS"."Customers"."ID" = s."ID");
 
-MERGE INTO "analytics"."Customers" AS t
-USING "staging" AS s
-ON t."id" = s."id"
-WHEN MATCHED THEN UPDATE SET "email" = s."email", "Name" = s."Name", "signed up" = s."signed up", "avatar" = TO_BINARY(SUBSTR(s."avatar", 3), 'HEX'), "prefs" = PARSE_JSON(s."prefs", 'd'), "_wharf_deleted" = FALSE, "_wharf_deleted_at" = NULL
-WHEN NOT MATCHED THEN INSERT ("id", "email", "Name", "signed up", "avatar", "prefs")
-VALUES (s."id", s."email", s."Name", s."signed up", TO_BINARY(SUBSTR(s."avatar", 3), 'HEX'), PARSE_JSON(s."prefs", 'd'));
+MERGE INTO "ANALYTICS"."Customers" AS t
+USING "ANALYTICS"."STAGING" AS s
+ON t."ID" = s."ID"
+WHEN MATCHED THEN UPDATE SET "EMAIL" = s."EMAIL", "Name" = s."Name", "signed up" = s."signed up", "AVATAR" = TO_BINARY(SUBSTR(s."AVATAR", 3), 'HEX'), "PREFS" = PARSE_JSON(s."PREFS", 'd'), "_WHARF_DELETED" = FALSE, "_WHARF_DELETED_AT" = NULL
+WHEN NOT MATCHED THEN INSERT ("ID", "EMAIL", "Name", "signed up", "AVATAR", "PREFS")
+VALUES (s."ID", s."EMAIL", s."Name", s."signed up", TO_BINARY(SUBSTR(s."AVATAR", 3), 'HEX'), PARSE_JSON(s."PREFS", 'd'));
 
-CREATE TABLE IF NOT EXISTS "wharf"."wharf_state" (
-	"job" VARCHAR NOT NULL,
-	"source_table" VARCHAR NOT NULL,
-	"target_table" VARCHAR NOT NULL,
-	"kind" VARCHAR NOT NULL,
-	"lsn" VARCHAR,
-	"rows" BIGINT,
-	"load_id" VARCHAR,
-	"loaded_at" TIMESTAMP_TZ NOT NULL,
-	PRIMARY KEY ("job", "source_table")
+CREATE TABLE IF NOT EXISTS "WHARF"."WHARF_STATE" (
+	"JOB" VARCHAR NOT NULL,
+	"SOURCE_TABLE" VARCHAR NOT NULL,
+	"TARGET_TABLE" VARCHAR NOT NULL,
+	"KIND" VARCHAR NOT NULL,
+	"LSN" VARCHAR,
+	"ROWS" BIGINT,
+	"LOAD_ID" VARCHAR,
+	"LOADED_AT" TIMESTAMP_TZ NOT NULL,
+	PRIMARY KEY ("JOB", "SOURCE_TABLE")
 );
 
-MERGE INTO "wharf"."wharf_state" AS t
-USING (SELECT 'nightly ''prod'' \\ run' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'snapshot' AS "kind", '0/16B3748' AS "lsn", CAST(12345 AS BIGINT) AS "rows", '20240101T100000Z-ab12' AS "load_id", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
+MERGE INTO "WHARF"."WHARF_STATE" AS t
+USING (SELECT 'nightly ''prod'' \\ run' AS "JOB", 'public.customers' AS "SOURCE_TABLE", 'analytics."Customers"' AS "TARGET_TABLE", 'snapshot' AS "KIND", '0/16B3748' AS "LSN", CAST(12345 AS BIGINT) AS "ROWS", '20240101T100000Z-ab12' AS "LOAD_ID", CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS "LOADED_AT") AS s
+ON t."JOB" = s."JOB" AND t."SOURCE_TABLE" = s."SOURCE_TABLE"
+WHEN MATCHED THEN UPDATE SET "TARGET_TABLE" = s."TARGET_TABLE", "KIND" = s."KIND", "LSN" = s."LSN", "ROWS" = s."ROWS", "LOAD_ID" = s."LOAD_ID", "LOADED_AT" = s."LOADED_AT"
+WHEN NOT MATCHED THEN INSERT ("JOB", "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", "LOAD_ID", "LOADED_AT")
+VALUES (s."JOB", s."SOURCE_TABLE", s."TARGET_TABLE", s."KIND", s."LSN", s."ROWS", s."LOAD_ID", s."LOADED_AT");
 
-SELECT "source_table", "target_table", "kind", "lsn", "rows", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "loaded_at"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "loaded_at", "load_id"
-FROM "wharf"."wharf_state"
-WHERE "job" = 'nightly ''prod'' \\ run'
-ORDER BY "source_table";
+SELECT "SOURCE_TABLE", "TARGET_TABLE", "KIND", "LSN", "ROWS", TO_VARCHAR(CONVERT_TIMEZONE('UTC', "LOADED_AT"), 'YYYY-MM-DD HH24:MI:SS') || '+00' AS "LOADED_AT", "LOAD_ID"
+FROM "WHARF"."WHARF_STATE"
+WHERE "JOB" = 'nightly ''prod'' \\ run'
+ORDER BY "SOURCE_TABLE";

@@ -11,6 +11,8 @@ CREATE TABLE bad.ok (id int PRIMARY KEY, v text);
 INSERT INTO bad.ok VALUES (1, 'a');
 CREATE TABLE bad.nokey (v text);
 CREATE TABLE bad.wide (id int PRIMARY KEY, n numeric);
+CREATE TABLE bad.cased (id int PRIMARY KEY, "Note" text, note text);
+CREATE TABLE bad."Ok" (id int PRIMARY KEY);
 INSERT INTO bad.wide VALUES (1, 1.5), (2, 12345678901234567890123456789012.5);
 SQL
 wh -c 'DROP SCHEMA IF EXISTS bad CASCADE'
@@ -67,6 +69,18 @@ expect "S3 endpoint down" 1 '127\.0\.0\.1:1' "$(variant s3_down 's#^endpoint = .
 expect "warehouse unreachable" 1 'warehouse' "$(variant wh_down 's/^odbc = .*/odbc = Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=1;Database=wh;Uid=wharf;Pwd=SECRET-XYZZY/')"
 expect "unknown ODBC driver" 1 'NoSuchDriver' "$(variant wh_driver 's/^odbc = .*/odbc = Driver=NoSuchDriver;Server=127.0.0.1/')"
 expect "numeric too wide for snowflake" 1 '"n"' "$(variant wide 's/^\[table bad.ok\]/[table bad.wide]/' 's/^dialect = .*/dialect = snowflake/')" stage
+# names a warehouse folds (Redshift to lower case, Snowflake plain names to upper case)
+expect "keep_case on redshift" 2 'keep_case' "$(variant keep_rs 's/^dialect = .*/dialect = redshift\nkeep_case = true/')" stage
+expect "columns one name in redshift" 1 '"Note" and "note"' "$(variant cased_rs 's/^\[table bad.ok\]/[table bad.cased]/' 's/^dialect = .*/dialect = redshift/')" stage
+expect "tables one name in redshift" 1 'both land in' "$(variant two_rs 's/^\[table bad.ok\]/[table bad.ok]\n[table bad."Ok"]/' 's/^dialect = .*/dialect = redshift/')" stage
+rc=0
+"$WHARF" -c "$(variant cased_sf 's/^\[table bad.ok\]/[table bad.cased]/' 's/^dialect = .*/dialect = snowflake\nstorage_integration = S3_INT/')" plan >"$TMP/cased_sf.plan" 2>"$TMP/cased_sf.err" || rc=$?
+check "snowflake keeps \"Note\" and folds note to NOTE" \
+	bash -c "test $rc -eq 0 && grep -q '\"Note\" VARCHAR' '$TMP/cased_sf.plan' && grep -q '\"NOTE\" VARCHAR' '$TMP/cased_sf.plan' && grep -q '\"BAD\".\"CASED\"' '$TMP/cased_sf.plan'"
+rc=0
+"$WHARF" -c "$(variant kept_sf 's/^\[table bad.ok\]/[table bad.cased]/' 's/^dialect = .*/dialect = snowflake\nstorage_integration = S3_INT\nkeep_case = true/')" plan >"$TMP/kept_sf.plan" 2>"$TMP/kept_sf.err" || rc=$?
+check "snowflake with keep_case keeps every name as written" \
+	bash -c "test $rc -eq 0 && grep -q '\"note\" VARCHAR' '$TMP/kept_sf.plan' && grep -q '\"bad\".\"cased\"' '$TMP/kept_sf.plan'"
 
 rc=0
 "$WHARF" -c "$base" frobnicate >/dev/null 2>&1 || rc=$?

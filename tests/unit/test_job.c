@@ -287,6 +287,7 @@ test_defaults(void **state)
 	assert_string_equal(j.state_table, "wharf_state");
 	assert_null(j.iam_role);
 	assert_null(j.storage_integration);
+	assert_false(j.keep_case);
 	assert_int_equal(j.ntables, 1);
 	assert_string_equal(j.tables[0].schema, "public");
 	assert_string_equal(j.tables[0].name, "customers");
@@ -334,6 +335,7 @@ test_full_s3(void **state)
 			"state_table = \"Wharf State\"\n"
 			"iam_role = arn:aws:iam::123456789012:role/wharf\n"
 			"storage_integration = WHARF_S3\n"
+			"keep_case = yes\n"
 			"[table orders]\n"
 			"mode = append\n"
 			"deletes = hard\n"
@@ -362,10 +364,11 @@ test_full_s3(void **state)
 	assert_string_equal(j.state_table, "Wharf State");
 	assert_string_equal(j.iam_role, "arn:aws:iam::123456789012:role/wharf");
 	assert_string_equal(j.storage_integration, "WHARF_S3");
+	assert_true(j.keep_case);
 	assert_int_equal(j.ntables, 2);
 	assert_string_equal(j.tables[0].name, "orders");
 	assert_int_equal(j.tables[0].mode, MODE_APPEND);
-	assert_int_equal(j.tables[0].line, 28);
+	assert_int_equal(j.tables[0].line, 29);
 	assert_int_equal(j.tables[1].nkey, 1);
 	assert_string_equal(j.tables[1].key[0], "customer_id");
 	assert_null(j.tables[1].key[1]);

@@ -37,6 +37,16 @@ dialect(const char *name)
 	return d;
 }
 
+/* name quoted as dialect d writes it (folded where d folds): owned by the caller. */
+static char *
+quoted(const sink_dialect *d, const char *name)
+{
+	buf			out = BUF_INIT;
+
+	sink_quote_ident(d, &out, name);
+	return buf_detach(&out);
+}
+
 /*
  * The hostile table: a schema and table needing quotes, columns named with
  * spaces, quotes, capitals, a reserved word and Unicode, key columns out of
@@ -757,29 +767,106 @@ test_registry(void **state)
 static void
 test_quote_ident(void **state)
 {
+	/*
+	 * Postgres keeps every name as written; Snowflake stores a name a
+	 * Postgres user writes unquoted in upper case, others as written;
+	 * Redshift folds ASCII letters to lower case.
+	 */
 	static const struct
 	{
 		const char *in;
-		const char *out;
+		const char *pg;
+		const char *sf;
+		const char *rs;
 	}			cases[] = {
-		{"plain", "\"plain\""},
-		{"Order \"Lines\"", "\"Order \"\"Lines\"\"\""},
-		{"\"", "\"\"\"\""},
-		{"select", "\"select\""},
-		{"naïve 日本", "\"naïve 日本\""},
-		{"it's \\", "\"it's \\\""},
-		{"", "\"\""},
+		{"plain", "\"plain\"", "\"PLAIN\"", "\"plain\""},
+		{"_x$1", "\"_x$1\"", "\"_X$1\"", "\"_x$1\""},
+		{"1st", "\"1st\"", "\"1st\"", "\"1st\""},
+		{"Order \"Lines\"", "\"Order \"\"Lines\"\"\"", "\"Order \"\"Lines\"\"\"",
+		"\"order \"\"lines\"\"\""},
+		{"\"", "\"\"\"\"", "\"\"\"\"", "\"\"\"\""},
+		{"select", "\"select\"", "\"SELECT\"", "\"select\""},
+		{"Mixed", "\"Mixed\"", "\"Mixed\"", "\"mixed\""},
+		{"naïve 日本", "\"naïve 日本\"", "\"naïve 日本\"", "\"naïve 日本\""},
+		{"ÉTÉ", "\"ÉTÉ\"", "\"ÉTÉ\"", "\"ÉtÉ\""},	/* ASCII letters only */
+		{"it's \\", "\"it's \\\"", "\"it's \\\"", "\"it's \\\""},
+		{"", "\"\"", "\"\"", "\"\""},
 	};
 	buf			out = BUF_INIT;
 
 	(void) state;
-	for (int i = 0; sink_dialects[i] != NULL; i++)
-		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
-		{
-			buf_reset(&out);
-			sink_quote_ident(sink_dialects[i], &out, cases[k].in);
-			assert_string_equal(out.data, cases[k].out);
-		}
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		buf_reset(&out);
+		sink_quote_ident(dialect("postgres"), &out, cases[k].in);
+		assert_string_equal(out.data, cases[k].pg);
+		buf_reset(&out);
+		sink_quote_ident(dialect("snowflake"), &out, cases[k].in);
+		assert_string_equal(out.data, cases[k].sf);
+		buf_reset(&out);
+		sink_quote_ident(dialect("redshift"), &out, cases[k].in);
+		assert_string_equal(out.data, cases[k].rs);
+	}
+	buf_free(&out);
+}
+
+/*
+ * Names the warehouse cannot keep apart or hold are refused, naming the
+ * table and columns; the catalog is asked for names as stored.
+ */
+static void
+test_names_folded(void **state)
+{
+	table_column two[] = {COL("id", COL_INT4, "integer"), COL("Name", COL_TEXT, "text"),
+	COL("name", COL_TEXT, "text")};
+	table_column upper[] = {COL("id", COL_INT4, "integer"), COL("NOTE", COL_TEXT, "text"),
+	COL("note", COL_TEXT, "text")};
+	table_column own[] = {COL("id", COL_INT4, "integer"), COL("_Wharf_Op", COL_TEXT, "text")};
+	char		longname[130];
+	table_column lng[] = {COL("id", COL_INT4, "integer"), COL(longname, COL_TEXT, "text")};
+	table_def	t = {.schema = "public", .name = "t", .target_schema = "Analytics",
+	.target_name = "Customers", .ncols = 3, .cols = two};
+	sink_dialect kept = *dialect("snowflake");
+	buf			out = BUF_INIT;
+
+	(void) state;
+	assert_true(sink_check_names(dialect("postgres"), &t));
+	assert_true(sink_check_names(dialect("snowflake"), &t));
+	assert_false(sink_check_names(dialect("redshift"), &t));
+	t.cols = upper;
+	assert_true(sink_check_names(dialect("postgres"), &t));
+	assert_false(sink_check_names(dialect("snowflake"), &t));
+	assert_false(sink_check_names(dialect("redshift"), &t));
+	kept.fold = SINK_FOLD_NONE;
+	assert_true(sink_check_names(&kept, &t));
+	t.cols = own;
+	t.ncols = 2;
+	assert_false(sink_check_names(dialect("redshift"), &t));
+	assert_true(sink_check_names(&kept, &t));	/* "_Wharf_Op" is not "_wharf_op" there */
+	memset(longname, 'c', 127);
+	longname[127] = '\0';
+	t.cols = lng;
+	assert_true(sink_check_names(dialect("redshift"), &t));
+	assert_false(sink_check_names(dialect("postgres"), &t));
+	longname[127] = 'c';
+	longname[128] = '\0';
+	assert_false(sink_check_names(dialect("redshift"), &t));
+	assert_true(sink_check_names(dialect("snowflake"), &t));
+
+	assert_true(sink_same_name(dialect("redshift"), "Customers", "customers"));
+	assert_false(sink_same_name(dialect("postgres"), "Customers", "customers"));
+	assert_true(sink_same_name(dialect("snowflake"), "customers", "CUSTOMERS"));
+	assert_false(sink_same_name(dialect("snowflake"), "Customers", "CUSTOMERS"));
+	assert_false(sink_same_name(&kept, "customers", "CUSTOMERS"));
+
+	sink_target_columns_query(dialect("redshift"), &out, "Analytics", "Customers");
+	assert_non_null(strstr(out.data, "table_schema = 'analytics' AND table_name = 'customers'"));
+	buf_reset(&out);
+	sink_target_columns_query(dialect("snowflake"), &out, "analytics", "Customers");
+	assert_non_null(strstr(out.data, "table_schema = 'ANALYTICS' AND table_name = 'Customers'"));
+	buf_reset(&out);
+	sink_target_columns_query(&kept, &out, "analytics", "customers");
+	assert_non_null(strstr(out.data, "table_schema = 'analytics' AND table_name = 'customers'"));
 	buf_free(&out);
 }
 
@@ -830,13 +917,13 @@ test_qualified_and_column_list(void **state)
 	assert_string_equal(out.data, "\"Sales Dept\".\"Order \"\"Lines\"\"\"");
 	buf_reset(&out);
 	sink_qualified(dialect("snowflake"), &out, NULL, "events");
-	assert_string_equal(out.data, "\"events\"");
+	assert_string_equal(out.data, "\"EVENTS\"");
 	buf_reset(&out);
 	sink_column_list(dialect("redshift"), &out, &t, NULL);
-	assert_string_equal(out.data, "\"a\", \"B \"\"c\"\"\"");
+	assert_string_equal(out.data, "\"a\", \"b \"\"c\"\"\"");
 	buf_reset(&out);
 	sink_column_list(dialect("redshift"), &out, &t, "s.");
-	assert_string_equal(out.data, "s.\"a\", s.\"B \"\"c\"\"\"");
+	assert_string_equal(out.data, "s.\"a\", s.\"b \"\"c\"\"\"");
 	buf_free(&out);
 }
 
@@ -1292,8 +1379,17 @@ test_changes_script_shape(void **state)
 			}
 			if (shapes[k]->mode == MODE_APPEND)
 			{
+				char	   *op = quoted(d, SINK_CHANGE_OP);
+				char	   *lsn = quoted(d, SINK_CHANGE_LSN);
+				char	   *seq = quoted(d, SINK_CHANGE_SEQ);
+				char	   *want = xasprintf("WHERE s.%s = 'I'\nORDER BY s.%s, s.%s", op, lsn, seq);
+
 				assert_int_equal(one.n, 1);
-				assert_non_null(strstr(a, "WHERE s.\"_wharf_op\" = 'I'\nORDER BY s.\"_wharf_lsn\", s.\"_wharf_seq\""));
+				assert_non_null(strstr(a, want));
+				free(want);
+				free(op);
+				free(lsn);
+				free(seq);
 			}
 			else
 				assert_true(strncmp(one.items[0], shapes[k]->deletes == DELETES_SOFT ?
@@ -1309,32 +1405,43 @@ test_changes_script_shape(void **state)
 static void
 test_changes_staging_columns(void **state)
 {
-	static const char *const meta = "\"_wharf_lsn\", \"_wharf_seq\", \"_wharf_op\", \"_wharf_unchanged\", ";
-
 	(void) state;
 	for (int i = 0; sink_dialects[i] != NULL; i++)
 	{
+		const sink_dialect *d = sink_dialects[i];
 		strlist		script = {0};
+		char	   *q[4] = {quoted(d, SINK_CHANGE_LSN), quoted(d, SINK_CHANGE_SEQ),
+		quoted(d, SINK_CHANGE_OP), quoted(d, SINK_CHANGE_UNCHANGED)};
+		char	   *post = quoted(d, "post_id");
+		char	   *tag = quoted(d, "tag");
+		buf			stg = BUF_INIT;
+		char	   *create = xasprintf("\n\t%s BIGINT,\n\t%s BIGINT,\n\t%s ", q[0], q[1], q[2]);
+		char	   *col = xasprintf(",\n\t%s ", post);
+		char	   *copy;
 
-		assert_true(sink_create_staging(sink_dialects[i], &script, &allkey, "stg", LOAD_CHANGES));
+		sink_staging_ref(d, &stg, &allkey, "stg");
+		assert_true(sink_create_staging(d, &script, &allkey, "stg", LOAD_CHANGES));
 		/* the last statement creates it (a DROP IF EXISTS may come first) */
-		assert_non_null(strstr(script.items[script.n - 1], "\n\t\"_wharf_lsn\" BIGINT,\n\t\"_wharf_seq\" BIGINT,"
-							   "\n\t\"_wharf_op\" "));
-		assert_non_null(strstr(script.items[script.n - 1], ",\n\t\"post_id\" "));
+		assert_non_null(strstr(script.items[script.n - 1], create));
+		assert_non_null(strstr(script.items[script.n - 1], col));
 		strlist_free(&script);
-		sink_copy_staging(sink_dialects[i], &script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
+		if (d == dialect("snowflake"))
+			copy = xasprintf("COPY INTO %s\nFROM ", stg.data);
+		else
+			copy = xasprintf("COPY %s (%s, %s, %s, %s, %s, %s)", stg.data, q[0], q[1], q[2], q[3],
+							 post, tag);
+		sink_copy_staging(d, &script, &allkey, "stg", LOAD_CHANGES, &s3_files, &full_opt);
 		for (int k = 0; k < script.n; k++)
-		{
-			char	   *want = xasprintf("COPY \"stg\" (%s\"post_id\", \"tag\")", meta);
-
-			if (sink_dialects[i] == dialect("snowflake"))
-				assert_true(strncmp(script.items[k], "COPY INTO \"stg\"\nFROM ",
-									strlen("COPY INTO \"stg\"\nFROM ")) == 0);
-			else
-				assert_true(strncmp(script.items[k], want, strlen(want)) == 0);
-			free(want);
-		}
+			assert_true(strncmp(script.items[k], copy, strlen(copy)) == 0);
 		strlist_free(&script);
+		for (int k = 0; k < 4; k++)
+			free(q[k]);
+		free(post);
+		free(tag);
+		free(create);
+		free(col);
+		free(copy);
+		buf_free(&stg);
 	}
 }
 
@@ -1450,6 +1557,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_quote_ident),
+		cmocka_unit_test(test_names_folded),
 		cmocka_unit_test(test_quote_literal),
 		cmocka_unit_test(test_qualified_and_column_list),
 		cmocka_unit_test(test_copy_program_quoting),
