@@ -193,6 +193,12 @@ struct sink_dialect
 	const char *long_text_type;
 	/* the current time as a value of tstz_type, UTC where it matters */
 	const char *now;
+	/*
+	 * Run once on each session before anything else (outside any
+	 * transaction), so that now and the session's conversions mean what
+	 * wharf assumes; NULL: nothing to set.
+	 */
+	const char *session_setup;
 	/* ALTER COLUMN c <widen_verb> <type>, with widen_using USING c::<type> */
 	const char *widen_verb;
 	bool		widen_using;

@@ -223,6 +223,7 @@ const sink_dialect sink_postgres = {
 	.tstz_type = "TIMESTAMPTZ",
 	.long_text_type = "TEXT",
 	.now = "CURRENT_TIMESTAMP",
+	.session_setup = NULL,		/* CURRENT_TIMESTAMP is an instant in any time zone */
 	/* Postgres changes any type: ALTER COLUMN c TYPE t USING c::t */
 	.widen_verb = "TYPE",
 	.widen_using = true,

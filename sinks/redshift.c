@@ -8,7 +8,8 @@
  * from bare hex, not Postgres' \x form, so bytea is staged as VARCHAR and
  * converted by the apply statements.  Its MERGE takes no conditions, and
  * CURRENT_TIMESTAMP runs on the leader node only: the apply deletes and
- * inserts, and times come from SYSDATE (UTC, the transaction's start).
+ * inserts, and times come from SYSDATE (the transaction's start, in the
+ * session's time zone, which wharf sets to UTC).
  * String literals treat backslash as an escape, so it is doubled as well as
  * the quote.  Quoted identifiers still fold to lower case unless the
  * session enables enable_case_sensitive_identifier.
@@ -211,6 +212,14 @@ const sink_dialect sink_redshift = {
 	.tstz_type = "TIMESTAMPTZ",
 	.long_text_type = RS_TEXT,
 	.now = "(SYSDATE AT TIME ZONE 'UTC')",
+	/*
+	 * "SYSDATE returns the current date and time in the current session
+	 * time zone (UTC by default)" (SYSDATE): a user's or a parameter
+	 * group's timezone would shift every stamp now makes; the session is
+	 * set to UTC (SET timezone) so that SYSDATE is UTC (dialect review,
+	 * finding 12).
+	 */
+	.session_setup = "SET timezone TO 'UTC'",
 	.widen_verb = "TYPE",
 	.widen_using = false,
 	.types = rs_types,

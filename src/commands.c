@@ -189,6 +189,8 @@ ctx_warehouse(cmd_ctx *c, const char *command)
 	}
 	if (!wh_connect(c->j.odbc, &c->wh))
 		return EXIT_RUNTIME;
+	if (c->d->session_setup != NULL && !wh_exec_alone(c->wh, c->d->session_setup))
+		return EXIT_RUNTIME;
 	return EXIT_OK;
 }
 
@@ -468,6 +470,11 @@ cmd_plan(const cmd_options *o)
 		buf_put_json_string(&json, c.j.name);
 		buf_puts(&json, ", \"dialect\": ");
 		buf_put_json_string(&json, c.d->name);
+		buf_puts(&json, ", \"session_setup\": ");
+		if (c.d->session_setup != NULL)
+			buf_put_json_string(&json, c.d->session_setup);
+		else
+			buf_puts(&json, "null");
 		/* the first *_schema_work statements commit each on its own, the rest as one */
 		plan_json_statements(&json, "statements", &script, nddl);
 		plan_json_statements(&json, "change_batch", &changes, changes_nddl);
@@ -482,6 +489,8 @@ cmd_plan(const cmd_options *o)
 
 		buf_printf(&text, "-- wharf plan: job %s, dialect %s, %d table%s\n\n",
 				   c.j.name, c.d->name, c.ntables, c.ntables == 1 ? "" : "s");
+		if (c.d->session_setup != NULL)
+			buf_printf(&text, "-- once per session, first\n\n%s;\n\n", c.d->session_setup);
 		load_format(&text, &script, nddl);
 		buf_puts(&text, "\n-- a change batch of wharf sync, every table changed (one segment each);\n"
 				 "-- <batch_id>, <lsn> and the file names stand for a batch's own\n\n");

@@ -1,3 +1,7 @@
+-- 0. once per session, first
+
+SET timezone TO 'UTC';
+
 -- 1. the snapshot
 
 -- schema work: each statement commits on its own

@@ -553,6 +553,8 @@ build_session(const sink_dialect *d)
 	wider.cols = cols;
 	wider.ncols = NCOLS(cols);
 
+	if (d->session_setup != NULL)
+		buf_printf(&out, "-- 0. once per session, first\n\n%s;\n\n", d->session_setup);
 	buf_puts(&out, "-- 1. the snapshot\n\n");
 	assert_true(load_script(d, &j, &s, LOAD_SNAPSHOT, "20240101T100000Z-ab12", "0/16B3748", &lt, 1,
 							&script, &nddl));
