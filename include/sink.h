@@ -106,9 +106,17 @@ typedef struct sink_state_row
 typedef enum sink_widen
 {
 	SINK_WIDEN_ALTER,			/* by ALTER COLUMN ... <widen_verb> <type> */
+	/*
+	 * By a column of the new type beside it, filled from it, then put in
+	 * its place (sink_widen_column): for a change ALTER cannot make
+	 */
+	SINK_WIDEN_REBUILD,
 	SINK_WIDEN_HELD,			/* its type holds the wider values already */
 	SINK_WIDEN_REFUSED			/* the warehouse cannot change it (reported) */
 } sink_widen;
+
+/* The name of the column a SINK_WIDEN_REBUILD builds beside column c. */
+#define SINK_REBUILD_SUFFIX "__wharf_rebuild"
 
 /*
  * How a warehouse stores an identifier wharf writes in double quotes, the
@@ -223,10 +231,19 @@ struct sink_dialect
 	/* How the column's values must be staged for this dialect.  NULL: as text. */
 	col_render	(*column_render) (const table_column *c);
 	/*
-	 * How column c, whose new type is type, takes it (see sink_widen).
-	 * NULL: always by ALTER.
+	 * How column c, whose new type is type, takes it (see sink_widen); was
+	 * is the column as the warehouse holds it (the source's older type, or
+	 * the shape of the warehouse's catalog, see held_shape), NULL when
+	 * unknown.  NULL: always by ALTER.
 	 */
-	sink_widen	(*widen_check) (const table_def *t, const table_column *c, const char *type);
+	sink_widen	(*widen_check) (const table_def *t, const table_column *was,
+								const table_column *c, const char *type);
+	/*
+	 * The shape (kind, length, precision, scale) in which the warehouse's
+	 * catalog, read by column_from_type_name, shows the column this dialect
+	 * makes for c, so that the two compare.  NULL: c's own.
+	 */
+	void		(*held_shape) (const table_column *c, table_column *out);
 	/*
 	 * What a target column's information_schema data_type says it holds, as
 	 * far as telling a widening from an incompatible change needs (kind and
@@ -335,7 +352,8 @@ extern void sink_clear_columns(const sink_dialect *d, strlist *script, const tab
  * transaction at the point of the change).  add_column adds c to the target
  * table; default_value (a value's Postgres text, or NULL) is what the
  * target's existing rows get, as the source's old rows have it.
- * widen_column changes c's target type to its (wider) new type.
+ * widen_column changes c's target type to its (wider) new type (was, as
+ * the target holds it now, or NULL; see widen_check).
  * rename_column renames target column from to c's name (the source renamed
  * it; nothing when the two are one name in the warehouse).  reset_column
  * replaces the target's column of c's name (one the target kept after the
@@ -347,7 +365,15 @@ extern void sink_add_column(const sink_dialect *d, strlist *ddl, strlist *dml,
 							const table_def *t, const table_column *c,
 							const char *default_value);
 extern bool sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
-							  const table_column *c);
+							  const table_column *was, const table_column *c);
+/*
+ * The rest of a rebuild (SINK_WIDEN_REBUILD) of column name that an earlier
+ * session began: the target has its rebuild column, and still the column
+ * itself when has_column.
+ */
+extern void sink_widen_resume(const sink_dialect *d, strlist *ddl, const table_def *t,
+							  const char *name, bool has_column);
+extern void sink_held_shape(const sink_dialect *d, const table_column *c, table_column *out);
 extern void sink_rename_column(const sink_dialect *d, strlist *ddl, const table_def *t,
 							   const char *from, const table_column *c);
 extern bool sink_reset_column(const sink_dialect *d, strlist *ddl, strlist *dml,

@@ -233,6 +233,7 @@ const sink_dialect sink_postgres = {
 	.column_type = pg_column_type,
 	.column_render = NULL,		/* every value as its text */
 	.widen_check = NULL,
+	.held_shape = NULL,
 	.column_from_type_name = pg_column_from_type_name,
 	.copy_staging = pg_copy_staging,
 	.staged_type = NULL,

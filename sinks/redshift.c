@@ -19,7 +19,8 @@
  * any later ALTER COLUMN ... TYPE, so the existing rows of an added column
  * get their value from an UPDATE instead (Redshift DDL is transactional: it
  * commits with the batch).  ALTER COLUMN ... TYPE only grows a VARCHAR, not
- * of a primary key column, and not inside a transaction block.
+ * of a primary key column, and not inside a transaction block; a number
+ * whose type grows is rebuilt (sink_widen_column).
  */
 #include "sink.h"
 
@@ -165,14 +166,105 @@ rs_column_render(const table_column *c)
 	return r;
 }
 
-static sink_widen
-rs_widen_check(const table_def *t, const table_column *c, const char *type)
+/* A column as DECIMAL(p,s) or an integer type; false for other kinds. */
+static bool
+rs_exact(const table_column *c, int *precision, int *scale)
 {
+	sink_decimal dec;
+
+	if (c->is_array)
+		return false;
+	*scale = 0;
+	switch (c->kind)
+	{
+		case COL_INT2:
+			*precision = 5;
+			return true;
+		case COL_INT4:
+			*precision = 10;
+			return true;
+		case COL_INT8:
+			*precision = 19;
+			return true;
+		case COL_NUMERIC:
+			sink_decimal_of(c, &dec);
+			*precision = dec.precision;
+			*scale = dec.scale;
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Its catalog names the integer types and numeric as Postgres does. */
+static bool
+rs_column_from_type_name(const char *data_type, table_column *out)
+{
+	static const struct
+	{
+		const char *name;
+		col_kind	kind;
+	}			names[] = {
+		{"smallint", COL_INT2}, {"integer", COL_INT4}, {"bigint", COL_INT8}, {"numeric", COL_NUMERIC}
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(data_type, names[i].name) == 0)
+		{
+			memset(out, 0, sizeof(*out));
+			out->kind = names[i].kind;
+			out->precision = out->scale = out->length = out->time_precision = -1;
+			return true;
+		}
+	return false;
+}
+
+static void
+rs_held_shape(const table_column *c, table_column *out)
+{
+	int			precision;
+	int			scale;
+
+	if (c->kind == COL_NUMERIC && rs_exact(c, &precision, &scale))
+	{
+		out->precision = precision;
+		out->scale = scale;
+	}
+}
+
+/*
+ * ALTER COLUMN ... TYPE grows a VARCHAR only, not of a key column (ALTER
+ * TABLE); SUPER holds any JSON.  An integer or DECIMAL column whose type
+ * must change is rebuilt (sink_widen_column), a key column refused; one
+ * of the same scale and a precision at least as large holds the values
+ * already.
+ */
+static sink_widen
+rs_widen_check(const table_def *t, const table_column *was, const table_column *c,
+			   const char *type)
+{
+	int			was_p;
+	int			was_s;
+	int			p;
+	int			s;
+
 	if (strcmp(type, "SUPER") == 0)
 		return SINK_WIDEN_HELD;
+	if (rs_exact(c, &p, &s))
+	{
+		if (was != NULL && rs_exact(was, &was_p, &was_s) && s == was_s && p <= was_p &&
+			(was->kind == COL_NUMERIC) == (c->kind == COL_NUMERIC))
+			return SINK_WIDEN_HELD;
+		if (c->key_pos > 0)
+		{
+			sink_report_widen(t, c, "redshift", "a key column's type cannot change: reload the table");
+			return SINK_WIDEN_REFUSED;
+		}
+		return SINK_WIDEN_REBUILD;
+	}
 	if (strncmp(type, "VARCHAR(", 8) != 0)
 	{
-		sink_report_widen(t, c, "redshift", "only a VARCHAR's length can grow");
+		sink_report_widen(t, c, "redshift", "only a VARCHAR's length or a number's type can grow");
 		return SINK_WIDEN_REFUSED;
 	}
 	if (c->key_pos > 0)
@@ -228,7 +320,8 @@ const sink_dialect sink_redshift = {
 	.column_type = NULL,
 	.column_render = rs_column_render,
 	.widen_check = rs_widen_check,
-	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */
+	.held_shape = rs_held_shape,
+	.column_from_type_name = rs_column_from_type_name,
 	.copy_staging = rs_copy_staging,
 	.staged_type = rs_staged_type,
 	.staged_value = rs_staged_value,

@@ -1559,9 +1559,58 @@ sink_reset_column(const sink_dialect *d, strlist *ddl, strlist *dml, const table
  * ALTER TABLE target ALTER COLUMN c <widen_verb> <type> [USING c::<type>],
  * type being the dialect's type for c, where the dialect can and must.
  */
+/* ALTER TABLE <t> <rest>: one statement into ddl. */
+static void
+alter_table(const sink_dialect *d, strlist *ddl, const table_def *t, const char *rest)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "ALTER TABLE ");
+	sink_qualified(d, &sql, t->target_schema, t->target_name);
+	buf_printf(&sql, " %s", rest);
+	strlist_push(ddl, buf_detach(&sql));
+}
+
+/*
+ * A rebuild from the step that fills the new column on (has_column), else
+ * its last step: UPDATE t SET <c>__wharf_rebuild = <c>; ALTER TABLE t DROP
+ * COLUMN <c>; ALTER TABLE t RENAME COLUMN <c>__wharf_rebuild TO <c>.  Each
+ * runs on its own as schema work; a kill between two leaves a target whose
+ * columns say which step comes next (sync finds the rebuild column at
+ * start and calls this again).
+ */
+void
+sink_widen_resume(const sink_dialect *d, strlist *ddl, const table_def *t,
+				  const char *name, bool has_column)
+{
+	char	   *rebuild = xasprintf("%s%s", name, SINK_REBUILD_SUFFIX);
+	buf			col = BUF_INIT;
+	buf			tmp = BUF_INIT;
+	buf			sql = BUF_INIT;
+
+	sink_quote_ident(d, &col, name);
+	sink_quote_ident(d, &tmp, rebuild);
+	if (has_column)
+	{
+		buf_puts(&sql, "UPDATE ");
+		sink_qualified(d, &sql, t->target_schema, t->target_name);
+		buf_printf(&sql, " SET %s = %s", tmp.data, col.data);
+		strlist_push(ddl, buf_detach(&sql));
+		buf_printf(&sql, "DROP COLUMN %s", col.data);
+		alter_table(d, ddl, t, sql.data);
+		buf_reset(&sql);
+	}
+	buf_printf(&sql, "RENAME COLUMN %s TO %s", tmp.data, col.data);
+	alter_table(d, ddl, t, sql.data);
+	buf_free(&sql);
+	buf_free(&col);
+	buf_free(&tmp);
+	free(rebuild);
+}
+
 bool
 sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
-				  const table_column *c)
+				  const table_column *was, const table_column *c)
 {
 	buf			type = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -1572,12 +1621,10 @@ sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
 		buf_free(&type);
 		return false;
 	}
-	how = d->widen_check != NULL ? d->widen_check(t, c, type.data) : SINK_WIDEN_ALTER;
+	how = d->widen_check != NULL ? d->widen_check(t, was, c, type.data) : SINK_WIDEN_ALTER;
 	if (how == SINK_WIDEN_ALTER)
 	{
-		buf_puts(&sql, "ALTER TABLE ");
-		sink_qualified(d, &sql, t->target_schema, t->target_name);
-		buf_puts(&sql, " ALTER COLUMN ");
+		buf_puts(&sql, "ALTER COLUMN ");
 		sink_quote_ident(d, &sql, c->name);
 		buf_printf(&sql, " %s %s", d->widen_verb, type.data);
 		if (d->widen_using)
@@ -1586,10 +1633,31 @@ sink_widen_column(const sink_dialect *d, strlist *ddl, const table_def *t,
 			sink_quote_ident(d, &sql, c->name);
 			buf_printf(&sql, "::%s", type.data);
 		}
-		strlist_push(ddl, buf_detach(&sql));
+		alter_table(d, ddl, t, sql.data);
 	}
+	else if (how == SINK_WIDEN_REBUILD)
+	{
+		char	   *rebuild = xasprintf("%s%s", c->name, SINK_REBUILD_SUFFIX);
+
+		/* the new column holds no NOT NULL: a warehouse adds one only with a default */
+		buf_printf(&sql, "ADD COLUMN %s", d->add_if_not_exists ? "IF NOT EXISTS " : "");
+		sink_quote_ident(d, &sql, rebuild);
+		buf_printf(&sql, " %s", type.data);
+		alter_table(d, ddl, t, sql.data);
+		sink_widen_resume(d, ddl, t, c->name, true);
+		free(rebuild);
+	}
+	buf_free(&sql);
 	buf_free(&type);
 	return how != SINK_WIDEN_REFUSED;
+}
+
+void
+sink_held_shape(const sink_dialect *d, const table_column *c, table_column *out)
+{
+	*out = *c;
+	if (d->held_shape != NULL)
+		d->held_shape(c, out);
 }
 
 static const char *const state_cols[] = {

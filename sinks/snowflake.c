@@ -23,7 +23,7 @@
  * never with IF NOT EXISTS, and that default can never be dropped: the
  * existing rows of an added column get their value from an UPDATE instead.
  * ALTER COLUMN ... SET DATA TYPE only grows a text length or a NUMBER's
- * precision.
+ * precision; a new scale is a rebuild of the column (sink_widen_column).
  */
 #include "sink.h"
 
@@ -218,26 +218,99 @@ sf_type_is(const char *type, const char *name)
 }
 
 /*
- * SET DATA TYPE takes NUMBER (SMALLINT and the like are NUMBER(38,0)) and
- * text types.  ARRAY, VARIANT and FLOAT already hold any wider value of
- * their kind: nothing to do.  A NUMBER's scale cannot change: the
- * warehouse refuses that statement.
+ * A column as NUMBER(p,s): every integer type is NUMBER(38,0) ("BIGINT in
+ * Snowflake is an alias for NUMBER(38,0)", Snowflake's SnowConvert data
+ * type references); false for other kinds.
+ */
+static bool
+sf_number(const table_column *c, int *precision, int *scale)
+{
+	sink_decimal dec;
+
+	if (c->is_array)
+		return false;
+	if (c->kind == COL_INT2 || c->kind == COL_INT4 || c->kind == COL_INT8)
+	{
+		*precision = 38;
+		*scale = 0;
+		return true;
+	}
+	if (c->kind != COL_NUMERIC)
+		return false;
+	/* a NUMBER(p,s) of the catalog comes back as itself */
+	sink_decimal_of(c, &dec);
+	*precision = dec.precision;
+	*scale = dec.scale;
+	return true;
+}
+
+/* The catalog shows every NUMBER as data_type NUMBER with its precision and scale. */
+static bool
+sf_column_from_type_name(const char *data_type, table_column *out)
+{
+	if (strcmp(data_type, "NUMBER") != 0)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->kind = COL_NUMERIC;
+	out->precision = out->scale = out->length = out->time_precision = -1;
+	return true;
+}
+
+static void
+sf_held_shape(const table_column *c, table_column *out)
+{
+	int			precision;
+	int			scale;
+
+	if (!sf_number(c, &precision, &scale))
+		return;
+	out->kind = COL_NUMERIC;
+	out->precision = precision;
+	out->scale = scale;
+}
+
+/*
+ * SET DATA TYPE takes NUMBER and text types.  ARRAY, VARIANT and FLOAT
+ * already hold any wider value of their kind, a NUMBER of a larger
+ * precision and the same scale any value of a smaller one: nothing to do.
+ * A NUMBER's scale cannot change ("Change the scale of a number column",
+ * among the unsupported actions of ALTER TABLE ... ALTER COLUMN; dialect
+ * review, finding 6), nor its precision shrink: a new scale is a rebuild,
+ * the column copied into one of the new type, except for a key column,
+ * which is refused.
  */
 static sink_widen
-sf_widen_check(const table_def *t, const table_column *c, const char *type)
+sf_widen_check(const table_def *t, const table_column *was, const table_column *c,
+			   const char *type)
 {
-	static const char *const alterable[] = {
-		"NUMBER", "SMALLINT", "INTEGER", "BIGINT", "VARCHAR", "CHAR"
-	};
+	static const char *const alterable[] = {"VARCHAR", "CHAR"};
 	static const char *const holds_all[] = {"ARRAY", "VARIANT", "FLOAT"};
+	int			was_p;
+	int			was_s;
+	int			p;
+	int			s;
 
 	for (size_t i = 0; i < sizeof(holds_all) / sizeof(holds_all[0]); i++)
 		if (sf_type_is(type, holds_all[i]))
 			return SINK_WIDEN_HELD;
+	if (sf_number(c, &p, &s))
+	{
+		if (was == NULL || !sf_number(was, &was_p, &was_s))
+			return SINK_WIDEN_ALTER;
+		if (s == was_s)
+			return p > was_p ? SINK_WIDEN_ALTER : SINK_WIDEN_HELD;
+		if (c->key_pos > 0)
+		{
+			sink_report_widen(t, c, "snowflake", "a NUMBER's scale cannot change, and a key "
+							  "column is not rebuilt: reload the table");
+			return SINK_WIDEN_REFUSED;
+		}
+		return SINK_WIDEN_REBUILD;
+	}
 	for (size_t i = 0; i < sizeof(alterable) / sizeof(alterable[0]); i++)
 		if (sf_type_is(type, alterable[i]))
 			return SINK_WIDEN_ALTER;
-	sink_report_widen(t, c, "snowflake", "only a NUMBER's precision or a text length can grow");
+	sink_report_widen(t, c, "snowflake", "only a NUMBER's precision or scale or a text length can grow");
 	return SINK_WIDEN_REFUSED;
 }
 
@@ -295,7 +368,8 @@ const sink_dialect sink_snowflake = {
 	.column_type = NULL,
 	.column_render = sink_render_json_numeric,
 	.widen_check = sf_widen_check,
-	.column_from_type_name = NULL,	/* its data_type names are not Postgres' */
+	.held_shape = sf_held_shape,
+	.column_from_type_name = sf_column_from_type_name,
 	.copy_staging = sf_copy_staging,
 	.staged_type = sf_staged_type,
 	.staged_value = sf_staged_value,

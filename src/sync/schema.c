@@ -174,15 +174,19 @@ sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column
 		return false;
 	if (table_column_widens(&t->def.cols[k], &nc))
 	{
+		table_column was = t->def.cols[k];	/* its type as the warehouse holds it */
+		bool		ok;
+
 		nc.key_pos = t->def.cols[k].key_pos;
 		nc.not_null = t->def.cols[k].not_null;
 		nc.attnum = t->def.cols[k].attnum;
 		free(nc.name);
 		nc.name = t->def.cols[k].name;
-		free(t->def.cols[k].pg_type);
 		t->def.cols[k] = nc;
 		t->renders[k] = sink_column_render(st->c->d, &nc);
-		if (!sink_widen_column(st->c->d, &t->pending_ddl, &t->def, &t->def.cols[k]))
+		ok = sink_widen_column(st->c->d, &t->pending_ddl, &t->def, &was, &t->def.cols[k]);
+		free(was.pg_type);
+		if (!ok)
 			return false;
 		log_info("table %s: column \"%s\" widened at the source", t->display, rc->name);
 		*changed = true;
@@ -599,12 +603,15 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 {
 	const char *data_type = wh_value(cols, w, 1);
 	cmd_ctx    *c = st->c;
+	const table_column *col = &t->def.cols[k];
 	table_column was;
+	table_column now;
 
-	if (!data_type || t->def.cols[k].is_array ||
-		!sink_column_from_type_name(c->d, data_type, &was))
+	if (!data_type || col->is_array || !sink_column_from_type_name(c->d, data_type, &was))
 		return true;
-	if (was.kind == t->def.cols[k].kind)
+	/* the column as the warehouse would make it now, in the shape its catalog shows */
+	sink_held_shape(c->d, col, &now);
+	if (was.kind == now.kind)
 	{
 		/* of the same kind: a length, precision or scale may have grown */
 		const char *length = wh_value(cols, w, 2);
@@ -616,24 +623,41 @@ sync_target_type(sync_state *st, sync_table *t, int k, const wh_result *cols, in
 		was.precision = precision && was.kind == COL_NUMERIC ? atoi(precision) : -1;
 		was.scale = scale && was.kind == COL_NUMERIC ? atoi(scale) : -1;
 		was.time_precision = time ? atoi(time) : -1;
-		if ((was.kind != COL_VARCHAR && was.kind != COL_CHAR && was.kind != COL_NUMERIC &&
-			 was.kind != COL_VARBIT) || !table_column_widens(&was, &t->def.cols[k]) ||
-			(was.length == t->def.cols[k].length && was.precision == t->def.cols[k].precision &&
-			 was.scale == t->def.cols[k].scale))
+		if (was.kind != COL_VARCHAR && was.kind != COL_CHAR && was.kind != COL_NUMERIC &&
+			was.kind != COL_VARBIT)
 			return true;
-		return sink_widen_column(c->d, &t->pending_ddl, &t->def, &t->def.cols[k]);
+		if (was.length == now.length && was.precision == now.precision && was.scale == now.scale)
+			return true;
+		/* wider, or more decimals (which a value that no longer fits refuses loudly) */
+		if (!table_column_widens(&was, &now) && !(was.kind == COL_NUMERIC && now.scale > was.scale))
+			return true;
+		return sink_widen_column(c->d, &t->pending_ddl, &t->def, &was, col);
 	}
-	if (sync_same_type_name(c->d, &t->def, &t->def.cols[k], data_type))
+	if (sync_same_type_name(c->d, &t->def, col, data_type))
 		return true;
-	if (!table_column_widens(&was, &t->def.cols[k]))
+	if (!table_column_widens(&was, &now))
 	{
 		log_error("sync: table %s: column \"%s\" changed type at the source (the warehouse holds "
 				  "%s, the source now %s), which is not a safe widening; change the warehouse "
-				  "column by hand, or start the table over", t->display, t->def.cols[k].name,
-				  data_type, t->def.cols[k].pg_type ? t->def.cols[k].pg_type : "a user type");
+				  "column by hand, or start the table over", t->display, col->name,
+				  data_type, col->pg_type ? col->pg_type : "a user type");
 		return false;
 	}
-	return sink_widen_column(c->d, &t->pending_ddl, &t->def, &t->def.cols[k]);
+	return sink_widen_column(c->d, &t->pending_ddl, &t->def, &was, col);
+}
+
+/*
+ * Row of cols holding the column a rebuild of name (SINK_WIDEN_REBUILD)
+ * builds, -1 if none: an earlier run began the rebuild and stopped.
+ */
+static int
+sync_rebuild_column(const sink_dialect *d, const wh_result *cols, const char *name)
+{
+	char	   *rebuild = xasprintf("%s%s", name, SINK_REBUILD_SUFFIX);
+	int			r = sync_target_column(d, cols, rebuild);
+
+	free(rebuild);
+	return r;
 }
 
 /*
@@ -681,8 +705,27 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 		const source_attr *a = sync_attr(attrs, nattrs, col->attnum);
 		const char *was = t->nrec > 0 ? sync_recorded_name(t, col->attnum) : col->name;
 		int			w = sync_target_column(c->d, &cols, was);
+		int			wr = was ? sync_rebuild_column(c->d, &cols, was) : -1;
 
 		t->missing[k] = sync_attr_missing(a);
+		if (wr >= 0 && !held[wr])
+		{
+			/* its rebuild was begun and not finished: the rest of it, then the column as it is */
+			bool		has_column = w >= 0 && !held[w];
+
+			held[wr] = true;
+			if (has_column)
+				held[w] = true;
+			sink_widen_resume(c->d, &t->pending_ddl, &t->def, was, has_column);
+			log_info("table %s: column \"%s\": finishing the change of its type that an "
+					 "earlier run began", t->display, was);
+			if (strcmp(was, col->name) != 0)
+			{
+				sink_rename_column(c->d, &t->pending_ddl, &t->def, was, col);
+				t->record_columns = true;
+			}
+			continue;
+		}
 		if (w >= 0 && !held[w])
 		{
 			held[w] = true;

@@ -56,7 +56,13 @@ WHERE "ratio" IS NULL;
 
 ALTER TABLE "analytics"."customers" ALTER COLUMN "email" TYPE VARCHAR(4000);
 
--- widen_column "credit": refused;
+ALTER TABLE "analytics"."customers" ADD COLUMN "credit__wharf_rebuild" DECIMAL(20,2);
+
+UPDATE "analytics"."customers" SET "credit__wharf_rebuild" = "credit";
+
+ALTER TABLE "analytics"."customers" DROP COLUMN "credit";
+
+ALTER TABLE "analytics"."customers" RENAME COLUMN "credit__wharf_rebuild" TO "credit";
 
 ALTER TABLE "analytics"."customers" ALTER COLUMN "name" TYPE VARCHAR(65535);
 

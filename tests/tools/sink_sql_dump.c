@@ -162,7 +162,7 @@ main(int argc, char **argv)
 	else if (strcmp(what, "add-column") == 0)
 		sink_add_column(d, &script, &script, &t, &t.cols[t.ncols - 1], default_value);
 	else if (strcmp(what, "widen") == 0)
-		ok = sink_widen_column(d, &script, &t, &t.cols[t.ncols - 1]);
+		ok = sink_widen_column(d, &script, &t, NULL, &t.cols[t.ncols - 1]);
 	else
 		usage();
 	for (int k = 0; k < script.n; k++)

@@ -493,7 +493,7 @@ build_alter_script(const sink_dialect *d)
 	{
 		int			before = script.n;
 
-		if (!sink_widen_column(d, &script, &soft, &widened_cols[i]))
+		if (!sink_widen_column(d, &script, &soft, NULL, &widened_cols[i]))
 		{
 			assert_int_equal(script.n, before);
 			strlist_push(&script, xasprintf("-- widen_column \"%s\": refused", widened_cols[i].name));
@@ -1449,7 +1449,8 @@ test_changes_staging_columns(void **state)
 
 /* Runs widen_column with stderr captured; returns what was logged. */
 static char *
-widen_logged(const sink_dialect *d, const table_column *c, strlist *script, bool *ok)
+widen_logged(const sink_dialect *d, const table_column *was, const table_column *c,
+			 strlist *script, bool *ok)
 {
 	FILE	   *tmp = tmpfile();
 	int			saved = dup(STDERR_FILENO);
@@ -1460,7 +1461,7 @@ widen_logged(const sink_dialect *d, const table_column *c, strlist *script, bool
 	assert_non_null(tmp);
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	*ok = sink_widen_column(d, script, &hostile, c);
+	*ok = sink_widen_column(d, script, &hostile, was, c);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -1474,26 +1475,47 @@ widen_logged(const sink_dialect *d, const table_column *c, strlist *script, bool
 static void
 test_widen_refusals(void **state)
 {
+#define WCOL(k, p, s, n, tp, key, arr) {.name = "x", .kind = (k), .precision = (p), .scale = (s), \
+	.length = (n), .time_precision = (tp), .key_pos = (key), .is_array = (arr)}
+	/* was: the column as the warehouse holds it (NULL: unknown); a rebuild is 4 statements */
 	static const struct
 	{
+		table_column was;
+		bool		was_known;
 		table_column c;
 		bool		rs;				/* redshift widens it */
 		int			rs_n;			/* statements */
 		bool		sf;
 		int			sf_n;
 	}			cases[] = {
-		{{.name = "small \"n\"", .kind = COL_INT8, .pg_type = "bigint"}, false, 0, true, 1},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 20, .scale = 2}, false, 0, true, 1},
-		{{.name = "x", .kind = COL_VARCHAR, .length = 80}, true, 1, true, 1},
-		{{.name = "x", .kind = COL_TEXT}, true, 1, true, 1},
-		/* a key column: Redshift cannot alter it */
-		{{.name = "x", .kind = COL_VARCHAR, .length = 80, .key_pos = 1}, false, 0, true, 1},
-		{{.name = "x", .kind = COL_TIMESTAMP, .time_precision = 6}, false, 0, false, 0},
-		{{.name = "x", .kind = COL_FLOAT8}, false, 0, true, 0},
-		{{.name = "x", .kind = COL_JSONB}, true, 0, true, 0},
-		{{.name = "x", .kind = COL_INT8, .is_array = true}, true, 0, true, 0},
-		{{.name = "x", .kind = COL_BYTEA}, false, 0, false, 0},
+		{WCOL(COL_INT4, -1, -1, -1, -1, 0, false), true, {.name = "small \"n\"", .kind = COL_INT8, .pg_type = "bigint"},
+		true, 4, true, 0},
+		{WCOL(COL_NUMERIC, 12, 2, -1, -1, 0, false), true,
+		WCOL(COL_NUMERIC, 20, 2, -1, -1, 0, false), true, 4, true, 1},
+		/* a new scale: Snowflake's ALTER cannot, both rebuild */
+		{WCOL(COL_INT8, -1, -1, -1, -1, 0, false), true, WCOL(COL_NUMERIC, 22, 2, -1, -1, 0, false), true, 4, true, 4},
+		{WCOL(COL_NUMERIC, 38, 0, -1, -1, 0, false), true,
+		WCOL(COL_NUMERIC, 12, 2, -1, -1, 0, false), true, 4, true, 4},
+		/* the warehouse holds more already */
+		{WCOL(COL_NUMERIC, 38, 2, -1, -1, 0, false), true,
+		WCOL(COL_NUMERIC, 20, 2, -1, -1, 0, false), true, 0, true, 0},
+		{WCOL(COL_NUMERIC, 12, 2, -1, -1, 0, false), false,
+		WCOL(COL_NUMERIC, 20, 2, -1, -1, 0, false), true, 4, true, 1},
+		{WCOL(COL_VARCHAR, -1, -1, 40, -1, 0, false), true, WCOL(COL_VARCHAR, -1, -1, 80, -1, 0, false), true, 1, true, 1},
+		{WCOL(COL_VARCHAR, -1, -1, 40, -1, 0, false), true, WCOL(COL_TEXT, -1, -1, -1, -1, 0, false), true, 1, true, 1},
+		/* a key column: Redshift cannot alter it, neither rebuilds it */
+		{WCOL(COL_VARCHAR, -1, -1, 40, -1, 0, false), true, WCOL(COL_VARCHAR, -1, -1, 80, -1, 1, false),
+		false, 0, true, 1},
+		{WCOL(COL_NUMERIC, 10, 0, -1, -1, 0, false), true,
+		WCOL(COL_NUMERIC, 12, 2, -1, -1, 1, false), false, 0, false, 0},
+		{WCOL(COL_TIMESTAMP, -1, -1, -1, 3, 0, false), true, WCOL(COL_TIMESTAMP, -1, -1, -1, 6, 0, false),
+		false, 0, false, 0},
+		{WCOL(COL_FLOAT4, -1, -1, -1, -1, 0, false), true, WCOL(COL_FLOAT8, -1, -1, -1, -1, 0, false), false, 0, true, 0},
+		{WCOL(COL_JSON, -1, -1, -1, -1, 0, false), true, WCOL(COL_JSONB, -1, -1, -1, -1, 0, false), true, 0, true, 0},
+		{WCOL(COL_INT4, -1, -1, -1, -1, 0, true), true, WCOL(COL_INT8, -1, -1, -1, -1, 0, true), true, 0, true, 0},
+		{WCOL(COL_BYTEA, -1, -1, -1, -1, 0, false), true, WCOL(COL_BYTEA, -1, -1, -1, -1, 0, false), false, 0, false, 0},
 	};
+#undef WCOL
 
 	(void) state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
@@ -1506,7 +1528,8 @@ test_widen_refusals(void **state)
 		{
 			strlist		script = {0};
 			bool		ok;
-			char	   *log = widen_logged(ds[i], &cases[k].c, &script, &ok);
+			char	   *log = widen_logged(ds[i], cases[k].was_known ? &cases[k].was : NULL,
+											&cases[k].c, &script, &ok);
 
 			if (ok != want[i] || script.n != want_n[i])
 				fail_msg("case %zu, %s: got %d with %d statements", k, ds[i]->name, ok, script.n);
@@ -1543,7 +1566,7 @@ test_add_column_unholdable(void **state)
 	dup2(fileno(devnull), STDERR_FILENO);
 	sink_add_column(dialect("snowflake"), &script, &script, &soft, &bad, "1");
 	sink_add_column(dialect("redshift"), &script, &script, &soft, &bad, NULL);
-	assert_false(sink_widen_column(dialect("redshift"), &script, &soft, &bad));
+	assert_false(sink_widen_column(dialect("redshift"), &script, &soft, NULL, &bad));
 	assert_false(sink_create_staging(dialect("snowflake"), &script, &t, "stg", LOAD_CHANGES));
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
