@@ -41,7 +41,20 @@ typedef struct load_table
 	const table_partitions *partitions;
 	const strlist *pre_ddl;		/* schema work for it, after its CREATE; may be NULL */
 	const strlist *pre;			/* statements to run before its data; may be NULL */
+	/*
+	 * Snapshots: the target is new or holds no rows (load_target_empty), so
+	 * its rows are loaded, not merged: straight into it where the dialect's
+	 * COPY can (no staging table), else inserted from staging.
+	 */
+	bool		target_empty;
 } load_table;
+
+/*
+ * Whether t's warehouse table is missing or holds no rows, into *empty.
+ * False, reported, when the warehouse cannot say.
+ */
+extern bool load_target_empty(wh_session *wh, const sink_dialect *d, const table_def *t,
+							  bool *empty);
 
 /*
  * The state rows that record a partitioned table's partitions at its last

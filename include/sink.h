@@ -166,6 +166,8 @@ struct sink_dialect
 	bool		merge;
 	/* ALTER TABLE ... ADD COLUMN IF NOT EXISTS is available */
 	bool		add_if_not_exists;
+	/* its COPY takes a column list (the target's own columns may be left out) */
+	bool		copy_column_list;
 	/* string literals take backslash as an escape (doubled, as ' is) */
 	bool		literal_backslash;
 	/*
@@ -250,9 +252,13 @@ struct sink_dialect
 	 * is_array); false when the dialect cannot tell.  NULL: never can.
 	 */
 	bool		(*column_from_type_name) (const char *data_type, table_column *out);
-	/* The COPY statements loading files into staging (see sink_copy_staging). */
+	/*
+	 * The COPY statements loading files into relation into (quoted and
+	 * qualified already): a staging table (see sink_copy_staging), or t's
+	 * target itself (sink_copy_target).
+	 */
 	void		(*copy_staging) (const sink_dialect *d, strlist *script, const table_def *t,
-								 const char *staging, load_kind kind,
+								 const char *into, load_kind kind,
 								 const sink_files *files, const sink_options *opt);
 
 	/*
@@ -332,6 +338,20 @@ extern void sink_copy_staging(const sink_dialect *d, strlist *script, const tabl
 							  const sink_files *files, const sink_options *opt);
 extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
 					   const char *staging, load_kind kind);
+
+/*
+ * A snapshot into a target that is new or empty: nothing to merge or
+ * delete.  sink_copies_direct tells whether COPY can load the staged files
+ * into t's target itself (every value loads as staged, and the files'
+ * columns can be named); then sink_copy_target does, and no staging table
+ * is needed.  Otherwise sink_insert_staged inserts the staging table's rows
+ * as they are, instead of sink_apply.
+ */
+extern bool sink_copies_direct(const sink_dialect *d, const table_def *t);
+extern void sink_copy_target(const sink_dialect *d, strlist *script, const table_def *t,
+							 const sink_files *files, const sink_options *opt);
+extern void sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
+							   const char *staging);
 /*
  * Before a change batch's apply: the cancelled pairs out of staging (a 'C'
  * row and the addition it names, see above).

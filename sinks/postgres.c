@@ -141,7 +141,7 @@ pg_column_type(const sink_dialect *d, const table_def *t, const table_column *c,
  */
 static void
 pg_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
-				const char *staging, load_kind kind,
+				const char *into, load_kind kind,
 				const sink_files *files, const sink_options *opt)
 {
 	buf			cmd = BUF_INIT;
@@ -163,7 +163,7 @@ pg_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 			sink_shell_quote(&cmd, files->part_fetch[i]);
 		}
 		buf_puts(&sql, "COPY ");
-		sink_staging_ref(d, &sql, t, staging);
+		buf_puts(&sql, into);
 		buf_puts(&sql, " (");
 		sink_staging_column_list(d, &sql, t, kind);
 		buf_puts(&sql, ")\nFROM PROGRAM ");
@@ -210,6 +210,7 @@ const sink_dialect sink_postgres = {
 	.name = "postgres",
 	.transactional_ddl = true,
 	.merge = true,
+	.copy_column_list = true,
 	.add_if_not_exists = true,
 	.literal_backslash = false,
 	/* quoted names keep their case; NAMEDATALEN - 1 bytes */

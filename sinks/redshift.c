@@ -122,7 +122,7 @@ rs_literal_value(buf *out, const table_column *c, const char *literal)
  */
 static void
 rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
-				const char *staging, load_kind kind,
+				const char *into, load_kind kind,
 				const sink_files *files, const sink_options *opt)
 {
 	buf			sql = BUF_INIT;
@@ -130,7 +130,7 @@ rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 	if (files->nparts == 0)
 		return;					/* nothing staged: the staging table stays empty */
 	buf_puts(&sql, "COPY ");
-	sink_staging_ref(d, &sql, t, staging);
+	buf_puts(&sql, into);
 	buf_puts(&sql, " (");
 	sink_staging_column_list(d, &sql, t, kind);
 	buf_puts(&sql, ")\nFROM ");
@@ -280,6 +280,7 @@ const sink_dialect sink_redshift = {
 	.transactional_ddl = true,
 	/* its MERGE takes no conditions: the apply deletes and inserts */
 	.merge = false,
+	.copy_column_list = true,
 	.add_if_not_exists = false,
 	.literal_backslash = true,
 	/*

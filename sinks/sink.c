@@ -544,7 +544,54 @@ sink_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 				  const char *staging, load_kind kind,
 				  const sink_files *files, const sink_options *opt)
 {
-	d->copy_staging(d, script, t, staging, kind, files, opt);
+	buf			into = BUF_INIT;
+
+	sink_staging_ref(d, &into, t, staging);
+	d->copy_staging(d, script, t, into.data, kind, files, opt);
+	buf_free(&into);
+}
+
+static void insert_all(const sink_dialect *d, strlist *script, const table_def *t,
+					   const char *target, const char *staging);
+
+bool
+sink_copies_direct(const sink_dialect *d, const table_def *t)
+{
+	buf			scratch = BUF_INIT;
+	bool		direct = d->copy_column_list || t->deletes != DELETES_SOFT;
+
+	for (int i = 0; direct && i < t->ncols; i++)
+	{
+		buf_reset(&scratch);
+		direct = d->staged_type == NULL || !d->staged_type(&t->cols[i], &scratch);
+	}
+	buf_free(&scratch);
+	return direct;
+}
+
+void
+sink_copy_target(const sink_dialect *d, strlist *script, const table_def *t,
+				 const sink_files *files, const sink_options *opt)
+{
+	buf			into = BUF_INIT;
+
+	sink_qualified(d, &into, t->target_schema, t->target_name);
+	d->copy_staging(d, script, t, into.data, LOAD_SNAPSHOT, files, opt);
+	buf_free(&into);
+}
+
+void
+sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
+				   const char *staging)
+{
+	buf			target = BUF_INIT;
+	buf			stg = BUF_INIT;
+
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	sink_staging_ref(d, &stg, t, staging);
+	insert_all(d, script, t, target.data, stg.data);
+	buf_free(&target);
+	buf_free(&stg);
 }
 
 /* Appends column c of relation rel (a quoted name or alias) as a reference. */

@@ -164,7 +164,7 @@ sf_integration_name(const sink_dialect *d, buf *out, const char *name)
  */
 static void
 sf_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
-				const char *staging, load_kind kind,
+				const char *into, load_kind kind,
 				const sink_files *files, const sink_options *opt)
 {
 	buf			sql = BUF_INIT;
@@ -178,7 +178,7 @@ sf_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 		if (end > files->nparts)
 			end = files->nparts;
 		buf_puts(&sql, "COPY INTO ");
-		sink_staging_ref(d, &sql, t, staging);
+		buf_puts(&sql, into);
 		buf_puts(&sql, "\nFROM ");
 		sink_quote_literal(d, &sql, files->folder_url);
 		if (opt != NULL && opt->storage_integration != NULL)
@@ -329,6 +329,7 @@ const sink_dialect sink_snowflake = {
 	.transactional_ddl = false,
 	.merge = true,
 	/* ADD COLUMN IF NOT EXISTS, but never with a DEFAULT (see above) */
+	.copy_column_list = false,
 	.add_if_not_exists = true,
 	.literal_backslash = true,
 	/*

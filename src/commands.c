@@ -573,8 +573,12 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 			lts[i].t = &c.tables[i];
 			lts[i].staged = &results[i];
 			lts[i].partitions = &partitions[i];
+			if (rc == EXIT_OK &&
+				!load_target_empty(c.wh, c.d, &c.tables[i], &lts[i].target_empty))
+				rc = EXIT_RUNTIME;
 		}
-		if (!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script,
+		if (rc != EXIT_OK ||
+			!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script,
 						 &nddl) ||
 			!load_run(c.wh, &script, nddl))
 			rc = EXIT_RUNTIME;

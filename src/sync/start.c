@@ -203,9 +203,10 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			/* schema changes seen since its warehouse table was made come first */
 			lts[i].pre_ddl = &st->tables[index[i]].pending_ddl;
 			lts[i].pre = &st->tables[index[i]].pending;
+			ok = ok && load_target_empty(c->wh, c->d, &defs[i], &lts[i].target_empty);
 		}
 		pg_lsn_format(lsn, lsntext);
-		ok = load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script,
+		ok = ok && load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, load_id, lsntext, lts, n, &script,
 						 &nddl);
 		for (int i = 0; ok && i < n; i++)
 			load_columns_script(c->d, &c->j, &st->tables[index[i]].def, lsntext, &script);

@@ -279,6 +279,38 @@ load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
 	free(display);
 }
 
+/* A snapshot of a new or empty target that COPY loads straight into it. */
+static bool
+load_goes_direct(const sink_dialect *d, const load_table *lt, load_kind kind)
+{
+	return kind == LOAD_SNAPSHOT && lt->target_empty && sink_copies_direct(d, lt->t);
+}
+
+bool
+load_target_empty(wh_session *wh, const sink_dialect *d, const table_def *t, bool *empty)
+{
+	buf			sql = BUF_INIT;
+	wh_result	rows = {0};
+	bool		ok;
+
+	sink_target_columns_query(d, &sql, t->target_schema, t->target_name);
+	ok = wh_query(wh, sql.data, &rows);
+	*empty = ok && rows.nrows == 0;
+	wh_result_free(&rows);
+	if (ok && !*empty)
+	{
+		buf_reset(&sql);
+		buf_puts(&sql, "SELECT 1 FROM ");
+		sink_qualified(d, &sql, t->target_schema, t->target_name);
+		buf_puts(&sql, " LIMIT 1");
+		ok = wh_query(wh, sql.data, &rows);
+		*empty = ok && rows.nrows == 0;
+		wh_result_free(&rows);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
 bool
 load_script(const sink_dialect *d, const job *j, const stage *s,
 			load_kind kind, const char *load_id, const char *lsn,
@@ -296,9 +328,13 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 				strlist_add(script, tables[i].pre_ddl->items[k]);
 	for (int i = 0; i < ntables; i++)
 	{
-		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		bool		ok = sink_create_staging(d, script, tables[i].t, staging, kind);
+		char	   *staging;
+		bool		ok;
 
+		if (load_goes_direct(d, &tables[i], kind))
+			continue;
+		staging = xasprintf("wharf_staging_%d", i + 1);
+		ok = sink_create_staging(d, script, tables[i].t, staging, kind);
 		free(staging);
 		if (!ok)
 			return false;
@@ -318,8 +354,16 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		sink_files	files;
 
 		load_files(s, &tables[i], &files, &owned);
-		sink_copy_staging(d, script, t, staging, kind, &files, &opt);
-		sink_apply(d, script, t, staging, kind);
+		if (load_goes_direct(d, &tables[i], kind))
+			sink_copy_target(d, script, t, &files, &opt);
+		else
+		{
+			sink_copy_staging(d, script, t, staging, kind, &files, &opt);
+			if (kind == LOAD_SNAPSHOT && tables[i].target_empty)
+				sink_insert_staged(d, script, t, staging);
+			else
+				sink_apply(d, script, t, staging, kind);
+		}
 		load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
 								tables[i].staged ? (int64_t) tables[i].staged->rows : 0,
 								load_id, script);

@@ -1447,6 +1447,56 @@ test_changes_staging_columns(void **state)
 	}
 }
 
+/*
+ * A snapshot into a new or empty target: COPY straight into it where every
+ * value loads as staged and the files' columns can be named, else an
+ * INSERT of the staging table's rows.
+ */
+static void
+test_empty_target(void **state)
+{
+	static const struct
+	{
+		const char *dialect;
+		const table_def *t;
+		bool		direct;
+	}			cases[] = {
+		{"postgres", &allkey, true}, {"postgres", &soft, true}, {"postgres", &hostile, true},
+		{"redshift", &allkey, true}, {"redshift", &soft, false},	/* bytea is staged as text */
+		{"snowflake", &allkey, true}, {"snowflake", &soft, false},
+		{"snowflake", &append, false},	/* float and json convert */
+	};
+
+	(void) state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		const sink_dialect *d = dialect(cases[k].dialect);
+		const table_def *t = cases[k].t;
+		strlist		script = {0};
+		buf			target = BUF_INIT;
+		char	   *want;
+
+		sink_qualified(d, &target, t->target_schema, t->target_name);
+		if (sink_copies_direct(d, t) != cases[k].direct)
+			fail_msg("case %zu (%s, %s): direct is not %d", k, d->name, t->name, cases[k].direct);
+		sink_copy_target(d, &script, t, &s3_files, &full_opt);
+		want = xasprintf("COPY %s%s", d == dialect("snowflake") ? "INTO " : "", target.data);
+		assert_true(script.n > 0);
+		for (int i = 0; i < script.n; i++)
+			assert_true(strncmp(script.items[i], want, strlen(want)) == 0);
+		free(want);
+		strlist_free(&script);
+		sink_insert_staged(d, &script, t, "stg");
+		want = xasprintf("INSERT INTO %s (", target.data);
+		assert_int_equal(script.n, 1);
+		assert_true(strncmp(script.items[0], want, strlen(want)) == 0);
+		assert_null(strstr(script.items[0], "DELETE"));
+		free(want);
+		strlist_free(&script);
+		buf_free(&target);
+	}
+}
+
 /* Runs widen_column with stderr captured; returns what was logged. */
 static char *
 widen_logged(const sink_dialect *d, const table_column *was, const table_column *c,
@@ -1583,6 +1633,7 @@ main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_quote_ident),
 		cmocka_unit_test(test_names_folded),
+		cmocka_unit_test(test_empty_target),
 		cmocka_unit_test(test_quote_literal),
 		cmocka_unit_test(test_qualified_and_column_list),
 		cmocka_unit_test(test_copy_program_quoting),
