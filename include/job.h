@@ -29,6 +29,7 @@ typedef struct job_table
 	int			nkey;
 	table_mode	mode;
 	table_deletes deletes;
+	table_refresh refresh;
 	int			line;			/* where its section starts, for messages */
 } job_table;
 

@@ -168,6 +168,8 @@ struct sink_dialect
 	bool		add_if_not_exists;
 	/* its COPY takes a column list (the target's own columns may be left out) */
 	bool		copy_column_list;
+	/* TRUNCATE is transactional (else a table is emptied by DELETE) */
+	bool		truncate_in_transaction;
 	/* string literals take backslash as an escape (doubled, as ' is) */
 	bool		literal_backslash;
 	/*
@@ -352,6 +354,11 @@ extern void sink_copy_target(const sink_dialect *d, strlist *script, const table
 							 const sink_files *files, const sink_options *opt);
 extern void sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
 							   const char *staging);
+/*
+ * Empties t's target inside the load's transaction (a refresh by replace,
+ * before its rows load as into an empty one).
+ */
+extern void sink_empty_target(const sink_dialect *d, strlist *script, const table_def *t);
 /*
  * Before a change batch's apply: the cancelled pairs out of staging (a 'C'
  * row and the addition it names, see above).

@@ -89,6 +89,13 @@ typedef enum table_deletes
 	DELETES_SOFT
 } table_deletes;
 
+/* How a snapshot brings a target that holds rows in line (merge mode, hard deletes). */
+typedef enum table_refresh
+{
+	REFRESH_REPLACE,			/* emptied and loaded anew, in the load's transaction */
+	REFRESH_MERGE				/* rows merged by key, rows gone from the source deleted */
+} table_refresh;
+
 typedef struct table_def
 {
 	char	   *schema;			/* source schema, unquoted */
@@ -97,6 +104,7 @@ typedef struct table_def
 	char	   *target_name;	/* warehouse table */
 	table_mode	mode;
 	table_deletes deletes;
+	table_refresh refresh;
 	int			ncols;
 	table_column *cols;
 	int			nkeys;			/* number of key columns (0 in append mode) */

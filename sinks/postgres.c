@@ -210,6 +210,8 @@ const sink_dialect sink_postgres = {
 	.name = "postgres",
 	.transactional_ddl = true,
 	.merge = true,
+	/* TRUNCATE takes effect at commit, and rolls back with the load */
+	.truncate_in_transaction = true,
 	.copy_column_list = true,
 	.add_if_not_exists = true,
 	.literal_backslash = false,

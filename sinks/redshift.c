@@ -280,6 +280,8 @@ const sink_dialect sink_redshift = {
 	.transactional_ddl = true,
 	/* its MERGE takes no conditions: the apply deletes and inserts */
 	.merge = false,
+	/* "TRUNCATE commits the transaction in which it is run" (TRUNCATE) */
+	.truncate_in_transaction = false,
 	.copy_column_list = true,
 	.add_if_not_exists = false,
 	.literal_backslash = true,

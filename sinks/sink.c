@@ -581,6 +581,16 @@ sink_copy_target(const sink_dialect *d, strlist *script, const table_def *t,
 }
 
 void
+sink_empty_target(const sink_dialect *d, strlist *script, const table_def *t)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, d->truncate_in_transaction ? "TRUNCATE TABLE " : "DELETE FROM ");
+	sink_qualified(d, &sql, t->target_schema, t->target_name);
+	strlist_push(script, buf_detach(&sql));
+}
+
+void
 sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
 				   const char *staging)
 {

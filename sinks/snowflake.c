@@ -329,6 +329,8 @@ const sink_dialect sink_snowflake = {
 	.transactional_ddl = false,
 	.merge = true,
 	/* ADD COLUMN IF NOT EXISTS, but never with a DEFAULT (see above) */
+	/* DELETE, which is certainly DML: the manual does not say whether TRUNCATE is */
+	.truncate_in_transaction = false,
 	.copy_column_list = false,
 	.add_if_not_exists = true,
 	.literal_backslash = true,

@@ -491,6 +491,8 @@ cmd_plan(const cmd_options *o)
 				   c.j.name, c.d->name, c.ntables, c.ntables == 1 ? "" : "s");
 		if (c.d->session_setup != NULL)
 			buf_printf(&text, "-- once per session, first\n\n%s;\n\n", c.d->session_setup);
+		buf_puts(&text, "-- a snapshot of tables the warehouse holds rows of already (into a new or\n"
+				 "-- empty table, rows are COPYed or inserted straight in)\n\n");
 		load_format(&text, &script, nddl);
 		buf_puts(&text, "\n-- a change batch of wharf sync, every table changed (one segment each);\n"
 				 "-- <batch_id>, <lsn> and the file names stand for a batch's own\n\n");

@@ -47,7 +47,9 @@
  * is given is parsed and kept in job_table.key for whoever wants to order
  * rows by it (nothing checks it against the table in append mode: the
  * source module reads keys for merge mode only).  deletes = soft with
- * mode = append is an error, as append never deletes.  iam_role and
+ * mode = append is an error, as append never deletes.  refresh (replace
+ * or merge) is how a snapshot brings a loaded merge table with hard
+ * deletes in line; other tables ignore it.  iam_role and
  * storage_integration are
  * accepted with any dialect, and the S3 keys with a file:// stage; those
  * that do not apply are ignored, so switching a dialect or a stage URL needs
@@ -121,7 +123,8 @@ typedef enum value_kind
 	V_ARN,
 	V_KEYLIST,
 	V_MODE,
-	V_DELETES
+	V_DELETES,
+	V_REFRESH
 } value_kind;
 
 typedef struct key_def
@@ -166,6 +169,7 @@ static const key_def key_defs[] = {
 	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
 	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
+	{SEC_TABLE, "refresh", V_REFRESH, TABF(refresh), false, 0, 0},
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
@@ -1233,6 +1237,14 @@ set_value(parser *p, const key_def *kd, char *v)
 				*(table_deletes *) field = DELETES_SOFT;
 			else
 				BAD("%s: unknown value \"%s\" (hard or soft)", kd->name, v);
+			break;
+		case V_REFRESH:
+			if (strcasecmp(v, "replace") == 0)
+				*(table_refresh *) field = REFRESH_REPLACE;
+			else if (strcasecmp(v, "merge") == 0)
+				*(table_refresh *) field = REFRESH_MERGE;
+			else
+				BAD("%s: unknown value \"%s\" (replace or merge)", kd->name, v);
 			break;
 		case V_URL:
 			ok = set_url(p, kd->name, v);

@@ -387,6 +387,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 
 	t.mode = jt->mode;
 	t.deletes = jt->deletes;
+	t.refresh = jt->refresh;
 	if (!catalog_key(conn, jt, &t, &generated, display))
 		goto fail_cols;
 

@@ -279,11 +279,33 @@ load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
 	free(display);
 }
 
-/* A snapshot of a new or empty target that COPY loads straight into it. */
+/*
+ * A snapshot whose target holds rows that it replaces: a merge table with
+ * hard deletes mirrors the source, so emptying it and loading the snapshot
+ * in the same transaction ends as a merge would, without comparing rows;
+ * soft deletes keep history and merge, as does refresh = merge.
+ */
+static bool
+load_replaces(const load_table *lt, load_kind kind)
+{
+	const table_def *t = lt->t;
+
+	return kind == LOAD_SNAPSHOT && !lt->target_empty && t->mode == MODE_MERGE &&
+		t->deletes == DELETES_HARD && t->refresh == REFRESH_REPLACE && t->nkeys > 0;
+}
+
+/* A snapshot whose rows land as in an empty target: inserted, not merged. */
+static bool
+load_as_new(const load_table *lt, load_kind kind)
+{
+	return kind == LOAD_SNAPSHOT && (lt->target_empty || load_replaces(lt, kind));
+}
+
+/* ... and that COPY loads straight into the target, with no staging table. */
 static bool
 load_goes_direct(const sink_dialect *d, const load_table *lt, load_kind kind)
 {
-	return kind == LOAD_SNAPSHOT && lt->target_empty && sink_copies_direct(d, lt->t);
+	return load_as_new(lt, kind) && sink_copies_direct(d, lt->t);
 }
 
 bool
@@ -354,12 +376,14 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		sink_files	files;
 
 		load_files(s, &tables[i], &files, &owned);
+		if (load_replaces(&tables[i], kind))
+			sink_empty_target(d, script, t);
 		if (load_goes_direct(d, &tables[i], kind))
 			sink_copy_target(d, script, t, &files, &opt);
 		else
 		{
 			sink_copy_staging(d, script, t, staging, kind, &files, &opt);
-			if (kind == LOAD_SNAPSHOT && tables[i].target_empty)
+			if (load_as_new(&tables[i], kind))
 				sink_insert_staged(d, script, t, staging);
 			else
 				sink_apply(d, script, t, staging, kind);

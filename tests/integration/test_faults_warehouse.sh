@@ -35,7 +35,9 @@ INSERT INTO fwh.s SELECT g, 0, md5(g::text) FROM generate_series(1, 20000) g;
 SQL
 wh -c 'DROP SCHEMA IF EXISTS fwh CASCADE' -c "DELETE FROM public.wharf_state WHERE job LIKE 'it_faults_wh%'" 2>/dev/null || true
 job=$(job_file it_faults_wh postgres "s3://$WHARF_S3_BUCKET/it/faults-wh" '[table fwh.t]' '[table fwh.log]' 'mode = append')
-snapjob=$(job_file it_faults_whsnap postgres "s3://$WHARF_S3_BUCKET/it/faults-whsnap" '[table fwh.s]')
+# the snapshot job merges its refresh (MERGE waits on the row lock); a second replaces it
+snapjob=$(job_file it_faults_whsnap postgres "s3://$WHARF_S3_BUCKET/it/faults-whsnap" '[table fwh.s]' 'refresh = merge')
+repjob=$(job_file it_faults_whrep postgres "s3://$WHARF_S3_BUCKET/it/faults-whrep" '[table fwh.s]')
 sed -i 's/^conninfo = \(.*\)$/conninfo = \1\nbatch_interval = 1/' "$job"
 
 # change N: one source transaction; CHANGE_END is the WAL position just past its commit
@@ -230,5 +232,28 @@ fi
 check "snapshot: no staged objects left by the failed loads" test "$(s3_count it/faults-whsnap/)" -eq 0
 check "snapshot: the next run converges" "$WHARF" -q -c "$snapjob" snapshot
 check "snapshot: converged" same_table fwh.s fwh.s
+
+# a refresh by replace: its TRUNCATE waits on the row lock; the connection drops there
+src -c "UPDATE fwh.s SET v = v + 1 WHERE id % 5 = 0 OR id = 7; DELETE FROM fwh.s WHERE id BETWEEN 130 AND 140"
+before=$(fingerprint it_faults_whrep fwh.s)
+if lock_row fwh.s 7; then
+	wharf_bg snap-replace -c "$repjob" snapshot
+	if wait_blocked "TRUNCATE TABLE"; then
+		n=$(terminate_wharf)
+		check "snapshot replacing: terminated wharf's warehouse session ($n)" test "$n" -ge 1
+	else
+		not_ok "snapshot replacing: wharf's TRUNCATE never waited on the row lock"
+	fi
+	unlock
+	wharf_wait
+	check "snapshot replacing: exit 1 (exit $RC)" test "$RC" -eq 1
+	check "snapshot replacing: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
+	check "snapshot replacing: rolled back: warehouse unchanged" test "$(fingerprint it_faults_whrep fwh.s)" = "$before"
+else
+	not_ok "snapshot replacing: could not take the row lock"
+fi
+check "snapshot replacing: the next run converges" "$WHARF" -q -c "$repjob" snapshot
+check "snapshot replacing: converged" same_table fwh.s fwh.s
+check "snapshot replacing: no staged objects left" test "$(s3_count it/faults-whrep/)" -eq 0
 
 finish

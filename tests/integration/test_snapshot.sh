@@ -93,9 +93,15 @@ wh -c 'DROP SCHEMA IF EXISTS snap CASCADE; DROP SCHEMA IF EXISTS "Sales Dept" CA
 plan_all=$("$WHARF" -c "$job" plan)
 plan_out=$(sed '/^-- a change batch/q' <<<"$plan_all")          # the snapshot's part
 plan_batch=$(sed -n '/^-- a change batch/,$p' <<<"$plan_all")   # a sync change batch's
-check "plan prints the MERGE of snap.alltypes" test "$(grep -c '^MERGE INTO "snap"."alltypes"' <<<"$plan_out")" -eq 1
-check "plan prints the MERGE of the hostile table" test "$(grep -c '^MERGE INTO "Sales Dept"."Order ""Lines"""' <<<"$plan_out")" -eq 1
-check "plan prints a COPY per table" test "$(grep -c '^COPY ' <<<"$plan_out")" -eq 2
+# a refresh of these merge tables with hard deletes replaces their rows
+check "plan prints the refresh of snap.alltypes (emptied, then its rows)" \
+	test "$(grep -c '^TRUNCATE TABLE "snap"."alltypes"' <<<"$plan_out")" -eq 1
+check "plan prints the refresh of the hostile table" \
+	test "$(grep -c '^TRUNCATE TABLE "Sales Dept"."Order ""Lines"""' <<<"$plan_out")" -eq 1
+check "plan merges no replaced table" \
+	test "$(grep -c '^MERGE INTO "snap"."alltypes"\|^MERGE INTO "Sales Dept"' <<<"$plan_out")" -eq 0
+check "plan prints a COPY per table, into the table itself" \
+	test "$(grep -c '^COPY "snap"."alltypes" \|^COPY "Sales Dept"."Order ""Lines""" ' <<<"$plan_out")" -eq 2
 check "plan prints a change batch's MERGE per table" test "$(grep -c '^MERGE INTO "snap"."alltypes"\|^MERGE INTO "Sales Dept"' <<<"$plan_batch")" -eq 2
 check "plan prints a change batch's COPY per table and its position row" \
 	bash -c '[[ $(grep -c "^COPY " <<<"$0") -eq 2 ]] && grep -q "'"'"'position'"'"' AS \"kind\"" <<<"$0"' "$plan_batch"

@@ -127,6 +127,7 @@ static const bad_case bad_cases[] = {
 	{"bad dialect", JOB SRC STG "[warehouse]\ndialect = mysql\n", "dialect: unknown dialect \"mysql\" (postgres, redshift or snowflake)"},
 	{"bad mode", BASE "mode = upsert\n", "[table public.customers] mode: unknown mode \"upsert\" (merge or append)"},
 	{"bad deletes", BASE "deletes = maybe\n", "deletes: unknown value \"maybe\" (hard or soft)"},
+	{"bad refresh", BASE "refresh = sometimes\n", "refresh: unknown value \"sometimes\" (replace or merge)"},
 	{"soft deletes in append mode", BASE "deletes = soft\nmode = append\n",
 	"t.ini:10: [table public.customers] deletes = soft needs mode = merge"},
 	{"unsupported scheme", JOB SRC "[stage]\nurl = gs://bucket/x\n", "url: unsupported scheme \"gs\""},
@@ -341,7 +342,8 @@ test_full_s3(void **state)
 			"deletes = hard\n"
 			"[table public.customers]\n"
 			"key = customer_id\n"
-			"deletes = soft\n", &j);
+			"deletes = soft\n"
+			"refresh = merge\n", &j);
 	assert_string_equal(j.conninfo, "host=db.internal dbname=shop user=wharf");
 	assert_string_equal(j.slot, "shop_slot_2");
 	assert_string_equal(j.publication, "Shop Pub");
@@ -373,6 +375,8 @@ test_full_s3(void **state)
 	assert_string_equal(j.tables[1].key[0], "customer_id");
 	assert_null(j.tables[1].key[1]);
 	assert_int_equal(j.tables[1].deletes, DELETES_SOFT);
+	assert_int_equal(j.tables[1].refresh, REFRESH_MERGE);
+	assert_int_equal(j.tables[0].refresh, REFRESH_REPLACE);
 	job_free(&j);
 }
 

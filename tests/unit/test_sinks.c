@@ -1497,6 +1497,88 @@ test_empty_target(void **state)
 	}
 }
 
+/*
+ * How a snapshot lands, by load_script: into a new or empty target, or a
+ * refresh by replace (a merge table with hard deletes), rows are loaded as
+ * new (emptied first for the refresh); soft deletes and refresh = merge
+ * merge.
+ */
+static void
+test_snapshot_landing(void **state)
+{
+	static const struct
+	{
+		const table_def *t;
+		bool		empty;
+		table_refresh refresh;
+		bool		emptied;		/* TRUNCATE or DELETE of the whole target */
+		bool		merged;			/* MERGE, or Redshift's DELETE USING */
+	}			cases[] = {
+		{&allkey, true, REFRESH_REPLACE, false, false},
+		{&allkey, false, REFRESH_REPLACE, true, false},
+		{&allkey, false, REFRESH_MERGE, false, true},
+		{&soft, true, REFRESH_REPLACE, false, false},
+		{&soft, false, REFRESH_REPLACE, false, true},
+	};
+
+	(void) state;
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+	{
+		const sink_dialect *d = sink_dialects[i];
+		char	   *text = xasprintf("[job]\nname = wharf\n[source]\nconninfo = host=src\n"
+									 "[stage]\nurl = s3://bucket/p\naccess_key_id = A\n"
+									 "secret_access_key = landing-secret-7\n[warehouse]\ndialect = %s\n"
+									 "storage_integration = I\n[table public.t]\n", d->name);
+		job			j;
+		stage		s;
+
+		assert_true(job_load_string(text, "landing.ini", &j));
+		assert_true(stage_open(&j, &s));
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		{
+			table_def	t = *cases[k].t;
+			load_table	lt = {.t = &t, .target_empty = cases[k].empty};
+			strlist		script = {0};
+			buf			target = BUF_INIT;
+			char	   *empty_stmt;
+			bool		emptied = false;
+			bool		merged = false;
+			bool		staging = false;
+			int			nddl = 0;
+
+			t.refresh = cases[k].refresh;
+			sink_qualified(d, &target, t.target_schema, t.target_name);
+			empty_stmt = xasprintf("%s%s", d->truncate_in_transaction ? "TRUNCATE TABLE " : "DELETE FROM ",
+								   target.data);
+			assert_true(load_script(d, &j, &s, LOAD_SNAPSHOT, "L", NULL, &lt, 1, &script, &nddl));
+			for (int n = nddl; n < script.n; n++)
+			{
+				const char *stmt = script.items[n];
+				bool		of_target = strstr(stmt, target.data) != NULL;
+
+				emptied |= strcmp(stmt, empty_stmt) == 0;
+				merged |= of_target && (strncmp(stmt, "MERGE ", 6) == 0 || strstr(stmt, "\nUSING ") != NULL);
+			}
+			for (int n = 0; n < nddl; n++)
+				staging |= strstr(script.items[n], "wharf_staging") != NULL ||
+					strstr(script.items[n], "WHARF_STAGING") != NULL;
+			if (emptied != cases[k].emptied || merged != cases[k].merged)
+				fail_msg("%s, case %zu: emptied %d merged %d", d->name, k, emptied, merged);
+			/* no staging table where COPY loads the target itself */
+			if (!cases[k].merged && sink_copies_direct(d, &t))
+				assert_false(staging);
+			else
+				assert_true(staging);
+			free(empty_stmt);
+			buf_free(&target);
+			strlist_free(&script);
+		}
+		stage_close(&s);
+		job_free(&j);
+		free(text);
+	}
+}
+
 /* Runs widen_column with stderr captured; returns what was logged. */
 static char *
 widen_logged(const sink_dialect *d, const table_column *was, const table_column *c,
@@ -1634,6 +1716,7 @@ main(void)
 		cmocka_unit_test(test_quote_ident),
 		cmocka_unit_test(test_names_folded),
 		cmocka_unit_test(test_empty_target),
+		cmocka_unit_test(test_snapshot_landing),
 		cmocka_unit_test(test_quote_literal),
 		cmocka_unit_test(test_qualified_and_column_list),
 		cmocka_unit_test(test_copy_program_quoting),
