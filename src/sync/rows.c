@@ -63,7 +63,9 @@ sync_report_guard(const sync_state *st, const sync_table *t, int k,
 	guard_value_prefix(v->data, v->len, &msg);
 	buf_puts(&msg, " (");
 	guard_limits_text(&t->def.cols[k], &t->renders[k], &msg);
-	buf_putc(&msg, ')');
+	/* the change stays in the stream: only a new snapshot of the table gets past it */
+	buf_printf(&msg, "); fix it at the source, then run: wharf -c %s sync --reload %s",
+			   st->c->j.path, t->display);
 	log_error("sync: table %s, column \"%s\"%s", t->display, t->def.cols[k].name, msg.data);
 	buf_free(&msg);
 }
