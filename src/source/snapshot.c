@@ -102,10 +102,14 @@ append_literal(PGconn *conn, buf *out, const char *value)
 #define JSON_TOKENS "\"(?:[^\"\\\\]|\\\\.)*\"|-?[0-9][0-9.]*(?:[eE][-+]?[0-9]+)?"
 /*
  * The only JSON texts that may hold a number a warehouse would round: 39
- * digits in a row, 40 digits and points, or an exponent.  Any other text
- * skips the per-number work.
+ * digits and points in a row (a number of 39 digits, or of 38 with 38
+ * decimals, is at least that long), or an exponent.  Any other text skips
+ * the per-number work.  jsonb and to_json() of numeric write numbers as
+ * numeric does, never with an exponent, and that test costs as much as
+ * the other: they go without it.
  */
-#define JSON_LONG_NUMBER "[0-9]{39}|[0-9.]{40}|[0-9][eE]"
+#define JSON_LONG_NUMBER "[0-9.]{39}|[0-9][eE]"
+#define JSON_LONG_DECIMAL "[0-9.]{39}"
 
 /*
  * The conditions under which x, column c's staged value, is one the
@@ -130,7 +134,25 @@ snapshot_guard_cond(PGconn *conn, buf *cond, const table_column *c, const col_re
 		if (r->max_int_digits >= 0)
 			buf_printf(cond, " AND pg_catalog.abs(%s) < 1e%d", x, r->max_int_digits);
 	}
-	if (r->max_bytes > 0)
+	if (r->max_bytes > 0 && r->max_json_string > 0)
+	{
+		/*
+		 * JSON: the whole text within max_bytes, and no string member longer
+		 * than max_json_string, which none can be in a text that short
+		 * (one length, the common case); a longer text has its members
+		 * looked at.
+		 */
+		int64_t		shorter = r->max_json_string < r->max_bytes ? r->max_json_string : r->max_bytes;
+
+		buf_printf(cond, " AND (pg_catalog.octet_length(%s::text) <= %lld OR "
+				   "(pg_catalog.octet_length(%s::text) <= %lld AND NOT EXISTS ("
+				   "SELECT 1 FROM pg_catalog.jsonb_path_query(%s::jsonb, "
+				   "'strict $.** ? (@.type() == \"string\")') AS wharf_m(v) "
+				   "WHERE pg_catalog.octet_length(wharf_m.v #>> '{}') > %lld)))",
+				   x, (long long) shorter, x, (long long) r->max_bytes, x,
+				   (long long) r->max_json_string);
+	}
+	else if (r->max_bytes > 0)
 	{
 		/* octet_length of text and bytea reads the stored size, not the value */
 		if (!c->is_array && c->kind == COL_BYTEA)
@@ -143,20 +165,20 @@ snapshot_guard_cond(PGconn *conn, buf *cond, const table_column *c, const col_re
 			buf_printf(cond, " AND pg_catalog.octet_length(%s::text) <= %lld", x,
 					   (long long) r->max_bytes);
 	}
-	if (r->max_json_string > 0)
-	{
-		/* no string member can be longer than the whole text */
+	else if (r->max_json_string > 0)
 		buf_printf(cond, " AND (pg_catalog.octet_length(%s::text) <= %lld OR NOT EXISTS ("
 				   "SELECT 1 FROM pg_catalog.jsonb_path_query(%s::jsonb, "
 				   "'strict $.** ? (@.type() == \"string\")') AS wharf_m(v) "
 				   "WHERE pg_catalog.octet_length(wharf_m.v #>> '{}') > %lld))",
 				   x, (long long) r->max_json_string, x, (long long) r->max_json_string);
-	}
 	if (r->json_exact_numbers)
 	{
 		/* guard_json_number_exact, in SQL: i, f and e are a number's parts */
 		buf_printf(cond, " AND (%s::text !~ ", x);
-		ok = ok && append_literal(conn, cond, JSON_LONG_NUMBER);
+		ok = ok && append_literal(conn, cond,
+								  (c->kind == COL_JSONB && !c->is_array) ||
+								  (c->kind == COL_NUMERIC && c->is_array) ?
+								  JSON_LONG_DECIMAL : JSON_LONG_NUMBER);
 		buf_printf(cond, " OR NOT EXISTS (SELECT 1 FROM pg_catalog.regexp_matches(%s::text, ", x);
 		ok = ok && append_literal(conn, cond, JSON_TOKENS);
 		buf_puts(cond, ", 'g') AS wharf_m(t), LATERAL (SELECT "
@@ -175,7 +197,8 @@ snapshot_guard_cond(PGconn *conn, buf *cond, const table_column *c, const col_re
 	{
 		const char *tail = c->kind == COL_DATE ? "" : c->kind == COL_TIMESTAMP ? " 00:00:00" : " 00:00:00+00";
 
-		if (r->no_infinity)
+		/* the bounds keep infinity out already */
+		if (r->no_infinity && !(r->no_bc && r->max_year > 0))
 			buf_printf(cond, " AND pg_catalog.isfinite(%s)", x);
 		if (r->no_bc)
 			buf_printf(cond, " AND %s >= '0001-01-01%s'", x, tail);
@@ -267,16 +290,16 @@ snapshot_column_expr(PGconn *conn, buf *out, const table_def *t, const table_col
 		buf_puts(out, val.data);
 		goto done;
 	}
-	/* a computed value is computed once, in a subquery of its own */
-	x = r->as_json ? "wharf_s.v" : val.data;
-	if (r->as_json)
-		buf_puts(out, "(SELECT ");
+	/*
+	 * x is the staged value's expression, repeated in the CASE: a subquery
+	 * computing it once costs more per row (a SubPlan) than writing a jsonb
+	 * out twice.
+	 */
+	x = val.data;
 	ok = snapshot_guard_cond(conn, &cond, c, r, x);
 	buf_printf(out, "CASE WHEN %s IS NULL OR (%s) THEN %s ELSE CASE WHEN ", x, cond.data, x);
 	ok = ok && snapshot_guard_error(conn, out, t, c, r, x);
 	buf_printf(out, " IS NULL THEN %s END END", x);
-	if (r->as_json)
-		buf_printf(out, " FROM (SELECT %s AS v) AS wharf_s)", val.data);
 done:
 	buf_free(&col);
 	buf_free(&val);
