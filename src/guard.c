@@ -252,18 +252,21 @@ guard_value_fits(const table_column *c, const col_render *r, const char *v, size
 	}
 }
 
+/* One more limit in the list, after a comma unless it is the first. */
 static void
 limit(buf *out, const char *text)
 {
-	if (out->len > 0 && out->data[out->len - 1] != '(')
+	if (out->len > 0)
 		buf_puts(out, ", ");
 	buf_puts(out, text);
 }
 
 void
-guard_limits_text(const table_column *c, const col_render *r, buf *out)
+guard_limits_text(const table_column *c, const col_render *r, buf *to)
 {
 	char		piece[160];
+	buf			list = BUF_INIT;
+	buf		   *out = &list;
 
 	(void) c;
 	if (r->max_int_digits >= 0)
@@ -304,6 +307,8 @@ guard_limits_text(const table_column *c, const col_render *r, buf *out)
 	}
 	if (r->no_time_24)
 		limit(out, "no time 24:00:00");
+	buf_append(to, list.data ? list.data : "", list.len);
+	buf_free(&list);
 }
 
 void

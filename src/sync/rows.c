@@ -100,7 +100,17 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		staged++;
 		if (r == SYNC_COL_FUTURE && tup != NULL && t->missing[k] != NULL)
 		{
-			csv_field(&st->vals, false, t->missing[k], strlen(t->missing[k]));
+			/* what the source gives rows older than the column: checked alike */
+			pgoutput_value missing = {.kind = 't', .data = t->missing[k],
+			.len = (uint32_t) strlen(t->missing[k])};
+
+			if (t->renders[k].guarded &&
+				!guard_value_fits(&t->def.cols[k], &t->renders[k], missing.data, missing.len))
+			{
+				sync_report_guard(st, t, k, tup, &missing);
+				return false;
+			}
+			csv_field(&st->vals, false, missing.data, missing.len);
 			continue;
 		}
 		if (tup == NULL || r < 0 || r >= tup->ncols)
