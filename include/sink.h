@@ -180,6 +180,11 @@ struct sink_dialect
 	/* how quoted identifiers are stored, and their longest, in bytes */
 	sink_fold	fold;
 	int			ident_max;
+	/*
+	 * > 0: a staged row (one CSV line) longer than this many bytes cannot
+	 * be loaded; the stage writer refuses it, naming its table and key.
+	 */
+	uint64_t	max_row_bytes;
 
 	/*
 	 * Staging tables: CREATE <temp_create> TABLE staging (...).  They live
@@ -322,6 +327,8 @@ extern bool sink_column_type(const sink_dialect *d, const table_def *t, const ta
 extern bool sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c,
 						  buf *out);
 extern col_render sink_column_render(const sink_dialect *d, const table_column *c);
+/* The dialect whose limits guard d's values: d, unless a test says otherwise. */
+extern const sink_dialect *sink_guards_dialect(const sink_dialect *d);
 extern bool sink_column_from_type_name(const sink_dialect *d, const char *data_type,
 									   table_column *out);
 

@@ -37,6 +37,13 @@ typedef struct stage
 	int			compression;
 	char	   *spool_dir;		/* s3 only: where parts are written before upload */
 	const char *job_name;
+	/*
+	 * > 0: a row longer than this many bytes is refused by the writer,
+	 * naming its table and key: the warehouse (row_limit_of) could not load
+	 * it.  Set by the command from the dialect.
+	 */
+	uint64_t	max_row_bytes;
+	const char *row_limit_of;
 } stage;
 
 /* What one table's staged load consists of, once finished. */
@@ -68,7 +75,15 @@ extern char *stage_new_load_id(void);
 
 extern bool stage_writer_open(const stage *s, const char *load_id,
 							  const table_def *t, stage_writer **out);
-/* Writes complete CSV rows (one or more, each ending in '\n'). */
+/*
+ * The rows w gets start with n fields of their own before t's columns (a
+ * change batch's four change columns); 0 unless set.
+ */
+extern void stage_writer_set_lead(stage_writer *w, int n);
+/*
+ * Writes complete CSV rows (one or more, each ending in '\n'); a single row
+ * (nrows 1) longer than the stage's max_row_bytes is refused, reported.
+ */
 extern bool stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows);
 /* Closes the last part, writes the manifest, and frees w. */
 extern bool stage_writer_finish(stage_writer *w, stage_result *out);

@@ -158,15 +158,22 @@ extern void table_def_free(table_def *t);
 /*
  * How a column's values must be written into staged CSV for one warehouse,
  * chosen by the dialect and carried out by whoever writes the rows (the
- * snapshot reader, the change decoder).  The default (all zero/false, scale
- * and digits -1) is the value's Postgres text output, untouched.
+ * snapshot reader, the change decoder).  The default (COL_RENDER_TEXT) is
+ * the value's Postgres text output, untouched and unchecked.
+ *
+ * The guards below are limits of the warehouse's type, as data: a value
+ * beyond one stops the load before anything reaches the warehouse, with a
+ * message naming table, column, key, warehouse and limit (guard.h checks
+ * change rows; the snapshot checks in its COPY query).  Zero, false or -1
+ * is no guard, and a column without any is not checked at all.
  */
 typedef struct col_render
 {
 	bool		as_json;		/* write to_json(value): arrays into VARIANT/SUPER */
 	int			max_scale;		/* >= 0: values with more fractional digits are an error */
 	int			max_int_digits; /* >= 0: values with more integer digits are an error */
-	bool		no_special;		/* NaN and +-Infinity are an error (no such NUMBER) */
+	/* NaN and +-Infinity are an error (numeric, real, double precision) */
+	bool		no_special;
 	/*
 	 * How NULL is staged: NULL, an empty unquoted field; else this marker,
 	 * unquoted (csv.h), for a warehouse whose COPY cannot tell an empty
@@ -174,11 +181,37 @@ typedef struct col_render
 	 * column of a table.
 	 */
 	const char *null_as;
+
+	/* The warehouse whose limits these are, for messages (NULL: no guards). */
+	const char *warehouse;
+	/*
+	 * > 0: a staged text longer than this many bytes is an error (bytea:
+	 * its \x hex text, 2 + 2n bytes); max_bytes_in names what holds it,
+	 * e.g. "VARCHAR(65535)".
+	 */
+	int64_t		max_bytes;
+	const char *max_bytes_in;
+	/* JSON text (json, jsonb, arrays as_json): > 0, a string member longer than this */
+	int64_t		max_json_string;
+	/*
+	 * JSON numbers the warehouse would round: one that is not in e-notation
+	 * and fits a decimal of 38 digits with at most 37 decimals is exact;
+	 * any other is held as a DOUBLE, so it must have at most 15 significant
+	 * digits and lie within 1e-307 <= |x| < 1e308.
+	 */
+	bool		json_exact_numbers;
+	/* dates and timestamps */
+	bool		no_infinity;	/* infinity, -infinity */
+	bool		no_bc;			/* years before 1 AD (Postgres writes "... BC") */
+	int			max_year;		/* > 0: later years are an error */
+	bool		no_time_24;		/* time 24:00:00 */
+	/* any guard above: set by sink_column_render, so that others cost nothing */
+	bool		guarded;
 } col_render;
 
 /* The NULL marker of the staged CSV where one is needed (csv.h): \N */
 #define COL_NULL_MARKER "\\N"
 
-#define COL_RENDER_TEXT {false, -1, -1, false, NULL}
+#define COL_RENDER_TEXT {.as_json = false, .max_scale = -1, .max_int_digits = -1}
 
 #endif

@@ -153,9 +153,66 @@ rs_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 }
 
 /*
- * Only a VARCHAR grows (ALTER COLUMN ... TYPE must then run outside a
- * transaction block).  SUPER holds any array or JSON already: nothing to do.
+ * Values Redshift cannot hold, refused before the load (include/table.h;
+ * dialect review, findings 8, 9, 14, 15):
+ *
+ * - Text in VARCHAR(65535): "The maximum length of a VARCHAR is 65535
+ *   bytes" ("65535 bytes for VARCHAR", Character types), so a value whose
+ *   staged text is longer fails the COPY.  That is every type staged as
+ *   RS_TEXT whose text can be that long (text, xml, bit strings, ranges,
+ *   other types; enum labels, inet, macaddr, money, interval and uuid
+ *   cannot), character types of more than 65535/4 characters, and bytea,
+ *   whose staging column is VARCHAR(65535) holding its \x hex text: at most
+ *   32766 bytes of bytea.
+ * - SUPER (json, jsonb, arrays), loaded from CSV: "SUPER objects larger
+ *   than 1MB can only be ingested from the following file formats:
+ *   Parquet, JSON, TEXT" (SUPER type), so not from CSV; 1MB is taken as
+ *   1,000,000 bytes, the smaller reading.  And "an individual value within
+ *   a SUPER object is limited to the maximum length of the corresponding
+ *   Amazon Redshift type.  For example, a single string value loaded to
+ *   SUPER is limited to the maximum VARCHAR length of 65535 bytes"
+ *   (Limitations, SUPER; 16,000,000 bytes only with the cluster parameter
+ *   enable_large_strings_opt_in, which wharf does not assume).
+ * - REAL and DOUBLE PRECISION: Numeric types describes them as IEEE 754
+ *   formats with "a range of around 1E-37 to 1E+37" and "1E-307 to
+ *   1E+308" and says nothing of NaN or Infinity, in literals or in COPY
+ *   (nor do the data conversion parameters): undocumented, so Postgres'
+ *   NaN, Infinity and -Infinity are refused, as for numeric.
+ * - Dates and timestamps: Datetime types gives "4713 BC to 294276 AD" for
+ *   DATE, TIMESTAMP and TIMESTAMPTZ, but what COPY reads is Postgres' text.
+ *   DATE columns take the default DATEFORMAT 'YYYY-MM-DD' (DATEFORMAT and
+ *   TIMEFORMAT strings: a YYYY, no era), and TIMEFORMAT 'auto' documents
+ *   BC only as "Jan-08-95 BC", not Postgres' "0044-03-15 BC": years BC and
+ *   years past 9999 (five digits) are refused, as is infinity (outside
+ *   every range).  TIME holds "00:00:00 to 24:00:00", so 24:00:00 loads.
+ * - A row: "The maximum size of a single input row from any source is 4
+ *   MB" (COPY), taken as 4,000,000 bytes; the stage writer checks it.
  */
+#define RS_SUPER_CSV_MAX	1000000	/* bytes of one SUPER value from CSV */
+#define RS_MAX_ROW			4000000	/* bytes of one COPY input row */
+#define RS_MAX_YEAR			9999
+
+static bool
+rs_text_can_outgrow(const table_column *c)
+{
+	switch (c->kind)
+	{
+		case COL_TEXT:
+		case COL_XML:
+		case COL_BIT:
+		case COL_VARBIT:
+		case COL_RANGE:
+		case COL_OTHER:
+		case COL_BYTEA:
+			return true;
+		case COL_VARCHAR:
+		case COL_CHAR:
+			return c->length <= 0 || 4L * c->length > RS_MAX_VARCHAR;
+		default:
+			return false;
+	}
+}
+
 /* As the other warehouses render values, NULL staged as the marker (above). */
 static col_render
 rs_column_render(const table_column *c)
@@ -163,6 +220,26 @@ rs_column_render(const table_column *c)
 	col_render	r = sink_render_json_numeric(c);
 
 	r.null_as = COL_NULL_MARKER;
+	r.warehouse = "redshift";
+	if (c->is_array || c->kind == COL_JSON || c->kind == COL_JSONB)
+	{
+		r.max_bytes = RS_SUPER_CSV_MAX;
+		r.max_bytes_in = "SUPER loaded from CSV";
+		r.max_json_string = RS_MAX_VARCHAR;
+	}
+	else if (rs_text_can_outgrow(c))
+	{
+		r.max_bytes = RS_MAX_VARCHAR;
+		r.max_bytes_in = c->kind == COL_BYTEA ? "VARCHAR(65535) as \\x hex text" : RS_TEXT;
+	}
+	else if (c->kind == COL_FLOAT4 || c->kind == COL_FLOAT8)
+		r.no_special = true;
+	else if (c->kind == COL_DATE || c->kind == COL_TIMESTAMP || c->kind == COL_TIMESTAMPTZ)
+	{
+		r.no_infinity = true;
+		r.no_bc = true;
+		r.max_year = RS_MAX_YEAR;
+	}
 	return r;
 }
 
@@ -277,6 +354,7 @@ rs_widen_check(const table_def *t, const table_column *was, const table_column *
 
 const sink_dialect sink_redshift = {
 	.name = "redshift",
+	.max_row_bytes = RS_MAX_ROW,
 	.transactional_ddl = true,
 	/* its MERGE takes no conditions: the apply deletes and inserts */
 	.merge = false,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "log.h"
 #include "sink_shared.h"
 
@@ -252,12 +253,47 @@ sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c, 
 	return true;
 }
 
+/*
+ * WHARF_TEST_GUARDS=DIALECT (tests only): the guards of that dialect on the
+ * columns of this one, so that the Postgres stand-in warehouse runs both
+ * enforcement points, the snapshot's query and the change stream's checks,
+ * end to end with another warehouse's limits.
+ */
+const sink_dialect *
+sink_guards_dialect(const sink_dialect *d)
+{
+	const char *name = getenv("WHARF_TEST_GUARDS");
+	const sink_dialect *g = name != NULL && name[0] != '\0' ? sink_dialect_by_name(name) : NULL;
+
+	return g != NULL ? g : d;
+}
+
 col_render
 sink_column_render(const sink_dialect *d, const table_column *c)
 {
-	col_render	text = COL_RENDER_TEXT;
+	col_render	r = COL_RENDER_TEXT;
+	const sink_dialect *g = sink_guards_dialect(d);
 
-	return d->column_render != NULL ? d->column_render(c) : text;
+	if (d->column_render != NULL)
+		r = d->column_render(c);
+	if (g != d)
+	{
+		col_render	text = COL_RENDER_TEXT;
+		col_render	lim = g->column_render != NULL ? g->column_render(c) : text;
+
+		lim.as_json = r.as_json;
+		lim.null_as = r.null_as;
+		if (c->is_array && !r.as_json)
+		{
+			/* its JSON limits mean nothing for an array staged as array text */
+			lim.max_bytes = 0;
+			lim.max_json_string = 0;
+			lim.json_exact_numbers = false;
+		}
+		r = lim;
+	}
+	r.guarded = guard_any(c, &r);
+	return r;
 }
 
 bool

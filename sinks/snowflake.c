@@ -209,6 +209,55 @@ sf_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 	}
 }
 
+/*
+ * Values Snowflake cannot hold, refused before the load (include/table.h;
+ * dialect review, findings 7 and 15):
+ *
+ * - JSON numbers (json, jsonb, and arrays of numeric or of composite and
+ *   JSON values, staged as JSON for PARSE_JSON): "numbers in scientific
+ *   notation or that cannot be stored as fixed-point decimals due to range
+ *   or scale limitations are stored as DOUBLE" (PARSE_JSON, usage notes),
+ *   rounded without an error.  A fixed-point decimal is NUMBER(38, s) with
+ *   s <= 37; any other number must be one a DOUBLE holds exactly
+ *   (json_exact_numbers).  Arrays of floats are left alone: their JSON is
+ *   the float's own shortest exact text, which a DOUBLE reads back.
+ * - TIME: "All TIME values must be between 00:00:00 and
+ *   23:59:59.999999999" (Date & time data types): Postgres' 24:00:00 is
+ *   refused.
+ * - Dates and timestamps: "For DATE and TIMESTAMP data, Snowflake
+ *   recommends using years between 1582 and 9999.  Snowflake accepts some
+ *   years outside this range" (the same page), and what COPY reads is
+ *   Postgres' text through DATE_FORMAT = 'YYYY-MM-DD' and TIMESTAMP_FORMAT
+ *   = AUTO, which errors on what it cannot match ("If no matching format
+ *   is found, Snowflake returns an error", date-time input): a year BC
+ *   ("0044-03-15 BC"), a five-digit year and infinity cannot be read, and
+ *   are refused; earlier years AD load, as the note allows.
+ */
+#define SF_MAX_YEAR 9999
+
+static col_render
+sf_column_render(const table_column *c)
+{
+	col_render	r = sink_render_json_numeric(c);
+
+	r.warehouse = "snowflake";
+	if (c->is_array ? (c->kind == COL_NUMERIC || c->kind == COL_OTHER ||
+					   c->kind == COL_JSON || c->kind == COL_JSONB)
+		: (c->kind == COL_JSON || c->kind == COL_JSONB))
+		r.json_exact_numbers = true;
+	else if (c->is_array)
+		;
+	else if (c->kind == COL_TIME)
+		r.no_time_24 = true;
+	else if (c->kind == COL_DATE || c->kind == COL_TIMESTAMP || c->kind == COL_TIMESTAMPTZ)
+	{
+		r.no_infinity = true;
+		r.no_bc = true;
+		r.max_year = SF_MAX_YEAR;
+	}
+	return r;
+}
+
 static bool
 sf_type_is(const char *type, const char *name)
 {
@@ -369,7 +418,7 @@ const sink_dialect sink_snowflake = {
 	.array_type = "ARRAY",
 
 	.column_type = NULL,
-	.column_render = sink_render_json_numeric,
+	.column_render = sf_column_render,
 	.widen_check = sf_widen_check,
 	.held_shape = sf_held_shape,
 	.column_from_type_name = sf_column_from_type_name,

@@ -164,6 +164,9 @@ ctx_stage(cmd_ctx *c, bool check)
 	if (!stage_open(&c->j, &c->st))
 		return EXIT_RUNTIME;
 	c->stage_opened = true;
+	/* the longest row the warehouse loads: the stage writer refuses longer ones */
+	c->st.max_row_bytes = sink_guards_dialect(c->d)->max_row_bytes;
+	c->st.row_limit_of = sink_guards_dialect(c->d)->name;
 	if (check && !stage_check(&c->st))
 		return EXIT_RUNTIME;
 	return EXIT_OK;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "csv.h"
 #include "log.h"
 #include "stage.h"
 
@@ -31,6 +32,11 @@ struct stage_writer
 	char	   *load_id;
 	buf			columns;		/* manifest's column list, JSON */
 	char	   *folder;			/* key prefix (s3) or directory (file) */
+	/* for a row over the stage's max_row_bytes: where its key is */
+	int			lead;			/* fields before the table's columns */
+	int			nkeys;
+	int		   *key_field;		/* in key order: column index among the fields */
+	char	  **key_name;
 
 	/* the part being written */
 	bool		part_open;
@@ -256,6 +262,15 @@ stage_writer_open(const stage *s, const char *load_id, const table_def *t,
 		buf_put_json_string(&w->columns, t->cols[i].name);
 	}
 	buf_putc(&w->columns, ']');
+	w->key_field = xcalloc((size_t) t->ncols + 1, sizeof(int));
+	w->key_name = xcalloc((size_t) t->ncols + 1, sizeof(char *));
+	for (int pos = 1; pos <= t->ncols; pos++)
+		for (int i = 0; i < t->ncols; i++)
+			if (t->cols[i].key_pos == pos)
+			{
+				w->key_field[w->nkeys] = i;
+				w->key_name[w->nkeys++] = xstrdup(t->cols[i].name);
+			}
 
 	if (s->root[0] != '\0')
 		buf_printf(&folder, "%s/", s->root);
@@ -274,9 +289,57 @@ stage_writer_open(const stage *s, const char *load_id, const table_def *t,
 	return true;
 }
 
+void
+stage_writer_set_lead(stage_writer *w, int n)
+{
+	w->lead = n;
+}
+
+/*
+ * A row too long for the warehouse: one error naming the table and the
+ * row's key, read back from the row itself (only ever on this failure).
+ */
+static void
+part_report_long_row(const stage_writer *w, const char *data, size_t len)
+{
+	buf			key = BUF_INIT;
+	buf			field = BUF_INIT;
+	size_t		pos = 0;
+	bool		is_null = false;
+	bool		end = false;
+
+	for (int k = 0; k < w->nkeys; k++)
+		buf_printf(&key, "%s\"%s\"", k ? ", " : ", key (", w->key_name[k]);
+	if (w->nkeys > 0)
+		buf_puts(&key, ")=(");
+	for (int f = 0; w->nkeys > 0 && !end; f++)
+	{
+		buf_reset(&field);
+		if (!csv_read_field(data, len, &pos, &field, &is_null, &end))
+			break;
+		for (int k = 0; k < w->nkeys; k++)
+			if (w->key_field[k] + w->lead == f)
+				buf_printf(&key, "%s%.*s", k ? ", " : "", (int) (field.len > 100 ? 100 : field.len),
+						   is_null ? "NULL" : field.data ? field.data : "");
+	}
+	if (w->nkeys > 0)
+		buf_putc(&key, ')');
+	log_error("stage: table %s%s: a row of %zu bytes, over %s's limit of %llu bytes for one "
+			  "input row", w->table, key.data ? key.data : "", len,
+			  w->s->row_limit_of ? w->s->row_limit_of : "the warehouse",
+			  (unsigned long long) w->s->max_row_bytes);
+	buf_free(&key);
+	buf_free(&field);
+}
+
 bool
 stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows)
 {
+	if (w->s->max_row_bytes > 0 && nrows == 1 && len > w->s->max_row_bytes)
+	{
+		part_report_long_row(w, data, len);
+		return false;
+	}
 	if (w->in.len + len > PART_INPUT_CHUNK && w->in.len > 0)
 	{
 		if (!part_deflate(w, false))
@@ -414,6 +477,10 @@ stage_writer_abort(stage_writer *w)
 		free(w->part_names[i]);
 	free(w->part_names);
 	free(w->part_sizes);
+	for (int k = 0; k < w->nkeys; k++)
+		free(w->key_name[k]);
+	free(w->key_name);
+	free(w->key_field);
 	free(w->table);
 	free(w->load_id);
 	free(w->folder);

@@ -117,6 +117,8 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
 	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
 	free(id);
+	if (ok)
+		stage_writer_set_lead(seg->w, 4);	/* lsn, seq, op, and unchanged or cancels */
 	if (!ok)
 	{
 		table_def_free(&seg->def);

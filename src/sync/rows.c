@@ -7,6 +7,8 @@
  */
 #include "sync_int.h"
 
+#include "guard.h"
+
 /*
  * Rows of one transaction a full-identity table remembers, at most: past
  * this, removals of its rows are staged as plain deletes ordered before its
@@ -14,40 +16,58 @@
  */
 #define SYNC_ADDED_MAX (1 << 20)
 
-static bool
-sync_numeric_fits(const char *v, uint32_t len, const col_render *r)
+/* Appends " (k1, k2)=(v1, v2)" of tup's key columns, each value cut short. */
+static void
+sync_key_text(const sync_table *t, const pgoutput_tuple *tup, buf *out)
 {
-	uint32_t	i = 0;
-	int			int_digits = 0;
-	int			frac_digits = 0;
-	bool		leading = true;
-	uint32_t	frac_end;
+	buf			vals = BUF_INIT;
 
-	if (len == 3 && memcmp(v, "NaN", 3) == 0)
-		return !r->no_special;
-	if ((len == 8 && memcmp(v, "Infinity", 8) == 0) || (len == 9 && memcmp(v, "-Infinity", 9) == 0))
-		return !r->no_special;
-	if (i < len && (v[i] == '-' || v[i] == '+'))
-		i++;
-	for (; i < len && v[i] != '.'; i++)
-	{
-		if (leading && v[i] == '0')
-			continue;
-		leading = false;
-		int_digits++;
-	}
-	if (i < len && v[i] == '.')
-	{
-		frac_end = len;
-		while (frac_end > i + 1 && v[frac_end - 1] == '0')
-			frac_end--;
-		frac_digits = (int) (frac_end - i - 1);
-	}
-	if (r->max_int_digits >= 0 && int_digits > r->max_int_digits)
-		return false;
-	if (r->max_scale >= 0 && frac_digits > r->max_scale)
-		return false;
-	return true;
+	if (t->def.nkeys == 0 || tup == NULL)
+		return;
+	buf_puts(out, ", key (");
+	for (int pos = 1; pos <= t->def.nkeys; pos++)
+		for (int k = 0; k < t->def.ncols; k++)
+		{
+			int			r = t->colsrc[k];
+			const pgoutput_value *v;
+
+			if (t->def.cols[k].key_pos != pos)
+				continue;
+			buf_printf(out, "%s\"%s\"", pos > 1 ? ", " : "", t->def.cols[k].name);
+			if (pos > 1)
+				buf_puts(&vals, ", ");
+			v = (r >= 0 && r < tup->ncols) ? &tup->values[r] : NULL;
+			if (v != NULL && v->kind == 't')
+				buf_printf(&vals, "%.*s", (int) (v->len > 100 ? 100 : v->len), v->data);
+			else
+				buf_puts(&vals, "NULL");
+		}
+	buf_printf(out, ")=(%s)", vals.data ? vals.data : "");
+	buf_free(&vals);
+}
+
+/*
+ * A value the warehouse cannot hold: one error naming table, column, key,
+ * position, warehouse and limits, with the value's first bytes.
+ */
+static void
+sync_report_guard(const sync_state *st, const sync_table *t, int k,
+				  const pgoutput_tuple *tup, const pgoutput_value *v)
+{
+	buf			msg = BUF_INIT;
+	char		at[32];
+
+	sync_key_text(t, tup, &msg);
+	buf_printf(&msg, ", at %s: %s cannot hold its value ", pg_lsn_format(st->txn_lsn, at),
+			   t->renders[k].warehouse ? t->renders[k].warehouse : "the warehouse");
+	guard_value_prefix(v->data, v->len, &msg);
+	buf_puts(&msg, " (");
+	guard_limits_text(&t->def.cols[k], &t->renders[k], &msg);
+	/* the change stays in the stream: only a new snapshot of the table gets past it */
+	buf_printf(&msg, "); fix it at the source, then run: wharf -c %s sync --reload %s",
+			   st->c->j.path, t->display);
+	log_error("sync: table %s, column \"%s\"%s", t->display, t->def.cols[k].name, msg.data);
+	buf_free(&msg);
 }
 
 /*
@@ -80,7 +100,17 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		staged++;
 		if (r == SYNC_COL_FUTURE && tup != NULL && t->missing[k] != NULL)
 		{
-			csv_field(&st->vals, false, t->missing[k], strlen(t->missing[k]));
+			/* what the source gives rows older than the column: checked alike */
+			pgoutput_value missing = {.kind = 't', .data = t->missing[k],
+			.len = (uint32_t) strlen(t->missing[k])};
+
+			if (t->renders[k].guarded &&
+				!guard_value_fits(&t->def.cols[k], &t->renders[k], missing.data, missing.len))
+			{
+				sync_report_guard(st, t, k, tup, &missing);
+				return false;
+			}
+			csv_field(&st->vals, false, missing.data, missing.len);
 			continue;
 		}
 		if (tup == NULL || r < 0 || r >= tup->ncols)
@@ -100,15 +130,11 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 				any_unchanged = true;
 				break;
 			case 't':
-				if (t->def.cols[k].kind == COL_NUMERIC && !t->def.cols[k].is_array &&
-					!sync_numeric_fits(v->data, v->len, &t->renders[k]))
+				/* only a column with a guard is looked at */
+				if (t->renders[k].guarded &&
+					!guard_value_fits(&t->def.cols[k], &t->renders[k], v->data, v->len))
 				{
-					char		at[32];
-
-					log_error("sync: table %s: column \"%s\" holds %.*s at %s, which the "
-							  "warehouse cannot hold exactly", t->display,
-							  t->def.cols[k].name, (int) (v->len > 60 ? 60 : v->len), v->data,
-							  pg_lsn_format(st->txn_lsn, at));
+					sync_report_guard(st, t, k, tup, v);
 					return false;
 				}
 				csv_field(&st->vals, false, v->data, v->len);

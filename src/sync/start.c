@@ -309,7 +309,27 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 		bool		history = t->def.mode == MODE_APPEND || t->def.deletes == DELETES_SOFT;
 
 		if (!t->is_new)
+		{
+			/*
+			 * A table that streams, named by --reload: replaced from a
+			 * snapshot of its own, its changes before it skipped (the way out
+			 * of a change whose value the warehouse cannot hold, once the
+			 * source holds another).
+			 */
+			for (int n = 0; n < o->nreload; n++)
+			{
+				char	   *schema = NULL;
+				char	   *rel = NULL;
+
+				if (job_parse_qualified_name(o->reload_tables[n], &schema, &rel) &&
+					strcmp(schema, t->def.schema) == 0 && strcmp(rel, t->def.name) == 0 &&
+					!t->is_new)
+					sync_reload(t, "--reload names it");
+				free(schema);
+				free(rel);
+			}
 			continue;
+		}
 		for (int n = 0; n < o->ncontinue + o->nreload; n++)
 		{
 			const char *name = n < o->ncontinue ? o->continue_tables[n] : o->reload_tables[n - o->ncontinue];

@@ -1214,16 +1214,16 @@ test_render(void **state)
 	}			cases[] = {
 		{COL("x", COL_TEXT, "text"), COL_RENDER_TEXT},
 		{COL("x", COL_INT8, "bigint"), COL_RENDER_TEXT},
-		{COL("x", COL_FLOAT8, "double precision"), COL_RENDER_TEXT},
-		{{.name = "x", .kind = COL_TEXT, .is_array = true}, {true, -1, -1, false, NULL}},
+		/* (floats, text, dates and JSON: per dialect, in test_guards.c) */
+		{{.name = "x", .kind = COL_TEXT, .is_array = true}, {.as_json = true, .max_scale = -1, .max_int_digits = -1, .no_special = false}},
 		{{.name = "x", .kind = COL_NUMERIC, .is_array = true, .precision = 60, .scale = 2},
-		{true, -1, -1, false, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 12, .scale = 2}, {false, -1, -1, true, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 38, .scale = 0}, {false, -1, -1, true, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 39, .scale = 0}, {false, 0, 38, true, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 50, .scale = 10}, {false, 10, 28, true, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = -1, .scale = -1}, {false, 9, 29, true, NULL}},
-		{{.name = "x", .kind = COL_NUMERIC, .precision = 40, .scale = -5}, {false, 0, 38, true, NULL}},
+		{.as_json = true, .max_scale = -1, .max_int_digits = -1, .no_special = false}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 12, .scale = 2}, {.as_json = false, .max_scale = -1, .max_int_digits = -1, .no_special = true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 38, .scale = 0}, {.as_json = false, .max_scale = -1, .max_int_digits = -1, .no_special = true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 39, .scale = 0}, {.as_json = false, .max_scale = 0, .max_int_digits = 38, .no_special = true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 50, .scale = 10}, {.as_json = false, .max_scale = 10, .max_int_digits = 28, .no_special = true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = -1, .scale = -1}, {.as_json = false, .max_scale = 9, .max_int_digits = 29, .no_special = true}},
+		{{.name = "x", .kind = COL_NUMERIC, .precision = 40, .scale = -5}, {.as_json = false, .max_scale = 0, .max_int_digits = 38, .no_special = true}},
 	};
 
 	(void) state;
