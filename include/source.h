@@ -134,4 +134,23 @@ extern bool snapshot_copy_table(PGconn *conn, const table_def *t,
 								const col_render *renders, stage_writer *w,
 								uint64_t *rows);
 
+/*
+ * A range of a plain table's pages for one of several readers: rows whose
+ * ctid lies in [first_page, end_page), end_page 0 meaning the table's end
+ * (rows on pages added since the size was read included).  Postgres reads
+ * such a range with a TID range scan, touching only its pages.
+ */
+typedef struct snapshot_range
+{
+	uint32_t	first_page;
+	uint32_t	end_page;
+} snapshot_range;
+
+/* snapshot_copy_table of one range of t's rows. */
+extern bool snapshot_copy_range(PGconn *conn, const table_def *t,
+								const col_render *renders, const snapshot_range *range,
+								stage_writer *w, uint64_t *rows);
+/* How many pages plain table t has now (its main fork), into *pages. */
+extern bool snapshot_table_pages(PGconn *conn, const table_def *t, uint32_t *pages);
+
 #endif

@@ -16,6 +16,7 @@
  *
  * Object layout:  PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/part-00001.csv.gz
  *                 PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/manifest.json
+ * (a table read in ranges by several readers: part-r<range>-00001.csv.gz)
  */
 #ifndef WHARF_STAGE_H
 #define WHARF_STAGE_H
@@ -75,6 +76,17 @@ extern char *stage_new_load_id(void);
 
 extern bool stage_writer_open(const stage *s, const char *load_id,
 							  const table_def *t, stage_writer **out);
+/*
+ * The writer of range number range (>= 0) of a table that several readers
+ * stage at once: its parts are named part-r<range>-00001.csv.gz, ..., in
+ * the table's folder, and its finish writes no manifest; once every range
+ * is finished, stage_results_join makes them one load, with the manifest
+ * listing all their parts.
+ */
+extern bool stage_writer_open_range(const stage *s, const char *load_id,
+									const table_def *t, int range, stage_writer **out);
+extern bool stage_results_join(const stage *s, const char *load_id, const table_def *t,
+							   stage_result *ranges, int n, stage_result *out);
 /*
  * The rows w gets start with n fields of their own before t's columns (a
  * change batch's four change columns); 0 unless set.

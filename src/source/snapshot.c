@@ -6,6 +6,7 @@
  * Rows arrive one CopyData message each and go to the stage writer as they
  * come; nothing holds a table in memory.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,9 +309,10 @@ done:
 }
 
 static bool
-snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders, buf *sql)
+snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders,
+				  const snapshot_range *range, buf *sql)
 {
-	bool		plain = true;
+	bool		plain = range == NULL;
 	buf			rel = BUF_INIT;
 	bool		ok;
 
@@ -352,7 +354,13 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders, b
 		 * published as its own (publish_via_partition_root), so it is read
 		 * whole.
 		 */
-		buf_printf(sql, " FROM %s%s)", t->partitioned ? "" : "ONLY ", rel.data);
+		buf_printf(sql, " FROM %s%s", t->partitioned ? "" : "ONLY ", rel.data);
+		if (range != NULL && range->first_page > 0)
+			buf_printf(sql, " WHERE ctid >= '(%u,0)'::pg_catalog.tid", range->first_page);
+		if (range != NULL && range->end_page > 0)
+			buf_printf(sql, " %s ctid < '(%u,0)'::pg_catalog.tid",
+					   range->first_page > 0 ? "AND" : "WHERE", range->end_page);
+		buf_putc(sql, ')');
 	}
 	/* NULL as the warehouse's COPY reads it (csv.h): a marker PG quotes in values */
 	if (t->ncols > 0 && renders[0].null_as != NULL)
@@ -378,6 +386,36 @@ bool
 snapshot_copy_table(PGconn *conn, const table_def *t, const col_render *renders,
 					stage_writer *w, uint64_t *rows)
 {
+	return snapshot_copy_range(conn, t, renders, NULL, w, rows);
+}
+
+bool
+snapshot_table_pages(PGconn *conn, const table_def *t, uint32_t *pages)
+{
+	char		oid[16];
+	const char *params[1] = {oid};
+	PGresult   *res;
+	char	   *display = table_display_name(t);
+	bool		ok;
+
+	snprintf(oid, sizeof(oid), "%u", t->relid);
+	res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size($1::pg_catalog.oid) / "
+					   "pg_catalog.current_setting('block_size')::bigint", 1, NULL, params,
+					   NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		*pages = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+		log_error("source: cannot read the size of table %s: %s", display, PQerrorMessage(conn));
+	PQclear(res);
+	free(display);
+	return ok;
+}
+
+bool
+snapshot_copy_range(PGconn *conn, const table_def *t, const col_render *renders,
+					const snapshot_range *range, stage_writer *w, uint64_t *rows)
+{
 	buf			sql = BUF_INIT;
 	PGresult   *res;
 	char	   *display = table_display_name(t);
@@ -387,7 +425,7 @@ snapshot_copy_table(PGconn *conn, const table_def *t, const col_render *renders,
 	int			len;
 	char	   *row;
 
-	if (!snapshot_copy_sql(conn, t, renders, &sql))
+	if (!snapshot_copy_sql(conn, t, renders, range, &sql))
 	{
 		buf_free(&sql);
 		free(display);

@@ -32,6 +32,12 @@ struct stage_writer
 	char	   *load_id;
 	buf			columns;		/* manifest's column list, JSON */
 	char	   *folder;			/* key prefix (s3) or directory (file) */
+	/*
+	 * >= 0: the writer of one range of a table that several readers stage
+	 * (stage_writer_open_range): its parts are named part-r<range>-NNNNN
+	 * and the manifest is written for all ranges (stage_results_join).
+	 */
+	int			range;
 	/* for a row over the stage's max_row_bytes: where its key is */
 	int			lead;			/* fields before the table's columns */
 	int			nkeys;
@@ -72,8 +78,10 @@ part_folder_component(buf *out, const char *s)
 }
 
 static char *
-part_name(int n)
+part_name(const stage_writer *w, int n)
 {
+	if (w->range >= 0)
+		return xasprintf("part-r%d-%05d.csv.gz", w->range, n);
 	return xasprintf("part-%05d.csv.gz", n);
 }
 
@@ -134,7 +142,7 @@ part_deflate(stage_writer *w, bool finish)
 static bool
 part_open(stage_writer *w)
 {
-	char	   *name = part_name(w->nparts + 1);
+	char	   *name = part_name(w, w->nparts + 1);
 
 	if (w->s->kind == STAGE_FILE)
 		w->part_path = xasprintf("%s/.%s.tmp", w->folder, name);
@@ -209,7 +217,7 @@ part_close(stage_writer *w)
 	close(w->fd);
 	w->part_open = false;
 
-	name = part_name(w->nparts + 1);
+	name = part_name(w, w->nparts + 1);
 	dest = xasprintf("%s/%s", w->folder, name);
 	if (w->s->kind == STAGE_FILE)
 	{
@@ -243,10 +251,46 @@ bool
 stage_writer_open(const stage *s, const char *load_id, const table_def *t,
 				  stage_writer **out)
 {
-	stage_writer *w = xcalloc(1, sizeof(stage_writer));
+	return stage_writer_open_range(s, load_id, t, -1, out);
+}
+
+/* The manifest's column list: t's column names, as JSON. */
+static void
+part_columns_json(const table_def *t, buf *out)
+{
+	buf_putc(out, '[');
+	for (int i = 0; i < t->ncols; i++)
+	{
+		if (i > 0)
+			buf_puts(out, ", ");
+		buf_put_json_string(out, t->cols[i].name);
+	}
+	buf_putc(out, ']');
+}
+
+/* The table's folder in the stage (stage.h's layout). */
+static char *
+part_table_folder(const stage *s, const char *load_id, const table_def *t)
+{
 	buf			folder = BUF_INIT;
 
+	if (s->root[0] != '\0')
+		buf_printf(&folder, "%s/", s->root);
+	buf_printf(&folder, "%s/%s/", s->job_name, load_id);
+	part_folder_component(&folder, t->schema);
+	buf_putc(&folder, '.');
+	part_folder_component(&folder, t->name);
+	return buf_detach(&folder);
+}
+
+bool
+stage_writer_open_range(const stage *s, const char *load_id, const table_def *t, int range,
+						stage_writer **out)
+{
+	stage_writer *w = xcalloc(1, sizeof(stage_writer));
+
 	w->s = s;
+	w->range = range;
 	w->table = table_display_name(t);
 	w->load_id = xstrdup(load_id);
 	w->fd = -1;
@@ -254,14 +298,7 @@ stage_writer_open(const stage *s, const char *load_id, const table_def *t,
 	buf_reserve(&w->in, PART_INPUT_CHUNK);
 	w->out = xmalloc(PART_OUTPUT_CHUNK);
 
-	buf_putc(&w->columns, '[');
-	for (int i = 0; i < t->ncols; i++)
-	{
-		if (i > 0)
-			buf_puts(&w->columns, ", ");
-		buf_put_json_string(&w->columns, t->cols[i].name);
-	}
-	buf_putc(&w->columns, ']');
+	part_columns_json(t, &w->columns);
 	w->key_field = xcalloc((size_t) t->ncols + 1, sizeof(int));
 	w->key_name = xcalloc((size_t) t->ncols + 1, sizeof(char *));
 	for (int pos = 1; pos <= t->ncols; pos++)
@@ -272,13 +309,7 @@ stage_writer_open(const stage *s, const char *load_id, const table_def *t,
 				w->key_name[w->nkeys++] = xstrdup(t->cols[i].name);
 			}
 
-	if (s->root[0] != '\0')
-		buf_printf(&folder, "%s/", s->root);
-	buf_printf(&folder, "%s/%s/", s->job_name, load_id);
-	part_folder_component(&folder, t->schema);
-	buf_putc(&folder, '.');
-	part_folder_component(&folder, t->name);
-	w->folder = buf_detach(&folder);
+	w->folder = part_table_folder(s, load_id, t);
 
 	if ((s->kind == STAGE_FILE && !stage_mkdirs(w->folder)) || !part_open(w))
 	{
@@ -362,40 +393,45 @@ stage_url(const stage *s, const char *path)
 	return xasprintf("s3://%s/%s", s->s3.bucket, path);
 }
 
+/*
+ * Writes the manifest of the finished load r (its parts, rows and folder)
+ * of table (display name) whose columns are columns (JSON).
+ */
 static bool
-part_write_manifest(stage_writer *w, stage_result *r)
+part_write_manifest(const stage *s, const char *load_id, const char *table,
+					const char *columns, const stage_result *r)
 {
 	buf			m = BUF_INIT;
-	char	   *path = xasprintf("%s/manifest.json", w->folder);
+	char	   *path = xasprintf("%s/manifest.json", r->folder);
 	bool		ok = true;
 
 	buf_puts(&m, "{\"entries\": [");
-	for (int i = 0; i < w->nparts; i++)
+	for (int i = 0; i < r->nparts; i++)
 	{
-		char	   *url = xasprintf("%s%s", r->folder_url, w->part_names[i]);
+		char	   *url = xasprintf("%s%s", r->folder_url, r->part_names[i]);
 
 		buf_puts(&m, i ? ",\n  " : "\n  ");
 		buf_puts(&m, "{\"url\": ");
 		buf_put_json_string(&m, url);
 		buf_printf(&m, ", \"mandatory\": true, \"meta\": {\"content_length\": %llu}}",
-				   (unsigned long long) w->part_sizes[i]);
+				   (unsigned long long) r->part_bytes[i]);
 		free(url);
 	}
 	buf_puts(&m, "\n],\n\"wharf\": {\"job\": ");
-	buf_put_json_string(&m, w->s->job_name);
+	buf_put_json_string(&m, s->job_name);
 	buf_puts(&m, ", \"load_id\": ");
-	buf_put_json_string(&m, w->load_id);
+	buf_put_json_string(&m, load_id);
 	buf_puts(&m, ", \"table\": ");
-	buf_put_json_string(&m, w->table);
+	buf_put_json_string(&m, table);
 	buf_printf(&m, ", \"format\": \"csv\", \"compression\": \"gzip\", \"rows\": %llu, "
 			   "\"columns\": %s}}\n",
-			   (unsigned long long) w->rows, w->columns.data);
+			   (unsigned long long) r->rows, columns);
 
-	if (w->s->kind == STAGE_S3)
-		ok = upload_put_buffer(&w->s->s3, path, m.data, m.len);
+	if (s->kind == STAGE_S3)
+		ok = upload_put_buffer(&s->s3, path, m.data, m.len);
 	else
 	{
-		char	   *tmp = xasprintf("%s/.manifest.json.tmp", w->folder);
+		char	   *tmp = xasprintf("%s/.manifest.json.tmp", r->folder);
 		FILE	   *f = fopen(tmp, "w");
 
 		ok = f != NULL && fwrite(m.data, 1, m.len, f) == m.len;
@@ -406,7 +442,7 @@ part_write_manifest(stage_writer *w, stage_result *r)
 		if (!ok)
 		{
 			log_error("stage: table %s: cannot write manifest %s: %s",
-					  w->table, path, strerror(errno));
+					  table, path, strerror(errno));
 			unlink(tmp);
 		}
 		free(tmp);
@@ -435,12 +471,6 @@ stage_writer_finish(stage_writer *w, stage_result *out)
 		r.folder_url = xasprintf("%s/", f);
 		free(f);
 	}
-	if (!part_write_manifest(w, &r))
-	{
-		stage_result_free(&r);
-		stage_writer_abort(w);
-		return false;
-	}
 	r.manifest_url = xasprintf("%smanifest.json", r.folder_url);
 	r.nparts = w->nparts;
 	r.part_names = w->part_names;
@@ -451,7 +481,64 @@ stage_writer_finish(stage_writer *w, stage_result *out)
 	w->part_names = NULL;
 	w->part_sizes = NULL;
 	w->nparts = 0;
+	/* a range's parts are listed with the others' (stage_results_join) */
+	if (w->range < 0 && !part_write_manifest(w->s, w->load_id, w->table, w->columns.data, &r))
+	{
+		stage_remove(w->s, &r);
+		stage_result_free(&r);
+		stage_writer_abort(w);
+		return false;
+	}
 	stage_writer_abort(w);		/* frees what is left */
+	*out = r;
+	return true;
+}
+
+bool
+stage_results_join(const stage *s, const char *load_id, const table_def *t,
+				   stage_result *ranges, int n, stage_result *out)
+{
+	stage_result r;
+	buf			columns = BUF_INIT;
+	char	   *display = table_display_name(t);
+	bool		ok;
+
+	memset(&r, 0, sizeof(r));
+	r.folder = part_table_folder(s, load_id, t);
+	{
+		char	   *f = stage_url(s, r.folder);
+
+		r.folder_url = xasprintf("%s/", f);
+		free(f);
+	}
+	r.manifest_url = xasprintf("%smanifest.json", r.folder_url);
+	for (int k = 0; k < n; k++)
+	{
+		r.part_names = xrealloc(r.part_names, sizeof(char *) * (size_t) (r.nparts + ranges[k].nparts));
+		r.part_bytes = xrealloc(r.part_bytes, sizeof(uint64_t) * (size_t) (r.nparts + ranges[k].nparts));
+		for (int i = 0; i < ranges[k].nparts; i++)
+		{
+			r.part_names[r.nparts] = ranges[k].part_names[i];
+			r.part_bytes[r.nparts++] = ranges[k].part_bytes[i];
+		}
+		r.rows += ranges[k].rows;
+		r.raw_bytes += ranges[k].raw_bytes;
+		r.bytes += ranges[k].bytes;
+		free(ranges[k].part_names);
+		ranges[k].part_names = NULL;
+		ranges[k].nparts = 0;
+		stage_result_free(&ranges[k]);
+	}
+	part_columns_json(t, &columns);
+	ok = part_write_manifest(s, load_id, display, columns.data, &r);
+	buf_free(&columns);
+	free(display);
+	if (!ok)
+	{
+		stage_remove(s, &r);
+		stage_result_free(&r);
+		return false;
+	}
 	*out = r;
 	return true;
 }
