@@ -77,18 +77,25 @@ sink_stored_name(const sink_dialect *d, buf *out, const char *ident)
 	}
 }
 
+/* name as d stores it; owned by the caller. */
+static char *
+sink_stored_dup(const sink_dialect *d, const char *name)
+{
+	buf			stored = BUF_INIT;
+
+	sink_stored_name(d, &stored, name);
+	return stored.data ? buf_detach(&stored) : xstrdup("");
+}
+
 bool
 sink_same_name(const sink_dialect *d, const char *a, const char *b)
 {
-	buf			fa = BUF_INIT;
-	buf			fb = BUF_INIT;
-	bool		same;
+	char	   *fa = sink_stored_dup(d, a);
+	char	   *fb = sink_stored_dup(d, b);
+	bool		same = strcmp(fa, fb) == 0;
 
-	sink_stored_name(d, &fa, a);
-	sink_stored_name(d, &fb, b);
-	same = strcmp(fa.data ? fa.data : "", fb.data ? fb.data : "") == 0;
-	buf_free(&fa);
-	buf_free(&fb);
+	free(fa);
+	free(fb);
 	return same;
 }
 
@@ -123,40 +130,48 @@ sink_name_fits(const sink_dialect *d, const table_def *t, const char *what, cons
 bool
 sink_check_names(const sink_dialect *d, const table_def *t)
 {
+	enum
+	{
+		NOWN = sizeof(sink_own_columns) / sizeof(sink_own_columns[0])
+	};
 	bool		ok = sink_name_fits(d, t, "warehouse schema", t->target_schema) &&
 		sink_name_fits(d, t, "warehouse table", t->target_name);
+	char	  **stored = xcalloc((size_t) t->ncols + 1, sizeof(char *));
+	char	   *own[NOWN];
+	char	   *display = table_display_name(t);
 
+	/* each name folded once, then compared */
+	for (size_t k = 0; k < NOWN; k++)
+		own[k] = sink_stored_dup(d, sink_own_columns[k]);
 	for (int i = 0; i < t->ncols; i++)
 	{
 		const char *name = t->cols[i].name;
 
+		stored[i] = sink_stored_dup(d, name);
 		ok = sink_name_fits(d, t, "column", name) && ok;
 		for (int k = 0; k < i; k++)
-			if (sink_same_name(d, name, t->cols[k].name))
+			if (strcmp(stored[i], stored[k]) == 0)
 			{
-				char	   *display = table_display_name(t);
-				buf			stored = BUF_INIT;
-
-				sink_stored_name(d, &stored, name);
 				log_error("table %s: columns \"%s\" and \"%s\" are one column \"%s\" in %s, "
 						  "which folds identifiers: rename one at the source",
-						  display, t->cols[k].name, name, stored.data, d->name);
-				buf_free(&stored);
-				free(display);
+						  display, t->cols[k].name, name, stored[i], d->name);
 				ok = false;
 			}
-		for (size_t k = 0; k < sizeof(sink_own_columns) / sizeof(sink_own_columns[0]); k++)
-			if (sink_same_name(d, name, sink_own_columns[k]))
+		for (size_t k = 0; k < NOWN; k++)
+			if (strcmp(stored[i], own[k]) == 0)
 			{
-				char	   *display = table_display_name(t);
-
 				log_error("table %s: column \"%s\" has the name of a column wharf adds "
 						  "itself (\"%s\"): rename it at the source", display, name,
 						  sink_own_columns[k]);
-				free(display);
 				ok = false;
 			}
 	}
+	for (int i = 0; i < t->ncols; i++)
+		free(stored[i]);
+	for (size_t k = 0; k < NOWN; k++)
+		free(own[k]);
+	free(stored);
+	free(display);
 	return ok;
 }
 

@@ -304,32 +304,9 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 		sync_table *t = &st->tables[i];
 		bool		keep = false;
 		bool		reload = false;
-		wh_result	rows = {0};
-		buf			sql = BUF_INIT;
+		bool		empty = true;
 		bool		history = t->def.mode == MODE_APPEND || t->def.deletes == DELETES_SOFT;
 
-		if (!t->is_new)
-		{
-			/*
-			 * A table that streams, named by --reload: replaced from a
-			 * snapshot of its own, its changes before it skipped (the way out
-			 * of a change whose value the warehouse cannot hold, once the
-			 * source holds another).
-			 */
-			for (int n = 0; n < o->nreload; n++)
-			{
-				char	   *schema = NULL;
-				char	   *rel = NULL;
-
-				if (job_parse_qualified_name(o->reload_tables[n], &schema, &rel) &&
-					strcmp(schema, t->def.schema) == 0 && strcmp(rel, t->def.name) == 0 &&
-					!t->is_new)
-					sync_reload(t, "--reload names it");
-				free(schema);
-				free(rel);
-			}
-			continue;
-		}
 		for (int n = 0; n < o->ncontinue + o->nreload; n++)
 		{
 			const char *name = n < o->ncontinue ? o->continue_tables[n] : o->reload_tables[n - o->ncontinue];
@@ -345,6 +322,18 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 			free(schema);
 			free(rel);
 		}
+		if (!t->is_new)
+		{
+			/*
+			 * A table that streams, named by --reload: replaced from a
+			 * snapshot of its own, its changes before it skipped (the way out
+			 * of a change whose value the warehouse cannot hold, once the
+			 * source holds another).
+			 */
+			if (reload)
+				sync_reload(t, "--reload names it");
+			continue;
+		}
 		if (keep && reload)
 		{
 			log_error("sync: table %s: --continue and --reload both name it: choose one", t->display);
@@ -352,21 +341,8 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 			break;
 		}
 		/* does the warehouse table exist, and hold a row? */
-		sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
-		ok = wh_query(c->wh, sql.data, &rows);
-		buf_reset(&sql);
-		if (ok && rows.nrows > 0)
-		{
-			wh_result_free(&rows);
-			buf_puts(&sql, "SELECT 1 FROM ");
-			sink_qualified(c->d, &sql, t->def.target_schema, t->def.target_name);
-			buf_puts(&sql, " LIMIT 1");
-			ok = wh_query(c->wh, sql.data, &rows);
-		}
-		else if (ok)
-			rows.nrows = 0;
-		buf_free(&sql);
-		if (ok && rows.nrows > 0)
+		ok = load_target_empty(c->wh, c->d, &t->def, &empty);
+		if (ok && !empty)
 		{
 			char	   *target = table_target_display_name(&t->def);
 
@@ -397,7 +373,6 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 						 "in line with the source", t->display, target);
 			free(target);
 		}
-		wh_result_free(&rows);
 	}
 	wh_rollback(c->wh);
 	return ok && !refused;
