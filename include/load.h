@@ -124,10 +124,47 @@ extern bool load_script(const sink_dialect *d, const job *j, const stage *s,
  * the batch has several segments, applied in order, each after its schema
  * change statements (pre).
  */
+/*
+ * A change batch's small segments share one staging table and one staged
+ * object, their bundle: one upload and one COPY where each would take its
+ * own.  The bundle's columns are _wharf_segment (SINK_BUNDLE_SEGMENT), then
+ * each segment's columns in turn, named _wharf_c1, _wharf_c2, ...; a staged
+ * row is one segment's row with that segment's number and NULL in every
+ * other segment's columns, and each segment's apply reads its own rows back
+ * under its own column names (sink_changes).  A bundle holds at most
+ * LOAD_BUNDLE_COLUMNS columns: Redshift defines at most 1,600 in a table
+ * ("The maximum number of columns you can define in a single table is
+ * 1,600", CREATE TABLE AS usage notes), and Postgres as many.
+ */
+#define LOAD_BUNDLE_COLUMNS 1000
+
+typedef struct load_bundle
+{
+	const table_def *t;			/* its columns (load_bundle_init, load_bundle_add) */
+	const stage_result *staged;
+	bool		has_cancels;	/* some row is a cancel ('C', see sink.h) */
+} load_bundle;
+
+/*
+ * An empty bundle: its schema is where its staging table goes for a
+ * dialect that keeps temporary tables in a target's schema (the first
+ * segment's target schema), its name numbers it in the stage.
+ */
+extern void load_bundle_init(table_def *bundle, const table_def *first, int number);
+/*
+ * Appends segment t's columns to bundle; *first is the index of the first
+ * of them in bundle->cols.  False, leaving bundle as it was, when they
+ * would take it past LOAD_BUNDLE_COLUMNS (unless it is empty).
+ */
+extern bool load_bundle_add(table_def *bundle, const table_def *t, int *first);
+
 typedef struct load_segment
 {
 	const table_def *t;			/* the columns as staged */
-	const stage_result *staged;
+	const stage_result *staged; /* its own, when not bundled */
+	int			bundle;			/* > 0: its rows are in bundles[bundle - 1] */
+	int			bundle_first;	/* there, the index of its first column */
+	bool		has_truncates;	/* some row is a truncate ('T') */
 	const strlist *pre_ddl;		/* its schema work (before the transaction); may be NULL */
 	const strlist *pre;			/* statements to run first, in the transaction; may be NULL */
 	const strlist *cleared;		/* columns the source dropped: NULL in changed rows */
@@ -147,13 +184,14 @@ typedef struct load_table_state
 #define LOAD_POSITION_ROW "*"
 
 /*
- * Builds the statements of one change batch: DDL, then each segment's
- * schema changes, COPY and apply in order, then the state rows of the
- * tables it touched and the job's stream position lsn, all for one
- * transaction.
+ * Builds the statements of one change batch: DDL, then the bundles' COPY,
+ * then each segment's schema changes, COPY (unless bundled) and apply in
+ * order, then the state rows of the tables it touched and the job's stream
+ * position lsn, all for one transaction.
  */
 extern bool load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 								const char *batch_id, const char *lsn,
+								const load_bundle *bundles, int nbundles,
 								const load_segment *segments, int nsegments,
 								const load_table_state *tables, int ntables,
 								strlist *script, int *nddl);

@@ -349,6 +349,32 @@ extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *
 					   const char *staging, load_kind kind);
 
 /*
+ * Where a change segment's staged rows are for its apply: its own staging
+ * table, or its rows of a bundle, the staging table a batch's small
+ * segments share (one staged object and one COPY for all of them, see
+ * load.h): the rows whose _wharf_segment is segment, the segment's columns
+ * being the bundle's columns first, first + 1, ... in t's order.
+ */
+#define SINK_BUNDLE_SEGMENT		"_wharf_segment"
+
+typedef struct sink_changes
+{
+	const char *staging;		/* the staging table's name */
+	const table_def *bundle;	/* the bundle's columns, or NULL */
+	int			segment;
+	int			first;
+	load_kind	kind;			/* LOAD_CHANGES, _COMPLETE or _MOVED */
+	bool		truncates;		/* a row may be a truncate ('T') */
+} sink_changes;
+
+/* sink_apply of changes and sink_clear_columns, for any sink_changes */
+extern void sink_apply_changes(const sink_dialect *d, strlist *script, const table_def *t,
+							   const sink_changes *ch);
+extern void sink_clear_changed(const sink_dialect *d, strlist *script, const table_def *t,
+							   const sink_changes *ch, const char *const *columns,
+							   int ncolumns);
+
+/*
  * A snapshot into a target that is new or empty: nothing to merge or
  * delete.  sink_copies_direct tells whether COPY can load the staged files
  * into t's target itself (every value loads as staged, and the files'
@@ -418,6 +444,8 @@ extern void sink_state_create(const sink_dialect *d, strlist *script, const char
 							  const char *table);
 extern void sink_state_record(const sink_dialect *d, strlist *script, const char *schema,
 							  const char *table, const sink_state_row *row);
+extern void sink_state_record_rows(const sink_dialect *d, strlist *script, const char *schema,
+								   const char *table, const sink_state_row *rows, int nrows);
 /*
  * Removes the job's rows of the given kind whose source_table starts with
  * prefix (a partitioned table's partition rows, before its new ones are
@@ -440,5 +468,11 @@ extern void sink_state_query(const sink_dialect *d, buf *out, const char *schema
  */
 extern void sink_target_columns_query(const sink_dialect *d, buf *out,
 									  const char *schema, const char *table);
+/*
+ * The same for n tables in one query: the rows start with table_schema and
+ * table_name, ordered by them, then as sink_target_columns_query's.
+ */
+extern void sink_target_columns_query_many(const sink_dialect *d, buf *out,
+										   const table_def *const *tables, int n);
 
 #endif

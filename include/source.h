@@ -36,6 +36,19 @@ extern bool source_describe_table(PGconn *conn, const job *j, const job_table *j
 								  table_def *out);
 
 /*
+ * The same for all the job's tables at once: source_catalog_read reads what
+ * the catalog says of them in one query, and source_describe describes job
+ * table number index from it (a domain or array column asks for its base
+ * or element type alone).
+ */
+typedef struct source_catalog source_catalog;
+
+extern bool source_catalog_read(PGconn *conn, const job *j, source_catalog **out);
+extern bool source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index,
+							table_def *out);
+extern void source_catalog_free(source_catalog *cat);
+
+/*
  * Every partition below partitioned table t, at every level, as the
  * transaction's snapshot sees the catalog (a reader's: the snapshot its rows
  * are read with; outside a transaction: now).  Nothing for other tables.

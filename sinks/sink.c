@@ -1401,15 +1401,13 @@ merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 static void
 delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t,
 					  const table_column **keys, const char *target, const char *staging,
-					  bool complete, bool moved)
+					  const char *stg, bool complete, bool moved)
 {
 	char	   *final_name = xasprintf("%s_final", staging);
 	buf			fin = BUF_INIT;
-	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 
 	sink_quote_ident(d, &fin, final_name);
-	sink_staging_ref(d, &stg, t, staging);
 
 	/* the final rows, converted, with the target's values where the batch has none */
 	buf_printf(&sql, "CREATE %s TABLE %s AS\nSELECT ", d->temp_create, fin.data);
@@ -1429,7 +1427,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
 	buf_puts(&sql, "\nFROM (\n");
-	resolved_changes(d, &sql, t, keys, stg.data, complete, moved ? target : NULL);
+	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
 	key_match_of(d, &sql, keys, t->nkeys, "t", "r", moved);
 	strlist_push(script, buf_detach(&sql));
@@ -1472,20 +1470,55 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 
 	free(final_name);
 	buf_free(&fin);
-	buf_free(&stg);
+}
+
+/*
+ * What a change apply reads its staged rows from: the segment's staging
+ * table, or its rows of a bundle, under the segment's own column names:
+ *   (SELECT <change columns>, b.<first> AS c1, ... FROM bundle AS b
+ *    WHERE b._wharf_segment = <segment>)
+ */
+static void
+changes_ref(const sink_dialect *d, buf *out, const table_def *t, const sink_changes *ch)
+{
+	if (ch->bundle == NULL)
+	{
+		sink_staging_ref(d, out, t, ch->staging);
+		return;
+	}
+	buf_puts(out, "(SELECT ");
+	for (int i = 0; i < NCHANGE_COLS; i++)
+	{
+		if (i > 0)
+			buf_puts(out, ", ");
+		column_ref(d, out, "b", change_cols[i]);
+	}
+	for (int i = 0; i < t->ncols; i++)
+	{
+		buf_puts(out, ", ");
+		column_ref(d, out, "b", ch->bundle->cols[ch->first + i].name);
+		buf_puts(out, " AS ");
+		sink_quote_ident(d, out, t->cols[i].name);
+	}
+	buf_puts(out, " FROM ");
+	sink_staging_ref(d, out, ch->bundle, ch->staging);
+	buf_puts(out, " AS b WHERE ");
+	column_ref(d, out, "b", SINK_BUNDLE_SEGMENT);
+	buf_printf(out, " = %d)", ch->segment);
 }
 
 static void
-apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const char *staging,
-			  bool complete, bool moved)
+apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const sink_changes *ch)
 {
+	bool		complete = ch->kind == LOAD_CHANGES_COMPLETE;
+	bool		moved = ch->kind == LOAD_CHANGES_MOVED;
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
 	buf			sql = BUF_INIT;
 	const table_column **keys;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
-	sink_staging_ref(d, &stg, t, staging);
+	changes_ref(d, &stg, t, ch);
 
 	if (t->mode == MODE_APPEND)
 	{
@@ -1513,23 +1546,27 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 	keys = key_columns(t);
 
 	/* a truncate in the batch: the target is emptied (marked) before the rest */
-	if (t->deletes == DELETES_SOFT)
+	if (ch->truncates)
 	{
-		buf_printf(&sql, "UPDATE %s SET ", target.data);
-		mark_deleted(d, &sql, true);
-		buf_puts(&sql, "\nWHERE ");
-		column_ref(d, &sql, target.data, SINK_DELETED_COL);
-		buf_puts(&sql, " = FALSE\n  AND ");
+		if (t->deletes == DELETES_SOFT)
+		{
+			buf_printf(&sql, "UPDATE %s SET ", target.data);
+			mark_deleted(d, &sql, true);
+			buf_puts(&sql, "\nWHERE ");
+			column_ref(d, &sql, target.data, SINK_DELETED_COL);
+			buf_puts(&sql, " = FALSE\n  AND ");
+		}
+		else
+			buf_printf(&sql, "DELETE FROM %s\nWHERE ", target.data);
+		batch_truncates(d, &sql, stg.data);
+		strlist_push(script, buf_detach(&sql));
 	}
-	else
-		buf_printf(&sql, "DELETE FROM %s\nWHERE ", target.data);
-	batch_truncates(d, &sql, stg.data);
-	strlist_push(script, buf_detach(&sql));
 
 	if (d->merge)
 		merge_changes(d, script, t, keys, target.data, stg.data, complete, moved);
 	else
-		delete_insert_changes(d, script, t, keys, target.data, staging, complete, moved);
+		delete_insert_changes(d, script, t, keys, target.data, ch->staging, stg.data,
+							  complete, moved);
 	free(keys);
 
 done:
@@ -1542,10 +1579,20 @@ sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
 		   const char *staging, load_kind kind)
 {
 	if (kind != LOAD_SNAPSHOT)
-		apply_changes(d, script, t, staging, kind == LOAD_CHANGES_COMPLETE,
-					  kind == LOAD_CHANGES_MOVED);
+	{
+		sink_changes ch = {.staging = staging, .kind = kind, .truncates = true};
+
+		apply_changes(d, script, t, &ch);
+	}
 	else
 		apply_snapshot(d, script, t, staging);
+}
+
+void
+sink_apply_changes(const sink_dialect *d, strlist *script, const table_def *t,
+				   const sink_changes *ch)
+{
+	apply_changes(d, script, t, ch);
 }
 
 /*
@@ -1848,20 +1895,38 @@ state_values(const sink_dialect *d, buf *out, const sink_state_row *row, bool na
 	}
 }
 
-/* One row per (job, source_table): the row of the latest load replaces any older one. */
+/*
+ * One row per (job, source_table): the row of the latest load replaces any
+ * older one.  Several rows (of one job, for different tables) go in one
+ * statement.
+ */
 void
 sink_state_record(const sink_dialect *d, strlist *script,
 				  const char *schema, const char *table,
 				  const sink_state_row *row)
 {
+	sink_state_record_rows(d, script, schema, table, row, 1);
+}
+
+void
+sink_state_record_rows(const sink_dialect *d, strlist *script,
+					   const char *schema, const char *table,
+					   const sink_state_row *rows, int nrows)
+{
 	buf			st = BUF_INIT;
 	buf			sql = BUF_INIT;
 
+	if (nrows <= 0)
+		return;
 	sink_qualified(d, &st, schema, table);
 	if (d->merge)
 	{
-		buf_printf(&sql, "MERGE INTO %s AS t\nUSING (SELECT ", st.data);
-		state_values(d, &sql, row, true);
+		buf_printf(&sql, "MERGE INTO %s AS t\nUSING (", st.data);
+		for (int r = 0; r < nrows; r++)
+		{
+			buf_puts(&sql, r > 0 ? "\n\tUNION ALL SELECT " : "SELECT ");
+			state_values(d, &sql, &rows[r], true);
+		}
 		buf_puts(&sql, ") AS s\nON ");
 		column_ref(d, &sql, "t", "job");
 		buf_puts(&sql, " = ");
@@ -1899,13 +1964,18 @@ sink_state_record(const sink_dialect *d, strlist *script,
 	else
 	{
 		buf_printf(&sql, "DELETE FROM %s\nWHERE ", st.data);
-		sink_quote_ident(d, &sql, "job");
-		buf_puts(&sql, " = ");
-		sink_quote_literal(d, &sql, row->job);
-		buf_puts(&sql, " AND ");
-		sink_quote_ident(d, &sql, "source_table");
-		buf_puts(&sql, " = ");
-		sink_quote_literal(d, &sql, row->source_table);
+		for (int r = 0; r < nrows; r++)
+		{
+			if (r > 0)
+				buf_puts(&sql, "\n   OR ");
+			sink_quote_ident(d, &sql, "job");
+			buf_puts(&sql, " = ");
+			sink_quote_literal(d, &sql, rows[r].job);
+			buf_puts(&sql, " AND ");
+			sink_quote_ident(d, &sql, "source_table");
+			buf_puts(&sql, " = ");
+			sink_quote_literal(d, &sql, rows[r].source_table);
+		}
 		strlist_push(script, buf_detach(&sql));
 
 		buf_printf(&sql, "INSERT INTO %s (", st.data);
@@ -1916,7 +1986,12 @@ sink_state_record(const sink_dialect *d, strlist *script,
 			sink_quote_ident(d, &sql, state_cols[i]);
 		}
 		buf_puts(&sql, ")\nVALUES (");
-		state_values(d, &sql, row, false);
+		for (int r = 0; r < nrows; r++)
+		{
+			if (r > 0)
+				buf_puts(&sql, "),\n\t(");
+			state_values(d, &sql, &rows[r], false);
+		}
 		buf_putc(&sql, ')');
 		strlist_push(script, buf_detach(&sql));
 	}
@@ -2022,6 +2097,15 @@ void
 sink_clear_columns(const sink_dialect *d, strlist *script, const table_def *t,
 				   const char *staging, const char *const *columns, int ncolumns)
 {
+	sink_changes ch = {.staging = staging, .kind = LOAD_CHANGES, .truncates = true};
+
+	sink_clear_changed(d, script, t, &ch, columns, ncolumns);
+}
+
+void
+sink_clear_changed(const sink_dialect *d, strlist *script, const table_def *t,
+				   const sink_changes *ch, const char *const *columns, int ncolumns)
+{
 	const table_column **keys;
 	buf			target = BUF_INIT;
 	buf			sql = BUF_INIT;
@@ -2039,7 +2123,7 @@ sink_clear_columns(const sink_dialect *d, strlist *script, const table_def *t,
 		buf_puts(&sql, " = NULL");
 	}
 	buf_puts(&sql, "\nWHERE EXISTS (SELECT 1 FROM ");
-	sink_staging_ref(d, &sql, t, staging);
+	changes_ref(d, &sql, t, ch);
 	buf_puts(&sql, " AS s WHERE ");
 	key_match(d, &sql, keys, t->nkeys, target.data, "s");
 	buf_puts(&sql, " AND ");

@@ -95,6 +95,8 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 	return EXIT_OK;
 }
 
+static int	ctx_describe(cmd_ctx *c, const source_catalog *cat);
+
 /*
  * Connects to the source and describes every table; checks that the dialect
  * can hold every column.  Returns an exit code.
@@ -102,8 +104,22 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 int
 ctx_source(cmd_ctx *c)
 {
+	source_catalog *cat;
+	int			rc = EXIT_OK;
+
 	if (!source_connect(c->j.conninfo, false, &c->src))
 		return EXIT_RUNTIME;
+	if (!source_catalog_read(c->src, &c->j, &cat))
+		return EXIT_RUNTIME;
+	rc = ctx_describe(c, cat);
+	source_catalog_free(cat);
+	return rc;
+}
+
+/* Describes every table from the catalog read at start; see ctx_source. */
+static int
+ctx_describe(cmd_ctx *c, const source_catalog *cat)
+{
 	c->tables = xcalloc((size_t) c->j.ntables, sizeof(table_def));
 	c->renders = xcalloc((size_t) c->j.ntables, sizeof(col_render *));
 	for (int i = 0; i < c->j.ntables; i++)
@@ -111,7 +127,7 @@ ctx_source(cmd_ctx *c)
 		table_def  *t = &c->tables[i];
 		buf			type = BUF_INIT;
 
-		if (!source_describe_table(c->src, &c->j, &c->j.tables[i], t))
+		if (!source_describe(c->src, cat, &c->j, i, t))
 			return EXIT_RUNTIME;
 		c->ntables++;
 		c->renders[i] = xcalloc((size_t) t->ncols, sizeof(col_render));
@@ -391,16 +407,20 @@ cmd_check(const cmd_options *o)
 
 /*
  * The statements one change batch of `wharf sync` runs when every table
- * has changes, one segment each: staging, COPY, the apply (its MERGE or
- * DELETE + INSERT, resolving unchanged values), the state rows and the
- * position, with placeholders for the files and the position.
+ * has a few changes, one segment each, bundled (load.h): staging, COPY of
+ * the bundles, each table's apply (its MERGE or DELETE + INSERT, resolving
+ * unchanged values), the state rows and the position, with placeholders
+ * for the files and the position.
  */
 static bool
 plan_changes(const cmd_ctx *c, strlist *script, int *nddl)
 {
-	load_segment *segs = xcalloc((size_t) (c->ntables ? c->ntables : 1), sizeof(load_segment));
-	load_table_state *touched = xcalloc((size_t) (c->ntables ? c->ntables : 1),
-										sizeof(load_table_state));
+	int			n = c->ntables ? c->ntables : 1;
+	load_segment *segs = xcalloc((size_t) n, sizeof(load_segment));
+	load_table_state *touched = xcalloc((size_t) n, sizeof(load_table_state));
+	table_def  *defs = xcalloc((size_t) n, sizeof(table_def));
+	load_bundle *bundles = xcalloc((size_t) n, sizeof(load_bundle));
+	int			nbundles = 0;
 	bool		ok;
 
 	for (int i = 0; i < c->ntables; i++)
@@ -408,9 +428,22 @@ plan_changes(const cmd_ctx *c, strlist *script, int *nddl)
 		segs[i].t = &c->tables[i];
 		segs[i].has_unchanged = c->tables[i].mode == MODE_MERGE;
 		touched[i].t = &c->tables[i];
+		if (nbundles == 0 ||
+			!load_bundle_add(&defs[nbundles - 1], &c->tables[i], &segs[i].bundle_first))
+		{
+			load_bundle_init(&defs[nbundles], &c->tables[i], nbundles + 1);
+			bundles[nbundles].t = &defs[nbundles];
+			nbundles++;
+			load_bundle_add(&defs[nbundles - 1], &c->tables[i], &segs[i].bundle_first);
+		}
+		segs[i].bundle = nbundles;
 	}
-	ok = load_changes_script(c->d, &c->j, &c->st, "<batch_id>", "<lsn>", segs, c->ntables,
-							 touched, c->ntables, script, nddl);
+	ok = load_changes_script(c->d, &c->j, &c->st, "<batch_id>", "<lsn>", bundles, nbundles,
+							 segs, c->ntables, touched, c->ntables, script, nddl);
+	for (int i = 0; i < nbundles; i++)
+		table_def_free(&defs[i]);
+	free(defs);
+	free(bundles);
 	free(segs);
 	free(touched);
 	return ok;
@@ -497,7 +530,9 @@ cmd_plan(const cmd_options *o)
 		buf_puts(&text, "-- a snapshot of tables the warehouse holds rows of already (into a new or\n"
 				 "-- empty table, rows are COPYed or inserted straight in)\n\n");
 		load_format(&text, &script, nddl);
-		buf_puts(&text, "\n-- a change batch of wharf sync, every table changed (one segment each);\n"
+		buf_puts(&text, "\n-- a change batch of wharf sync, a few changes in every table (one segment\n"
+				 "-- each, staged together in one bundle: one object, one COPY; a table with\n"
+				 "-- many changes has a staging table and a COPY of its own);\n"
 				 "-- <batch_id>, <lsn> and the file names stand for a batch's own\n\n");
 		load_format(&text, &changes, changes_nddl);
 		clean = log_scrub(text.data);

@@ -114,15 +114,27 @@ catalog_kind(const source_type *ty)
 	}
 }
 
-/* Fills the type facts of c from the column's type oid and typmod. */
-bool
-source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
+/*
+ * Fills the type facts of c from the column's type oid and typmod; ty and
+ * formatted, when not NULL, are the type's pg_type row and format_type()
+ * as a query read them with the column (saving two queries a column).
+ */
+static bool
+catalog_column_type(PGconn *conn, uint32_t typoid, int typmod, const source_type *known,
+					const char *formatted, table_column *c)
 {
 	source_type ty;
 
 	c->type_oid = typoid;
 	c->precision = c->scale = c->length = c->time_precision = -1;
-	if (!catalog_type(conn, typoid, &ty) || !catalog_resolve_domain(conn, &ty, &typmod))
+	if (known != NULL)
+		ty = *known;
+	else if (!catalog_type(conn, typoid, &ty))
+		return false;
+	/* a domain or an array: its base or element type is read, and formatted, here */
+	if (ty.typtype == 'd' || (ty.category == 'A' && ty.elem != 0))
+		formatted = NULL;
+	if (!catalog_resolve_domain(conn, &ty, &typmod))
 		return false;
 	if (ty.category == 'A' && ty.elem != 0)
 	{
@@ -159,7 +171,10 @@ source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
 		default:
 			break;
 	}
-	if (ty.in_pg_catalog && (ty.typtype == 'b' || ty.typtype == 'r' || ty.typtype == 'm'))
+	if (ty.in_pg_catalog && (ty.typtype == 'b' || ty.typtype == 'r' || ty.typtype == 'm') &&
+		formatted != NULL)
+		c->pg_type = xstrdup(formatted);
+	else if (ty.in_pg_catalog && (ty.typtype == 'b' || ty.typtype == 'r' || ty.typtype == 'm'))
 	{
 		char		oidtext[16];
 		char		modtext[16];
@@ -182,6 +197,12 @@ source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
 	return true;
 }
 
+bool
+source_column_type(PGconn *conn, uint32_t typoid, int typmod, table_column *c)
+{
+	return catalog_column_type(conn, typoid, typmod, NULL, NULL, c);
+}
+
 static int
 catalog_find_column(const table_def *t, const char *name)
 {
@@ -201,11 +222,12 @@ catalog_is_generated(const strlist *generated, const char *name)
 }
 
 /*
- * Marks the key columns: the job's key list, else the primary key.  A
- * generated column cannot be one: it is not in t (see source_describe_table).
+ * Marks the key columns: the job's key list, else the primary key (pk: its
+ * key columns in order, as the catalog read them).  A generated column
+ * cannot be one: it is not in t (see catalog_describe).
  */
 static bool
-catalog_key(PGconn *conn, const job_table *jt, table_def *t, const strlist *generated,
+catalog_key(const job_table *jt, table_def *t, const strlist *generated, const strlist *pk,
 			const char *display)
 {
 	if (jt->mode == MODE_APPEND)
@@ -234,32 +256,9 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const strlist *gene
 	}
 	else
 	{
-		char		oidtext[16];
-		const char *params[1] = {oidtext};
-		PGresult   *res;
-
-		snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
-		/*
-		 * Only the first indnkeyatts entries of indkey are key columns; the
-		 * rest are INCLUDE columns, carried in the index but neither unique
-		 * nor part of the replica identity.
-		 */
-		res = PQexecParams(conn,
-						   "SELECT a.attname FROM pg_catalog.pg_index i "
-						   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-						   "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-						   "WHERE i.indrelid = $1::oid AND i.indisprimary AND k.ord <= i.indnkeyatts "
-						   "ORDER BY k.ord",
-						   1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		for (int k = 0; k < pk->n; k++)
 		{
-			log_error("source: table %s: cannot read the primary key: %s", display, PQerrorMessage(conn));
-			PQclear(res);
-			return false;
-		}
-		for (int k = 0; k < PQntuples(res); k++)
-		{
-			const char *name = PQgetvalue(res, k, 0);
+			const char *name = pk->items[k];
 			int			i = catalog_find_column(t, name);
 
 			if (i < 0)
@@ -272,13 +271,11 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const strlist *gene
 				else
 					log_error("source: table %s: primary key column \"%s\" is not among its columns",
 							  display, name);
-				PQclear(res);
 				return false;
 			}
 			t->cols[i].key_pos = k + 1;
 		}
-		t->nkeys = PQntuples(res);
-		PQclear(res);
+		t->nkeys = pk->n;
 	}
 	if (t->nkeys == 0)
 	{
@@ -289,16 +286,130 @@ catalog_key(PGconn *conn, const job_table *jt, table_def *t, const strlist *gene
 	return true;
 }
 
-bool
-source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def *out)
+/* Appends v to out, a text[] literal being built ("{" first, "}" last). */
+static void
+catalog_array_add(buf *out, const char *v)
 {
-	const char *params[2] = {jt->schema, jt->name};
-	char		oidtext[16];
-	const char *oidparam[1] = {oidtext};
+	if (out->len > 1)
+		buf_putc(out, ',');
+	buf_putc(out, '"');
+	for (const char *p = v; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			buf_putc(out, '\\');
+		buf_putc(out, *p);
+	}
+	buf_putc(out, '"');
+}
+
+/*
+ * What the catalog says of the job's tables, read in one query: a row per
+ * column of each table (one row of NULL columns for a table that is not
+ * there), in the job's order, then by attnum.
+ */
+struct source_catalog
+{
 	PGresult   *res;
+	int		   *first;			/* per job table: its first row */
+	int			ntables;
+};
+
+/* the columns of the catalog query's rows */
+enum
+{
+	CAT_ORD, CAT_RELID, CAT_RELKIND, CAT_SELECT, CAT_ATTNAME, CAT_TYPID, CAT_TYPMOD,
+	CAT_NOTNULL, CAT_GENERATED, CAT_ATTNUM, CAT_TYPTYPE, CAT_BASETYPE, CAT_TYPTYPMOD,
+	CAT_ELEM, CAT_CATEGORY, CAT_IN_PG_CATALOG, CAT_FORMATTED, CAT_PK_ORD
+};
+
+bool
+source_catalog_read(PGconn *conn, const job *j, source_catalog **out)
+{
+	buf			schemas = BUF_INIT;
+	buf			names = BUF_INIT;
+	const char *params[2];
+	source_catalog *cat;
+	int			row = 0;
+
+	buf_putc(&schemas, '{');
+	buf_putc(&names, '{');
+	for (int i = 0; i < j->ntables; i++)
+	{
+		catalog_array_add(&schemas, j->tables[i].schema);
+		catalog_array_add(&names, j->tables[i].name);
+	}
+	buf_putc(&schemas, '}');
+	buf_putc(&names, '}');
+	params[0] = schemas.data;
+	params[1] = names.data;
+	cat = xcalloc(1, sizeof(source_catalog));
+	/*
+	 * Only the first indnkeyatts entries of indkey are key columns; the
+	 * rest are INCLUDE columns, carried in the index but neither unique
+	 * nor part of the replica identity.
+	 */
+	cat->res = PQexecParams(conn,
+							"SELECT j.ord, c.oid, c.relkind, pg_catalog.has_table_privilege(c.oid, 'SELECT'), "
+							"       a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '', "
+							"       a.attnum, t.typtype, t.typbasetype, t.typtypmod, t.typelem, t.typcategory, "
+							"       tn.nspname = 'pg_catalog', pg_catalog.format_type(a.atttypid, a.atttypmod), "
+							"       (SELECT k.ord FROM pg_catalog.pg_index i "
+							"        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+							"        WHERE i.indrelid = c.oid AND i.indisprimary AND k.ord <= i.indnkeyatts "
+							"          AND k.attnum = a.attnum) "
+							"FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS j(nspname, relname, ord) "
+							"LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = j.nspname "
+							"LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = j.relname "
+							"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+							"     AND NOT a.attisdropped AND c.relkind IN ('r', 'p') "
+							"LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+							"LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace "
+							"ORDER BY j.ord, a.attnum",
+							2, NULL, params, NULL, NULL, 0);
+	buf_free(&schemas);
+	buf_free(&names);
+	if (PQresultStatus(cat->res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the catalog of the job's tables: %s", PQerrorMessage(conn));
+		source_catalog_free(cat);
+		return false;
+	}
+	cat->ntables = j->ntables;
+	cat->first = xcalloc((size_t) j->ntables + 1, sizeof(int));
+	for (int i = 0; i < j->ntables; i++)
+	{
+		cat->first[i] = row;
+		while (row < PQntuples(cat->res) && atoi(PQgetvalue(cat->res, row, CAT_ORD)) == i + 1)
+			row++;
+	}
+	cat->first[j->ntables] = row;
+	*out = cat;
+	return true;
+}
+
+void
+source_catalog_free(source_catalog *cat)
+{
+	if (cat == NULL)
+		return;
+	PQclear(cat->res);
+	free(cat->first);
+	free(cat);
+}
+
+bool
+source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index,
+				table_def *out)
+{
+	const job_table *jt = &j->tables[index];
+	PGresult   *res = cat->res;
+	int			from = cat->first[index];
+	int			to = cat->first[index + 1];
 	char	   *display;
 	char		relkind;
 	strlist		generated = {0};
+	strlist		pk = {0};
+	int		   *pk_ord = NULL;
 	table_def	t;
 
 	memset(&t, 0, sizeof(t));
@@ -306,35 +417,24 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	t.name = jt->name;
 	display = table_display_name(&t);
 
-	res = PQexecParams(conn,
-					   "SELECT c.oid, c.relkind, pg_catalog.has_table_privilege(c.oid, 'SELECT') "
-					   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-					   "WHERE n.nspname = $1 AND c.relname = $2",
-					   2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot look up table %s: %s", display, PQerrorMessage(conn));
-		goto fail_res;
-	}
-	if (PQntuples(res) == 0)
+	if (from == to || PQgetisnull(res, from, CAT_RELID))
 	{
 		log_error("source: table %s does not exist", display);
-		goto fail_res;
+		goto fail;
 	}
-	relkind = PQgetvalue(res, 0, 1)[0];
+	relkind = PQgetvalue(res, from, CAT_RELKIND)[0];
 	if (relkind != 'r' && relkind != 'p')
 	{
 		log_error("source: %s is not a table (relkind '%c')", display, relkind);
-		goto fail_res;
+		goto fail;
 	}
-	if (PQgetvalue(res, 0, 2)[0] != 't')
+	if (PQgetvalue(res, from, CAT_SELECT)[0] != 't')
 	{
 		log_error("source: no SELECT privilege on table %s", display);
-		goto fail_res;
+		goto fail;
 	}
-	t.relid = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	t.relid = (uint32_t) strtoul(PQgetvalue(res, from, CAT_RELID), NULL, 10);
 	t.partitioned = relkind == 'p';
-	PQclear(res);
 
 	/*
 	 * Generated columns are left out of the warehouse: pgoutput (Postgres
@@ -342,53 +442,57 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	 * current, and a snapshot that copied them would make a table of
 	 * another shape than the stream's.  Each is named in a warning.
 	 */
-	snprintf(oidtext, sizeof(oidtext), "%u", t.relid);
-	res = PQexecParams(conn,
-					   "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '', a.attnum "
-					   "FROM pg_catalog.pg_attribute a "
-					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
-					   "ORDER BY a.attnum",
-					   1, NULL, oidparam, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot read the columns of %s: %s", display, PQerrorMessage(conn));
-		goto fail_res;
-	}
-	for (int r = 0; r < PQntuples(res); r++)
-		if (PQgetvalue(res, r, 4)[0] == 't')
+	if (PQgetisnull(res, from, CAT_ATTNAME))
+		to = from;				/* no columns at all */
+	for (int r = from; r < to; r++)
+		if (PQgetvalue(res, r, CAT_GENERATED)[0] == 't')
 		{
-			strlist_add(&generated, PQgetvalue(res, r, 0));
+			strlist_add(&generated, PQgetvalue(res, r, CAT_ATTNAME));
 			log_warn("table %s: column \"%s\" is a generated column, which logical replication does "
-					 "not publish: left out of the warehouse", display, PQgetvalue(res, r, 0));
+					 "not publish: left out of the warehouse", display, PQgetvalue(res, r, CAT_ATTNAME));
 		}
-	if (PQntuples(res) == generated.n)
+	if (to - from == generated.n)
 	{
 		log_error("source: table %s has no columns%s", display,
 				  generated.n ? " but generated ones, which logical replication does not publish" : "");
-		goto fail_res;
+		goto fail;
 	}
-	t.cols = xcalloc((size_t) (PQntuples(res) - generated.n), sizeof(table_column));
-	for (int r = 0; r < PQntuples(res); r++)
+	t.cols = xcalloc((size_t) (to - from - generated.n), sizeof(table_column));
+	pk_ord = xcalloc((size_t) (to - from), sizeof(int));
+	for (int r = from; r < to; r++)
 	{
 		table_column *c;
+		source_type ty;
 
-		if (PQgetvalue(res, r, 4)[0] == 't')
+		if (!PQgetisnull(res, r, CAT_PK_ORD))
+			pk_ord[r - from] = atoi(PQgetvalue(res, r, CAT_PK_ORD));
+		if (PQgetvalue(res, r, CAT_GENERATED)[0] == 't')
 			continue;
 		c = &t.cols[t.ncols++];
-		c->name = xstrdup(PQgetvalue(res, r, 0));
-		c->not_null = PQgetvalue(res, r, 3)[0] == 't';
-		c->attnum = atoi(PQgetvalue(res, r, 5));
-		if (!source_column_type(conn, (uint32_t) strtoul(PQgetvalue(res, r, 1), NULL, 10),
-								 atoi(PQgetvalue(res, r, 2)), c))
+		c->name = xstrdup(PQgetvalue(res, r, CAT_ATTNAME));
+		c->not_null = PQgetvalue(res, r, CAT_NOTNULL)[0] == 't';
+		c->attnum = atoi(PQgetvalue(res, r, CAT_ATTNUM));
+		ty.oid = (uint32_t) strtoul(PQgetvalue(res, r, CAT_TYPID), NULL, 10);
+		ty.typtype = PQgetvalue(res, r, CAT_TYPTYPE)[0];
+		ty.basetype = (uint32_t) strtoul(PQgetvalue(res, r, CAT_BASETYPE), NULL, 10);
+		ty.typtypmod = atoi(PQgetvalue(res, r, CAT_TYPTYPMOD));
+		ty.elem = (uint32_t) strtoul(PQgetvalue(res, r, CAT_ELEM), NULL, 10);
+		ty.category = PQgetvalue(res, r, CAT_CATEGORY)[0];
+		ty.in_pg_catalog = PQgetvalue(res, r, CAT_IN_PG_CATALOG)[0] == 't';
+		if (!catalog_column_type(conn, ty.oid, atoi(PQgetvalue(res, r, CAT_TYPMOD)), &ty,
+								 PQgetvalue(res, r, CAT_FORMATTED), c))
 			goto fail_cols;
 	}
-	PQclear(res);
-	res = NULL;
+	/* the primary key's columns in key order */
+	for (int ord = 1; ord <= to - from; ord++)
+		for (int r = from; r < to; r++)
+			if (pk_ord[r - from] == ord)
+				strlist_add(&pk, PQgetvalue(res, r, CAT_ATTNAME));
 
 	t.mode = jt->mode;
 	t.deletes = jt->deletes;
 	t.refresh = jt->refresh;
-	if (!catalog_key(conn, jt, &t, &generated, display))
+	if (!catalog_key(jt, &t, &generated, &pk, display))
 		goto fail_cols;
 
 	t.schema = xstrdup(jt->schema);
@@ -396,17 +500,36 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	t.target_schema = xstrdup(j->schema ? j->schema : jt->schema);
 	t.target_name = xstrdup(jt->name);
 	strlist_free(&generated);
+	strlist_free(&pk);
+	free(pk_ord);
 	free(display);
 	*out = t;
 	return true;
 
 fail_cols:
 	table_def_free_columns(&t);
-fail_res:
-	PQclear(res);
+fail:
 	strlist_free(&generated);
+	strlist_free(&pk);
+	free(pk_ord);
 	free(display);
 	return false;
+}
+
+bool
+source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def *out)
+{
+	job			one = *j;
+	source_catalog *cat;
+	bool		ok;
+
+	one.tables = (job_table *) jt;
+	one.ntables = 1;
+	if (!source_catalog_read(conn, &one, &cat))
+		return false;
+	ok = source_describe(conn, cat, &one, 0, out);
+	source_catalog_free(cat);
+	return ok;
 }
 
 bool

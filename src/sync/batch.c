@@ -69,23 +69,51 @@ sync_segment_close(sync_state *st, sync_table *t)
 		return true;
 	seg = &st->segs[t->open_segment];
 	t->open_segment = -1;
+	if (seg->bundled)
+		return true;			/* its rows go into a bundle when the batch is taken */
 	seg->finished = stage_writer_finish(seg->w, &seg->staged);
 	seg->w = NULL;
 	return seg->finished;
 }
 
-bool
-sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
+/* A stage writer of the segment's own: its rows so far, then the rest. */
+static bool
+sync_segment_spill(sync_state *st, sync_segment *seg, int index)
 {
-	sync_segment *seg;
-	char	   *id;
+	char	   *id = xasprintf("%s.%d", st->batch_id, index + 1);
+	const uint32_t *len = (const uint32_t *) seg->held_len.data;
+	size_t		pos = 0;
 	bool		ok;
 
-	if (t->open_segment >= 0)
+	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
+	free(id);
+	if (!ok)
+		return false;
+	stage_writer_set_lead(seg->w, 4);	/* lsn, seq, op, and unchanged or cancels */
+	for (uint64_t r = 0; ok && r < seg->held_rows; r++)
 	{
-		*w = st->segs[t->open_segment].w;
-		return true;
+		ok = stage_write_rows(seg->w, seg->held.data + pos, len[2 * r], 1);
+		pos += len[2 * r];
 	}
+	st->held_bytes -= seg->held.len;
+	buf_free(&seg->held);
+	buf_free(&seg->held_len);
+	seg->held_rows = 0;
+	seg->bundled = false;
+	return ok;
+}
+
+/*
+ * The table's open segment, or a new one: bundled when its columns fit a
+ * bundle (load.h), else with its own stage writer.
+ */
+bool
+sync_segment_open(sync_state *st, sync_table *t)
+{
+	sync_segment *seg;
+
+	if (t->open_segment >= 0)
+		return true;
 	if (st->batch_id == NULL)
 		sync_batch_begin(st);
 	st->segs = xrealloc(st->segs, sizeof(sync_segment) * (size_t) (st->nsegs + 1));
@@ -114,13 +142,11 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 	seg->pre = t->pending;
 	memset(&t->pending_ddl, 0, sizeof(t->pending_ddl));
 	memset(&t->pending, 0, sizeof(t->pending));
-	id = xasprintf("%s.%d", st->batch_id, st->nsegs + 1);
-	ok = stage_writer_open(&st->c->st, id, &seg->def, &seg->w);
-	free(id);
-	if (ok)
-		stage_writer_set_lead(seg->w, 4);	/* lsn, seq, op, and unchanged or cancels */
-	if (!ok)
+	seg->bundled = seg->def.ncols + 1 < LOAD_BUNDLE_COLUMNS;
+	if (!seg->bundled && !sync_segment_spill(st, seg, st->nsegs))
 	{
+		if (seg->w)
+			stage_writer_abort(seg->w);
 		table_def_free(&seg->def);
 		strlist_free(&seg->pre_ddl);
 		strlist_free(&seg->pre);
@@ -128,7 +154,31 @@ sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w)
 		return false;
 	}
 	t->open_segment = st->nsegs++;
-	*w = seg->w;
+	return true;
+}
+
+/*
+ * One staged row of t's open segment; its first lead_len bytes are the
+ * change columns.
+ */
+bool
+sync_segment_write(sync_state *st, sync_table *t, const char *row, size_t len, size_t lead_len)
+{
+	sync_segment *seg = &st->segs[t->open_segment];
+	uint32_t	lens[2] = {(uint32_t) len, (uint32_t) lead_len};
+
+	if (seg->bundled &&
+		(seg->held_rows >= SYNC_BUNDLE_ROWS || len > SYNC_BUNDLE_ROW_BYTES ||
+		 seg->held.len + len > SYNC_BUNDLE_SEGMENT_BYTES ||
+		 st->held_bytes + len > SYNC_BUNDLE_BYTES) &&
+		!sync_segment_spill(st, seg, t->open_segment))
+		return false;
+	if (!seg->bundled)
+		return stage_write_rows(seg->w, row, len, 1);
+	buf_append(&seg->held, row, len);
+	buf_append(&seg->held_len, lens, sizeof(lens));
+	seg->held_rows++;
+	st->held_bytes += len;
 	return true;
 }
 
@@ -147,6 +197,8 @@ sync_segments_free(const stage *stg, sync_segment *segs, int nsegs, bool remove_
 				stage_remove(stg, &seg->staged);
 			stage_result_free(&seg->staged);
 		}
+		buf_free(&seg->held);
+		buf_free(&seg->held_len);
 		table_def_free(&seg->def);
 		strlist_free(&seg->pre_ddl);
 		strlist_free(&seg->pre);
@@ -169,20 +221,132 @@ sync_batch_discard(sync_state *st, bool remove_staged)
 	}
 	st->batch_rows = 0;
 	st->batch_bytes = 0;
+	st->held_bytes = 0;
 	free(st->batch_id);
 	st->batch_id = NULL;
+}
+
+static void
+sync_bundles_free(const stage *stg, sync_bundle *bundles, int n, bool remove_staged)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (bundles[i].finished)
+		{
+			if (remove_staged)
+				stage_remove(stg, &bundles[i].staged);
+			stage_result_free(&bundles[i].staged);
+		}
+		table_def_free(&bundles[i].def);
+	}
+	free(bundles);
 }
 
 static void
 sync_batch_free(const stage *stg, sync_batch *b, bool remove_staged)
 {
 	sync_segments_free(stg, b->segs, b->nsegs, remove_staged);
+	sync_bundles_free(stg, b->bundles, b->nbundles, remove_staged);
 	for (int i = 0; i < b->ntouched; i++)
 		table_def_free(&b->touched[i]);
 	free(b->touched);
 	free(b->touched_rows);
 	free(b->id);
 	free(b);
+}
+
+/* How a staged NULL is written: the same for every column of every table. */
+static const char *
+sync_null_marker(const sync_state *st)
+{
+	for (int i = 0; i < st->ntables; i++)
+		if (st->tables[i].def.ncols > 0)
+			return st->tables[i].renders[0].null_as;
+	return NULL;
+}
+
+/* n NULL fields, each after a comma */
+static void
+sync_put_nulls(buf *out, int n, const char *marker)
+{
+	for (int i = 0; i < n; i++)
+		csv_null_as(out, false, marker);
+}
+
+/*
+ * The batch's bundled segments, in order, into as few bundles as their
+ * columns allow, each staged as one object: a row is its change columns,
+ * its segment's number, NULL up to the segment's columns, its values, and
+ * NULL in the columns after them.
+ */
+static bool
+sync_bundles_stage(sync_state *st, sync_batch *b)
+{
+	const char *marker = sync_null_marker(st);
+	buf			row = BUF_INIT;
+	bool		ok = true;
+
+	for (int i = 0; i < b->nsegs; i++)
+	{
+		sync_segment *seg = &b->segs[i];
+
+		if (!seg->bundled)
+			continue;
+		if (b->nbundles == 0 ||
+			!load_bundle_add(&b->bundles[b->nbundles - 1].def, &seg->def, &seg->bundle_first))
+		{
+			b->bundles = xrealloc(b->bundles, sizeof(sync_bundle) * (size_t) (b->nbundles + 1));
+			memset(&b->bundles[b->nbundles], 0, sizeof(sync_bundle));
+			load_bundle_init(&b->bundles[b->nbundles].def, &seg->def, b->nbundles + 1);
+			b->nbundles++;
+			load_bundle_add(&b->bundles[b->nbundles - 1].def, &seg->def, &seg->bundle_first);
+		}
+		seg->bundle = b->nbundles;
+		b->bundles[b->nbundles - 1].has_cancels |= seg->has_cancels;
+	}
+	for (int k = 0; ok && k < b->nbundles; k++)
+	{
+		sync_bundle *bundle = &b->bundles[k];
+		char	   *id = xasprintf("%s.b%d", b->id, k + 1);
+		stage_writer *w;
+
+		ok = stage_writer_open(&st->c->st, id, &bundle->def, &w);
+		free(id);
+		if (!ok)
+			break;
+		stage_writer_set_lead(w, 4);
+		for (int i = 0; ok && i < b->nsegs; i++)
+		{
+			const sync_segment *seg = &b->segs[i];
+			const uint32_t *len = (const uint32_t *) seg->held_len.data;
+			size_t		pos = 0;
+
+			if (seg->bundle != k + 1)
+				continue;
+			for (uint64_t r = 0; ok && r < seg->held_rows; r++)
+			{
+				const char *data = seg->held.data + pos;
+				uint32_t	lead = len[2 * r + 1];
+
+				buf_reset(&row);
+				buf_append(&row, data, lead);
+				buf_printf(&row, ",%d", i + 1);
+				sync_put_nulls(&row, seg->bundle_first - 1, marker);
+				/* the values, less the row's '\n' */
+				buf_append(&row, data + lead, len[2 * r] - lead - 1);
+				sync_put_nulls(&row, bundle->def.ncols - seg->bundle_first - seg->def.ncols, marker);
+				csv_end_row(&row);
+				ok = stage_write_rows(w, row.data, row.len, 1);
+				pos += len[2 * r];
+			}
+		}
+		if (ok)
+			ok = bundle->finished = stage_writer_finish(w, &bundle->staged);
+		else
+			stage_writer_abort(w);
+	}
+	buf_free(&row);
+	return ok;
 }
 
 /*
@@ -200,21 +364,31 @@ sync_batch_take(sync_state *st, sync_batch **out)
 		sync_fail_point("before-upload");
 	for (int i = 0; i < st->ntables && ok; i++)
 		ok = sync_segment_close(st, &st->tables[i]);
+	if (ok)
+	{
+		b->id = st->batch_id ? st->batch_id : stage_new_load_id();
+		st->batch_id = NULL;
+		b->segs = st->segs;
+		b->nsegs = st->nsegs;
+		st->segs = NULL;
+		st->nsegs = 0;
+		ok = sync_bundles_stage(st, b);
+	}
 	if (!ok)
 	{
 		char		lsn[32];
 
 		log_warn("sync: the batch ending at %s was not staged; the next run reads it again",
 				  pg_lsn_format(st->batch_end, lsn));
+		if (b->id != NULL)
+			sync_batch_free(&st->c->st, b, true);
+		else
+			free(b);
 		sync_batch_discard(st, true);
-		free(b);
 		return false;
 	}
-	if (st->nsegs > 0)
+	if (b->nsegs > 0)
 		sync_fail_point("after-upload");
-	b->id = st->batch_id ? st->batch_id : stage_new_load_id();
-	b->segs = st->segs;
-	b->nsegs = st->nsegs;
 	b->rows = st->batch_rows;
 	b->end = st->batch_end;
 	b->read_s = t_start - st->batch_started;
@@ -227,9 +401,6 @@ sync_batch_take(sync_state *st, sync_batch **out)
 			table_def_copy(&st->tables[i].def, &b->touched[b->ntouched]);
 			b->touched_rows[b->ntouched++] = st->tables[i].batch_rows;
 		}
-	st->batch_id = NULL;
-	st->segs = NULL;
-	st->nsegs = 0;
 	for (int i = 0; i < st->ntables; i++)
 	{
 		st->tables[i].open_segment = -1;
@@ -237,6 +408,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 	}
 	st->batch_rows = 0;
 	st->batch_bytes = 0;
+	st->held_bytes = 0;
 	*out = b;
 	return true;
 }
@@ -249,6 +421,7 @@ static bool
 sync_batch_run(cmd_ctx *c, sync_batch *b)
 {
 	load_segment *segs;
+	load_bundle *bundles;
 	load_table_state *touched;
 	strlist		script = {0};
 	int			nddl = 0;
@@ -261,6 +434,13 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		return true;			/* only transactions without changes for us */
 	pg_lsn_format(b->end, lsn);
 	segs = xcalloc((size_t) b->nsegs, sizeof(load_segment));
+	bundles = xcalloc((size_t) (b->nbundles ? b->nbundles : 1), sizeof(load_bundle));
+	for (int i = 0; i < b->nbundles; i++)
+	{
+		bundles[i].t = &b->bundles[i].def;
+		bundles[i].staged = &b->bundles[i].staged;
+		bundles[i].has_cancels = b->bundles[i].has_cancels;
+	}
 	touched = xcalloc((size_t) (b->ntouched ? b->ntouched : 1), sizeof(load_table_state));
 	for (int i = 0; i < b->nsegs; i++)
 	{
@@ -272,13 +452,16 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		segs[i].has_unchanged = b->segs[i].has_unchanged;
 		segs[i].has_moves = b->segs[i].has_moves;
 		segs[i].has_cancels = b->segs[i].has_cancels;
+		segs[i].has_truncates = b->segs[i].has_truncates;
+		segs[i].bundle = b->segs[i].bundle;
+		segs[i].bundle_first = b->segs[i].bundle_first;
 	}
 	for (int i = 0; i < b->ntouched; i++)
 	{
 		touched[i].t = &b->touched[i];
 		touched[i].rows = b->touched_rows[i];
 	}
-	ok = load_changes_script(c->d, &c->j, &c->st, b->id, lsn, segs, b->nsegs,
+	ok = load_changes_script(c->d, &c->j, &c->st, b->id, lsn, bundles, b->nbundles, segs, b->nsegs,
 							 touched, b->ntouched, &script, &nddl);
 	for (int i = 0; ok && i < script.n; i++)
 	{
@@ -299,6 +482,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		wh_rollback(c->wh);
 	strlist_free(&script);
 	free(segs);
+	free(bundles);
 	free(touched);
 	if (!ok)
 	{

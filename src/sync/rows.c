@@ -80,11 +80,11 @@ static bool
 sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *tup,
 				  pg_lsn lsn, uint64_t cancels)
 {
-	stage_writer *w;
 	char		num[32];
 	bool		any_unchanged = false;
+	size_t		lead_len;
 
-	if (!sync_segment_writer(st, t, &w))
+	if (!sync_segment_open(st, t))
 		return false;
 	buf_reset(&st->vals);
 	buf_reset(&st->unchanged);
@@ -167,9 +167,12 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 	/* even when its unchanged values were in dropped columns only */
 	if (op == 'K')
 		st->segs[t->open_segment].has_moves = true;
+	else if (op == 'T')
+		st->segs[t->open_segment].has_truncates = true;
+	lead_len = st->row.len;
 	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);
 	csv_end_row(&st->row);
-	if (!stage_write_rows(w, st->row.data, st->row.len, 1))
+	if (!sync_segment_write(st, t, st->row.data, st->row.len, lead_len))
 		return false;
 	t->batch_rows++;
 	st->batch_rows++;

@@ -671,23 +671,19 @@ sync_rebuild_column(const sink_dialect *d, const wh_result *cols, const char *na
  * source computed row by row gives the table a snapshot of its own.
  * Warehouse columns no source column holds are kept, NULL from now on.
  */
+/* How many tables' warehouse columns one catalog query at start asks for. */
+#define SYNC_CATALOG_TABLES 100
+
 static bool
-sync_table_reconcile(sync_state *st, sync_table *t)
+sync_table_reconcile(sync_state *st, sync_table *t, wh_result cols)
 {
 	cmd_ctx    *c = st->c;
-	wh_result	cols = {0};
-	buf			sql = BUF_INIT;
 	source_attr *attrs = NULL;
 	int			nattrs = 0;
 	bool	   *held;
 	int			ncatalog = t->def.ncols;
 	bool		ok = true;
 
-	sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
-	ok = wh_query(c->wh, sql.data, &cols);
-	buf_free(&sql);
-	if (!ok)
-		return false;
 	if (cols.nrows == 0)
 	{
 		wh_result_free(&cols);
@@ -803,13 +799,52 @@ sync_table_reconcile(sync_state *st, sync_table *t)
 bool
 sync_tables_reconcile(sync_state *st)
 {
-	for (int i = 0; i < st->ntables; i++)
-		if (!sync_table_reconcile(st, &st->tables[i]))
+	cmd_ctx    *c = st->c;
+
+	/* the warehouse's columns of SYNC_CATALOG_TABLES tables a query */
+	for (int from = 0; from < st->ntables; from += SYNC_CATALOG_TABLES)
+	{
+		int			n = st->ntables - from < SYNC_CATALOG_TABLES ? st->ntables - from : SYNC_CATALOG_TABLES;
+		const table_def **defs = xcalloc((size_t) n, sizeof(table_def *));
+		wh_result	all = {0};
+		buf			sql = BUF_INIT;
+		bool		ok;
+
+		for (int i = 0; i < n; i++)
+			defs[i] = &st->tables[from + i].def;
+		sink_target_columns_query_many(c->d, &sql, defs, n);
+		ok = wh_query(c->wh, sql.data, &all);
+		buf_free(&sql);
+		free(defs);
+		for (int i = 0; ok && i < n; i++)
 		{
-			wh_rollback(st->c->wh);
+			sync_table *t = &st->tables[from + i];
+			wh_result	cols = {.ncols = all.ncols - 2};
+
+			cols.values = xcalloc((size_t) all.nrows * (size_t) (cols.ncols > 0 ? cols.ncols : 1) + 1,
+								  sizeof(char *));
+			for (int r = 0; r < all.nrows; r++)
+			{
+				char	  **row = &all.values[r * all.ncols];
+
+				if (row[0] == NULL || row[1] == NULL ||
+					!sink_same_name(c->d, t->def.target_schema, row[0]) ||
+					!sink_same_name(c->d, t->def.target_name, row[1]))
+					continue;
+				for (int k = 0; k < cols.ncols; k++)
+					cols.values[cols.nrows * cols.ncols + k] = row[2 + k] ? xstrdup(row[2 + k]) : NULL;
+				cols.nrows++;
+			}
+			ok = sync_table_reconcile(st, t, cols);
+		}
+		wh_result_free(&all);
+		if (!ok)
+		{
+			wh_rollback(c->wh);
 			return false;
 		}
-	wh_rollback(st->c->wh);
+	}
+	wh_rollback(c->wh);
 	return true;
 }
 
@@ -868,6 +903,9 @@ sync_table_refresh(sync_state *st, int i)
 	cmd_ctx    *c = st->c;
 	sync_table *t = &st->tables[i];
 	table_def	now;
+	wh_result	cols = {0};
+	buf			sql = BUF_INIT;
+	bool		ok;
 
 	for (int k = 0; k < t->nrec; k++)
 		free(t->rec_name[k]);
@@ -898,5 +936,10 @@ sync_table_refresh(sync_state *st, int i)
 	now.ncols = 0;
 	table_def_free(&now);
 	t->relid = 0;
-	return sink_check_names(st->c->d, &t->def) && sync_table_reconcile(st, t);
+	if (!sink_check_names(st->c->d, &t->def))
+		return false;
+	sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
+	ok = wh_query(c->wh, sql.data, &cols);
+	buf_free(&sql);
+	return ok && sync_table_reconcile(st, t, cols);
 }

@@ -39,6 +39,12 @@
 #include "stage.h"
 #include "warehouse.h"
 
+/* The bounds of a batch's bundled segments (sync_segment). */
+#define SYNC_BUNDLE_ROWS			1000
+#define SYNC_BUNDLE_SEGMENT_BYTES	(256 * 1024)
+#define SYNC_BUNDLE_ROW_BYTES		(16 * 1024)
+#define SYNC_BUNDLE_BYTES			(4 * 1024 * 1024)
+
 /* How long to wait for the stream before asking the server for a keepalive. */
 #define SYNC_IDLE_MS 1000
 
@@ -122,6 +128,22 @@ typedef struct sync_segment
 	bool		has_unchanged;	/* a row holds an unchanged TOAST value */
 	bool		has_moves;		/* a key change ('K') takes values from the old key */
 	bool		has_cancels;	/* a removal cancels an addition ('C', see sink.h) */
+	bool		has_truncates;	/* a row is a truncate ('T') */
+	/*
+	 * A small segment is bundled (load.h): its rows wait in held, with
+	 * each row's length and the length of its change columns in held_len
+	 * (two uint32_t a row), until the batch is taken and they go into one
+	 * of the batch's bundles (bundle, first: where).  One that outgrows
+	 * SYNC_BUNDLE_ROWS or SYNC_BUNDLE_SEGMENT_BYTES, a row over
+	 * SYNC_BUNDLE_ROW_BYTES, or a batch whose held rows would pass
+	 * SYNC_BUNDLE_BYTES, gives the segment a stage writer of its own (w).
+	 */
+	bool		bundled;
+	buf			held;
+	buf			held_len;
+	uint64_t	held_rows;
+	int			bundle;
+	int			bundle_first;
 	stage_writer *w;
 	stage_result staged;
 	strlist		pre_ddl;		/* its schema work, before the batch's transaction */
@@ -153,6 +175,7 @@ typedef struct sync_state
 	int			nsegs;
 	uint64_t	seq;
 	uint64_t	batch_bytes;
+	uint64_t	held_bytes;		/* of its bundled segments' rows */
 	int64_t		batch_rows;
 	pg_lsn		batch_end;		/* end of the last commit in the batch */
 	double		batch_started;
@@ -192,12 +215,23 @@ typedef struct sync_state
 	strlist		record;			/* state statements for partitions that need no load */
 } sync_state;
 
+/* One of a batch's bundles (load.h), staged. */
+typedef struct sync_bundle
+{
+	table_def	def;
+	stage_result staged;
+	bool		finished;
+	bool		has_cancels;
+} sync_bundle;
+
 /* A batch on its way to the warehouse: everything the applier needs, owned. */
 typedef struct sync_batch
 {
 	char	   *id;
 	sync_segment *segs;
 	int			nsegs;
+	sync_bundle *bundles;
+	int			nbundles;
 	table_def  *touched;		/* copies of the tables it changes */
 	int64_t    *touched_rows;
 	int			ntouched;
@@ -223,7 +257,9 @@ extern void hash_map_clear(hash_map *m);
 extern double sync_now(void);
 extern void sync_batch_begin(sync_state *st);
 extern bool sync_segment_close(sync_state *st, sync_table *t);
-extern bool sync_segment_writer(sync_state *st, sync_table *t, stage_writer **w);
+extern bool sync_segment_open(sync_state *st, sync_table *t);
+extern bool sync_segment_write(sync_state *st, sync_table *t, const char *row, size_t len,
+							   size_t lead_len);
 extern void sync_batch_discard(sync_state *st, bool remove_staged);
 extern bool sync_handoff(sync_state *st);
 extern bool sync_applier_idle(sync_state *st);

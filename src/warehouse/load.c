@@ -452,14 +452,63 @@ load_position_script(const sink_dialect *d, const job *j, const char *batch_id,
 	load_position_row(d, j, batch_id, lsn, script);	/* the state table exists: load_ddl_script */
 }
 
+/*
+ * A change batch's state rows go in statements of at most this many rows:
+ * one statement for a batch of many tables, none of a size that nears any
+ * warehouse's limit on a statement's text.
+ */
+#define LOAD_STATE_ROWS 500
+
+void
+load_bundle_init(table_def *bundle, const table_def *first, int number)
+{
+	memset(bundle, 0, sizeof(*bundle));
+	bundle->schema = xstrdup("_wharf");
+	bundle->name = xasprintf("bundle_%d", number);
+	bundle->target_schema = xstrdup(first->target_schema);
+	bundle->target_name = xstrdup(bundle->name);
+	bundle->cols = xcalloc(1, sizeof(table_column));
+	bundle->ncols = 1;
+	bundle->cols[0].name = xstrdup(SINK_BUNDLE_SEGMENT);
+	bundle->cols[0].kind = COL_INT4;
+	bundle->cols[0].type_oid = 23;	/* int4 */
+	bundle->cols[0].pg_type = xstrdup("integer");
+	bundle->cols[0].precision = bundle->cols[0].scale = -1;
+	bundle->cols[0].length = bundle->cols[0].time_precision = -1;
+}
+
+bool
+load_bundle_add(table_def *bundle, const table_def *t, int *first)
+{
+	if (bundle->ncols > 1 && bundle->ncols + t->ncols > LOAD_BUNDLE_COLUMNS)
+		return false;
+	*first = bundle->ncols;
+	bundle->cols = xrealloc(bundle->cols, sizeof(table_column) * (size_t) (bundle->ncols + t->ncols));
+	for (int i = 0; i < t->ncols; i++)
+	{
+		table_column *c = &bundle->cols[bundle->ncols];
+
+		*c = t->cols[i];
+		c->name = xasprintf("_wharf_c%d", bundle->ncols);
+		c->pg_type = t->cols[i].pg_type ? xstrdup(t->cols[i].pg_type) : NULL;
+		c->key_pos = 0;
+		c->not_null = false;
+		bundle->ncols++;
+	}
+	return true;
+}
+
 bool
 load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 					const char *batch_id, const char *lsn,
+					const load_bundle *bundles, int nbundles,
 					const load_segment *segments, int nsegments,
 					const load_table_state *tables, int ntables,
 					strlist *script, int *nddl)
 {
 	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+	sink_state_row *rows;
+	char	  **names;
 
 	/* schema work first, each statement committed on its own (load.h) */
 	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
@@ -467,47 +516,109 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 		if (segments[i].pre_ddl)
 			for (int k = 0; k < segments[i].pre_ddl->n; k++)
 				strlist_add(script, segments[i].pre_ddl->items[k]);
+	for (int i = 0; i < nbundles; i++)
+	{
+		char	   *staging = xasprintf("wharf_bundle_%d", i + 1);
+		bool		ok = sink_create_staging(d, script, bundles[i].t, staging, LOAD_CHANGES);
+
+		free(staging);
+		if (!ok)
+			return false;
+	}
 	for (int i = 0; i < nsegments; i++)
 	{
-		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		bool		ok = sink_create_staging(d, script, segments[i].t, staging, LOAD_CHANGES);
+		char	   *staging;
+		bool		ok;
 
+		if (segments[i].bundle > 0)
+			continue;
+		staging = xasprintf("wharf_staging_%d", i + 1);
+		ok = sink_create_staging(d, script, segments[i].t, staging, LOAD_CHANGES);
 		free(staging);
 		if (!ok)
 			return false;
 	}
 	*nddl = script->n;
 
-	/* then the segments in order, the state rows and the position: one transaction */
-	for (int i = 0; i < nsegments; i++)
+	/* then the bundles' rows, the segments in order, the state rows and the position: one transaction */
+	for (int i = 0; i < nbundles; i++)
 	{
-		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
-		load_table	lt = {.t = segments[i].t, .staged = segments[i].staged};
+		char	   *staging = xasprintf("wharf_bundle_%d", i + 1);
+		load_table	lt = {.t = bundles[i].t, .staged = bundles[i].staged};
 		load_files_owned owned;
 		sink_files	files;
 
-		if (segments[i].pre)
-			for (int k = 0; k < segments[i].pre->n; k++)
-				strlist_add(script, segments[i].pre->items[k]);
 		load_files(s, &lt, &files, &owned);
-		sink_copy_staging(d, script, segments[i].t, staging, LOAD_CHANGES, &files, &opt);
-		if (segments[i].has_cancels)
-			sink_drop_cancelled(d, script, segments[i].t, staging);
-		/* without unchanged values the apply needs no per-column resolution */
-		sink_apply(d, script, segments[i].t, staging,
-				   segments[i].has_moves ? LOAD_CHANGES_MOVED :
-				   segments[i].has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE);
-		if (segments[i].cleared && segments[i].cleared->n > 0)
-			sink_clear_columns(d, script, segments[i].t, staging,
-							   (const char *const *) segments[i].cleared->items,
-							   segments[i].cleared->n);
+		sink_copy_staging(d, script, bundles[i].t, staging, LOAD_CHANGES, &files, &opt);
+		/* a _wharf_seq is unique in the batch: one pass for all its segments */
+		if (bundles[i].has_cancels)
+			sink_drop_cancelled(d, script, bundles[i].t, staging);
 		load_files_free(&owned);
 		free(staging);
 	}
+	for (int i = 0; i < nsegments; i++)
+	{
+		const load_segment *seg = &segments[i];
+		char	   *staging;
+		sink_changes ch = {0};
+
+		if (seg->pre)
+			for (int k = 0; k < seg->pre->n; k++)
+				strlist_add(script, seg->pre->items[k]);
+		if (seg->bundle > 0)
+		{
+			staging = xasprintf("wharf_bundle_%d", seg->bundle);
+			ch.bundle = bundles[seg->bundle - 1].t;
+			ch.segment = i + 1;
+			ch.first = seg->bundle_first;
+		}
+		else
+		{
+			load_table	lt = {.t = seg->t, .staged = seg->staged};
+			load_files_owned owned;
+			sink_files	files;
+
+			staging = xasprintf("wharf_staging_%d", i + 1);
+			load_files(s, &lt, &files, &owned);
+			sink_copy_staging(d, script, seg->t, staging, LOAD_CHANGES, &files, &opt);
+			if (seg->has_cancels)
+				sink_drop_cancelled(d, script, seg->t, staging);
+			load_files_free(&owned);
+		}
+		ch.staging = staging;
+		/* without unchanged values the apply needs no per-column resolution */
+		ch.kind = seg->has_moves ? LOAD_CHANGES_MOVED :
+			seg->has_unchanged ? LOAD_CHANGES : LOAD_CHANGES_COMPLETE;
+		ch.truncates = seg->has_truncates;
+		sink_apply_changes(d, script, seg->t, &ch);
+		if (seg->cleared && seg->cleared->n > 0)
+			sink_clear_changed(d, script, seg->t, &ch,
+							   (const char *const *) seg->cleared->items, seg->cleared->n);
+		free(staging);
+	}
+
+	/* the state rows of the tables it touched and the position, in few statements */
+	rows = xcalloc((size_t) ntables + 1, sizeof(sink_state_row));
+	names = xcalloc((size_t) ntables * 2 + 1, sizeof(char *));
 	for (int i = 0; i < ntables; i++)
 	{
-		load_table_state_script(d, j, tables[i].t, "sync", lsn, tables[i].rows, batch_id, script);
+		names[2 * i] = table_display_name(tables[i].t);
+		names[2 * i + 1] = table_target_display_name(tables[i].t);
+		rows[i] = (sink_state_row) {
+			.job = j->name, .source_table = names[2 * i], .target_table = names[2 * i + 1],
+			.kind = "sync", .lsn = lsn, .rows = tables[i].rows, .load_id = batch_id
+		};
 	}
-	load_position_row(d, j, batch_id, lsn, script);
+	rows[ntables] = (sink_state_row) {
+		.job = j->name, .source_table = LOAD_POSITION_ROW, .target_table = LOAD_POSITION_ROW,
+		.kind = "position", .lsn = lsn, .rows = 0, .load_id = batch_id
+	};
+	for (int i = 0; i <= ntables; i += LOAD_STATE_ROWS)
+		sink_state_record_rows(d, script, j->schema ? j->schema : "public", j->state_table,
+							   &rows[i], ntables + 1 - i < LOAD_STATE_ROWS ? ntables + 1 - i : LOAD_STATE_ROWS);
+	for (int i = 0; i < 2 * ntables; i++)
+		free(names[i]);
+	free(names);
+	free(rows);
 	return true;
 }

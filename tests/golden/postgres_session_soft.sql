@@ -158,14 +158,8 @@ WHEN NOT MATCHED AND s."_wharf_op" <> 'D' THEN INSERT ("id", "email", "Name", "s
 VALUES (s."id", s."email", s."Name", s."signed up", s."avatar", s."prefs");
 
 MERGE INTO "public"."wharf_state" AS t
-USING (SELECT 'wharf' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'sync' AS "kind", '0/16B4000' AS "lsn", CAST(3 AS BIGINT) AS "rows", '20240101T100100Z-cd34' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
-
-MERGE INTO "public"."wharf_state" AS t
-USING (SELECT 'wharf' AS "job", '*' AS "source_table", '*' AS "target_table", 'position' AS "kind", '0/16B4000' AS "lsn", CAST(0 AS BIGINT) AS "rows", '20240101T100100Z-cd34' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
+USING (SELECT 'wharf' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'sync' AS "kind", '0/16B4000' AS "lsn", CAST(3 AS BIGINT) AS "rows", '20240101T100100Z-cd34' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at"
+	UNION ALL SELECT 'wharf' AS "job", '*' AS "source_table", '*' AS "target_table", 'position' AS "kind", '0/16B4000' AS "lsn", CAST(0 AS BIGINT) AS "rows", '20240101T100100Z-cd34' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
 ON t."job" = s."job" AND t."source_table" = s."source_table"
 WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
 WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
@@ -173,7 +167,7 @@ VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows"
 
 COMMIT;
 
--- 3. a change batch with a column added between its DML
+-- 3. a change batch with a column added between its DML, its two segments bundled
 
 -- schema work: each statement commits on its own
 
@@ -191,47 +185,35 @@ CREATE TABLE IF NOT EXISTS "public"."wharf_state" (
 
 ALTER TABLE "analytics"."Customers" ADD COLUMN IF NOT EXISTS "it's \ ""odd""" character varying(40);
 
-DROP TABLE IF EXISTS pg_temp."wharf_staging_1";
+DROP TABLE IF EXISTS pg_temp."wharf_bundle_1";
 
-CREATE TEMP TABLE "wharf_staging_1" (
+CREATE TEMP TABLE "wharf_bundle_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,
 	"_wharf_op" TEXT,
 	"_wharf_unchanged" TEXT,
-	"id" bigint,
-	"email" character varying(255),
-	"Name" text,
-	"signed up" timestamp with time zone,
-	"avatar" bytea,
-	"prefs" jsonb
-);
-
-DROP TABLE IF EXISTS pg_temp."wharf_staging_2";
-
-CREATE TEMP TABLE "wharf_staging_2" (
-	"_wharf_lsn" BIGINT,
-	"_wharf_seq" BIGINT,
-	"_wharf_op" TEXT,
-	"_wharf_unchanged" TEXT,
-	"id" bigint,
-	"email" character varying(255),
-	"Name" text,
-	"signed up" timestamp with time zone,
-	"avatar" bytea,
-	"prefs" jsonb,
-	"it's \ ""odd""" character varying(40)
+	"_wharf_segment" integer,
+	"_wharf_c1" bigint,
+	"_wharf_c2" character varying(255),
+	"_wharf_c3" text,
+	"_wharf_c4" timestamp with time zone,
+	"_wharf_c5" bytea,
+	"_wharf_c6" jsonb,
+	"_wharf_c7" bigint,
+	"_wharf_c8" character varying(255),
+	"_wharf_c9" text,
+	"_wharf_c10" timestamp with time zone,
+	"_wharf_c11" bytea,
+	"_wharf_c12" jsonb,
+	"_wharf_c13" character varying(40)
 );
 
 -- then one transaction
 BEGIN;
 
-COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "Name", "signed up", "avatar", "prefs")
-FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
+COPY "wharf_bundle_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "_wharf_segment", "_wharf_c1", "_wharf_c2", "_wharf_c3", "_wharf_c4", "_wharf_c5", "_wharf_c6", "_wharf_c7", "_wharf_c8", "_wharf_c9", "_wharf_c10", "_wharf_c11", "_wharf_c12", "_wharf_c13")
+FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/_wharf.bundle_1/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
 WITH (FORMAT csv);
-
-UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CURRENT_TIMESTAMP
-WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
-  AND EXISTS (SELECT 1 FROM "wharf_staging_1" AS x WHERE x."_wharf_op" = 'T');
 
 MERGE INTO "analytics"."Customers" AS t
 USING (
@@ -277,10 +259,10 @@ FROM (
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',4,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_4",
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6"
-					FROM "wharf_staging_1" AS s
+					FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "Name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS s
 					CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-						FROM "wharf_staging_1" AS x
-						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_1" AS y WHERE y."_wharf_op" = 'T')) AS tp
+						FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "Name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS x
+						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "Name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS y WHERE y."_wharf_op" = 'T')) AS tp
 					WHERE s."_wharf_op" <> 'T'
 					  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
 					       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
@@ -300,14 +282,6 @@ VALUES (s."id", s."email", s."Name", s."signed up", s."avatar", s."prefs");
 
 UPDATE "analytics"."Customers" SET "it's \ ""odd""" = CAST('it''s \ ''quoted''' AS character varying(40))
 WHERE "it's \ ""odd""" IS NULL;
-
-COPY "wharf_staging_2" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "Name", "signed up", "avatar", "prefs", "it's \ ""odd""")
-FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
-WITH (FORMAT csv);
-
-UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CURRENT_TIMESTAMP
-WHERE "analytics"."Customers"."_wharf_deleted" = FALSE
-  AND EXISTS (SELECT 1 FROM "wharf_staging_2" AS x WHERE x."_wharf_op" = 'T');
 
 MERGE INTO "analytics"."Customers" AS t
 USING (
@@ -335,10 +309,10 @@ FROM (
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6",
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',7,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_7"
-		FROM "wharf_staging_2" AS s
+		FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "Name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS s
 		CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-			FROM "wharf_staging_2" AS x
-			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_2" AS y WHERE y."_wharf_op" = 'T')) AS tp
+			FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "Name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS x
+			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "Name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS y WHERE y."_wharf_op" = 'T')) AS tp
 		WHERE s."_wharf_op" <> 'T'
 		  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
 		       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
@@ -353,14 +327,8 @@ WHEN NOT MATCHED AND s."_wharf_op" <> 'D' THEN INSERT ("id", "email", "Name", "s
 VALUES (s."id", s."email", s."Name", s."signed up", s."avatar", s."prefs", s."it's \ ""odd""");
 
 MERGE INTO "public"."wharf_state" AS t
-USING (SELECT 'wharf' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'sync' AS "kind", '0/16B5000' AS "lsn", CAST(3 AS BIGINT) AS "rows", '20240101T100200Z-ef56' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
-ON t."job" = s."job" AND t."source_table" = s."source_table"
-WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
-WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES (s."job", s."source_table", s."target_table", s."kind", s."lsn", s."rows", s."load_id", s."loaded_at");
-
-MERGE INTO "public"."wharf_state" AS t
-USING (SELECT 'wharf' AS "job", '*' AS "source_table", '*' AS "target_table", 'position' AS "kind", '0/16B5000' AS "lsn", CAST(0 AS BIGINT) AS "rows", '20240101T100200Z-ef56' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
+USING (SELECT 'wharf' AS "job", 'public.customers' AS "source_table", 'analytics."Customers"' AS "target_table", 'sync' AS "kind", '0/16B5000' AS "lsn", CAST(3 AS BIGINT) AS "rows", '20240101T100200Z-ef56' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at"
+	UNION ALL SELECT 'wharf' AS "job", '*' AS "source_table", '*' AS "target_table", 'position' AS "kind", '0/16B5000' AS "lsn", CAST(0 AS BIGINT) AS "rows", '20240101T100200Z-ef56' AS "load_id", CURRENT_TIMESTAMP AS "loaded_at") AS s
 ON t."job" = s."job" AND t."source_table" = s."source_table"
 WHEN MATCHED THEN UPDATE SET "target_table" = s."target_table", "kind" = s."kind", "lsn" = s."lsn", "rows" = s."rows", "load_id" = s."load_id", "loaded_at" = s."loaded_at"
 WHEN NOT MATCHED THEN INSERT ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")

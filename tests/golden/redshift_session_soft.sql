@@ -195,20 +195,16 @@ WHERE "wharf_staging_1_final"."_wharf_op" <> 'D';
 DROP TABLE "wharf_staging_1_final";
 
 DELETE FROM "public"."wharf_state"
-WHERE "job" = 'wharf' AND "source_table" = 'public.customers';
+WHERE "job" = 'wharf' AND "source_table" = 'public.customers'
+   OR "job" = 'wharf' AND "source_table" = '*';
 
 INSERT INTO "public"."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES ('wharf', 'public.customers', 'analytics."Customers"', 'sync', '0/16B4000', 3, '20240101T100100Z-cd34', (SYSDATE AT TIME ZONE 'UTC'));
-
-DELETE FROM "public"."wharf_state"
-WHERE "job" = 'wharf' AND "source_table" = '*';
-
-INSERT INTO "public"."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES ('wharf', '*', '*', 'position', '0/16B4000', 0, '20240101T100100Z-cd34', (SYSDATE AT TIME ZONE 'UTC'));
+VALUES ('wharf', 'public.customers', 'analytics."Customers"', 'sync', '0/16B4000', 3, '20240101T100100Z-cd34', (SYSDATE AT TIME ZONE 'UTC')),
+	('wharf', '*', '*', 'position', '0/16B4000', 0, '20240101T100100Z-cd34', (SYSDATE AT TIME ZONE 'UTC'));
 
 COMMIT;
 
--- 3. a change batch with a column added between its DML
+-- 3. a change batch with a column added between its DML, its two segments bundled
 
 -- schema work: each statement commits on its own
 
@@ -226,42 +222,34 @@ CREATE TABLE IF NOT EXISTS "public"."wharf_state" (
 
 ALTER TABLE "analytics"."customers" ADD COLUMN "it's \ ""odd""" VARCHAR(160);
 
-DROP TABLE IF EXISTS "wharf_staging_1";
+DROP TABLE IF EXISTS "wharf_bundle_1";
 
-CREATE TEMP TABLE "wharf_staging_1" (
+CREATE TEMP TABLE "wharf_bundle_1" (
 	"_wharf_lsn" BIGINT,
 	"_wharf_seq" BIGINT,
 	"_wharf_op" VARCHAR(1024),
 	"_wharf_unchanged" VARCHAR(65535),
-	"id" BIGINT,
-	"email" VARCHAR(1020),
-	"name" VARCHAR(65535),
-	"signed up" TIMESTAMPTZ,
-	"avatar" VARCHAR(65535),
-	"prefs" SUPER
-);
-
-DROP TABLE IF EXISTS "wharf_staging_2";
-
-CREATE TEMP TABLE "wharf_staging_2" (
-	"_wharf_lsn" BIGINT,
-	"_wharf_seq" BIGINT,
-	"_wharf_op" VARCHAR(1024),
-	"_wharf_unchanged" VARCHAR(65535),
-	"id" BIGINT,
-	"email" VARCHAR(1020),
-	"name" VARCHAR(65535),
-	"signed up" TIMESTAMPTZ,
-	"avatar" VARCHAR(65535),
-	"prefs" SUPER,
-	"it's \ ""odd""" VARCHAR(160)
+	"_wharf_segment" INTEGER,
+	"_wharf_c1" BIGINT,
+	"_wharf_c2" VARCHAR(1020),
+	"_wharf_c3" VARCHAR(65535),
+	"_wharf_c4" TIMESTAMPTZ,
+	"_wharf_c5" VARCHAR(65535),
+	"_wharf_c6" SUPER,
+	"_wharf_c7" BIGINT,
+	"_wharf_c8" VARCHAR(1020),
+	"_wharf_c9" VARCHAR(65535),
+	"_wharf_c10" TIMESTAMPTZ,
+	"_wharf_c11" VARCHAR(65535),
+	"_wharf_c12" SUPER,
+	"_wharf_c13" VARCHAR(160)
 );
 
 -- then one transaction
 BEGIN;
 
-COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "name", "signed up", "avatar", "prefs")
-FROM 's3://wharf-bucket/o''brien/wharf/<load_id>/public.customers/manifest.json'
+COPY "wharf_bundle_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "_wharf_segment", "_wharf_c1", "_wharf_c2", "_wharf_c3", "_wharf_c4", "_wharf_c5", "_wharf_c6", "_wharf_c7", "_wharf_c8", "_wharf_c9", "_wharf_c10", "_wharf_c11", "_wharf_c12", "_wharf_c13")
+FROM 's3://wharf-bucket/o''brien/wharf/<load_id>/_wharf.bundle_1/manifest.json'
 IAM_ROLE default
 MANIFEST
 REGION 'us-east-1'
@@ -272,11 +260,7 @@ TIMEFORMAT 'auto'
 COMPUPDATE OFF
 STATUPDATE OFF;
 
-UPDATE "analytics"."customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
-WHERE "analytics"."customers"."_wharf_deleted" = FALSE
-  AND EXISTS (SELECT 1 FROM "wharf_staging_1" AS x WHERE x."_wharf_op" = 'T');
-
-CREATE TEMP TABLE "wharf_staging_1_final" AS
+CREATE TEMP TABLE "wharf_bundle_1_final" AS
 SELECT r."id" AS "id",
 	CASE WHEN r."_wharf_has_2" THEN r."email" ELSE t."email" END AS "email",
 	CASE WHEN r."_wharf_has_3" THEN r."name" ELSE t."name" END AS "name",
@@ -327,10 +311,10 @@ FROM (
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',4,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_4",
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6"
-					FROM "wharf_staging_1" AS s
+					FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS s
 					CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-						FROM "wharf_staging_1" AS x
-						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_1" AS y WHERE y."_wharf_op" = 'T')) AS tp
+						FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS x
+						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS y WHERE y."_wharf_op" = 'T')) AS tp
 					WHERE s."_wharf_op" <> 'T'
 					  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
 					       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
@@ -345,40 +329,24 @@ WHERE b."_wharf_rank" = 1
 LEFT JOIN "analytics"."customers" AS t ON t."id" = r."id";
 
 UPDATE "analytics"."customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
-FROM "wharf_staging_1_final"
-WHERE "analytics"."customers"."id" = "wharf_staging_1_final"."id" AND "wharf_staging_1_final"."_wharf_op" = 'D';
+FROM "wharf_bundle_1_final"
+WHERE "analytics"."customers"."id" = "wharf_bundle_1_final"."id" AND "wharf_bundle_1_final"."_wharf_op" = 'D';
 
 DELETE FROM "analytics"."customers"
-USING "wharf_staging_1_final"
-WHERE "analytics"."customers"."id" = "wharf_staging_1_final"."id" AND "wharf_staging_1_final"."_wharf_op" <> 'D';
+USING "wharf_bundle_1_final"
+WHERE "analytics"."customers"."id" = "wharf_bundle_1_final"."id" AND "wharf_bundle_1_final"."_wharf_op" <> 'D';
 
 INSERT INTO "analytics"."customers" ("id", "email", "name", "signed up", "avatar", "prefs")
-SELECT "wharf_staging_1_final"."id", "wharf_staging_1_final"."email", "wharf_staging_1_final"."name", "wharf_staging_1_final"."signed up", "wharf_staging_1_final"."avatar", "wharf_staging_1_final"."prefs"
-FROM "wharf_staging_1_final"
-WHERE "wharf_staging_1_final"."_wharf_op" <> 'D';
+SELECT "wharf_bundle_1_final"."id", "wharf_bundle_1_final"."email", "wharf_bundle_1_final"."name", "wharf_bundle_1_final"."signed up", "wharf_bundle_1_final"."avatar", "wharf_bundle_1_final"."prefs"
+FROM "wharf_bundle_1_final"
+WHERE "wharf_bundle_1_final"."_wharf_op" <> 'D';
 
-DROP TABLE "wharf_staging_1_final";
+DROP TABLE "wharf_bundle_1_final";
 
 UPDATE "analytics"."customers" SET "it's \ ""odd""" = CAST('it''s \\ ''quoted''' AS VARCHAR(160))
 WHERE "it's \ ""odd""" IS NULL;
 
-COPY "wharf_staging_2" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "name", "signed up", "avatar", "prefs", "it's \ ""odd""")
-FROM 's3://wharf-bucket/o''brien/wharf/<load_id>/public.customers/manifest.json'
-IAM_ROLE default
-MANIFEST
-REGION 'us-east-1'
-FORMAT AS CSV
-GZIP
-NULL AS '\\N'
-TIMEFORMAT 'auto'
-COMPUPDATE OFF
-STATUPDATE OFF;
-
-UPDATE "analytics"."customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
-WHERE "analytics"."customers"."_wharf_deleted" = FALSE
-  AND EXISTS (SELECT 1 FROM "wharf_staging_2" AS x WHERE x."_wharf_op" = 'T');
-
-CREATE TEMP TABLE "wharf_staging_2_final" AS
+CREATE TEMP TABLE "wharf_bundle_1_final" AS
 SELECT r."id" AS "id",
 	CASE WHEN r."_wharf_has_2" THEN r."email" ELSE t."email" END AS "email",
 	CASE WHEN r."_wharf_has_3" THEN r."name" ELSE t."name" END AS "name",
@@ -412,10 +380,10 @@ FROM (
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6",
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',7,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_7"
-		FROM "wharf_staging_2" AS s
+		FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS s
 		CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-			FROM "wharf_staging_2" AS x
-			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM "wharf_staging_2" AS y WHERE y."_wharf_op" = 'T')) AS tp
+			FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS x
+			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS y WHERE y."_wharf_op" = 'T')) AS tp
 		WHERE s."_wharf_op" <> 'T'
 		  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
 		       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
@@ -426,30 +394,26 @@ WHERE b."_wharf_rank" = 1
 LEFT JOIN "analytics"."customers" AS t ON t."id" = r."id";
 
 UPDATE "analytics"."customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = (SYSDATE AT TIME ZONE 'UTC')
-FROM "wharf_staging_2_final"
-WHERE "analytics"."customers"."id" = "wharf_staging_2_final"."id" AND "wharf_staging_2_final"."_wharf_op" = 'D';
+FROM "wharf_bundle_1_final"
+WHERE "analytics"."customers"."id" = "wharf_bundle_1_final"."id" AND "wharf_bundle_1_final"."_wharf_op" = 'D';
 
 DELETE FROM "analytics"."customers"
-USING "wharf_staging_2_final"
-WHERE "analytics"."customers"."id" = "wharf_staging_2_final"."id" AND "wharf_staging_2_final"."_wharf_op" <> 'D';
+USING "wharf_bundle_1_final"
+WHERE "analytics"."customers"."id" = "wharf_bundle_1_final"."id" AND "wharf_bundle_1_final"."_wharf_op" <> 'D';
 
 INSERT INTO "analytics"."customers" ("id", "email", "name", "signed up", "avatar", "prefs", "it's \ ""odd""")
-SELECT "wharf_staging_2_final"."id", "wharf_staging_2_final"."email", "wharf_staging_2_final"."name", "wharf_staging_2_final"."signed up", "wharf_staging_2_final"."avatar", "wharf_staging_2_final"."prefs", "wharf_staging_2_final"."it's \ ""odd"""
-FROM "wharf_staging_2_final"
-WHERE "wharf_staging_2_final"."_wharf_op" <> 'D';
+SELECT "wharf_bundle_1_final"."id", "wharf_bundle_1_final"."email", "wharf_bundle_1_final"."name", "wharf_bundle_1_final"."signed up", "wharf_bundle_1_final"."avatar", "wharf_bundle_1_final"."prefs", "wharf_bundle_1_final"."it's \ ""odd"""
+FROM "wharf_bundle_1_final"
+WHERE "wharf_bundle_1_final"."_wharf_op" <> 'D';
 
-DROP TABLE "wharf_staging_2_final";
-
-DELETE FROM "public"."wharf_state"
-WHERE "job" = 'wharf' AND "source_table" = 'public.customers';
-
-INSERT INTO "public"."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES ('wharf', 'public.customers', 'analytics."Customers"', 'sync', '0/16B5000', 3, '20240101T100200Z-ef56', (SYSDATE AT TIME ZONE 'UTC'));
+DROP TABLE "wharf_bundle_1_final";
 
 DELETE FROM "public"."wharf_state"
-WHERE "job" = 'wharf' AND "source_table" = '*';
+WHERE "job" = 'wharf' AND "source_table" = 'public.customers'
+   OR "job" = 'wharf' AND "source_table" = '*';
 
 INSERT INTO "public"."wharf_state" ("job", "source_table", "target_table", "kind", "lsn", "rows", "load_id", "loaded_at")
-VALUES ('wharf', '*', '*', 'position', '0/16B5000', 0, '20240101T100200Z-ef56', (SYSDATE AT TIME ZONE 'UTC'));
+VALUES ('wharf', 'public.customers', 'analytics."Customers"', 'sync', '0/16B5000', 3, '20240101T100200Z-ef56', (SYSDATE AT TIME ZONE 'UTC')),
+	('wharf', '*', '*', 'position', '0/16B5000', 0, '20240101T100200Z-ef56', (SYSDATE AT TIME ZONE 'UTC'));
 
 COMMIT;

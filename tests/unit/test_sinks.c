@@ -543,8 +543,10 @@ build_session(const sink_dialect *d)
 	table_column cols[NCOLS(soft_cols) + 1];
 	load_table	lt = {.t = &soft};
 	load_table_state touched[1] = {{.t = &soft, .rows = 3}};
-	load_segment one[1] = {{.t = &soft, .has_unchanged = true}};
+	load_segment one[1] = {{.t = &soft, .has_unchanged = true, .has_truncates = true}};
 	load_segment two[2] = {{.t = &soft, .has_moves = true}, {.t = &wider, .has_unchanged = true}};
+	table_def	bundle_def;
+	load_bundle bundle[1] = {{0}};
 
 	assert_true(job_load_string(text, "session.ini", &j));
 	assert_true(stage_open(&j, &s));
@@ -563,18 +565,26 @@ build_session(const sink_dialect *d)
 	strlist_free(&script);
 
 	buf_puts(&out, "\n-- 2. a change batch\n\n");
-	assert_true(load_changes_script(d, &j, &s, "20240101T100100Z-cd34", "0/16B4000", one, 1,
+	assert_true(load_changes_script(d, &j, &s, "20240101T100100Z-cd34", "0/16B4000", NULL, 0, one, 1,
 									touched, 1, &script, &nddl));
 	load_format(&out, &script, nddl);
 	strlist_free(&script);
 
-	buf_puts(&out, "\n-- 3. a change batch with a column added between its DML\n\n");
+	buf_puts(&out, "\n-- 3. a change batch with a column added between its DML, its two segments bundled\n\n");
 	sink_add_column(d, &ddl, &dml, &wider, &added_cols[1], added_defaults[1]);
 	two[1].pre_ddl = &ddl;
 	two[1].pre = &dml;
 	touched[0].t = &wider;
-	assert_true(load_changes_script(d, &j, &s, "20240101T100200Z-ef56", "0/16B5000", two, 2,
-									touched, 1, &script, &nddl));
+	load_bundle_init(&bundle_def, &soft, 1);
+	for (int i = 0; i < 2; i++)
+	{
+		assert_true(load_bundle_add(&bundle_def, two[i].t, &two[i].bundle_first));
+		two[i].bundle = 1;
+	}
+	bundle[0].t = &bundle_def;
+	assert_true(load_changes_script(d, &j, &s, "20240101T100200Z-ef56", "0/16B5000", bundle, 1,
+									two, 2, touched, 1, &script, &nddl));
+	table_def_free(&bundle_def);
 	load_format(&out, &script, nddl);
 	strlist_free(&script);
 	strlist_free(&ddl);
