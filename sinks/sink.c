@@ -1017,13 +1017,20 @@ seen_count(const sink_dialect *d, buf *out, const table_column **keys, int nkeys
 
 /*
  * FROM staging AS s, only its rows after the batch's last truncate (all
- * of them without one), each line starting with ind:
+ * of them without one; without the subqueries when truncates says the
+ * rows hold none), each line starting with ind:
  *   FROM staging AS s CROSS JOIN (<the last truncate's position, one row>) AS tp
  *   WHERE s.op <> 'T' AND <s after tp>
  */
 static void
-after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind)
+after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind, bool truncates)
 {
+	if (!truncates)
+	{
+		/* no truncate among the rows: all of them */
+		buf_printf(out, "\n%sFROM %s AS s", ind, stg);
+		return;
+	}
 	buf_printf(out, "\n%sFROM %s AS s\n%sCROSS JOIN (SELECT MAX(x.", ind, stg, ind);
 	sink_quote_ident(d, out, SINK_CHANGE_LSN);
 	buf_puts(out, ") AS ");
@@ -1070,7 +1077,7 @@ after_truncate(const sink_dialect *d, buf *out, const char *stg, const char *ind
  */
 static void
 changes_after_truncate(const sink_dialect *d, buf *out, const table_def *t,
-					   const table_column **keys, const char *stg, bool complete)
+					   const table_column **keys, const char *stg, bool complete, bool truncates)
 {
 	buf_puts(out, "\t\tSELECT ");
 	sink_column_list(d, out, t, "s.");
@@ -1086,7 +1093,7 @@ changes_after_truncate(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, ",\n\t\t\t");
 		seen_count(d, out, keys, t->nkeys, i + 1, "('I', 'U')", false);
 	}
-	after_truncate(d, out, stg, "\t\t");
+	after_truncate(d, out, stg, "\t\t", truncates);
 }
 
 /*
@@ -1116,7 +1123,7 @@ changes_after_truncate(const sink_dialect *d, buf *out, const table_def *t,
  */
 static void
 moved_changes(const sink_dialect *d, buf *out, const table_def *t,
-			  const table_column **keys, const char *stg, const char *target)
+			  const table_column **keys, const char *stg, const char *target, bool truncates)
 {
 	buf_puts(out, "\t\tSELECT ");
 	sink_column_list(d, out, t, "s.");
@@ -1214,7 +1221,7 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, ",\n\t\t\t\t\t\t");
 		seen_count(d, out, keys, t->nkeys, i + 1, "('I', 'U', 'K')", false);
 	}
-	after_truncate(d, out, stg, "\t\t\t\t\t");
+	after_truncate(d, out, stg, "\t\t\t\t\t", truncates);
 	buf_printf(out, "\n\t\t\t\t) AS v\n\t\t\t\tLEFT JOIN %s AS o ON ", target);
 	op_is(d, out, "v", "D", false);
 	buf_puts(out, " AND ");
@@ -1236,7 +1243,7 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 static void
 resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 				 const table_column **keys, const char *stg, bool complete,
-				 const char *moved_target)
+				 const char *moved_target, bool truncates)
 {
 	if (complete)
 	{
@@ -1256,7 +1263,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		buf_puts(out, ") AS ");
 		sink_quote_ident(d, out, RANK_COL);
 		buf_puts(out, "\n\tFROM (\n");
-		changes_after_truncate(d, out, t, keys, stg, true);
+		changes_after_truncate(d, out, t, keys, stg, true, truncates);
 		buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 		column_ref(d, out, "b", RANK_COL);
 		buf_puts(out, " = 1");
@@ -1308,9 +1315,9 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 	}
 	buf_puts(out, "\n\tFROM (\n");
 	if (moved_target != NULL)
-		moved_changes(d, out, t, keys, stg, moved_target);
+		moved_changes(d, out, t, keys, stg, moved_target, truncates);
 	else
-		changes_after_truncate(d, out, t, keys, stg, false);
+		changes_after_truncate(d, out, t, keys, stg, false, truncates);
 	buf_puts(out, "\n\t) AS a\n) AS b\nWHERE ");
 	column_ref(d, out, "b", RANK_COL);
 	buf_puts(out, " = 1");
@@ -1351,14 +1358,14 @@ mark_deleted(const sink_dialect *d, buf *out, bool deleted)
 static void
 merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 			  const table_column **keys, const char *target, const char *stg,
-			  bool complete, bool moved)
+			  bool complete, bool moved, bool truncates)
 {
 	bool		soft = t->deletes == DELETES_SOFT;
 	bool		first = true;
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "MERGE INTO %s AS t\nUSING (\n", target);
-	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL);
+	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL, truncates);
 	buf_puts(&sql, "\n) AS s\nON ");
 	key_match_of(d, &sql, keys, t->nkeys, "t", "s", moved);
 	buf_puts(&sql, "\nWHEN MATCHED AND ");
@@ -1401,7 +1408,7 @@ merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 static void
 delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t,
 					  const table_column **keys, const char *target, const char *staging,
-					  const char *stg, bool complete, bool moved)
+					  const char *stg, bool complete, bool moved, bool truncates)
 {
 	char	   *final_name = xasprintf("%s_final", staging);
 	buf			fin = BUF_INIT;
@@ -1427,7 +1434,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
 	buf_puts(&sql, "\nFROM (\n");
-	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL);
+	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL, truncates);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
 	key_match_of(d, &sql, keys, t->nkeys, "t", "r", moved);
 	strlist_push(script, buf_detach(&sql));
@@ -1563,10 +1570,10 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 	}
 
 	if (d->merge)
-		merge_changes(d, script, t, keys, target.data, stg.data, complete, moved);
+		merge_changes(d, script, t, keys, target.data, stg.data, complete, moved, ch->truncates);
 	else
 		delete_insert_changes(d, script, t, keys, target.data, ch->staging, stg.data,
-							  complete, moved);
+							  complete, moved, ch->truncates);
 	free(keys);
 
 done:

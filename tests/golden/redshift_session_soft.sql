@@ -312,12 +312,6 @@ FROM (
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',5,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_5",
 						COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U', 'K') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6"
 					FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS s
-					CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-						FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS x
-						WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c1" AS "id", b."_wharf_c2" AS "email", b."_wharf_c3" AS "name", b."_wharf_c4" AS "signed up", b."_wharf_c5" AS "avatar", b."_wharf_c6" AS "prefs" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 1) AS y WHERE y."_wharf_op" = 'T')) AS tp
-					WHERE s."_wharf_op" <> 'T'
-					  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
-					       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
 				) AS v
 				LEFT JOIN "analytics"."customers" AS o ON v."_wharf_op" = 'D' AND o."id" = v."id"
 			) AS m
@@ -381,12 +375,6 @@ FROM (
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',6,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_6",
 			COUNT(CASE WHEN s."_wharf_op" IN ('I', 'U') AND (s."_wharf_unchanged" IS NULL OR POSITION(',7,' IN s."_wharf_unchanged") = 0) THEN 1 END) OVER (PARTITION BY s."id" ORDER BY s."_wharf_lsn", s."_wharf_seq" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_wharf_seen_7"
 		FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS s
-		CROSS JOIN (SELECT MAX(x."_wharf_lsn") AS "_wharf_truncate_lsn", MAX(x."_wharf_seq") AS "_wharf_truncate_seq"
-			FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS x
-			WHERE x."_wharf_op" = 'T' AND x."_wharf_lsn" = (SELECT MAX(y."_wharf_lsn") FROM (SELECT b."_wharf_lsn", b."_wharf_seq", b."_wharf_op", b."_wharf_unchanged", b."_wharf_c7" AS "id", b."_wharf_c8" AS "email", b."_wharf_c9" AS "name", b."_wharf_c10" AS "signed up", b."_wharf_c11" AS "avatar", b."_wharf_c12" AS "prefs", b."_wharf_c13" AS "it's \ ""odd""" FROM "wharf_bundle_1" AS b WHERE b."_wharf_segment" = 2) AS y WHERE y."_wharf_op" = 'T')) AS tp
-		WHERE s."_wharf_op" <> 'T'
-		  AND (tp."_wharf_truncate_lsn" IS NULL OR s."_wharf_lsn" > tp."_wharf_truncate_lsn"
-		       OR (s."_wharf_lsn" = tp."_wharf_truncate_lsn" AND s."_wharf_seq" > tp."_wharf_truncate_seq"))
 	) AS a
 ) AS b
 WHERE b."_wharf_rank" = 1
