@@ -113,15 +113,16 @@ extern bool source_publications_sync(PGconn *conn, const job *j, const table_def
 extern bool source_partition_overlap(PGconn *conn, const job *j, const table_def *tables,
 									 int ntables, char **why);
 /*
- * Checks, before anything is created, that merge table t can be replicated:
+ * Checks, before anything is created, that each merge table t of the n
+ * tables can be replicated (all of them, in two catalog queries):
  * a non-deferrable unique index on its key columns (or some of them) makes
  * the key unique, and its replica identity (for a partitioned table, each
  * leaf partition's) is one the server uses (so publishing its updates
  * cannot make the source's own UPDATE and DELETE fail) and carries the key.
- * Reports the problem with one line naming the table and the fixes.  Append
+ * Reports each problem with one line naming the table and the fixes.  Append
  * tables pass: they need no key and are published for inserts only.
  */
-extern bool source_check_keys(PGconn *conn, const table_def *t);
+extern bool source_check_keys(PGconn *conn, const table_def *tables, int n);
 /* The publication names to stream, for repl_start: two, owned by the job. */
 extern char *source_append_publication(const job *j);
 

@@ -166,12 +166,8 @@ ctx_describe(cmd_ctx *c, const source_catalog *cat)
 int
 ctx_check_tables(cmd_ctx *c)
 {
-	bool		ok = true;
-
 	/* every table, so that check reports all of them at once */
-	for (int i = 0; i < c->ntables; i++)
-		ok = source_check_keys(c->src, &c->tables[i]) && ok;
-	return ok ? EXIT_OK : EXIT_RUNTIME;
+	return source_check_keys(c->src, c->tables, c->ntables) ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int

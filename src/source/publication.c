@@ -63,51 +63,52 @@ key_names(const table_def *t, buf *out)
  * and inside a transaction the stream of a FULL identity tells the rows
  * apart (see sink.h).
  */
-static bool
-check_key_unique(PGconn *conn, const table_def *t, const char *display)
+/*
+ * The key columns of every valid, non-partial unique index of the tables
+ * whose oids are relids ("{1,2}"), a row each: ord (the oid's place in
+ * relids), indexrelid, attname (NULL for an expression).
+ */
+static PGresult *
+query_unique_indexes(PGconn *conn, const char *relids)
 {
-	char		oid[16];
-	const char *params[1] = {oid};
-	PGresult   *res;
-	bool		backed = false;
-	int			n;
+	const char *params[1] = {relids};
 
-	snprintf(oid, sizeof(oid), "%u", t->relid);
-	res = PQexecParams(conn,
-					   "SELECT i.indexrelid, a.attname "
-					   "FROM pg_catalog.pg_index i "
-					   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-					   "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid "
-					   "  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts "
-					   "ORDER BY i.indexrelid, k.ord",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	return PQexecParams(conn,
+						"SELECT r.ord, i.indexrelid, a.attname "
+						"FROM unnest($1::pg_catalog.oid[]) WITH ORDINALITY AS r(relid, ord) "
+						"JOIN pg_catalog.pg_index i ON i.indrelid = r.relid "
+						"CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+						"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+						"WHERE i.indisunique AND i.indisvalid "
+						"  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts "
+						"ORDER BY r.ord, i.indexrelid, k.ord",
+						1, NULL, params, NULL, NULL, 0);
+}
+
+/* rows from .. to - 1 of res: t's unique indexes (query_unique_indexes) */
+static bool
+check_key_unique(const PGresult *res, int from, int to, const table_def *t, const char *display)
+{
+	bool		backed = false;
+
+	for (int r = from; r < to;)
 	{
-		log_error("source: table %s: cannot read its unique indexes: %s", display, PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
-	n = PQntuples(res);
-	for (int r = 0; r < n;)
-	{
-		const char *indexrelid = PQgetvalue(res, r, 0);
+		const char *indexrelid = PQgetvalue(res, r, 1);
 		bool		backs = true;
 
 		/* the rows of one index */
-		for (; r < n && strcmp(PQgetvalue(res, r, 0), indexrelid) == 0; r++)
+		for (; r < to && strcmp(PQgetvalue(res, r, 1), indexrelid) == 0; r++)
 		{
 			bool		key_column = false;
 
 			/* an expression has no attribute: NULL */
-			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 1); i++)
+			for (int i = 0; i < t->ncols && !key_column && !PQgetisnull(res, r, 2); i++)
 				key_column = t->cols[i].key_pos > 0 &&
-					strcmp(t->cols[i].name, PQgetvalue(res, r, 1)) == 0;
+					strcmp(t->cols[i].name, PQgetvalue(res, r, 2)) == 0;
 			backs &= key_column;
 		}
 		backed |= backs;
 	}
-	PQclear(res);
 	if (!backed)
 	{
 		buf			key = BUF_INIT;
@@ -138,13 +139,82 @@ check_key_unique(PGconn *conn, const table_def *t, const char *display)
  * relid is t itself, or (partition names it) one of t's leaf partitions,
  * whose own replica identity is what pgoutput sends.
  */
+/*
+ * The replica identity of the tables whose oids are relids ("{1,2}"): rows
+ * of ord (the oid's place in relids), relreplident, whether its index
+ * exists, is immediate, is valid, unique and not partial, and one of its
+ * key columns' names (NULL when it has none); at least one row an oid.
+ */
+static PGresult *
+query_replica_identities(PGconn *conn, const char *relids)
+{
+	const char *params[1] = {relids};
+
+	return PQexecParams(conn,
+						"SELECT r.ord, c.relreplident, i.indexrelid IS NOT NULL, "
+						"       coalesce(i.indimmediate, false), "
+						"       coalesce(i.indisvalid AND i.indisunique AND i.indpred IS NULL, false), "
+						"       a.attname "
+						"FROM unnest($1::pg_catalog.oid[]) WITH ORDINALITY AS r(relid, ord) "
+						"JOIN pg_catalog.pg_class c ON c.oid = r.relid "
+						"LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid "
+						"     AND ((c.relreplident = 'd' AND i.indisprimary) "
+						"          OR (c.relreplident = 'i' AND i.indisreplident)) "
+						"LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+						"     ON k.ord <= i.indnkeyatts "
+						"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+						"ORDER BY r.ord, k.ord",
+						1, NULL, params, NULL, NULL, 0);
+}
+
+/* The rows of res (ordered by its first column, ord) whose ord is ord: [*from, *to). */
+static void
+rows_of(const PGresult *res, int ord, int *from, int *to)
+{
+	int			r = 0;
+	int			n = PQntuples(res);
+
+	while (r < n && atoi(PQgetvalue(res, r, 0)) < ord)
+		r++;
+	*from = r;
+	while (r < n && atoi(PQgetvalue(res, r, 0)) == ord)
+		r++;
+	*to = r;
+}
+
+static bool check_identity_rows(const PGresult *res, int from, int to, const table_def *t,
+								const char *display, const char *partition);
+
 static bool
 check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 						  uint32_t relid, const char *partition)
 {
-	char		oid[16];
-	const char *params[1] = {oid};
+	char		relids[24];
 	PGresult   *res;
+	int			from;
+	int			to;
+	bool		ok;
+
+	snprintf(relids, sizeof(relids), "{%u}", relid);
+	res = query_replica_identities(conn, relids);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the replica identity of %s: %s", partition ? partition : display,
+				  PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	rows_of(res, 1, &from, &to);
+	ok = check_identity_rows(res, from, to, t, display, partition);
+	PQclear(res);
+	return ok;
+}
+
+/* rows from .. to - 1 of res: one table's (query_replica_identities) */
+static bool
+check_identity_rows(const PGresult *res, int from, int to, const table_def *t,
+					const char *display, const char *partition)
+{
 	char		ident;
 	const char *why = NULL;
 	char	   *what = partition ? xasprintf("table %s: partition %s", display, partition)
@@ -153,39 +223,24 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 	bool		identity_apply = t->deletes != DELETES_SOFT;
 	bool		ok = true;
 
-	snprintf(oid, sizeof(oid), "%u", relid);
-	res = PQexecParams(conn,
-					   "SELECT c.relreplident, i.indexrelid IS NOT NULL, "
-					   "       coalesce(i.indimmediate, false), "
-					   "       coalesce(i.indisvalid AND i.indisunique AND i.indpred IS NULL, false), "
-					   "       a.attname "
-					   "FROM pg_catalog.pg_class c "
-					   "LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid "
-					   "     AND ((c.relreplident = 'd' AND i.indisprimary) "
-					   "          OR (c.relreplident = 'i' AND i.indisreplident)) "
-					   "LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-					   "     ON k.ord <= i.indnkeyatts "
-					   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-					   "WHERE c.oid = $1::oid ORDER BY k.ord",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0)
+	if (from == to)
 	{
-		log_error("source: cannot read the replica identity of %s: %s", partition ? partition : display,
-				  PQresultStatus(res) != PGRES_TUPLES_OK ? PQerrorMessage(conn) : "the table is gone");
+		log_error("source: cannot read the replica identity of %s: the table is gone",
+				  partition ? partition : display);
 		ok = false;
 		goto done;
 	}
-	ident = PQgetvalue(res, 0, 0)[0];
+	ident = PQgetvalue(res, from, 1)[0];
 	if (ident == 'f')
 		goto done;
 	if (ident == 'n')
 		why = "its REPLICA IDENTITY is NOTHING";
-	else if (PQgetvalue(res, 0, 1)[0] != 't')
+	else if (PQgetvalue(res, from, 2)[0] != 't')
 		why = ident == 'd' ? "it has REPLICA IDENTITY DEFAULT and no primary key" :
 			"its REPLICA IDENTITY USING INDEX names an index that no longer exists";
-	else if (PQgetvalue(res, 0, 2)[0] != 't')
+	else if (PQgetvalue(res, from, 3)[0] != 't')
 		why = ident == 'd' ? "its primary key is deferrable" : "its replica identity index is deferrable";
-	else if (PQgetvalue(res, 0, 3)[0] != 't')
+	else if (PQgetvalue(res, from, 4)[0] != 't')
 		why = ident == 'd' ? "its primary key index is not valid" :
 			"its replica identity index is not valid, not unique or partial";
 	if (why)
@@ -214,8 +269,8 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 
 		if (t->cols[i].key_pos == 0)
 			continue;
-		for (int r = 0; r < PQntuples(res) && !found; r++)
-			found = !PQgetisnull(res, r, 4) && strcmp(PQgetvalue(res, r, 4), t->cols[i].name) == 0;
+		for (int r = from; r < to && !found; r++)
+			found = !PQgetisnull(res, r, 5) && strcmp(PQgetvalue(res, r, 5), t->cols[i].name) == 0;
 		if (!found)
 		{
 			log_error("source: %s: key column \"%s\" is not part of the replica identity, so a "
@@ -226,7 +281,6 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 		}
 	}
 done:
-	PQclear(res);
 	free(what);
 	return ok;
 }
@@ -252,22 +306,60 @@ check_replica_identity(PGconn *conn, const table_def *t, const char *display)
 }
 
 bool
-source_check_keys(PGconn *conn, const table_def *t)
+source_check_keys(PGconn *conn, const table_def *tables, int n)
 {
-	char	   *display;
-	bool		ok;
+	buf			relids = BUF_INIT;
+	PGresult   *unique;
+	PGresult   *identity;
+	bool		ok = true;
 
-	if (t->mode != MODE_MERGE)
-		return true;			/* insert-only publication: no identity needed */
-	display = table_display_name(t);
-	/*
-	 * A key that only a deferrable index backs is fine: its table's identity
-	 * is FULL (a deferrable index is no replica identity), whose whole old
-	 * rows let the stream tell rows apart that pass through each other's
-	 * keys inside a transaction (see sink.h).
-	 */
-	ok = check_key_unique(conn, t, display) && check_replica_identity(conn, t, display);
-	free(display);
+	/* the catalog of every table in two queries; a partitioned table's leaves one by one */
+	buf_putc(&relids, '{');
+	for (int i = 0; i < n; i++)
+		buf_printf(&relids, "%s%u", i > 0 ? "," : "", tables[i].relid);
+	buf_putc(&relids, '}');
+	unique = query_unique_indexes(conn, relids.data);
+	identity = query_replica_identities(conn, relids.data);
+	buf_free(&relids);
+	if (PQresultStatus(unique) != PGRES_TUPLES_OK || PQresultStatus(identity) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the unique indexes and replica identities of the job's "
+				  "tables: %s", PQerrorMessage(conn));
+		PQclear(unique);
+		PQclear(identity);
+		return false;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const table_def *t = &tables[i];
+		char	   *display;
+		int			from;
+		int			to;
+		bool		table_ok;
+
+		if (t->mode != MODE_MERGE)
+			continue;			/* insert-only publication: no identity needed */
+		display = table_display_name(t);
+		/*
+		 * A key that only a deferrable index backs is fine: its table's
+		 * identity is FULL (a deferrable index is no replica identity),
+		 * whose whole old rows let the stream tell rows apart that pass
+		 * through each other's keys inside a transaction (see sink.h).
+		 */
+		rows_of(unique, i + 1, &from, &to);
+		table_ok = check_key_unique(unique, from, to, t, display);
+		if (table_ok && t->partitioned)
+			table_ok = check_replica_identity(conn, t, display);
+		else if (table_ok)
+		{
+			rows_of(identity, i + 1, &from, &to);
+			table_ok = check_identity_rows(identity, from, to, t, display, NULL);
+		}
+		ok = table_ok && ok;
+		free(display);
+	}
+	PQclear(unique);
+	PQclear(identity);
 	return ok;
 }
 
