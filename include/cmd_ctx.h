@@ -48,5 +48,7 @@ extern int	ctx_warehouse(cmd_ctx *c, const char *command);
  */
 extern int	ctx_probe_warehouse(cmd_ctx *c);
 extern void ctx_close(cmd_ctx *c);
+/* Test-only: WHARF_FAIL_AT / WHARF_PAUSE_AT at this point (commands.c). */
+extern void ctx_fail_point(const char *point);
 
 #endif

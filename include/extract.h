@@ -31,4 +31,16 @@ extern bool extract_tables(const job *j, const stage *s, const char *snapshot_na
 						   col_render *const *renders, int n, int readers,
 						   stage_result *results, table_partitions *partitions);
 
+/*
+ * The same, telling on_part(arg, table, folder, name) of each part of
+ * table number table as soon as it is in the stage (from the reader's
+ * thread), so that a loader can load it while the rest is read.
+ */
+typedef void (*extract_part_fn) (void *arg, int table, const char *folder, const char *name);
+extern bool extract_tables_notify(const job *j, const stage *s, const char *snapshot_name,
+								  const char *load_id, const table_def *tables,
+								  col_render *const *renders, int n, int readers,
+								  stage_result *results, table_partitions *partitions,
+								  extract_part_fn on_part, void *arg);
+
 #endif

@@ -119,6 +119,26 @@ extern bool load_ddl_script(const sink_dialect *d, const job *j, const load_tabl
 extern bool load_script(const sink_dialect *d, const job *j, const stage *s,
 						load_kind kind, const char *load_id, const char *lsn,
 						const load_table *tables, int ntables, strlist *script, int *nddl);
+
+/*
+ * The same load in three steps, for a loader that COPYs each part as soon
+ * as it is staged while the rest is read (where load_pipelines: the
+ * dialect's COPY is a statement a part).  load_script_begin: the schema
+ * work (its first *nddl statements) and what the transaction runs before
+ * any rows (a replaced table emptied); load_part_script: the COPY of one
+ * part (in folder, named name) of table number index; load_script_end,
+ * once everything is staged (tables[].staged set): each table's insert or
+ * apply from staging and its state rows.  The caller commits.
+ */
+extern bool load_pipelines(const sink_dialect *d, load_kind kind);
+extern bool load_script_begin(const sink_dialect *d, const job *j, load_kind kind,
+							  const load_table *tables, int ntables, strlist *script, int *nddl);
+extern void load_part_script(const sink_dialect *d, const job *j, const stage *s,
+							 const load_table *lt, int index, load_kind kind,
+							 const char *folder, const char *name, strlist *script);
+extern void load_script_end(const sink_dialect *d, const job *j, load_kind kind,
+							const char *load_id, const char *lsn, const load_table *tables,
+							int ntables, strlist *script);
 /*
  * One table's part of a change batch.  A table whose columns changed within
  * the batch has several segments, applied in order, each after its schema
@@ -208,6 +228,8 @@ extern void load_position_script(const sink_dialect *d, const job *j, const char
  * transaction of its own, then the rest in one transaction; rolls back on
  * any failure.
  */
+/* load_run without the commit: the transaction stays open (rolled back on failure). */
+extern bool load_run_open(wh_session *wh, const strlist *script, int nddl);
 extern bool load_run(wh_session *wh, const strlist *script, int nddl);
 /* Appends script as SQL text, its two steps marked as load_run runs them. */
 extern void load_format(buf *out, const strlist *script, int nddl);

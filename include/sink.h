@@ -170,6 +170,12 @@ struct sink_dialect
 	bool		copy_column_list;
 	/* TRUNCATE is transactional (else a table is emptied by DELETE) */
 	bool		truncate_in_transaction;
+	/*
+	 * Its COPY is a statement a part, so a snapshot can load each part as
+	 * soon as it is staged while the rest is read (load.h).  Snowflake and
+	 * Redshift load a table's files in one COPY, over their own workers.
+	 */
+	bool		copies_each_part;
 	/* string literals take backslash as an escape (doubled, as ' is) */
 	bool		literal_backslash;
 	/*

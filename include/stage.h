@@ -97,6 +97,16 @@ extern void stage_writer_set_lead(stage_writer *w, int n);
  * (nrows 1) longer than the stage's max_row_bytes is refused, reported.
  */
 extern bool stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows);
+/*
+ * fn(arg, folder, name) is called as each of w's parts is in its place in
+ * the stage (uploaded and checked, or renamed into its folder): a loader
+ * can fetch it from then on.  Called in the thread that writes w.
+ */
+typedef void (*stage_part_fn) (void *arg, const char *folder, const char *name);
+extern void stage_writer_on_part(stage_writer *w, stage_part_fn fn, void *arg);
+/* What the warehouse fetches a part from, as stage_part_fetch; owned by the caller. */
+extern char *stage_fetch(const stage *s, const char *folder, const char *name, int expires_s);
+
 /* Closes the last part, writes the manifest, and frees w. */
 extern bool stage_writer_finish(stage_writer *w, stage_result *out);
 /* Drops whatever w wrote (parts already stored included) and frees w. */

@@ -153,7 +153,12 @@ pg_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 		buf_reset(&cmd);
 		if (files->fetch_is_url)
 		{
-			buf_puts(&cmd, "curl -sSf --retry 3 ");
+			/*
+			 * A pipelined snapshot fetches parts while others upload: the
+			 * fetch rides out an outage of the store as the uploads do
+			 * (refused connections included), up to about 30 s.
+			 */
+			buf_puts(&cmd, "curl -sSf --retry 5 --retry-connrefused ");
 			sink_shell_quote(&cmd, files->part_fetch[i]);
 			buf_puts(&cmd, " | gzip -dc");
 		}
@@ -212,6 +217,8 @@ const sink_dialect sink_postgres = {
 	.merge = true,
 	/* TRUNCATE takes effect at commit, and rolls back with the load */
 	.truncate_in_transaction = true,
+	/* COPY ... FROM PROGRAM, a part each (pg_copy_staging) */
+	.copies_each_part = true,
 	.copy_column_list = true,
 	.add_if_not_exists = true,
 	.literal_backslash = false,

@@ -7,10 +7,13 @@
 #include "commands.h"
 #include "cmd_ctx.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "extract.h"
 #include "job.h"
@@ -93,6 +96,37 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 		c->d = &c->dialect_kept;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * Test-only switches: WHARF_FAIL_AT=<point> kills the process at that point
+ * as SIGKILL would, to prove that every point converges on the next run;
+ * WHARF_PAUSE_AT=<point> sleeps there (WHARF_PAUSE_SECONDS, default 5) so a
+ * test can break a connection at that moment.  Points: sync's before-upload,
+ * after-upload, mid-copy, after-merge, after-commit; a pipelined snapshot's
+ * mid-load (after its first part's COPY).
+ */
+void
+ctx_fail_point(const char *point)
+{
+	const char *at = getenv("WHARF_FAIL_AT");
+	const char *pause = getenv("WHARF_PAUSE_AT");
+
+	if (at && strcmp(at, point) == 0)
+	{
+		fprintf(stderr, "wharf: WHARF_FAIL_AT=%s: killing the process\n", point);
+		fflush(stderr);
+		raise(SIGKILL);
+	}
+	/* the same for faults injected from outside: hold still while a test acts */
+	if (pause && strcmp(pause, point) == 0)
+	{
+		const char *secs = getenv("WHARF_PAUSE_SECONDS");
+
+		fprintf(stderr, "wharf: WHARF_PAUSE_AT=%s: pausing\n", point);
+		fflush(stderr);
+		sleep(secs ? (unsigned) atoi(secs) : 5);
+	}
 }
 
 static int	ctx_describe(cmd_ctx *c, const source_catalog *cat);
@@ -548,22 +582,179 @@ cmd_plan(const cmd_options *o)
 
 /*
  * Stages every table from one exported snapshot.  results and partitions
- * get ntables entries.
+ * get ntables entries; on_part (may be NULL) is told of each part staged.
  */
 static int
-stage_all(cmd_ctx *c, const char *load_id, stage_result *results, table_partitions *partitions)
+stage_all(cmd_ctx *c, const char *load_id, stage_result *results, table_partitions *partitions,
+		  extract_part_fn on_part, void *arg)
 {
 	char	   *snapshot_name = NULL;
 	bool		ok;
 
 	if (!snapshot_export(c->src, &snapshot_name))
 		return EXIT_RUNTIME;
-	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, c->tables,
-						c->renders, c->ntables, c->j.parallel, results, partitions);
+	ok = extract_tables_notify(&c->j, &c->st, snapshot_name, load_id, c->tables,
+							   c->renders, c->ntables, c->j.parallel, results, partitions,
+							   on_part, arg);
 	free(snapshot_name);
 	/* the exporting transaction only had to live while readers attached */
 	source_exec(c->src, "COMMIT", "ending the snapshot transaction");
 	return ok ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* A staged part waiting for the loader. */
+typedef struct pipe_part
+{
+	int			table;
+	char	   *folder;
+	char	   *name;
+} pipe_part;
+
+/*
+ * A pipelined snapshot (load_pipelines): while the readers stage the
+ * tables, a loader thread that owns the warehouse session COPYs each part
+ * as soon as it is in the stage, inside the load's one transaction; once
+ * everything is staged the rest of the load runs and commits as before.
+ * The queue holds the parts staged and not yet loaded (guarded by lock).
+ */
+typedef struct load_pipe
+{
+	cmd_ctx    *c;
+	const load_table *lts;
+	pthread_t	thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pipe_part  *queue;
+	int			nqueued;
+	int			cap;
+	int			next;
+	bool		staged;			/* no part will come any more */
+	bool		failed;
+	int			loaded;
+} load_pipe;
+
+static void
+pipe_on_part(void *arg, int table, const char *folder, const char *name)
+{
+	load_pipe  *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nqueued == p->cap)
+	{
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->queue = xrealloc(p->queue, sizeof(pipe_part) * (size_t) p->cap);
+	}
+	p->queue[p->nqueued].table = table;
+	p->queue[p->nqueued].folder = xstrdup(folder);
+	p->queue[p->nqueued].name = xstrdup(name);
+	p->nqueued++;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *
+pipe_loader(void *arg)
+{
+	load_pipe  *p = arg;
+	cmd_ctx    *c = p->c;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;)
+	{
+		pipe_part	part;
+		strlist		copy = {0};
+		bool		ok = true;
+
+		while (p->next == p->nqueued && !p->staged)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->next == p->nqueued)
+			break;
+		part = p->queue[p->next++];
+		pthread_mutex_unlock(&p->lock);
+
+		load_part_script(c->d, &c->j, &c->st, &p->lts[part.table], part.table, LOAD_SNAPSHOT,
+						 part.folder, part.name, &copy);
+		for (int i = 0; ok && i < copy.n; i++)
+		{
+			log_debug("warehouse: %s", copy.items[i]);
+			ok = wh_exec(c->wh, copy.items[i], NULL);
+		}
+		strlist_free(&copy);
+		if (ok && p->loaded++ == 0)
+			ctx_fail_point("mid-load");
+
+		pthread_mutex_lock(&p->lock);
+		if (!ok)
+		{
+			p->failed = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/*
+ * Stages and loads lts' tables with the loader running alongside: the
+ * schema work and the transaction's first statements, then every part as
+ * it is staged, then the rest and the commit.
+ */
+static int
+pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results,
+		 table_partitions *partitions, bool *staged)
+{
+	load_pipe	p;
+	strlist		script = {0};
+	int			nddl = 0;
+	int			rc = EXIT_OK;
+
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.lts = lts;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (!load_script_begin(c->d, &c->j, LOAD_SNAPSHOT, lts, c->ntables, &script, &nddl) ||
+		!load_run_open(c->wh, &script, nddl))
+		rc = EXIT_RUNTIME;
+	strlist_free(&script);
+	if (rc == EXIT_OK && pthread_create(&p.thread, NULL, pipe_loader, &p) != 0)
+	{
+		log_error("snapshot: cannot start the loader thread");
+		wh_rollback(c->wh);
+		rc = EXIT_RUNTIME;
+	}
+	if (rc == EXIT_OK)
+	{
+		rc = stage_all(c, load_id, results, partitions, pipe_on_part, &p);
+		*staged = rc == EXIT_OK;
+		pthread_mutex_lock(&p.lock);
+		p.staged = true;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
+		pthread_join(p.thread, NULL);
+		if (rc == EXIT_OK && p.failed)
+			rc = EXIT_RUNTIME;
+		if (rc == EXIT_OK)
+		{
+			for (int i = 0; i < c->ntables; i++)
+				lts[i].staged = &results[i];
+			load_script_end(c->d, &c->j, LOAD_SNAPSHOT, load_id, NULL, lts, c->ntables, &script);
+			if (!load_run(c->wh, &script, 0))
+				rc = EXIT_RUNTIME;
+			strlist_free(&script);
+		}
+		else
+			wh_rollback(c->wh);
+	}
+	for (int i = 0; i < p.nqueued; i++)
+	{
+		free(p.queue[i].folder);
+		free(p.queue[i].name);
+	}
+	free(p.queue);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.cond);
+	return rc;
 }
 
 static int
@@ -593,12 +784,36 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	load_id = stage_new_load_id();
 	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
 	partitions = xcalloc((size_t) c.ntables, sizeof(table_partitions));
-	rc = stage_all(&c, load_id, results, partitions);
-	if (rc != EXIT_OK)
-		goto done;
-	staged = true;
+	if (load && load_pipelines(c.d, LOAD_SNAPSHOT))
+	{
+		load_table *lts = xcalloc((size_t) c.ntables, sizeof(load_table));
 
-	if (load)
+		for (int i = 0; i < c.ntables && rc == EXIT_OK; i++)
+		{
+			lts[i].t = &c.tables[i];
+			lts[i].partitions = &partitions[i];
+			if (!load_target_empty(c.wh, c.d, &c.tables[i], &lts[i].target_empty))
+				rc = EXIT_RUNTIME;
+		}
+		if (rc == EXIT_OK)
+			rc = pipe_run(&c, load_id, lts, results, partitions, &staged);
+		free(lts);
+		/* staged objects go once the load committed, or failed: a rerun stages anew */
+		if (staged && !c.j.keep)
+			for (int i = 0; i < c.ntables; i++)
+				stage_remove(&c.st, &results[i]);
+		if (rc != EXIT_OK)
+			goto done;
+	}
+	else
+	{
+		rc = stage_all(&c, load_id, results, partitions, NULL, NULL);
+		if (rc != EXIT_OK)
+			goto done;
+		staged = true;
+	}
+
+	if (load && !load_pipelines(c.d, LOAD_SNAPSHOT))
 	{
 		strlist		script = {0};
 		int			nddl = 0;

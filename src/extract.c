@@ -30,6 +30,7 @@ typedef struct extract_unit
 	snapshot_range pages;
 	stage_result result;
 	bool		done;
+	struct extract_shared *sh;	/* for its writer's part notices */
 } extract_unit;
 
 typedef struct extract_shared
@@ -41,6 +42,8 @@ typedef struct extract_shared
 	const table_def *tables;
 	col_render *const *renders;
 	table_partitions *partitions;	/* may be NULL */
+	extract_part_fn on_part;	/* may be NULL */
+	void	   *on_part_arg;
 	extract_unit *units;
 	int			nunits;
 	int			next;
@@ -68,6 +71,15 @@ extract_fail(extract_shared *sh)
 	pthread_mutex_unlock(&sh->lock);
 }
 
+/* A part of unit arg's table is in the stage: tell the caller's on_part. */
+static void
+extract_part_staged(void *arg, const char *folder, const char *name)
+{
+	extract_unit *u = arg;
+
+	u->sh->on_part(u->sh->on_part_arg, u->table, folder, name);
+}
+
 /* Stages unit u on conn (attached to the snapshot); false, reported, on failure. */
 static bool
 extract_unit_run(extract_shared *sh, PGconn *conn, extract_unit *u)
@@ -87,6 +99,11 @@ extract_unit_run(extract_shared *sh, PGconn *conn, extract_unit *u)
 		ok = stage_writer_open(sh->s, sh->load_id, t, &w);
 	if (!ok)
 		return false;
+	if (sh->on_part)
+	{
+		u->sh = sh;
+		stage_writer_on_part(w, extract_part_staged, u);
+	}
 	if (u->nranges > 1)
 		ok = snapshot_copy_range(conn, t, sh->renders[u->table], &u->pages, w, &rows);
 	else
@@ -190,11 +207,24 @@ extract_tables(const job *j, const stage *s, const char *snapshot_name,
 			   col_render *const *renders, int n, int readers,
 			   stage_result *results, table_partitions *partitions)
 {
+	return extract_tables_notify(j, s, snapshot_name, load_id, tables, renders, n, readers,
+								 results, partitions, NULL, NULL);
+}
+
+bool
+extract_tables_notify(const job *j, const stage *s, const char *snapshot_name,
+					  const char *load_id, const table_def *tables,
+					  col_render *const *renders, int n, int readers,
+					  stage_result *results, table_partitions *partitions,
+					  extract_part_fn on_part, void *arg)
+{
 	extract_shared sh;
 	pthread_t  *threads;
 	int			started = 0;
 
 	memset(&sh, 0, sizeof(sh));
+	sh.on_part = on_part;
+	sh.on_part_arg = arg;
 	sh.j = j;
 	sh.s = s;
 	sh.snapshot_name = snapshot_name;

@@ -44,6 +44,9 @@ struct stage_writer
 	int		   *key_field;		/* in key order: column index among the fields */
 	char	  **key_name;
 
+	stage_part_fn on_part;		/* told of each part in its place, or NULL */
+	void	   *on_part_arg;
+
 	/* the part being written */
 	bool		part_open;
 	int			fd;
@@ -244,7 +247,16 @@ part_close(stage_writer *w)
 	w->part_sizes[w->nparts] = w->part_bytes;
 	w->nparts++;
 	w->bytes += w->part_bytes;
+	if (w->on_part)
+		w->on_part(w->on_part_arg, w->folder, name);
 	return true;
+}
+
+void
+stage_writer_on_part(stage_writer *w, stage_part_fn fn, void *arg)
+{
+	w->on_part = fn;
+	w->on_part_arg = arg;
 }
 
 bool

@@ -193,12 +193,18 @@ stage_result_free(stage_result *r)
 char *
 stage_part_fetch(const stage *s, const stage_result *r, int i, int expires_s)
 {
-	char	   *name = xasprintf("%s/%s", r->folder, r->part_names[i]);
+	return stage_fetch(s, r->folder, r->part_names[i], expires_s);
+}
+
+char *
+stage_fetch(const stage *s, const char *folder, const char *name, int expires_s)
+{
+	char	   *path = xasprintf("%s/%s", folder, name);
 	char	   *url;
 
 	if (s->kind == STAGE_FILE)
-		return name;
-	url = upload_presign_get(&s->s3, name, expires_s);
-	free(name);
+		return path;
+	url = upload_presign_get(&s->s3, path, expires_s);
+	free(path);
 	return url;
 }

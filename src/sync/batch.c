@@ -19,36 +19,6 @@ sync_now(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/*
- * Test-only switches: WHARF_FAIL_AT=<point> kills the process at that point
- * as SIGKILL would, to prove that every point converges on the next run;
- * WHARF_PAUSE_AT=<point> sleeps there (WHARF_PAUSE_SECONDS, default 5) so a
- * test can break a connection at that moment.  Points: before-upload,
- * after-upload, mid-copy, after-merge, after-commit.
- */
-static void
-sync_fail_point(const char *point)
-{
-	const char *at = getenv("WHARF_FAIL_AT");
-	const char *pause = getenv("WHARF_PAUSE_AT");
-
-	if (at && strcmp(at, point) == 0)
-	{
-		fprintf(stderr, "wharf: WHARF_FAIL_AT=%s: killing the process\n", point);
-		fflush(stderr);
-		raise(SIGKILL);
-	}
-	/* the same for faults injected from outside: hold still while a test acts */
-	if (pause && strcmp(pause, point) == 0)
-	{
-		const char *secs = getenv("WHARF_PAUSE_SECONDS");
-
-		fprintf(stderr, "wharf: WHARF_PAUSE_AT=%s: pausing\n", point);
-		fflush(stderr);
-		sleep(secs ? (unsigned) atoi(secs) : 5);
-	}
-}
-
 void
 sync_batch_begin(sync_state *st)
 {
@@ -361,7 +331,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 	bool		ok = true;
 
 	if (st->nsegs > 0)
-		sync_fail_point("before-upload");
+		ctx_fail_point("before-upload");
 	for (int i = 0; i < st->ntables && ok; i++)
 		ok = sync_segment_close(st, &st->tables[i]);
 	if (ok)
@@ -388,7 +358,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 		return false;
 	}
 	if (b->nsegs > 0)
-		sync_fail_point("after-upload");
+		ctx_fail_point("after-upload");
 	b->rows = st->batch_rows;
 	b->end = st->batch_end;
 	b->read_s = t_start - st->batch_started;
@@ -471,11 +441,11 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		if (ok && !copied && strncmp(script.items[i], "COPY", 4) == 0)
 		{
 			copied = true;
-			sync_fail_point("mid-copy");
+			ctx_fail_point("mid-copy");
 		}
 	}
 	if (ok)
-		sync_fail_point("after-merge");
+		ctx_fail_point("after-merge");
 	if (ok)
 		ok = wh_commit(c->wh);
 	else
@@ -489,7 +459,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 		log_warn("sync: the batch ending at %s was not applied; the next run applies it again", lsn);
 		return false;
 	}
-	sync_fail_point("after-commit");
+	ctx_fail_point("after-commit");
 	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
 			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, sync_now() - t_start);
 	return true;

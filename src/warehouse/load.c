@@ -334,12 +334,9 @@ load_target_empty(wh_session *wh, const sink_dialect *d, const table_def *t, boo
 }
 
 bool
-load_script(const sink_dialect *d, const job *j, const stage *s,
-			load_kind kind, const char *load_id, const char *lsn,
-			const load_table *tables, int ntables, strlist *script, int *nddl)
+load_script_begin(const sink_dialect *d, const job *j, load_kind kind,
+				  const load_table *tables, int ntables, strlist *script, int *nddl)
 {
-	sink_options opt = {j->region, j->iam_role, j->storage_integration};
-
 	/* schema work first, each statement committed on its own (load.h) */
 	if (!load_ddl_script(d, j, tables, ntables, script))
 		return false;
@@ -363,44 +360,111 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 	}
 	*nddl = script->n;
 
-	/* then the data, in one transaction */
+	/* then the data, in one transaction: what goes before any rows */
 	for (int i = 0; i < ntables; i++)
 		if (tables[i].pre)
 			for (int k = 0; k < tables[i].pre->n; k++)
 				strlist_add(script, tables[i].pre->items[k]);
 	for (int i = 0; i < ntables; i++)
+		if (load_replaces(&tables[i], kind))
+			sink_empty_target(d, script, tables[i].t);
+	return true;
+}
+
+/* The COPY of files into table number index's target, or its staging table. */
+static void
+load_copy_files(const sink_dialect *d, const job *j, const load_table *lt, int index,
+				load_kind kind, const sink_files *files, strlist *script)
+{
+	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+
+	if (load_goes_direct(d, lt, kind))
+		sink_copy_target(d, script, lt->t, files, &opt);
+	else
 	{
-		const table_def *t = tables[i].t;
-		char	   *staging = xasprintf("wharf_staging_%d", i + 1);
+		char	   *staging = xasprintf("wharf_staging_%d", index + 1);
+
+		sink_copy_staging(d, script, lt->t, staging, kind, files, &opt);
+		free(staging);
+	}
+}
+
+void
+load_part_script(const sink_dialect *d, const job *j, const stage *s, const load_table *lt,
+				 int index, load_kind kind, const char *folder, const char *name,
+				 strlist *script)
+{
+	char	   *fetch = stage_fetch(s, folder, name, LOAD_URL_EXPIRES_S);
+	const char *names[1] = {name};
+	const char *fetches[1] = {fetch};
+	sink_files	files = {
+		.fetch_is_url = s->kind == STAGE_S3, .folder_url = folder,
+		.nparts = 1, .part_names = names, .part_fetch = fetches
+	};
+
+	load_copy_files(d, j, lt, index, kind, &files, script);
+	free(fetch);
+}
+
+/* After table number index's rows: its apply from staging and its state rows. */
+static void
+load_table_end(const sink_dialect *d, const job *j, load_kind kind, const char *load_id,
+			   const char *lsn, const load_table *lt, int index, strlist *script)
+{
+	const table_def *t = lt->t;
+
+	if (!load_goes_direct(d, lt, kind))
+	{
+		char	   *staging = xasprintf("wharf_staging_%d", index + 1);
+
+		if (load_as_new(lt, kind))
+			sink_insert_staged(d, script, t, staging);
+		else
+			sink_apply(d, script, t, staging, kind);
+		free(staging);
+	}
+	load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
+							lt->staged ? (int64_t) lt->staged->rows : 0, load_id, script);
+	if (t->partitioned)
+		load_partitions_script(d, j, t, lt->partitions, lsn, load_id, script);
+}
+
+void
+load_script_end(const sink_dialect *d, const job *j, load_kind kind, const char *load_id,
+				const char *lsn, const load_table *tables, int ntables, strlist *script)
+{
+	for (int i = 0; i < ntables; i++)
+		load_table_end(d, j, kind, load_id, lsn, &tables[i], i, script);
+}
+
+bool
+load_pipelines(const sink_dialect *d, load_kind kind)
+{
+	return d->copies_each_part && kind == LOAD_SNAPSHOT;
+}
+
+bool
+load_script(const sink_dialect *d, const job *j, const stage *s,
+			load_kind kind, const char *load_id, const char *lsn,
+			const load_table *tables, int ntables, strlist *script, int *nddl)
+{
+	if (!load_script_begin(d, j, kind, tables, ntables, script, nddl))
+		return false;
+	for (int i = 0; i < ntables; i++)
+	{
 		load_files_owned owned;
 		sink_files	files;
 
 		load_files(s, &tables[i], &files, &owned);
-		if (load_replaces(&tables[i], kind))
-			sink_empty_target(d, script, t);
-		if (load_goes_direct(d, &tables[i], kind))
-			sink_copy_target(d, script, t, &files, &opt);
-		else
-		{
-			sink_copy_staging(d, script, t, staging, kind, &files, &opt);
-			if (load_as_new(&tables[i], kind))
-				sink_insert_staged(d, script, t, staging);
-			else
-				sink_apply(d, script, t, staging, kind);
-		}
-		load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
-								tables[i].staged ? (int64_t) tables[i].staged->rows : 0,
-								load_id, script);
-		if (t->partitioned)
-			load_partitions_script(d, j, t, tables[i].partitions, lsn, load_id, script);
+		load_copy_files(d, j, &tables[i], i, kind, &files, script);
 		load_files_free(&owned);
-		free(staging);
+		load_table_end(d, j, kind, load_id, lsn, &tables[i], i, script);
 	}
 	return true;
 }
 
 bool
-load_run(wh_session *wh, const strlist *script, int nddl)
+load_run_open(wh_session *wh, const strlist *script, int nddl)
 {
 	for (int i = 0; i < script->n; i++)
 	{
@@ -411,7 +475,13 @@ load_run(wh_session *wh, const strlist *script, int nddl)
 			return false;
 		}
 	}
-	return wh_commit(wh);
+	return true;
+}
+
+bool
+load_run(wh_session *wh, const strlist *script, int nddl)
+{
+	return load_run_open(wh, script, nddl) && wh_commit(wh);
 }
 
 void

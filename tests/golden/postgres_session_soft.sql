@@ -45,7 +45,7 @@ CREATE TEMP TABLE "wharf_staging_1" (
 BEGIN;
 
 COPY "wharf_staging_1" ("id", "email", "Name", "signed up", "avatar", "prefs")
-FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
+FROM PROGRAM 'curl -sSf --retry 5 --retry-connrefused ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
 WITH (FORMAT csv);
 
 UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CURRENT_TIMESTAMP
@@ -110,7 +110,7 @@ CREATE TEMP TABLE "wharf_staging_1" (
 BEGIN;
 
 COPY "wharf_staging_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "id", "email", "Name", "signed up", "avatar", "prefs")
-FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
+FROM PROGRAM 'curl -sSf --retry 5 --retry-connrefused ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/public.customers/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
 WITH (FORMAT csv);
 
 UPDATE "analytics"."Customers" SET "_wharf_deleted" = TRUE, "_wharf_deleted_at" = CURRENT_TIMESTAMP
@@ -212,7 +212,7 @@ CREATE TEMP TABLE "wharf_bundle_1" (
 BEGIN;
 
 COPY "wharf_bundle_1" ("_wharf_lsn", "_wharf_seq", "_wharf_op", "_wharf_unchanged", "_wharf_segment", "_wharf_c1", "_wharf_c2", "_wharf_c3", "_wharf_c4", "_wharf_c5", "_wharf_c6", "_wharf_c7", "_wharf_c8", "_wharf_c9", "_wharf_c10", "_wharf_c11", "_wharf_c12", "_wharf_c13")
-FROM PROGRAM 'curl -sSf --retry 3 ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/_wharf.bundle_1/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
+FROM PROGRAM 'curl -sSf --retry 5 --retry-connrefused ''<presigned GET URL of s3://wharf-bucket/o''\''''brien/wharf/<load_id>/_wharf.bundle_1/part-00001.csv.gz, valid 3600 s>'' | gzip -dc'
 WITH (FORMAT csv);
 
 MERGE INTO "analytics"."Customers" AS t

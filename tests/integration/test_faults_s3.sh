@@ -126,7 +126,7 @@ via_proxy -c "$snapjob" snapshot
 check "snapshot: endpoint down for 1 s mid-load, retried (exit $RC)" test "$RC" -eq 0
 check "snapshot: converged after a mid-load outage" same_table fs3.t fs3.t
 
-# the warehouse's own fetch of a part (COPY ... FROM PROGRAM curl --retry 3) through the proxy
+# the warehouse's own fetch of a part (COPY ... FROM PROGRAM curl --retry 5 --retry-connrefused) through the proxy
 change 5
 proxy_start --only GET --match part- --fail 503:2
 via_proxy -c "$snapjob" snapshot
