@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 typedef enum log_level
 {
 	LOG_ERROR = 0,
@@ -37,6 +39,15 @@ extern void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * Progress on a terminal only: a single line redrawn in place on stderr, at
  * most a few times a second.  log_progress_done ends the line.
  */
+/*
+ * From log_hold_errors on, this thread's error lines go into *into instead
+ * of stderr (NULL: to stderr again), for a worker whose failure may only be
+ * the consequence of another's: log_release_errors prints them once that
+ * is known not to be so (and frees them either way: buf_free to drop).
+ */
+extern void log_hold_errors(buf *into);
+extern void log_release_errors(buf *held);
+
 extern void log_progress(const char *what, uint64_t rows, uint64_t bytes);
 extern void log_progress_done(void);
 

@@ -631,6 +631,12 @@ typedef struct load_pipe
 	bool		staged;			/* no part will come any more */
 	bool		failed;
 	int			loaded;
+	/*
+	 * The loader's error lines, printed once the read is known to have
+	 * succeeded: a COPY that fails because a failed read removed its part
+	 * is a consequence, not a second error.
+	 */
+	buf			held;
 } load_pipe;
 
 static void
@@ -658,6 +664,7 @@ pipe_loader(void *arg)
 	load_pipe  *p = arg;
 	cmd_ctx    *c = p->c;
 
+	log_hold_errors(&p->held);
 	pthread_mutex_lock(&p->lock);
 	for (;;)
 	{
@@ -691,6 +698,7 @@ pipe_loader(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+	log_hold_errors(NULL);
 	return NULL;
 }
 
@@ -732,6 +740,10 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 		pthread_cond_broadcast(&p.cond);
 		pthread_mutex_unlock(&p.lock);
 		pthread_join(p.thread, NULL);
+		if (rc == EXIT_OK)
+			log_release_errors(&p.held);
+		else
+			buf_free(&p.held);
 		if (rc == EXIT_OK && p.failed)
 			rc = EXIT_RUNTIME;
 		if (rc == EXIT_OK)

@@ -23,6 +23,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool progress_open;
 static double progress_last;
 static double progress_start;
+/* this thread's held error lines (log_hold_errors), or NULL */
+static __thread buf *held_errors;
 
 void
 log_set_level(log_level level)
@@ -101,6 +103,13 @@ log_write(log_level level, const char *fmt, va_list ap)
 	while (msg.len > 0 && (msg.data[msg.len - 1] == '\n' || msg.data[msg.len - 1] == ' '))
 		msg.data[--msg.len] = '\0';
 	clean = log_scrub(msg.data ? msg.data : "");
+	if (level == LOG_ERROR && held_errors != NULL)
+	{
+		buf_printf(held_errors, "wharf: %s: %s\n", prefix[level], clean);
+		free(clean);
+		buf_free(&msg);
+		return;
+	}
 	pthread_mutex_lock(&log_lock);
 	if (progress_open)
 	{
@@ -112,6 +121,30 @@ log_write(log_level level, const char *fmt, va_list ap)
 	pthread_mutex_unlock(&log_lock);
 	free(clean);
 	buf_free(&msg);
+}
+
+void
+log_hold_errors(buf *into)
+{
+	held_errors = into;
+}
+
+void
+log_release_errors(buf *held)
+{
+	if (held->len > 0)
+	{
+		pthread_mutex_lock(&log_lock);
+		if (progress_open)
+		{
+			fputs("\r\033[K", stderr);
+			progress_open = false;
+		}
+		fputs(held->data, stderr);
+		fflush(stderr);
+		pthread_mutex_unlock(&log_lock);
+	}
+	buf_free(held);
 }
 
 #define LOG_FN(fn, level) \

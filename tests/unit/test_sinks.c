@@ -996,7 +996,7 @@ test_copy_program_quoting(void **state)
 		assert_non_null(strstr(from, "\nWITH (FORMAT csv)"));
 		/* run it with the fetch commands swapped for printing their argument */
 		if (files.fetch_is_url)
-			shell = xasprintf("curl() { printf '[%%s]' \"$4\"; }; gzip() { cat; }; %s", cmd);
+			shell = xasprintf("curl() { for a; do :; done; printf '[%%s]' \"$a\"; }; gzip() { cat; }; %s", cmd);
 		else
 			shell = xasprintf("gzip() { printf '[%%s]' \"$2\"; }; %s", cmd);
 		p = popen(shell, "r");
