@@ -38,7 +38,7 @@ extern void buf_puts(buf *b, const char *s);
 extern void buf_putc(buf *b, char c);
 extern void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern void buf_vprintf(buf *b, const char *fmt, va_list ap);
-/* Appends s as a JSON string literal, quotes included. */
+/* Appends s as a JSON string literal, quotes included (NULL: null). */
 extern void buf_put_json_string(buf *b, const char *s);
 /* Hands the data to the caller (who frees it) and leaves b empty. */
 extern char *buf_detach(buf *b);

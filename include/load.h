@@ -30,6 +30,19 @@
 /* Presigned URLs handed to the warehouse live this long. */
 #define LOAD_URL_EXPIRES_S 3600
 
+/*
+ * Where one table's statements lie in a script that load_script (or
+ * load_script_end) built: [copy, apply) its COPYs, [apply, end) its apply
+ * and state rows; for the per-table lines of load_run_tables.
+ */
+typedef struct load_span
+{
+	int			copy;
+	int			apply;
+	int			end;
+	double		copy_seconds;	/* of COPYs run before, part by part (pipelined) */
+} load_span;
+
 typedef struct load_table
 {
 	const table_def *t;
@@ -47,6 +60,7 @@ typedef struct load_table
 	 * COPY can (no staging table), else inserted from staging.
 	 */
 	bool		target_empty;
+	load_span  *span;			/* filled in when not NULL */
 } load_table;
 
 /*
@@ -231,6 +245,12 @@ extern void load_position_script(const sink_dialect *d, const job *j, const char
 /* load_run without the commit: the transaction stays open (rolled back on failure). */
 extern bool load_run_open(wh_session *wh, const strlist *script, int nddl);
 extern bool load_run(wh_session *wh, const strlist *script, int nddl);
+/*
+ * load_run_open for a script of load_script or load_script_end whose tables
+ * have spans: logs each table's COPY and apply times as it finishes.
+ */
+extern bool load_run_tables(wh_session *wh, const strlist *script, int nddl,
+							const load_table *tables, int ntables);
 /* Appends script as SQL text, its two steps marked as load_run runs them. */
 extern void load_format(buf *out, const strlist *script, int nddl);
 

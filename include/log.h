@@ -6,6 +6,14 @@
  * only pass failure up.  Each registered secret (passwords, S3 keys) is
  * replaced by "***" in anything written through this module, so a secret
  * cannot leak through a library's error text either.
+ *
+ * A message is always one line: the newlines of a library's text (a
+ * Postgres DETAIL or HINT) are joined into it.  On a terminal a line reads
+ * "wharf: error: ..."; otherwise (cron, an orchestrator) it carries the
+ * time, the process and the job:
+ *     2026-12-03 07:45:01.123 UTC wharf[4242]: shop: error: ...
+ * Levels: error, warning, info (the default), debug (-v: each step and
+ * its time), trace (-v -v: also every statement sent).
  */
 #ifndef WHARF_LOG_H
 #define WHARF_LOG_H
@@ -20,25 +28,40 @@ typedef enum log_level
 	LOG_ERROR = 0,
 	LOG_WARN,
 	LOG_INFO,
-	LOG_DEBUG
+	LOG_DEBUG,
+	LOG_TRACE
 } log_level;
 
 extern void log_set_level(log_level level);
 extern log_level log_get_level(void);
+/*
+ * Whether lines carry the time, process and job (the default when stderr
+ * is not a terminal) or read "wharf: level: ..." (on a terminal).
+ */
+extern void log_set_stamped(bool stamped);
+/* The job named on every line from now on (NULL: none). */
+extern void log_set_job(const char *name);
+/*
+ * Called with every error and warning line as written (scrubbed, without
+ * its prefix), for the run's summary (report.c) and Dagster Pipes.
+ */
+typedef void (*log_listener) (log_level level, const char *message);
+extern void log_set_listener(log_listener fn);
 extern void log_secret_register(const char *secret);
 extern void log_secrets_clear(void);
 /* Writes s with every registered secret masked, into a new string. */
 extern char *log_scrub(const char *s);
+/* Wall-clock time as ISO 8601 UTC with milliseconds, into out[32]. */
+extern char *log_iso_time(double epoch_seconds, char *out);
+extern double log_wall_now(void);
+extern double log_monotonic_now(void);
 
 extern void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * Progress on a terminal only: a single line redrawn in place on stderr, at
- * most a few times a second.  log_progress_done ends the line.
- */
 /*
  * From log_hold_errors on, this thread's error lines go into *into instead
  * of stderr (NULL: to stderr again), for a worker whose failure may only be
@@ -48,6 +71,12 @@ extern void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 extern void log_hold_errors(buf *into);
 extern void log_release_errors(buf *held);
 
+/*
+ * Progress of long work.  On a terminal: one line redrawn in place, a few
+ * times a second.  Otherwise: an info line every log_set_progress_interval
+ * seconds (default 10; 0 turns them off).  log_progress_done ends it.
+ */
+extern void log_set_progress_interval(double seconds);
 extern void log_progress(const char *what, uint64_t rows, uint64_t bytes);
 extern void log_progress_done(void);
 

@@ -49,6 +49,7 @@ typedef struct repl_slot_info
 	char		wal_status[32];	/* reserved, extended, unreserved, lost */
 	char		database[64];
 	pg_lsn		confirmed_flush;
+	int64_t		lag_bytes;		/* WAL it holds: current LSN - confirmed_flush */
 } repl_slot_info;
 
 extern bool repl_connect(const char *conninfo, repl_conn **out);

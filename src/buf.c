@@ -200,6 +200,11 @@ strlist_free(strlist *l)
 void
 buf_put_json_string(buf *b, const char *s)
 {
+	if (s == NULL)
+	{
+		buf_puts(b, "null");
+		return;
+	}
 	buf_putc(b, '"');
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
 	{

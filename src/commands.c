@@ -23,18 +23,10 @@
 #include "source.h"
 #include "stage.h"
 #include "replication.h"
+#include "report.h"
 #include "upload.h"
 #include "warehouse.h"
 
-
-static double
-cmd_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void
 ctx_close(cmd_ctx *c)
@@ -65,6 +57,16 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 	if (!job_load(o->job_path, &c->j))
 		return EXIT_USAGE;
 	c->job_loaded = true;
+	{
+		char	  **names = xcalloc((size_t) c->j.ntables + 1, sizeof(char *));
+
+		for (int i = 0; i < c->j.ntables; i++)
+			names[i] = xasprintf("%s.%s", c->j.tables[i].schema, c->j.tables[i].name);
+		report_job(c->j.name, names, c->j.ntables);
+		for (int i = 0; i < c->j.ntables; i++)
+			free(names[i]);
+		free(names);
+	}
 	/* a conninfo libpq cannot parse is a job-file error, found before anything runs */
 	{
 		char	   *err = NULL;
@@ -265,48 +267,32 @@ ctx_probe_warehouse(cmd_ctx *c)
 	return ok ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/*
+ * The run's object of each table (report.h), with what was staged of it when
+ * r is not NULL.
+ */
 static void
-json_table_summary(buf *out, const cmd_ctx *c, const stage_result *r)
+report_tables(const cmd_ctx *c, const stage_result *r, bool kept)
 {
-	buf_puts(out, ", \"tables\": [");
 	for (int i = 0; i < c->ntables; i++)
 	{
 		char	   *name = table_display_name(&c->tables[i]);
+		char	   *target = table_target_display_name(&c->tables[i]);
+		buf		   *t = report_table(name, target);
 
-		buf_puts(out, i ? ", {\"table\": " : "{\"table\": ");
-		buf_put_json_string(out, name);
-		buf_puts(out, ", \"target\": ");
-		{
-			table_def	tv = c->tables[i];
-			char	   *target;
-
-			tv.schema = tv.target_schema;
-			tv.name = tv.target_name;
-			target = table_display_name(&tv);
-			buf_put_json_string(out, target);
-			free(target);
-		}
 		if (r)
 		{
-			buf_printf(out, ", \"rows\": %llu, \"parts\": %d, \"bytes\": %llu, \"manifest\": ",
+			buf_printf(t, ", \"rows\": %llu, \"parts\": %d, \"bytes\": %llu, \"manifest\": ",
 					   (unsigned long long) r[i].rows, r[i].nparts,
 					   (unsigned long long) r[i].bytes);
-			buf_put_json_string(out, r[i].manifest_url);
+			if (kept)
+				buf_put_json_string(t, r[i].manifest_url);
+			else
+				buf_puts(t, "null");
 		}
-		buf_putc(out, '}');
 		free(name);
+		free(target);
 	}
-	buf_putc(out, ']');
-}
-
-static void
-json_print(buf *out)
-{
-	char	   *clean = log_scrub(out->data);
-
-	printf("%s\n", clean);
-	fflush(stdout);
-	free(clean);
 }
 
 /*
@@ -359,7 +345,7 @@ cmd_check(const cmd_options *o)
 	cmd_ctx		c;
 	int			rc = ctx_job(o, &c);
 	int			failures = 0;
-	buf			json = BUF_INIT;
+	buf		   *json = report_members();
 	buf			lines = BUF_INIT;
 
 	if (rc != EXIT_OK)
@@ -367,14 +353,12 @@ cmd_check(const cmd_options *o)
 		ctx_close(&c);
 		return rc;
 	}
-	buf_puts(&json, "{\"command\": \"check\", \"job\": ");
-	buf_put_json_string(&json, c.j.name);
 
 	/* source: reachable, tables described and replicable, logical decoding possible */
 	if (ctx_source(&c) != EXIT_OK || ctx_check_tables(&c) != EXIT_OK)
 	{
 		failures++;
-		buf_puts(&json, ", \"source\": false");
+		buf_puts(json, ", \"source\": false");
 	}
 	else
 	{
@@ -385,52 +369,50 @@ cmd_check(const cmd_options *o)
 			log_warn("source: wal_level is %s: snapshot works, but sync will need wal_level = logical",
 					 PQgetvalue(res, 0, 0));
 		PQclear(res);
-		if (!check_partitions(&c, &lines, &json))
+		if (!check_partitions(&c, &lines, json))
 		{
 			failures++;
-			buf_puts(&json, ", \"source\": false");
+			buf_puts(json, ", \"source\": false");
 		}
 		else
 		{
 			if (!o->json)
 				printf("source     ok (%d table%s)\n%s", c.ntables, c.ntables == 1 ? "" : "s",
 					   lines.data ? lines.data : "");
-			buf_puts(&json, ", \"source\": true");
+			buf_puts(json, ", \"source\": true");
 		}
 		buf_free(&lines);
 	}
 	if (ctx_stage(&c, true) != EXIT_OK)
 	{
 		failures++;
-		buf_puts(&json, ", \"stage\": false");
+		buf_puts(json, ", \"stage\": false");
 	}
 	else
 	{
 		if (!o->json)
 			printf("stage      ok (%s)\n", c.j.stage_url);
-		buf_puts(&json, ", \"stage\": true");
+		buf_puts(json, ", \"stage\": true");
 	}
 	if (c.j.odbc == NULL)
 	{
 		if (!o->json)
 			printf("warehouse  not configured ([warehouse] odbc): plan and stage only\n");
-		buf_puts(&json, ", \"warehouse\": null");
+		buf_puts(json, ", \"warehouse\": null");
 	}
 	else if (!wh_connect(c.j.odbc, &c.wh))
 	{
 		failures++;
-		buf_puts(&json, ", \"warehouse\": false");
+		buf_puts(json, ", \"warehouse\": false");
 	}
 	else
 	{
 		if (!o->json)
 			printf("warehouse  ok (%s)\n", c.d->name);
-		buf_puts(&json, ", \"warehouse\": true");
+		buf_puts(json, ", \"warehouse\": true");
 	}
-	buf_printf(&json, ", \"ok\": %s}", failures ? "false" : "true");
-	if (o->json)
-		json_print(&json);
-	buf_free(&json);
+	if (c.ntables > 0)
+		report_tables(&c, NULL, false);
 	ctx_close(&c);
 	return failures ? EXIT_RUNTIME : EXIT_OK;
 }
@@ -530,23 +512,19 @@ cmd_plan(const cmd_options *o)
 		rc = EXIT_RUNTIME;
 	if (rc == EXIT_OK && o->json)
 	{
-		buf			json = BUF_INIT;
+		buf		   *json = report_members();
 
-		buf_puts(&json, "{\"command\": \"plan\", \"job\": ");
-		buf_put_json_string(&json, c.j.name);
-		buf_puts(&json, ", \"dialect\": ");
-		buf_put_json_string(&json, c.d->name);
-		buf_puts(&json, ", \"session_setup\": ");
+		report_tables(&c, NULL, false);
+		buf_puts(json, ", \"dialect\": ");
+		buf_put_json_string(json, c.d->name);
+		buf_puts(json, ", \"session_setup\": ");
 		if (c.d->session_setup != NULL)
-			buf_put_json_string(&json, c.d->session_setup);
+			buf_put_json_string(json, c.d->session_setup);
 		else
-			buf_puts(&json, "null");
+			buf_puts(json, "null");
 		/* the first *_schema_work statements commit each on its own, the rest as one */
-		plan_json_statements(&json, "statements", &script, nddl);
-		plan_json_statements(&json, "change_batch", &changes, changes_nddl);
-		buf_putc(&json, '}');
-		json_print(&json);
-		buf_free(&json);
+		plan_json_statements(json, "statements", &script, nddl);
+		plan_json_statements(json, "change_batch", &changes, changes_nddl);
 	}
 	else if (rc == EXIT_OK)
 	{
@@ -631,6 +609,7 @@ typedef struct load_pipe
 	bool		staged;			/* no part will come any more */
 	bool		failed;
 	int			loaded;
+	double	   *copy_seconds;	/* per table: its parts' COPYs so far */
 	/*
 	 * The loader's error lines, printed once the read is known to have
 	 * succeeded: a COPY that fails because a failed read removed its part
@@ -681,10 +660,19 @@ pipe_loader(void *arg)
 
 		load_part_script(c->d, &c->j, &c->st, &p->lts[part.table], part.table, LOAD_SNAPSHOT,
 						 part.folder, part.name, &copy);
-		for (int i = 0; ok && i < copy.n; i++)
 		{
-			log_debug("warehouse: %s", copy.items[i]);
-			ok = wh_exec(c->wh, copy.items[i], NULL);
+			double		start = log_monotonic_now();
+			double		seconds;
+
+			for (int i = 0; ok && i < copy.n; i++)
+			{
+				log_trace("warehouse: %s", copy.items[i]);
+				ok = wh_exec(c->wh, copy.items[i], NULL);
+			}
+			seconds = log_monotonic_now() - start;
+			if (ok)
+				log_debug("warehouse: COPY of %s took %.3f s", part.name, seconds);
+			p->copy_seconds[part.table] += seconds;
 		}
 		strlist_free(&copy);
 		if (ok && p->loaded++ == 0)
@@ -719,6 +707,7 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 	memset(&p, 0, sizeof(p));
 	p.c = c;
 	p.lts = lts;
+	p.copy_seconds = xcalloc((size_t) c->ntables, sizeof(double));
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.cond, NULL);
 	if (!load_script_begin(c->d, &c->j, LOAD_SNAPSHOT, lts, c->ntables, &script, &nddl) ||
@@ -748,12 +737,19 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 			rc = EXIT_RUNTIME;
 		if (rc == EXIT_OK)
 		{
+			load_span  *spans = xcalloc((size_t) c->ntables, sizeof(load_span));
+
 			for (int i = 0; i < c->ntables; i++)
+			{
 				lts[i].staged = &results[i];
+				lts[i].span = &spans[i];
+				spans[i].copy_seconds = p.copy_seconds[i];
+			}
 			load_script_end(c->d, &c->j, LOAD_SNAPSHOT, load_id, NULL, lts, c->ntables, &script);
-			if (!load_run(c->wh, &script, 0))
+			if (!load_run_tables(c->wh, &script, 0, lts, c->ntables) || !wh_commit(c->wh))
 				rc = EXIT_RUNTIME;
 			strlist_free(&script);
+			free(spans);
 		}
 		else
 			wh_rollback(c->wh);
@@ -764,6 +760,7 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 		free(p.queue[i].name);
 	}
 	free(p.queue);
+	free(p.copy_seconds);
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.cond);
 	return rc;
@@ -777,7 +774,6 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	char	   *load_id = NULL;
 	stage_result *results = NULL;
 	table_partitions *partitions = NULL;
-	double		start = cmd_now();
 	bool		staged = false;
 
 	if (rc == EXIT_OK)
@@ -830,12 +826,14 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		strlist		script = {0};
 		int			nddl = 0;
 		load_table *lts = xcalloc((size_t) c.ntables, sizeof(load_table));
+		load_span  *spans = xcalloc((size_t) c.ntables, sizeof(load_span));
 
 		for (int i = 0; i < c.ntables; i++)
 		{
 			lts[i].t = &c.tables[i];
 			lts[i].staged = &results[i];
 			lts[i].partitions = &partitions[i];
+			lts[i].span = &spans[i];
 			if (rc == EXIT_OK &&
 				!load_target_empty(c.wh, c.d, &c.tables[i], &lts[i].target_empty))
 				rc = EXIT_RUNTIME;
@@ -843,10 +841,11 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		if (rc != EXIT_OK ||
 			!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script,
 						 &nddl) ||
-			!load_run(c.wh, &script, nddl))
+			!load_run_tables(c.wh, &script, nddl, lts, c.ntables) || !wh_commit(c.wh))
 			rc = EXIT_RUNTIME;
 		strlist_free(&script);
 		free(lts);
+		free(spans);
 		/* staged objects go once the load committed, or failed: a rerun stages anew */
 		if (!c.j.keep)
 			for (int i = 0; i < c.ntables; i++)
@@ -878,31 +877,14 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 					   results[i].nparts == 1 ? "" : "s", results[i].manifest_url);
 			free(name);
 		}
-		if (o->json)
-		{
-			buf			json = BUF_INIT;
-
-			buf_printf(&json, "{\"command\": \"%s\", \"ok\": true, \"job\": ", load ? "snapshot" : "stage");
-			buf_put_json_string(&json, c.j.name);
-			buf_puts(&json, ", \"load_id\": ");
-			buf_put_json_string(&json, load_id);
-			buf_printf(&json, ", \"seconds\": %.3f", cmd_now() - start);
-			json_table_summary(&json, &c, results);
-			buf_putc(&json, '}');
-			json_print(&json);
-			buf_free(&json);
-		}
+		report_tables(&c, results, !load || c.j.keep);
 	}
 
 done:
-	if (rc != EXIT_OK && o->json)
+	if (load_id)
 	{
-		buf			json = BUF_INIT;
-
-		buf_printf(&json, "{\"command\": \"%s\", \"ok\": false, \"exit\": %d}",
-				   load ? "snapshot" : "stage", rc);
-		json_print(&json);
-		buf_free(&json);
+		buf_puts(report_members(), ", \"load_id\": ");
+		buf_put_json_string(report_members(), load_id);
 	}
 	if (results)
 	{
@@ -932,45 +914,135 @@ cmd_snapshot(const cmd_options *o)
 	return cmd_stage_or_snapshot(o, true);
 }
 
+/* Bytes in human units: "12.3 MiB". */
+static char *
+status_bytes(int64_t n, char *out, size_t size)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double		v = (double) n;
+	int			u = 0;
+
+	while (v >= 1024 && u < 4)
+	{
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, size, "%lld bytes", (long long) n);
+	else
+		snprintf(out, size, "%.1f %s", v, units[u]);
+	return out;
+}
+
+/* A duration in human units: "45 s", "12 min", "3.5 h", "4.2 days". */
+static char *
+status_duration(double secs, char *out, size_t size)
+{
+	if (secs < 120)
+		snprintf(out, size, "%.0f s", secs);
+	else if (secs < 7200)
+		snprintf(out, size, "%.0f min", secs / 60);
+	else if (secs < 172800)
+		snprintf(out, size, "%.1f h", secs / 3600);
+	else
+		snprintf(out, size, "%.1f days", secs / 86400);
+	return out;
+}
+
+/*
+ * A state row's loaded_at ("YYYY-MM-DD HH:MM:SS+00", sink_state_query) as
+ * ISO 8601 into iso[32], and its age in seconds; false if it is not such.
+ */
+static bool
+status_time(const char *text, char *iso, double *age)
+{
+	struct tm	tm = {0};
+	int			y,
+				mo,
+				d,
+				h,
+				mi,
+				sec;
+
+	if (text == NULL || sscanf(text, "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return false;
+	snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*age = log_wall_now() - (double) timegm(&tm);
+	return true;
+}
+
+/* A job whose slot holds WAL and whose warehouse was not updated for this long */
+#define STATUS_STALE_SECONDS (7 * 86400)
+
 /*
  * The slot's side of status: how much WAL it holds back and whether the
- * server still keeps it.  A source that cannot be reached is a warning here.
+ * server still keeps it.  A job that streams (the warehouse holds a
+ * position) whose slot is gone or lost fails: returns false.  A source
+ * that cannot be reached is a warning here.
  */
-static void
-status_slot(cmd_ctx *c, const cmd_options *o)
+static bool
+status_slot(cmd_ctx *c, const cmd_options *o, bool streams, double last_age)
 {
 	repl_slot_info slot;
-	PGresult   *res;
-	const char *params[1];
+	buf		   *json = report_members();
+	char		human[32];
+	char		ago[32];
 
 	if (!source_connect(c->j.conninfo, false, &c->src) ||
 		!repl_slot_lookup(c->src, c->j.slot, &slot))
 	{
-		log_warn("status: cannot read the replication slot from the source");
-		return;
+		log_warn("status: cannot read the replication slot %s from the source", c->j.slot);
+		buf_puts(json, ", \"slot\": null");
+		return true;
 	}
+	buf_puts(json, ", \"slot\": {\"name\": ");
+	buf_put_json_string(json, c->j.slot);
+	buf_printf(json, ", \"exists\": %s", slot.exists ? "true" : "false");
+	if (slot.exists)
+	{
+		buf_printf(json, ", \"active\": %s, \"wal_status\": ", slot.active ? "true" : "false");
+		buf_put_json_string(json, slot.wal_status);
+		buf_printf(json, ", \"lag_bytes\": %lld, \"lag\": \"%s\"", (long long) slot.lag_bytes,
+				   status_bytes(slot.lag_bytes, human, sizeof(human)));
+	}
+	buf_putc(json, '}');
 	if (!slot.exists)
 	{
-		if (!o->json)
-			printf("slot %s: none (sync has not run, or the slot is gone: start over with: "
-				   "wharf -c %s sync --resnapshot)\n", c->j.slot, c->j.path);
-		return;
+		if (!streams)
+		{
+			if (!o->json)
+				printf("slot %s: none (the job has not synced; snapshot loads need none)\n",
+					   c->j.slot);
+			return true;
+		}
+		log_error("source: replication slot %s is missing, though the warehouse holds a stream "
+				  "position for job %s: its changes since can no longer be read; start over "
+				  "with: wharf -c %s sync --resnapshot", c->j.slot, c->j.name, c->j.path);
+		return false;
 	}
-	params[0] = c->j.slot;
-	res = PQexecParams(c->src,
-					   "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
-					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !o->json)
-	{
-		printf("slot %s: wal_status %s, lag %s bytes%s\n", c->j.slot,
-			   slot.wal_status[0] ? slot.wal_status : "unknown", PQgetvalue(res, 0, 0),
+	if (!o->json)
+		printf("slot %s: wal_status %s, holding %s of WAL%s\n", c->j.slot,
+			   slot.wal_status[0] ? slot.wal_status : "unknown",
+			   status_bytes(slot.lag_bytes, human, sizeof(human)),
 			   slot.active ? ", streaming now" : "");
-		if (strcmp(slot.wal_status, "lost") == 0)
-			printf("slot %s is lost: its WAL was removed. Start over with: wharf -c %s sync --resnapshot\n",
-				   c->j.slot, c->j.path);
+	if (strcmp(slot.wal_status, "lost") == 0)
+	{
+		log_error("source: replication slot %s is lost: the WAL it needed was removed; start "
+				  "over with: wharf -c %s sync --resnapshot", c->j.slot, c->j.path);
+		return false;
 	}
-	PQclear(res);
+	if (slot.lag_bytes > 0 && last_age > STATUS_STALE_SECONDS)
+		log_warn("job %s: the warehouse was last updated %s ago while slot %s holds %s of WAL "
+				 "on the source; if the job is no longer run, retire it: wharf -c %s retire",
+				 c->j.name, status_duration(last_age, ago, sizeof(ago)), c->j.slot,
+				 status_bytes(slot.lag_bytes, human, sizeof(human)), c->j.path);
+	return true;
 }
 
 /*
@@ -993,6 +1065,9 @@ cmd_status(const cmd_options *o)
 	buf			sql = BUF_INIT;
 	wh_result	res = {0};
 	const char *schema;
+	bool		streams = false;
+	double		last_age = 0;
+	bool		any_age = false;
 
 	if (rc == EXIT_OK)
 		rc = ctx_warehouse(&c, "status");
@@ -1009,59 +1084,75 @@ cmd_status(const cmd_options *o)
 				  schema, c.j.state_table);
 		rc = EXIT_RUNTIME;
 	}
-	else if (o->json)
-	{
-		buf			json = BUF_INIT;
-		static const char *const keys[] = {"table", "target", "kind", "lsn", "rows",
-		"loaded_at", "load_id"};
-
-		buf_puts(&json, "{\"command\": \"status\", \"job\": ");
-		buf_put_json_string(&json, c.j.name);
-		buf_puts(&json, ", \"tables\": [");
-		for (int r = 0, n = 0; r < res.nrows; r++)
-		{
-			if (status_is_detail_row(&res, r))
-				continue;
-			buf_puts(&json, n++ ? ", {" : "{");
-			for (int k = 0; k < 7 && k < res.ncols; k++)
-			{
-				const char *v = wh_value(&res, r, k);
-
-				buf_printf(&json, "%s\"%s\": ", k ? ", " : "", keys[k]);
-				if (v == NULL)
-					buf_puts(&json, "null");
-				else if (k == 4)
-					buf_puts(&json, v);
-				else
-					buf_put_json_string(&json, v);
-			}
-			buf_putc(&json, '}');
-		}
-		buf_puts(&json, "]}");
-		json_print(&json);
-		buf_free(&json);
-	}
-	else if (res.nrows == 0)
-		printf("no loads recorded for job %s\n", c.j.name);
 	else
 	{
+		buf		   *json = report_members();
+		bool		header = false;
+
+		buf_puts(json, ", \"stream\": ");
 		for (int r = 0; r < res.nrows; r++)
-			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) == 0)
-				printf("stream position %s (batch %s, %s)\n", wh_value(&res, r, 3),
-					   wh_value(&res, r, 6) ? wh_value(&res, r, 6) : "-", wh_value(&res, r, 5));
-		printf("%-32s %-32s %-9s %12s  %-22s %s\n", "TABLE", "TARGET", "KIND", "ROWS",
-			   "LOADED AT (UTC)", "LSN");
-		for (int r = 0; r < res.nrows; r++)
-			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) != 0 &&
-				!status_is_detail_row(&res, r))
-				printf("%-32s %-32s %-9s %12s  %-22s %s\n",
-				   wh_value(&res, r, 0), wh_value(&res, r, 1), wh_value(&res, r, 2),
-				   wh_value(&res, r, 4) ? wh_value(&res, r, 4) : "",
-				   wh_value(&res, r, 5) ? wh_value(&res, r, 5) : "",
-				   wh_value(&res, r, 3) ? wh_value(&res, r, 3) : "-");
+		{
+			const char *source = wh_value(&res, r, 0);
+			const char *lsn = wh_value(&res, r, 3);
+			const char *rows = wh_value(&res, r, 4);
+			const char *load_id = wh_value(&res, r, 6);
+			char		iso[32] = "";
+			double		age = 0;
+			char		ago[32];
+			bool		timed = status_time(wh_value(&res, r, 5), iso, &age);
+
+			if (timed && (!any_age || age < last_age))
+			{
+				last_age = age;
+				any_age = true;
+			}
+			if (strcmp(source, LOAD_POSITION_ROW) == 0)
+			{
+				streams = true;
+				buf_puts(json, "{\"position\": ");
+				buf_put_json_string(json, lsn);
+				buf_puts(json, ", \"batch\": ");
+				buf_put_json_string(json, load_id);
+				buf_puts(json, ", \"updated_at\": ");
+				buf_put_json_string(json, timed ? iso : NULL);
+				buf_putc(json, '}');
+				if (!o->json)
+					printf("stream position %s (batch %s, applied %s, %s ago)\n", lsn,
+						   load_id ? load_id : "-", iso,
+						   status_duration(age, ago, sizeof(ago)));
+				continue;
+			}
+			if (status_is_detail_row(&res, r))
+				continue;
+			{
+				buf		   *t = report_table(source, wh_value(&res, r, 1));
+
+				buf_puts(t, ", \"kind\": ");
+				buf_put_json_string(t, wh_value(&res, r, 2));
+				buf_puts(t, ", \"lsn\": ");
+				buf_put_json_string(t, lsn);
+				buf_printf(t, ", \"rows\": %s, \"loaded_at\": ", rows ? rows : "null");
+				buf_put_json_string(t, timed ? iso : NULL);
+				buf_puts(t, ", \"load_id\": ");
+				buf_put_json_string(t, load_id);
+			}
+			if (o->json)
+				continue;
+			if (!header)
+				printf("%-32s %-32s %-9s %14s  %-20s %s\n", "TABLE", "TARGET", "KIND",
+					   "ROWS LOADED", "LOADED AT", "LSN");
+			header = true;
+			printf("%-32s %-32s %-9s %14s  %-20s %s\n", source, wh_value(&res, r, 1),
+				   wh_value(&res, r, 2), rows ? rows : "", timed ? iso : "",
+				   lsn ? lsn : "-");
+		}
+		if (!streams)
+			buf_puts(json, "null");
+		if (res.nrows == 0 && !o->json)
+			printf("no loads recorded for job %s\n", c.j.name);
 	}
-	if (rc == EXIT_OK)
-		status_slot(&c, o);
+	if (rc == EXIT_OK && !status_slot(&c, o, streams, any_age ? last_age : 0))
+		rc = EXIT_RUNTIME;
 	wh_result_free(&res);
 	buf_free(&sql);
 	ctx_close(&c);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
+#include "report.h"
 #include "upload.h"
 
 #define WHARF_VERSION "0.1.0"
@@ -21,27 +22,28 @@ typedef struct command
 	int			(*run) (const cmd_options *o);
 	const char *summary;
 	const char *help;
+	const char *args;			/* its own options, for its usage line */
 } command;
 
 static const command commands[] = {
 	{"check", cmd_check, "reach source, stage and warehouse; report what is missing",
 		"Connects to the source (and reads the catalog of every configured table),\n"
 		"writes and removes a probe in the stage, and connects to the warehouse.\n"
-		"Reports each part as ok or names what is wrong. Changes nothing.\n"},
+		"Reports each part as ok or names what is wrong. Changes nothing.\n", NULL},
 	{"plan", cmd_plan, "dry run: print the SQL a load would run",
 		"Prints, per table, exactly the DDL, COPY and apply statements a snapshot\n"
 		"load would run in the configured dialect, with secrets masked. Reads the\n"
 		"source catalog; creates no slot, publication, staged object or warehouse object,\n"
-		"and needs no warehouse connection.\n"},
+		"and needs no warehouse connection.\n", NULL},
 	{"stage", cmd_stage, "snapshot the tables into gzip CSV parts and a manifest",
 		"Reads every table from one consistent snapshot into gzip CSV parts plus a\n"
-		"manifest per table in the stage, and keeps them there. No warehouse.\n"},
+		"manifest per table in the stage, and keeps them there. No warehouse.\n", NULL},
 	{"snapshot", cmd_snapshot, "full refresh into the warehouse",
 		"Stages every table from one consistent snapshot, then in ONE warehouse\n"
 		"transaction creates missing schemas and tables, COPYs the parts into\n"
 		"staging tables, applies them set-based (rows gone from the source are\n"
 		"removed) and records the load in the state table. Staged objects are\n"
-		"removed afterwards unless [stage] keep = true.\n"},
+		"removed afterwards unless [stage] keep = true.\n", NULL},
 	{"sync", cmd_sync, "change data capture: catch up from the WAL (--follow: keep going)",
 		"The first run creates the job's publications and a logical replication slot\n"
 		"(pgoutput), loads every table from the snapshot the slot exports, then\n"
@@ -57,10 +59,11 @@ static const command commands[] = {
 		"  --resnapshot  drop the slot and start over with a new snapshot\n"
 		"  --continue TABLE  a table added back to the job whose warehouse table\n"
 		"                holds rows: keep them, apply its changes from now on\n"
-		"  --reload TABLE    such a table: replace its rows from a new snapshot\n"},
+		"  --reload TABLE    such a table: replace its rows from a new snapshot\n",
+	"[--follow] [--resnapshot] [--continue TABLE] [--reload TABLE]"},
 	{"status", cmd_status, "last load per table, from the warehouse state",
 		"Reads wharf's state table in the warehouse and prints the last load of\n"
-		"each table of the job.\n"},
+		"each table of the job.\n", NULL},
 };
 
 #define NCOMMANDS ((int) (sizeof(commands) / sizeof(commands[0])))
@@ -79,8 +82,11 @@ usage(FILE *out)
 			"\nOptions:\n"
 			"  -c, --config FILE  the job file (default ./wharf.ini)\n"
 			"      --json         print one summary object on stdout\n"
-			"  -v, --verbose      more messages (twice: the SQL run)\n"
+			"  -v, --verbose      each step and its time (twice: also every statement sent)\n"
 			"  -q, --quiet        errors only\n"
+			"      --progress-interval SECONDS\n"
+			"                     without a terminal, a progress line this often (default 10,\n"
+			"                     0: none)\n"
 			"  -h, --help         this help\n"
 			"      --version      print the version\n\n"
 			"Exit codes: 0 success, 1 runtime failure, 2 usage or job-file error.\n");
@@ -100,6 +106,7 @@ main(int argc, char **argv)
 		{"resnapshot", no_argument, NULL, 'r'},
 		{"continue", required_argument, NULL, 'C'},
 		{"reload", required_argument, NULL, 'R'},
+		{"progress-interval", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0}
 	};
 	cmd_options o = {.job_path = "wharf.ini"};
@@ -143,6 +150,20 @@ main(int argc, char **argv)
 				o.reload_tables = xrealloc(o.reload_tables, sizeof(char *) * (size_t) (o.nreload + 1));
 				o.reload_tables[o.nreload++] = optarg;
 				break;
+			case 'P':
+				{
+					char	   *end;
+					double		secs = strtod(optarg, &end);
+
+					if (end == optarg || *end != '\0' || secs < 0)
+					{
+						fprintf(stderr, "wharf: --progress-interval: \"%s\" is not a number of seconds\n",
+								optarg);
+						return EXIT_USAGE;
+					}
+					log_set_progress_interval(secs);
+				}
+				break;
 			case 'V':
 				printf("wharf %s\n", WHARF_VERSION);
 				return EXIT_OK;
@@ -179,14 +200,16 @@ main(int argc, char **argv)
 	}
 	if (help)
 	{
-		printf("Usage: wharf [-c FILE] [--json] %s\n\n%s", cmd->name, cmd->help);
+		printf("Usage: wharf [-c FILE] [--json] %s%s%s\n\n%s", cmd->name,
+			   cmd->args ? " " : "", cmd->args ? cmd->args : "", cmd->help);
 		return EXIT_OK;
 	}
 
-	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO : LOG_DEBUG);
-	if (!upload_init())
-		return EXIT_RUNTIME;
-	rc = cmd->run(&o);
+	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO :
+				  verbosity == 1 ? LOG_DEBUG : LOG_TRACE);
+	report_begin(WHARF_VERSION, cmd->name, cmd->summary, o.job_path, o.json);
+	rc = upload_init() ? cmd->run(&o) : EXIT_RUNTIME;
+	rc = report_end(rc);
 	free(o.continue_tables);
 	free(o.reload_tables);
 	upload_cleanup();

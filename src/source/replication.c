@@ -93,7 +93,9 @@ repl_slot_lookup(PGconn *conn, const char *slot, repl_slot_info *out)
 	memset(out, 0, sizeof(*out));
 	res = PQexecParams(conn,
 					   "SELECT plugin, active, coalesce(active_pid, 0), coalesce(wal_status, ''), "
-					   "       coalesce(database, ''), coalesce(confirmed_flush_lsn::text, '0/0') "
+					   "       coalesce(database, ''), coalesce(confirmed_flush_lsn::text, '0/0'), "
+					   "       coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+					   "                                           confirmed_flush_lsn)::bigint, 0) "
 					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -111,6 +113,7 @@ repl_slot_lookup(PGconn *conn, const char *slot, repl_slot_info *out)
 		snprintf(out->wal_status, sizeof(out->wal_status), "%s", PQgetvalue(res, 0, 3));
 		snprintf(out->database, sizeof(out->database), "%s", PQgetvalue(res, 0, 4));
 		pg_lsn_parse(PQgetvalue(res, 0, 5), &out->confirmed_flush);
+		out->lag_bytes = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	}
 	PQclear(res);
 	return true;
@@ -198,7 +201,7 @@ repl_start(repl_conn *c, const char *slot, pg_lsn start,
 			   "publication_names '%s', messages 'true')",
 			   ident, pg_lsn_format(start, lsn), names.data ? names.data : "");
 	PQfreemem(ident);
-	log_debug("source: %s", sql.data);
+	log_trace("source: %s", sql.data);
 	res = PQexec(c->conn, sql.data);
 	ok = PQresultStatus(res) == PGRES_COPY_BOTH;
 	if (!ok)

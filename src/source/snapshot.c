@@ -431,7 +431,7 @@ snapshot_copy_range(PGconn *conn, const table_def *t, const col_render *renders,
 		free(display);
 		return false;
 	}
-	log_debug("source: %s", sql.data);
+	log_trace("source: %s", sql.data);
 	res = PQexec(conn, sql.data);
 	buf_free(&sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT)

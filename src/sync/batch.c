@@ -187,6 +187,7 @@ sync_batch_discard(sync_state *st, bool remove_staged)
 	{
 		st->tables[i].open_segment = -1;
 		st->tables[i].batch_rows = 0;
+		memset(st->tables[i].batch_ops, 0, sizeof(st->tables[i].batch_ops));
 		hash_map_clear(&st->tables[i].moved);
 	}
 	st->batch_rows = 0;
@@ -221,6 +222,8 @@ sync_batch_free(const stage *stg, sync_batch *b, bool remove_staged)
 		table_def_free(&b->touched[i]);
 	free(b->touched);
 	free(b->touched_rows);
+	free(b->touched_index);
+	free(b->touched_ops);
 	free(b->id);
 	free(b);
 }
@@ -365,16 +368,22 @@ sync_batch_take(sync_state *st, sync_batch **out)
 	b->staged_s = sync_now() - t_start;
 	b->touched = xcalloc((size_t) st->ntables, sizeof(table_def));
 	b->touched_rows = xcalloc((size_t) st->ntables, sizeof(int64_t));
+	b->touched_index = xcalloc((size_t) st->ntables, sizeof(int));
+	b->touched_ops = xcalloc((size_t) st->ntables, sizeof(*b->touched_ops));
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].batch_rows > 0)
 		{
 			table_def_copy(&st->tables[i].def, &b->touched[b->ntouched]);
+			b->touched_index[b->ntouched] = i;
+			memcpy(b->touched_ops[b->ntouched], st->tables[i].batch_ops,
+				   sizeof(st->tables[i].batch_ops));
 			b->touched_rows[b->ntouched++] = st->tables[i].batch_rows;
 		}
 	for (int i = 0; i < st->ntables; i++)
 	{
 		st->tables[i].open_segment = -1;
 		st->tables[i].batch_rows = 0;
+		memset(st->tables[i].batch_ops, 0, sizeof(st->tables[i].batch_ops));
 	}
 	st->batch_rows = 0;
 	st->batch_bytes = 0;
@@ -435,7 +444,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 							 touched, b->ntouched, &script, &nddl);
 	for (int i = 0; ok && i < script.n; i++)
 	{
-		log_debug("warehouse: %s", script.items[i]);
+		log_trace("warehouse: %s", script.items[i]);
 		/* schema work commits statement by statement, the data as one (load.h) */
 		ok = i < nddl ? wh_exec_alone(c->wh, script.items[i]) : wh_exec(c->wh, script.items[i], NULL);
 		if (ok && !copied && strncmp(script.items[i], "COPY", 4) == 0)
@@ -491,7 +500,6 @@ sync_applier_main(void *arg)
 			bool		had_changes = b->nsegs > 0;
 
 			ok = sync_batch_run(st->c, b);
-			sync_batch_free(&st->c->st, b, !ok || !st->c->j.keep);
 			pthread_mutex_lock(&st->lock);
 			st->busy = false;
 			if (ok)
@@ -499,9 +507,15 @@ sync_applier_main(void *arg)
 				st->applied = end;
 				st->batches += had_changes ? 1 : 0;
 				st->total_rows += (uint64_t) rows;
+				for (int i = 0; i < b->ntouched; i++)
+					for (int k = 0; k < SYNC_NOPS; k++)
+						st->tables[b->touched_index[i]].applied_ops[k] += b->touched_ops[i][k];
 			}
 			else
 				st->failed = true;
+			pthread_mutex_unlock(&st->lock);
+			sync_batch_free(&st->c->st, b, !ok || !st->c->j.keep);
+			pthread_mutex_lock(&st->lock);
 		}
 		pthread_cond_broadcast(&st->cond);
 		if (!ok)

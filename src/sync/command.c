@@ -17,6 +17,8 @@
  */
 #include "sync_int.h"
 
+#include "report.h"
+
 volatile int sync_stop_requested;
 
 static void
@@ -97,6 +99,10 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 		for (int i = 0; i < st->ntables; i++)
 		{
 			all[i] = true;
+			if (resnapshot)
+				sync_set_load_reason(&st->tables[i], "--resnapshot");
+			else if (saved->have_position)
+				sync_set_load_reason(&st->tables[i], "the warehouse never received the slot's snapshot");
 			st->tables[i].from_lsn = point;
 			st->tables[i].is_new = false;
 			/* the snapshot creates the tables anew */
@@ -199,33 +205,54 @@ sync_run(sync_state *st)
 	return ok;
 }
 
-/* What a run ends with on stdout: a line, or with --json one object. */
+/*
+ * What a run ends with: a line on stdout, and the run's summary (report.h):
+ * per table its changes applied and whether, and why, it was loaded from a
+ * snapshot; the position reached and the batches.
+ */
 static void
-sync_report(const sync_state *st, const cmd_options *o, bool ok, int rc)
+sync_report(sync_state *st, const cmd_options *o, bool ok)
 {
 	char		lsntext[32];
-	buf			json = BUF_INIT;
+	buf		   *json = report_members();
 
-	if (!o->json)
+	if (ok && !o->json)
+		printf("synced job %s to %s: %llu change%s in %d batch%s\n", st->c->j.name,
+			   pg_lsn_format(st->position, lsntext), (unsigned long long) st->total_rows,
+			   st->total_rows == 1 ? "" : "s", st->batches, st->batches == 1 ? "" : "es");
+	pthread_mutex_lock(&st->lock);
+	for (int i = 0; i < st->ntables; i++)
 	{
-		if (ok)
-			printf("synced job %s to %s: %llu changes in %d batch%s\n", st->c->j.name,
-				   pg_lsn_format(st->position, lsntext), (unsigned long long) st->total_rows,
-				   st->batches, st->batches == 1 ? "" : "es");
-		return;
+		sync_table *t = &st->tables[i];
+		char	   *target = table_target_display_name(&t->def);
+		buf		   *e = report_table(t->display, target);
+
+		buf_printf(e, ", \"changes\": %llu, \"inserts\": %llu, \"updates\": %llu, "
+				   "\"deletes\": %llu, \"truncates\": %llu",
+				   (unsigned long long) (t->applied_ops[SYNC_OP_INSERT] +
+										 t->applied_ops[SYNC_OP_UPDATE] +
+										 t->applied_ops[SYNC_OP_DELETE] +
+										 t->applied_ops[SYNC_OP_TRUNCATE]),
+				   (unsigned long long) t->applied_ops[SYNC_OP_INSERT],
+				   (unsigned long long) t->applied_ops[SYNC_OP_UPDATE],
+				   (unsigned long long) t->applied_ops[SYNC_OP_DELETE],
+				   (unsigned long long) t->applied_ops[SYNC_OP_TRUNCATE]);
+		if (t->snapshotted)
+		{
+			buf_printf(e, ", \"snapshot\": {\"rows\": %llu, \"reason\": ",
+					   (unsigned long long) t->snapshot_rows);
+			buf_put_json_string(e, t->load_reason);
+			buf_putc(e, '}');
+		}
+		else
+			buf_puts(e, ", \"snapshot\": null");
+		free(target);
 	}
-	if (!ok)
-	{
-		printf("{\"command\": \"sync\", \"ok\": false, \"exit\": %d}\n", rc);
-		return;
-	}
-	buf_puts(&json, "{\"command\": \"sync\", \"ok\": true, \"job\": ");
-	buf_put_json_string(&json, st->c->j.name);
-	buf_printf(&json, ", \"position\": \"%s\", \"batches\": %d, \"changes\": %llu}",
-			   pg_lsn_format(st->position, lsntext), st->batches,
-			   (unsigned long long) st->total_rows);
-	printf("%s\n", json.data);
-	buf_free(&json);
+	pthread_mutex_unlock(&st->lock);
+	buf_puts(json, ", \"position\": ");
+	buf_put_json_string(json, st->position ? pg_lsn_format(st->position, lsntext) : NULL);
+	buf_printf(json, ", \"batches\": %d, \"changes\": %llu, \"follow\": %s", st->batches,
+			   (unsigned long long) st->total_rows, o->follow ? "true" : "false");
 }
 
 /* Everything before the slot: the job, its tables, the state it left. */
@@ -292,7 +319,8 @@ cmd_sync(const cmd_options *o)
 	if (ok)
 		log_progress_done();
 	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
-	sync_report(&st, o, ok, rc);
+	if (st.tables)
+		sync_report(&st, o, ok);
 	strlist_free(&extra);
 	wh_result_free(&saved.rows);
 	sync_state_free(&st);

@@ -125,9 +125,17 @@ sync_partitions_brought_rows(sync_state *st, const sync_partition_diff *d, bool 
 }
 
 void
+sync_set_load_reason(sync_table *t, const char *why)
+{
+	free(t->load_reason);
+	t->load_reason = xstrdup(why);
+}
+
+void
 sync_reload(sync_table *t, const char *why)
 {
 	log_info("table %s: %s: loading it again from a snapshot", t->display, why);
+	sync_set_load_reason(t, why);
 	if (t->def.mode == MODE_APPEND)
 		log_warn("table %s is an append table: loading it again starts its history over "
 				 "from the rows the source holds now", t->display);

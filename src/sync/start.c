@@ -162,6 +162,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	stage_result *results;
 	table_partitions *partitions;
 	load_table *lts;
+	load_span  *spans;
 	strlist		script = {0};
 	int			nddl = 0;
 	char		lsntext[32];
@@ -191,6 +192,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	results = xcalloc((size_t) (n ? n : 1), sizeof(stage_result));
 	partitions = xcalloc((size_t) (n ? n : 1), sizeof(table_partitions));
 	lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
+	spans = xcalloc((size_t) (n ? n : 1), sizeof(load_span));
 	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, defs, renders, n,
 						c->j.parallel, results, partitions);
 	if (ok)
@@ -198,6 +200,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 		for (int i = 0; i < n; i++)
 		{
 			lts[i].t = &defs[i];
+			lts[i].span = &spans[i];
 			lts[i].staged = &results[i];
 			lts[i].partitions = &partitions[i];
 			/* schema changes seen since its warehouse table was made come first */
@@ -216,7 +219,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			for (int i = 0; i < extra->n; i++)
 				strlist_add(&script, extra->items[i]);
 		if (ok)
-			ok = load_run(c->wh, &script, nddl);
+			ok = load_run_tables(c->wh, &script, nddl, lts, n) && wh_commit(c->wh);
 		for (int i = 0; i < n; i++)
 		{
 			sync_table *t = &st->tables[index[i]];
@@ -225,6 +228,8 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 			{
 				log_info("loaded %s from the snapshot at %s: %llu rows", t->display,
 						 lsntext, (unsigned long long) results[i].rows);
+				t->snapshotted = true;
+				t->snapshot_rows += results[i].rows;
 				/* what the warehouse now records of its partitions */
 				table_partitions_free(&t->recorded);
 				t->recorded = partitions[i];
@@ -244,6 +249,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	free(partitions);
 	free(index);
 	free(lts);
+	free(spans);
 	for (int i = 0; i < n; i++)
 	{
 		free(defs[i].cols);
@@ -334,6 +340,7 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 				sync_reload(t, "--reload names it");
 			continue;
 		}
+		sync_set_load_reason(t, reload ? "--reload names it" : "it joined the job");
 		if (keep && reload)
 		{
 			log_error("sync: table %s: --continue and --reload both name it: choose one", t->display);
@@ -450,6 +457,7 @@ sync_state_free(sync_state *st)
 		free(t->missing);
 		table_def_free(&t->def);
 		free(t->display);
+		free(t->load_reason);
 		free(t->renders);
 		free(t->colsrc);
 		free(t->reltype);
@@ -499,6 +507,7 @@ sync_tables_init(sync_state *st)
 		t->def.ncols = 0;
 		t->open_segment = -1;
 		t->is_new = true;
+		sync_set_load_reason(t, "the job's first sync");
 		for (int k = 0; k < src->ncols; k++)
 		{
 			table_column col = orig[k];

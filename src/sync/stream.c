@@ -46,9 +46,12 @@ sync_message(sync_state *st, const repl_frame *f)
 			for (int i = 0; i < m.u.truncate.nrelids; i++)
 			{
 				t = sync_table_by_relid(st, m.u.truncate.relids[i]);
-				if (t && st->txn_lsn >= t->from_lsn && t->def.mode == MODE_MERGE &&
-					!sync_write_row(st, t, 'T', NULL))
-					return false;
+				if (t && st->txn_lsn >= t->from_lsn && t->def.mode == MODE_MERGE)
+				{
+					if (!sync_write_row(st, t, 'T', NULL))
+						return false;
+					t->batch_ops[SYNC_OP_TRUNCATE]++;
+				}
 				if (t)
 					hash_map_clear(&t->added); /* no row added before it is left */
 			}
@@ -62,6 +65,9 @@ sync_message(sync_state *st, const repl_frame *f)
 							m.type == 'U' ? m.u.update.relid : m.u.delete.relid);
 	if (t == NULL || st->txn_lsn < t->from_lsn)
 		return true;
+	if (m.type == 'I' || t->def.mode != MODE_APPEND)
+		t->batch_ops[m.type == 'I' ? SYNC_OP_INSERT :
+					 m.type == 'U' ? SYNC_OP_UPDATE : SYNC_OP_DELETE]++;
 	switch (m.type)
 	{
 		case 'I':

@@ -75,6 +75,16 @@ typedef struct hash_map
 #define SYNC_COL_ABSENT (-1)
 #define SYNC_COL_FUTURE (-2)
 
+/* The kinds of change the run's summary counts (per table) */
+typedef enum sync_op_kind
+{
+	SYNC_OP_INSERT = 0,
+	SYNC_OP_UPDATE,
+	SYNC_OP_DELETE,
+	SYNC_OP_TRUNCATE,
+	SYNC_NOPS
+} sync_op_kind;
+
 /* One job table as the stream sees it. */
 typedef struct sync_table
 {
@@ -114,6 +124,13 @@ typedef struct sync_table
 								 * transaction added */
 	bool		added_full;		/* too many to track in this transaction: said once */
 	int64_t		batch_rows;
+	/* the open batch's changes by kind, and those the warehouse committed */
+	uint64_t	batch_ops[SYNC_NOPS];
+	uint64_t	applied_ops[SYNC_NOPS];	/* under the state's lock */
+	/* loaded from a snapshot in this run: why, and its rows */
+	char	   *load_reason;
+	bool		snapshotted;
+	uint64_t	snapshot_rows;
 	char	   *display;		/* schema.name quoted as in SQL, for messages */
 	/* a partitioned table: its partitions as its last load read them */
 	table_partitions recorded;
@@ -234,6 +251,8 @@ typedef struct sync_batch
 	int			nbundles;
 	table_def  *touched;		/* copies of the tables it changes */
 	int64_t    *touched_rows;
+	int		   *touched_index;	/* their indexes in the state's tables */
+	uint64_t   (*touched_ops)[SYNC_NOPS];
 	int			ntouched;
 	int64_t		rows;
 	pg_lsn		end;
@@ -285,6 +304,8 @@ extern bool sync_relation(sync_state *st, const pgoutput_relation *rel);
 extern bool sync_tables_reconcile(sync_state *st);
 extern bool sync_apply_pending(sync_state *st);
 extern bool sync_table_refresh(sync_state *st, int i);
+/* Why table t is loaded from a snapshot in this run, for the summary. */
+extern void sync_set_load_reason(sync_table *t, const char *why);
 
 /* partitions.c: partitions changed with nothing in the stream */
 extern void sync_reload(sync_table *t, const char *why);

@@ -434,7 +434,14 @@ load_script_end(const sink_dialect *d, const job *j, load_kind kind, const char 
 				const char *lsn, const load_table *tables, int ntables, strlist *script)
 {
 	for (int i = 0; i < ntables; i++)
+	{
+		/* the COPYs ran part by part, before: the span holds the apply only */
+		if (tables[i].span)
+			tables[i].span->copy = tables[i].span->apply = script->n;
 		load_table_end(d, j, kind, load_id, lsn, &tables[i], i, script);
+		if (tables[i].span)
+			tables[i].span->end = script->n;
+	}
 }
 
 bool
@@ -455,24 +462,89 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		load_files_owned owned;
 		sink_files	files;
 
+		int			copy = script->n;
+
 		load_files(s, &tables[i], &files, &owned);
 		load_copy_files(d, j, &tables[i], i, kind, &files, script);
 		load_files_free(&owned);
+		if (tables[i].span)
+		{
+			tables[i].span->copy = copy;
+			tables[i].span->apply = script->n;
+		}
 		load_table_end(d, j, kind, load_id, lsn, &tables[i], i, script);
+		if (tables[i].span)
+			tables[i].span->end = script->n;
 	}
+	return true;
+}
+
+/* Runs statement i of script (schema work alone); rolls back on failure. */
+static bool
+load_run_one(wh_session *wh, const strlist *script, int nddl, int i, double *seconds)
+{
+	double		start = log_monotonic_now();
+
+	log_trace("warehouse: %s", script->items[i]);
+	if (!(i < nddl ? wh_exec_alone(wh, script->items[i]) : wh_exec(wh, script->items[i], NULL)))
+	{
+		wh_rollback(wh);
+		return false;
+	}
+	*seconds = log_monotonic_now() - start;
+	log_debug("warehouse: statement %d of %d took %.3f s", i + 1, script->n, *seconds);
 	return true;
 }
 
 bool
 load_run_open(wh_session *wh, const strlist *script, int nddl)
 {
+	double		seconds;
+
+	for (int i = 0; i < script->n; i++)
+		if (!load_run_one(wh, script, nddl, i, &seconds))
+			return false;
+	return true;
+}
+
+bool
+load_run_tables(wh_session *wh, const strlist *script, int nddl,
+				const load_table *tables, int ntables)
+{
+	double		copy_s = 0;
+	double		apply_s = 0;
+	int			t = 0;
+
+	if (ntables > 0 && tables[0].span)
+		copy_s = tables[0].span->copy_seconds;
+
 	for (int i = 0; i < script->n; i++)
 	{
-		log_debug("warehouse: %s", script->items[i]);
-		if (!(i < nddl ? wh_exec_alone(wh, script->items[i]) : wh_exec(wh, script->items[i], NULL)))
-		{
-			wh_rollback(wh);
+		double		seconds;
+
+		if (!load_run_one(wh, script, nddl, i, &seconds))
 			return false;
+		while (t < ntables && tables[t].span && i >= tables[t].span->end)
+			t++;
+		if (t >= ntables || tables[t].span == NULL || i < tables[t].span->copy)
+			continue;
+		if (i < tables[t].span->apply)
+			copy_s += seconds;
+		else
+			apply_s += seconds;
+		if (i + 1 == tables[t].span->end)
+		{
+			char	   *target = table_target_display_name(tables[t].t);
+
+			if (copy_s > 0 || tables[t].span->copy < tables[t].span->apply)
+				log_info("warehouse: %s: COPY %.1f s, apply %.1f s (table %d of %d)",
+						 target, copy_s, apply_s, t + 1, ntables);
+			else
+				log_info("warehouse: %s: apply %.1f s (table %d of %d)",
+						 target, apply_s, t + 1, ntables);
+			free(target);
+			apply_s = 0;
+			copy_s = t + 1 < ntables && tables[t + 1].span ? tables[t + 1].span->copy_seconds : 0;
 		}
 	}
 	return true;

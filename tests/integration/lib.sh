@@ -45,6 +45,14 @@ table_diff() {
 }
 same_table() { [[ $(table_diff "$1" "$2") == 0 ]]; }
 
+# wharf's stderr as on a terminal: the lines it writes elsewhere carry a
+# prefix (time, process, job: see log.h) that this takes away, so tests
+# match "wharf: error: ..." whatever the prefix.
+wharf_msgs() {
+	sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC wharf\[[0-9]+\]: ([^ :]+: )?(error|warning|info|debug|trace): /wharf: \2: /' "$@"
+}
+export -f wharf_msgs
+
 sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
 
 # Writes a job file: job_file NAME DIALECT STAGE_URL TABLE_SECTIONS...

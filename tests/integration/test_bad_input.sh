@@ -27,7 +27,7 @@ expect() {
 	local err="$TMP/$name.err" rc=0
 	"$WHARF" -c "$jobf" "$cmd" >/dev/null 2>"$err" || rc=$?
 	local lines
-	lines=$(grep -c '^wharf: error' "$err" || true)
+	lines=$(wharf_msgs "$err" | grep -c '^wharf: error' || true)
 	if [[ $rc -ne $code ]]; then
 		not_ok "$name: exit $rc, expected $code: $(head -c 300 "$err")"
 	elif ! grep -qE -- "$pattern" "$err"; then
@@ -41,7 +41,7 @@ expect() {
 	elif [[ $(s3_count it/bad) -ne 0 ]]; then
 		not_ok "$name: objects were left in the stage"
 	else
-		ok "$name: exit $code, $(sed 's/^wharf: error: //' "$err" | head -c 160)"
+		ok "$name: exit $code, $(wharf_msgs "$err" | sed 's/^wharf: error: //' | head -c 160)"
 	fi
 }
 

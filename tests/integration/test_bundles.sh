@@ -59,7 +59,7 @@ same_all() {
 	for t in "${TABLES[@]}"; do same_table "bnd.$t" "bnd.$t" || { echo "# bnd.$t differs" >&2; return 1; }; done
 }
 # statements of the last run that start with $1
-ran() { grep -c "debug: warehouse: $1" "$TMP/sync.err" || true; }
+ran() { grep -c "trace: warehouse: $1" "$TMP/sync.err" || true; }
 
 check "first sync loads every table" sync
 check "... identical" same_all

@@ -72,26 +72,26 @@ refused() {
 	after=$(fingerprint)
 	if [[ $rc -ne 1 ]]; then
 		why="exit $rc, expected 1"
-	elif [[ $(grep -c '^wharf: error' "$TMP/err") -ne 1 ]]; then
-		why="$(grep -c '^wharf: error' "$TMP/err") error lines, expected one"
-	elif ! grep '^wharf: error' "$TMP/err" | grep -qE -- "$pattern"; then
+	elif [[ $(wharf_msgs "$TMP/err" | grep -c '^wharf: error') -ne 1 ]]; then
+		why="$(wharf_msgs "$TMP/err" | grep -c '^wharf: error') error lines, expected one"
+	elif ! wharf_msgs "$TMP/err" | grep '^wharf: error' | grep -qE -- "$pattern"; then
 		why="the error does not say ($pattern)"
 	elif [[ $before != "$after" ]]; then
 		why="something changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | tr '\n' ' ')"
-	elif [[ $(grep '^wharf: error' "$TMP/err" | wc -c) -gt 600 ]]; then
+	elif [[ $(wharf_msgs "$TMP/err" | grep '^wharf: error' | wc -c) -gt 600 ]]; then
 		why="the error line is too long"
 	fi
 	if [[ -n $why ]]; then
-		not_ok "$name: $why: $(grep -v '^wharf: \(info\|debug\)' "$TMP/err" | head -c 600)"
+		not_ok "$name: $why: $(wharf_msgs "$TMP/err" | grep -v '^wharf: \(info\|debug\|trace\)' | head -c 600)"
 	else
-		ok "$name: $(grep '^wharf: error' "$TMP/err" | sed 's/^wharf: error: //' | head -c 260)"
+		ok "$name: $(wharf_msgs "$TMP/err" | grep '^wharf: error' | sed 's/^wharf: error: //' | head -c 260)"
 	fi
 }
 runs() { # runs NAME DIALECT CMD...: exit 0
 	local name=$1 d=$2 rc=0
 	shift 2
 	WHARF_TEST_GUARDS=$d timeout 300 "$WHARF" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null || rc=$?
-	if [[ $rc -eq 0 ]]; then ok "$name"; else not_ok "$name: exit $rc: $(grep '^wharf: error' "$TMP/err" | head -c 400)"; fi
+	if [[ $rc -eq 0 ]]; then ok "$name"; else not_ok "$name: exit $rc: $(wharf_msgs "$TMP/err" | grep '^wharf: error' | head -c 400)"; fi
 }
 
 # The first loads, every value fine for both warehouses.

@@ -197,10 +197,10 @@ expect() {
 	before=$(fingerprint)
 	timeout 120 "$WHARF" -v -c "$jobf" $cmd >"$out" 2>"$err" </dev/null || rc=$?
 	after=$(fingerprint)
-	lines=$(grep -c '^wharf: error' "$err" || true)
+	lines=$(wharf_msgs "$err" | grep -c '^wharf: error' || true)
 	if [[ $rc -ne $code ]]; then
 		why="exit $rc, expected $code"
-	elif ! grep '^wharf: error' "$err" | grep -qE -- "$pattern"; then
+	elif ! wharf_msgs "$err" | grep '^wharf: error' | grep -qE -- "$pattern"; then
 		why="the error does not name the culprit ($pattern)"
 	elif [[ $lines -ne 1 ]]; then
 		why="$lines error lines, expected one"
@@ -211,10 +211,10 @@ expect() {
 		if grep -qF -- "$s" "$out" "$err"; then why="${why:+$why; }a secret leaked into the output"; fi
 	done
 	if [[ -n $why ]]; then
-		not_ok "$name ($cmd): $why: $(grep -v '^wharf: \(info\|debug\)' "$err" | head -c 500)"
+		not_ok "$name ($cmd): $why: $(wharf_msgs "$err" | grep -v '^wharf: \(info\|debug\|trace\)' | head -c 500)"
 		restore
 	else
-		ok "$name ($cmd): exit $code, $(grep '^wharf: error' "$err" | sed 's/^wharf: error: //' | head -c 150)"
+		ok "$name ($cmd): exit $code, $(wharf_msgs "$err" | grep '^wharf: error' | sed 's/^wharf: error: //' | head -c 150)"
 	fi
 }
 
@@ -343,15 +343,15 @@ chmod 644 "$open"
 rc=0
 "$WHARF" -c "$open" snapshot >"$TMP/open.out" 2>"$TMP/open.err" || rc=$?
 check "world-readable job file with a literal secret still runs" test "$rc" -eq 0
-check "... with a warning naming the file" grep -qE "^wharf: warning: .*world_readable\.ini.*(readable|mode)" "$TMP/open.err"
-check "... and no error line" test "$(grep -c '^wharf: error' "$TMP/open.err")" -eq 0
+check "... with a warning naming the file" bash -c 'wharf_msgs "$0" | grep -qE "^wharf: warning: .*world_readable\.ini.*(readable|mode)"' "$TMP/open.err"
+check "... and no error line" test "$(wharf_msgs "$TMP/open.err" | grep -c '^wharf: error')" -eq 0
 check "... and the warning does not print the secret" bash -c '! grep -qF -- "$0" "$1" "$2"' "$HX_S3_SECRET" "$TMP/open.out" "$TMP/open.err"
 check "... and the rows landed" same_table hx.ok hx.ok
 wh -c 'SET client_min_messages = warning' -c 'DROP SCHEMA IF EXISTS hx CASCADE; DROP TABLE IF EXISTS public.hx_state' >/dev/null
 chmod 600 "$open"
 rc=0
 "$WHARF" -c "$open" check >/dev/null 2>"$TMP/closed.err" || rc=$?
-check "the same file at mode 600: no warning" bash -c '[[ $0 -eq 0 ]] && ! grep -q "^wharf: warning" "$1"' "$rc" "$TMP/closed.err"
+check "the same file at mode 600: no warning" bash -c '[[ $0 -eq 0 ]] && ! wharf_msgs "$1" | grep -q "^wharf: warning"' "$rc" "$TMP/closed.err"
 
 # check on a source with wal_level = replica: a warning, exit 0
 variant "s/^conninfo = .*/conninfo = $REPLICA_CONNINFO/"
@@ -359,7 +359,7 @@ f=$VARIANT
 rc=0
 "$WHARF" -c "$f" check >/dev/null 2>"$TMP/replica.err" || rc=$?
 check "check with wal_level = replica warns and exits 0" \
-	bash -c '[[ $0 -eq 0 ]] && grep -q "^wharf: warning: .*wal_level" "$1" && ! grep -q "^wharf: error" "$1"' "$rc" "$TMP/replica.err"
+	bash -c '[[ $0 -eq 0 ]] && wharf_msgs "$1" | grep -q "^wharf: warning: .*wal_level" && ! wharf_msgs "$1" | grep -q "^wharf: error"' "$rc" "$TMP/replica.err"
 # ... and snapshot works there
 rc=0
 "$WHARF" -c "$f" snapshot >/dev/null 2>"$TMP/replica_snap.err" || rc=$?

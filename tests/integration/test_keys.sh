@@ -109,20 +109,20 @@ refused() {
 		rc=0
 		why=
 		"$WHARF" -c "$jobf" "$cmd" >/dev/null 2>"$err" || rc=$?
-		lines=$(grep -c '^wharf: error' "$err" || true)
+		lines=$(wharf_msgs "$err" | grep -c '^wharf: error' || true)
 		if [[ $rc -ne 1 ]]; then
 			why="exit $rc, expected 1"
 		elif [[ $lines -ne 1 ]]; then
 			why="$lines error lines, expected one"
-		elif ! grep '^wharf: error' "$err" | grep -qE -- "$pattern"; then
+		elif ! wharf_msgs "$err" | grep '^wharf: error' | grep -qE -- "$pattern"; then
 			why="the error does not match $pattern"
 		elif ! nothing_made; then
 			why="something was created"
 		fi
 		if [[ -n $why ]]; then
-			not_ok "$name ($cmd): $why: $(grep -v '^wharf: info' "$err" | head -c 600)"
+			not_ok "$name ($cmd): $why: $(wharf_msgs "$err" | grep -v '^wharf: info' | head -c 600)"
 		else
-			ok "$name ($cmd): $(grep '^wharf: error' "$err" | sed 's/^wharf: error: //' | head -c 200)"
+			ok "$name ($cmd): $(wharf_msgs "$err" | grep '^wharf: error' | sed 's/^wharf: error: //' | head -c 200)"
 		fi
 	done
 }
@@ -155,7 +155,7 @@ jobf=$(job_file it_keys_r postgres "s3://$WHARF_S3_BUCKET/it/keys/r" 'schema = k
 rc=0
 "$WHARF" -c "$jobf" check >/dev/null 2>"$TMP/all.err" || rc=$?
 check "check reports every refused table, one line each (exit $rc)" \
-	test "$rc" -eq 1 -a "$(grep -c '^wharf: error' "$TMP/all.err")" -eq 3
+	test "$rc" -eq 1 -a "$(wharf_msgs "$TMP/all.err" | grep -c '^wharf: error')" -eq 3
 nothing_made || restore_r
 
 # ---------------------------------------------------------------------------
@@ -170,7 +170,7 @@ job=$(job_file it_keys postgres "s3://$WHARF_S3_BUCKET/it/keys/sync" \
 	'[table keys.subset]' 'key = a, b' \
 	'[table keys.gen]')
 GENWARN='^wharf: warning: table keys\.gen: column "twice" is a generated column, which logical replication does not publish: left out of the warehouse$'
-warns_once() { [[ $(grep -cE "$GENWARN" "$1") -eq 1 ]]; }
+warns_once() { [[ $(wharf_msgs "$1" | grep -cE "$GENWARN") -eq 1 ]]; }
 gen_src="(SELECT id, x, v FROM keys.gen)"
 all_same() {
 	same_table keys.covering keys.covering && same_table keys.deferred_full keys.deferred_full &&

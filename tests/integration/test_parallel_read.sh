@@ -80,7 +80,7 @@ before=$(fingerprint)
 (WHARF_FAIL_AT=mid-load exec "$WHARF" -v -v -c "$job" snapshot) >/dev/null 2>"$TMP/pipe.err" || true
 check "pipelined: killed after its first part's COPY" grep -q "WHARF_FAIL_AT=mid-load" "$TMP/pipe.err"
 check "pipelined: that COPY ran before pr.big was all staged" awk '
-	/debug: warehouse: COPY "pr"\."big"/ && !c { c = NR }
+	/trace: warehouse: COPY "pr"\."big"/ && !c { c = NR }
 	/staged pr\.big:/ { s = NR }
 	END { exit !(c && (!s || c < s)) }' "$TMP/pipe.err"
 check "pipelined: the warehouse kept what it had" test "$(fingerprint)" = "$before"

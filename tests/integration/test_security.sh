@@ -350,11 +350,11 @@ for jf in "$secjob" "$urijob"; do
 	run_all 1 -v -v -c "$TMP/f2.ini" status
 	run_all 1 -v -v --json -c "$TMP/f2.ini" status
 done
-check "the secret-leak runs did run ($runs runs, debug output present)" grep -q '^wharf: debug' "$all_out"
+check "the secret-leak runs did run ($runs runs, debug output present)" bash -c 'wharf_msgs "$0" | grep -q "^wharf: \(debug\|trace\)"' "$all_out"
 for s in "${SECRETS[@]}"; do
 	check "no secret (${s:0:6}...) in any output of $runs runs" bash -c '! grep -qF -- "$0" "$1"' "$s" "$all_out"
 done
-check "no literal-secret warning for a mode-600 file" bash -c '! grep -q "^wharf: warning: .*literally" "$0"' "$all_out"
+check "no literal-secret warning for a mode-600 file" bash -c '! wharf_msgs "$0" | grep -q "^wharf: warning: .*literally"' "$all_out"
 wh -c 'ALTER SYSTEM RESET log_statement' -c 'SELECT pg_reload_conf()' >/dev/null
 LOG_STATEMENT_SET=
 whlog=$(ls "$WHARF_PG_SOCKET_DIR/warehouse.log" "$WHARF_SERVICES_DIR/warehouse.log" 2>/dev/null | head -n 1)
@@ -380,11 +380,11 @@ chmod 600 "$TMP/tls.ini"
 rc=0
 "$WHARF" -c "$TMP/tls.ini" check >"$TMP/tls.out" 2>"$TMP/tls.err" || rc=$?
 check "https with a self-signed certificate is refused (exit 1)" test "$rc" -eq 1
-check "... with a clear certificate error" grep -qiE '^wharf: error: .*certificate' "$TMP/tls.err"
+check "... with a clear certificate error" bash -c 'wharf_msgs "$0" | grep -qiE "^wharf: error: .*certificate"' "$TMP/tls.err"
 rc=0
 "$WHARF" -c "$TMP/tls.ini" snapshot >/dev/null 2>"$TMP/tls2.err" || rc=$?
 check "snapshot through that endpoint is refused before anything is loaded" \
-	bash -c '[[ $0 -eq 1 ]] && grep -qi certificate "$1" && [[ $(grep -c "^wharf: error" "$1") -eq 1 ]]' "$rc" "$TMP/tls2.err"
+	bash -c '[[ $0 -eq 1 ]] && grep -qi certificate "$1" && [[ $(wharf_msgs "$1" | grep -c "^wharf: error") -eq 1 ]]' "$rc" "$TMP/tls2.err"
 check "... and nothing was loaded" test "$(wh -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'sec_secrets'")" -eq 1 # from (b) only
 
 sed "s#^conninfo = .*#conninfo = \${WHARF_SOURCE_CONNINFO} sslmode=require#" "$secjob" >"$TMP/sslmode.ini"
@@ -392,12 +392,12 @@ chmod 600 "$TMP/sslmode.ini"
 rc=0
 "$WHARF" -c "$TMP/sslmode.ini" check >/dev/null 2>"$TMP/sslmode.err" || rc=$?
 check "libpq sslmode=require is passed through (libpq's own SSL error)" \
-	bash -c '[[ $0 -eq 1 ]] && grep -qE "^wharf: error: source: .*SSL" "$1"' "$rc" "$TMP/sslmode.err"
+	bash -c '[[ $0 -eq 1 ]] && wharf_msgs "$1" | grep -qE "^wharf: error: source: .*SSL"' "$rc" "$TMP/sslmode.err"
 sed "s#^odbc = .*#odbc = \${WHARF_WAREHOUSE_ODBC}\${SEC_ODBC_PASSWORD};SSLmode=require#" "$secjob" >"$TMP/odbcssl.ini"
 chmod 600 "$TMP/odbcssl.ini"
 rc=0
 "$WHARF" -c "$TMP/odbcssl.ini" check >/dev/null 2>"$TMP/odbcssl.err" || rc=$?
 check "ODBC SSLmode=require is passed through (the driver's SSL error)" \
-	bash -c '[[ $0 -eq 1 ]] && grep -qE "^wharf: error: warehouse: .*SSL" "$1"' "$rc" "$TMP/odbcssl.err"
+	bash -c '[[ $0 -eq 1 ]] && wharf_msgs "$1" | grep -qE "^wharf: error: warehouse: .*SSL"' "$rc" "$TMP/odbcssl.err"
 
 finish

@@ -783,5 +783,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_permission_warning, clear_secrets, clear_secrets),
 	};
 
+	log_set_stamped(false);	/* messages as on a terminal: "wharf: error: ..." */
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

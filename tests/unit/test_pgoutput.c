@@ -791,5 +791,7 @@ main(void)
 		cmocka_unit_test(test_relation_cache),
 	};
 
+	log_set_stamped(false);	/* messages as on a terminal: "wharf: error: ..." */
+
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
