@@ -22,6 +22,9 @@ CREATE TABLE md.e (at int, what text);
 INSERT INTO md.e VALUES (1, 'boot');
 CREATE TABLE md.s (id int PRIMARY KEY, v text);
 INSERT INTO md.s VALUES (1, 'one'), (2, 'two');
+CREATE TABLE md.k (id int PRIMARY KEY, body text, n int);   -- key changes keeping TOAST ('K')
+ALTER TABLE md.k ALTER COLUMN body SET STORAGE EXTERNAL;
+INSERT INTO md.k SELECT g, repeat(md5(g::text), 300), g FROM generate_series(1, 3) g;
 CREATE TABLE md.late (id int PRIMARY KEY, v text);
 INSERT INTO md.late VALUES (1, 'a'), (2, 'b');
 SQL
@@ -31,7 +34,7 @@ wh -c 'DROP SCHEMA IF EXISTS md CASCADE' \
 meta='[warehouse]\nsynced_at_column = _wharf_synced_at\nlsn_column = _wharf_lsn\nop_column = _wharf_op'
 with_meta() { sed "s/^\[warehouse\]$/$meta/" "$1" >"$1.tmp" && mv "$1.tmp" "$1" && chmod 600 "$1"; }
 job=$(job_file it_meta postgres "s3://$WHARF_S3_BUCKET/it/meta" '[table md.m]' '[table md.e]' 'mode = append' \
-	'[table md.s]' 'deletes = soft')
+	'[table md.s]' 'deletes = soft' '[table md.k]')
 with_meta "$job"
 lsn_of() { echo "(pg_lsn '$1' - pg_lsn '0/0')::bigint"; }
 
@@ -86,6 +89,13 @@ check "two updates of one key in one batch" "$WHARF" -q -c "$job" sync
 read -r op5 lsn5 _ <<<"$(row "md.m WHERE id = 5")"
 check "the later update's LSN ($lsn5 > $lsn_k, <= $last)" test "$op5" == U -a "$lsn5" -gt "$lsn_k" -a "$lsn5" -le "$last"
 check "its value" test "$(wh -c 'SELECT v FROM md.m WHERE id = 5')" == y
+
+# a key change that keeps an unchanged TOAST value (staged as 'K'): op U, the body kept
+src -c "UPDATE md.k SET id = 10, n = 100 WHERE id = 1"
+check "a key change keeping a TOASTed value" "$WHARF" -q -c "$job" sync
+check "converged" same_table md.k "(SELECT id, body, n FROM md.k)"
+check "the moved row: op U, an LSN past the earlier changes" \
+	test "$(wh -c "SELECT _wharf_op || (_wharf_lsn > $lsn5)::text FROM md.k WHERE id = 10")" == Utrue
 
 # wharf snapshot: op S and no LSN (it belongs to no stream)
 sjob=$(job_file it_metasnap postgres "s3://$WHARF_S3_BUCKET/it/meta" '[table md.late]')
