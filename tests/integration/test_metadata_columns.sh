@@ -72,7 +72,7 @@ check "LSNs increase with the commits: snapshot $snap < insert $lsn_i < update $
 	test "$snap" -lt "$lsn_i" -a "$lsn_i" -lt "$lsn_u" -a "$lsn_u" -lt "$lsn_k"
 check "the synced time is this sync's (after $before: $recent_i $recent_u)" test "$recent_i $recent_u" == "true true"
 check "the LSN is at most the source's WAL position now" \
-	test "$lsn_k" -le "$(src -c "SELECT (pg_current_wal_lsn() - '0/0')::bigint")"
+	test "$lsn_k" -le "$(src -c "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")"
 check "a delete removes the row" test "$(wh -c 'SELECT count(*) FROM md.m WHERE id IN (3, 4)')" -eq 0
 check "rows no change touched keep their snapshot's metadata" \
 	test "$(wh -c "SELECT count(*) FROM md.m WHERE _wharf_op = 'S' AND _wharf_lsn = $snap")" -eq 47
@@ -81,11 +81,11 @@ check "a soft-delete table's update: op U" test "$(wh -c "SELECT _wharf_op FROM 
 check "a soft delete marks the row and leaves its metadata" \
 	test "$(wh -c "SELECT _wharf_deleted::text || _wharf_op FROM md.s WHERE id = 2")" == trueS
 
-# a second change to one key in one batch: the latest wins, with its LSN
+# two updates of one key (one batch or two): the latest wins, with its LSN
 src -c "UPDATE md.m SET v = 'x' WHERE id = 5"
 src -c "UPDATE md.m SET v = 'y' WHERE id = 5"
-last=$(src -c "SELECT (pg_current_wal_lsn() - '0/0')::bigint")
-check "two updates of one key in one batch" "$WHARF" -q -c "$job" sync
+last=$(src -c "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
+check "two updates of one key" "$WHARF" -q -c "$job" sync
 read -r op5 lsn5 _ <<<"$(row "md.m WHERE id = 5")"
 check "the later update's LSN ($lsn5 > $lsn_k, <= $last)" test "$op5" == U -a "$lsn5" -gt "$lsn_k" -a "$lsn5" -le "$last"
 check "its value" test "$(wh -c 'SELECT v FROM md.m WHERE id = 5')" == y
