@@ -9,6 +9,7 @@
 #define WHARF_CMD_CTX_H
 
 #include <libpq-fe.h>
+#include <signal.h>
 
 #include "commands.h"
 #include "job.h"
@@ -48,6 +49,12 @@ extern int	ctx_warehouse(cmd_ctx *c, const char *command);
  */
 extern int	ctx_probe_warehouse(cmd_ctx *c);
 extern void ctx_close(cmd_ctx *c);
+/*
+ * SIGINT/SIGTERM: the signal's number once one arrived (0 before), after
+ * cmd_catch_interrupts; a stage whose stop points here drops its load.
+ */
+extern volatile sig_atomic_t cmd_interrupted;
+extern void cmd_catch_interrupts(void);
 /* Test-only: WHARF_FAIL_AT / WHARF_PAUSE_AT at this point (commands.c). */
 extern void ctx_fail_point(const char *point);
 

@@ -69,6 +69,14 @@ typedef struct job
 	char	   *state_table;	/* default wharf_state */
 	char	   *iam_role;		/* redshift COPY credentials (ARN); optional */
 	char	   *storage_integration;	/* snowflake COPY credentials; optional */
+	/*
+	 * The metadata columns wharf adds to every warehouse table when named
+	 * (NULL: none): when the row was synced, the LSN of the change that
+	 * wrote it, and its operation (sink.h, table_def).
+	 */
+	char	   *synced_at_column;
+	char	   *lsn_column;
+	char	   *op_column;
 	bool		keep_case;		/* names as written, not folded as the warehouse would */
 
 	int			ntables;

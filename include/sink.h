@@ -353,6 +353,12 @@ extern void sink_copy_staging(const sink_dialect *d, strlist *script, const tabl
 							  const sink_files *files, const sink_options *opt);
 extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
 					   const char *staging, load_kind kind);
+/*
+ * sink_apply of a snapshot taken at lsn (pg_lsn text, or NULL when it
+ * belongs to no stream): what its rows get in the lsn metadata column.
+ */
+extern void sink_apply_snapshot(const sink_dialect *d, strlist *script, const table_def *t,
+								const char *staging, const char *lsn);
 
 /*
  * Where a change segment's staged rows are for its apply: its own staging
@@ -392,7 +398,7 @@ extern bool sink_copies_direct(const sink_dialect *d, const table_def *t);
 extern void sink_copy_target(const sink_dialect *d, strlist *script, const table_def *t,
 							 const sink_files *files, const sink_options *opt);
 extern void sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
-							   const char *staging);
+							   const char *staging, const char *lsn);
 /*
  * Empties t's target inside the load's transaction (a refresh by replace,
  * before its rows load as into an empty one).
@@ -427,6 +433,22 @@ extern void sink_clear_columns(const sink_dialect *d, strlist *script, const tab
  * given value (a value's Postgres text, or NULL): the source added a column
  * again under that name.  False, reported, when c or value cannot be held.
  */
+/*
+ * The metadata columns (table_def's synced_at_col, lsn_col, op_col) of a
+ * target made before the job named them: ALTER TABLE ... ADD COLUMN of
+ * those missing[i] flags (in that order), or with missing NULL, not knowing
+ * the target's columns, of each with IF NOT EXISTS, where the dialect has
+ * it (Redshift has not: nothing then).
+ *
+ * The columns: synced_at (tstz_type) the warehouse's time of the
+ * transaction that wrote the row; lsn (BIGINT) the commit LSN of the
+ * change that wrote it, or a snapshot's LSN (NULL for `wharf snapshot`,
+ * which belongs to no stream); op (VARCHAR(1)) 'I' insert, 'U' update (a
+ * key change too), 'S' a snapshot's row.  A delete removes the row; a
+ * soft delete marks it and leaves them as the last write left them.
+ */
+extern void sink_add_meta_columns(const sink_dialect *d, strlist *script, const table_def *t,
+								  const bool *missing);
 extern void sink_add_column(const sink_dialect *d, strlist *ddl, strlist *dml,
 							const table_def *t, const table_column *c,
 							const char *default_value);

@@ -17,10 +17,18 @@
  * Object layout:  PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/part-00001.csv.gz
  *                 PREFIX/JOB/LOAD_ID/SCHEMA.TABLE/manifest.json
  * (a table read in ranges by several readers: part-r<range>-00001.csv.gz)
+ *
+ * What a run removes itself once its load is done (a snapshot's or a sync
+ * batch's objects with keep = false: stage.transient) goes under
+ * PREFIX/JOB/_transient/LOAD_ID/...; what is kept (`wharf stage`, keep =
+ * true) never does.  Only runs that hold the job's lock on the source stage
+ * there, so whatever the holder of that lock finds there at its start was
+ * left by a run that died: stage_remove_orphans removes it.
  */
 #ifndef WHARF_STAGE_H
 #define WHARF_STAGE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +36,9 @@
 #include "job.h"
 #include "table.h"
 #include "upload.h"
+
+/* The folder of JOB/ that transient loads go in (load ids begin with a digit). */
+#define STAGE_TRANSIENT "_transient"
 
 typedef struct stage
 {
@@ -45,6 +56,13 @@ typedef struct stage
 	 */
 	uint64_t	max_row_bytes;
 	const char *row_limit_of;
+	/* loads go under JOB/_transient/ (see above); false unless set */
+	bool		transient;
+	/*
+	 * When set and nonzero, writers refuse further rows (quietly: whoever
+	 * set it has said why): the run was interrupted and drops its load.
+	 */
+	volatile sig_atomic_t *stop;
 } stage;
 
 /* What one table's staged load consists of, once finished. */
@@ -111,6 +129,13 @@ extern char *stage_fetch(const stage *s, const char *folder, const char *name, i
 extern bool stage_writer_finish(stage_writer *w, stage_result *out);
 /* Drops whatever w wrote (parts already stored included) and frees w. */
 extern void stage_writer_abort(stage_writer *w);
+
+/*
+ * Removes every object under JOB/_transient/: the caller holds the job's
+ * lock, so no live run staged them (see above).  Says what it removed in
+ * the log; a failure is a warning (the objects stay for the next run).
+ */
+extern void stage_remove_orphans(const stage *s);
 
 /* Removes a finished load's parts and manifest from the stage. */
 extern bool stage_remove(const stage *s, const stage_result *r);

@@ -114,6 +114,14 @@ typedef struct table_def
 	 * partitions, read and streamed as this one table.
 	 */
 	bool		partitioned;
+	/*
+	 * The metadata columns of the warehouse table, NULL when off (the
+	 * job's [warehouse] synced_at_column, lsn_column, op_column; the job
+	 * owns the names): see sink.h.
+	 */
+	const char *synced_at_col;
+	const char *lsn_col;
+	const char *op_col;
 } table_def;
 
 /*

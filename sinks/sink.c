@@ -12,6 +12,7 @@
 #include "sink.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,62 @@ sink_name_fits(const sink_dialect *d, const table_def *t, const char *what, cons
  * requirements), up to 255 characters.  So two source names may be one
  * warehouse name.
  */
+static void meta_names(const table_def *t, const char *names[3]);
+
+/*
+ * The metadata columns' names (stored as d stores them) against t's
+ * columns (stored), the columns wharf adds for soft deletes, and each
+ * other.  The change columns' names (_wharf_lsn, _wharf_op) are free: they
+ * are staging's, never the target's.
+ */
+static bool
+sink_check_meta_names(const sink_dialect *d, const table_def *t, const char *const *stored,
+					  const char *display)
+{
+	static const char *const keys[3] = {"synced_at_column", "lsn_column", "op_column"};
+	char	   *own[2] = {sink_stored_dup(d, SINK_DELETED_COL), sink_stored_dup(d, SINK_DELETED_AT_COL)};
+	size_t		nown = 2;
+	const char *names[3];
+	char	   *meta[3] = {NULL, NULL, NULL};
+	bool		ok = true;
+
+	meta_names(t, names);
+	for (int m = 0; m < 3; m++)
+	{
+		if (names[m] == NULL)
+			continue;
+		meta[m] = sink_stored_dup(d, names[m]);
+		ok = sink_name_fits(d, t, "column", names[m]) && ok;
+		for (int i = 0; i < t->ncols; i++)
+			if (strcmp(meta[m], stored[i]) == 0)
+			{
+				log_error("table %s: column \"%s\" has the name that [warehouse] %s gives a "
+						  "metadata column: name that column otherwise", display,
+						  t->cols[i].name, keys[m]);
+				ok = false;
+			}
+		for (size_t k = 0; k < nown; k++)
+			if (strcmp(meta[m], own[k]) == 0)
+			{
+				log_error("[warehouse] %s: \"%s\" is the name of a column wharf adds itself: "
+						  "choose another", keys[m], names[m]);
+				ok = false;
+			}
+		for (int k = 0; k < m; k++)
+			if (meta[k] != NULL && strcmp(meta[m], meta[k]) == 0)
+			{
+				log_error("[warehouse] %s and %s name one column \"%s\": choose two names",
+						  keys[k], keys[m], names[m]);
+				ok = false;
+			}
+	}
+	for (int m = 0; m < 3; m++)
+		free(meta[m]);
+	free(own[0]);
+	free(own[1]);
+	return ok;
+}
+
 bool
 sink_check_names(const sink_dialect *d, const table_def *t)
 {
@@ -166,6 +223,7 @@ sink_check_names(const sink_dialect *d, const table_def *t)
 				ok = false;
 			}
 	}
+	ok = sink_check_meta_names(d, t, (const char *const *) stored, display) && ok;
 	for (int i = 0; i < t->ncols; i++)
 		free(stored[i]);
 	for (size_t k = 0; k < NOWN; k++)
@@ -468,6 +526,126 @@ sink_create_schema(const sink_dialect *d, strlist *script, const char *schema)
 	strlist_push(script, buf_detach(&sql));
 }
 
+/*
+ * The metadata columns (sink.h): their names in t, NULL when off, in the
+ * order synced_at, lsn, op.
+ */
+static void
+meta_names(const table_def *t, const char *names[3])
+{
+	names[0] = t->synced_at_col;
+	names[1] = t->lsn_col;
+	names[2] = t->op_col;
+}
+
+static bool
+has_meta(const table_def *t)
+{
+	return t->synced_at_col != NULL || t->lsn_col != NULL || t->op_col != NULL;
+}
+
+/* ", <name> <type>" of each metadata column t has. */
+static void
+meta_definitions(const sink_dialect *d, buf *out, const table_def *t)
+{
+	const char *names[3];
+	const char *types[3] = {d->tstz_type, "BIGINT", "VARCHAR(1)"};
+
+	meta_names(t, names);
+	for (int i = 0; i < 3; i++)
+		if (names[i] != NULL)
+		{
+			buf_puts(out, ",\n\t");
+			sink_quote_ident(d, out, names[i]);
+			buf_printf(out, " %s", types[i]);
+		}
+}
+
+/* ", <name>" of each metadata column t has: the rest of a column list. */
+static void
+meta_column_list(const sink_dialect *d, buf *out, const table_def *t)
+{
+	const char *names[3];
+
+	meta_names(t, names);
+	for (int i = 0; i < 3; i++)
+		if (names[i] != NULL)
+		{
+			buf_puts(out, ", ");
+			sink_quote_ident(d, out, names[i]);
+		}
+}
+
+/*
+ * ", <value>" of each metadata column t has (the rest of an INSERT's
+ * values), or with set ", <name> = <value>" (the rest of an UPDATE's SET):
+ * the warehouse's current time, lsn and op (SQL expressions).  lead, when
+ * not NULL, goes before the first instead of ", " (a SET begun by them).
+ */
+static void
+meta_values(const sink_dialect *d, buf *out, const table_def *t, const char *lsn,
+			const char *op, bool set, const char *lead)
+{
+	const char *names[3];
+	const char *values[3] = {d->now, lsn, op};
+
+	meta_names(t, names);
+	for (int i = 0; i < 3; i++)
+		if (names[i] != NULL)
+		{
+			buf_puts(out, lead ? lead : ", ");
+			lead = NULL;
+			if (set)
+			{
+				sink_quote_ident(d, out, names[i]);
+				buf_puts(out, " = ");
+			}
+			buf_puts(out, values[i]);
+		}
+}
+
+/*
+ * A snapshot's rows: op 'S', and the snapshot's LSN (pg_lsn text, NULL for
+ * a snapshot tied to no stream) as a number.
+ */
+static void
+meta_snapshot_values(const sink_dialect *d, buf *out, const table_def *t, const char *lsn,
+					 bool set, const char *lead)
+{
+	unsigned int hi;
+	unsigned int lo;
+	char		number[32];
+
+	if (lsn != NULL && sscanf(lsn, "%X/%X", &hi, &lo) == 2)
+		snprintf(number, sizeof(number), "%llu",
+				 (unsigned long long) (((uint64_t) hi << 32) | lo));
+	else
+		snprintf(number, sizeof(number), "NULL");
+	meta_values(d, out, t, number, "'S'", set, lead);
+}
+
+/*
+ * A change's rows (rel a resolved change, or a staged one): its commit LSN,
+ * and its operation, 'I' for an insert, 'U' for an update (a key change
+ * included).
+ */
+static void
+meta_change_values(const sink_dialect *d, buf *out, const table_def *t, const char *rel,
+				   bool set, const char *lead)
+{
+	buf			lsn = BUF_INIT;
+	buf			op = BUF_INIT;
+
+	buf_printf(&lsn, "%s.", rel);
+	sink_quote_ident(d, &lsn, SINK_CHANGE_LSN);
+	buf_printf(&op, "CASE WHEN %s.", rel);
+	sink_quote_ident(d, &op, SINK_CHANGE_OP);
+	buf_puts(&op, " = 'I' THEN 'I' ELSE 'U' END");
+	meta_values(d, out, t, lsn.data, op.data, set, lead);
+	buf_free(&lsn);
+	buf_free(&op);
+}
+
 bool
 sink_create_table(const sink_dialect *d, strlist *script, const table_def *t)
 {
@@ -499,6 +677,7 @@ sink_create_table(const sink_dialect *d, strlist *script, const table_def *t)
 		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
 		buf_printf(&sql, " %s", d->tstz_type);
 	}
+	meta_definitions(d, &sql, t);
 	if (merge_keyed(t))
 	{
 		const table_column **keys = key_columns(t);
@@ -603,13 +782,14 @@ sink_copy_staging(const sink_dialect *d, strlist *script, const table_def *t,
 }
 
 static void insert_all(const sink_dialect *d, strlist *script, const table_def *t,
-					   const char *target, const char *staging);
+					   const char *target, const char *staging, const char *lsn);
 
 bool
 sink_copies_direct(const sink_dialect *d, const table_def *t)
 {
 	buf			scratch = BUF_INIT;
-	bool		direct = d->copy_column_list || t->deletes != DELETES_SOFT;
+	/* the metadata columns are filled by the INSERT from staging */
+	bool		direct = (d->copy_column_list || t->deletes != DELETES_SOFT) && !has_meta(t);
 
 	for (int i = 0; direct && i < t->ncols; i++)
 	{
@@ -643,14 +823,14 @@ sink_empty_target(const sink_dialect *d, strlist *script, const table_def *t)
 
 void
 sink_insert_staged(const sink_dialect *d, strlist *script, const table_def *t,
-				   const char *staging)
+				   const char *staging, const char *lsn)
 {
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
 	sink_staging_ref(d, &stg, t, staging);
-	insert_all(d, script, t, target.data, stg.data);
+	insert_all(d, script, t, target.data, stg.data, lsn);
 	buf_free(&target);
 	buf_free(&stg);
 }
@@ -729,17 +909,22 @@ key_match(const sink_dialect *d, buf *out, const table_column **keys, int nkeys,
 	key_match_of(d, out, keys, nkeys, target, staged, false);
 }
 
-/* INSERT INTO target (cols) SELECT <converted s.cols> FROM staging AS s */
+/*
+ * INSERT INTO target (cols) SELECT <converted s.cols> FROM staging AS s,
+ * a snapshot's rows (of the snapshot at lsn, or NULL)
+ */
 static void
 insert_all(const sink_dialect *d, strlist *script, const table_def *t,
-		   const char *target, const char *staging)
+		   const char *target, const char *staging, const char *lsn)
 {
 	buf			sql = BUF_INIT;
 
 	buf_printf(&sql, "INSERT INTO %s (", target);
 	sink_column_list(d, &sql, t, NULL);
+	meta_column_list(d, &sql, t);
 	buf_puts(&sql, ")\nSELECT ");
 	staged_values(d, &sql, t, "s");
+	meta_snapshot_values(d, &sql, t, lsn, false, NULL);
 	buf_printf(&sql, "\nFROM %s AS s", staging);
 	strlist_push(script, buf_detach(&sql));
 }
@@ -767,7 +952,8 @@ where_not_staged(const sink_dialect *d, buf *out, const table_column **keys, int
 
 static void
 merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
-				const table_column **keys, const char *target, const char *staging)
+				const table_column **keys, const char *target, const char *staging,
+				const char *lsn)
 {
 	bool		soft = t->deletes == DELETES_SOFT;
 	bool		first = true;
@@ -794,11 +980,15 @@ merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
 		buf_puts(&sql, " = FALSE, ");
 		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
 		buf_puts(&sql, " = NULL");
+		first = false;
 	}
+	meta_snapshot_values(d, &sql, t, lsn, true, first ? "\nWHEN MATCHED THEN UPDATE SET " : NULL);
 	buf_puts(&sql, "\nWHEN NOT MATCHED THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
+	meta_column_list(d, &sql, t);
 	buf_puts(&sql, ")\nVALUES (");
 	staged_values(d, &sql, t, "s");
+	meta_snapshot_values(d, &sql, t, lsn, false, NULL);
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
@@ -811,7 +1001,7 @@ merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
  */
 static void
 apply_snapshot(const sink_dialect *d, strlist *script,
-			   const table_def *t, const char *staging)
+			   const table_def *t, const char *staging, const char *lsn)
 {
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
@@ -826,7 +1016,7 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 		/* no key: the snapshot replaces the table */
 		buf_printf(&sql, "DELETE FROM %s", target.data);
 		strlist_push(script, buf_detach(&sql));
-		insert_all(d, script, t, target.data, stg.data);
+		insert_all(d, script, t, target.data, stg.data, lsn);
 		goto done;
 	}
 
@@ -848,14 +1038,14 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 	strlist_push(script, buf_detach(&sql));
 
 	if (d->merge)
-		merge_statement(d, script, t, keys, target.data, stg.data);
+		merge_statement(d, script, t, keys, target.data, stg.data, lsn);
 	else
 	{
 		/* replace every staged key's row, then insert them all */
 		buf_printf(&sql, "DELETE FROM %s\nUSING %s\nWHERE ", target.data, stg.data);
 		key_match(d, &sql, keys, t->nkeys, target.data, stg.data);
 		strlist_push(script, buf_detach(&sql));
-		insert_all(d, script, t, target.data, stg.data);
+		insert_all(d, script, t, target.data, stg.data, lsn);
 	}
 	free(keys);
 
@@ -1229,6 +1419,16 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 	buf_puts(out, "\n\t\t\t) AS m\n\t\t) AS s");
 }
 
+/* ", rel.lsn" when t has metadata columns: the winner's commit LSN goes along. */
+static void
+winner_lsn(const sink_dialect *d, buf *out, const table_def *t, const char *rel)
+{
+	if (!has_meta(t))
+		return;
+	buf_puts(out, ", ");
+	column_ref(d, out, rel, SINK_CHANGE_LSN);
+}
+
 /*
  * The winning change of each key, its non-key columns resolved, with a flag
  * has_i telling whether column i has a value from the batch (else the
@@ -1252,10 +1452,12 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 		sink_column_list(d, out, t, "b.");
 		buf_puts(out, ", ");
 		column_ref(d, out, "b", SINK_CHANGE_OP);
+		winner_lsn(d, out, t, "b");
 		buf_puts(out, "\nFROM (\n\tSELECT ");
 		sink_column_list(d, out, t, "a.");
 		buf_puts(out, ", ");
 		column_ref(d, out, "a", SINK_CHANGE_OP);
+		winner_lsn(d, out, t, "a");
 		buf_puts(out, ",\n\t\tROW_NUMBER() OVER (PARTITION BY ");
 		key_list(d, out, keys, t->nkeys, "a");
 		buf_puts(out, " ORDER BY ");
@@ -1273,6 +1475,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 	sink_column_list(d, out, t, "b.");
 	buf_puts(out, ", ");
 	column_ref(d, out, "b", SINK_CHANGE_OP);
+	winner_lsn(d, out, t, "b");
 	for (int i = 0; i < t->ncols; i++)
 	{
 		if (t->cols[i].key_pos > 0)
@@ -1284,6 +1487,7 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 	key_list(d, out, keys, t->nkeys, "a");
 	buf_puts(out, ", ");
 	column_ref(d, out, "a", SINK_CHANGE_OP);
+	winner_lsn(d, out, t, "a");
 	buf_puts(out, ",\n\t\tROW_NUMBER() OVER (PARTITION BY ");
 	key_list(d, out, keys, t->nkeys, "a");
 	buf_puts(out, " ORDER BY ");
@@ -1393,13 +1597,17 @@ merge_changes(const sink_dialect *d, strlist *script, const table_def *t,
 	{
 		buf_puts(&sql, first ? "\nWHEN MATCHED THEN UPDATE SET " : ", ");
 		mark_deleted(d, &sql, false);
+		first = false;
 	}
+	meta_change_values(d, &sql, t, "s", true, first ? "\nWHEN MATCHED THEN UPDATE SET " : NULL);
 	buf_puts(&sql, "\nWHEN NOT MATCHED AND ");
 	op_is(d, &sql, "s", "D", true);
 	buf_puts(&sql, " THEN INSERT (");
 	sink_column_list(d, &sql, t, NULL);
+	meta_column_list(d, &sql, t);
 	buf_puts(&sql, ")\nVALUES (");
 	values_of(d, &sql, t, "s", moved);
+	meta_change_values(d, &sql, t, "s", false, NULL);
 	buf_putc(&sql, ')');
 	strlist_push(script, buf_detach(&sql));
 }
@@ -1433,6 +1641,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 	}
 	buf_puts(&sql, ",\n\t");
 	column_ref(d, &sql, "r", SINK_CHANGE_OP);
+	winner_lsn(d, &sql, t, "r");
 	buf_puts(&sql, "\nFROM (\n");
 	resolved_changes(d, &sql, t, keys, stg, complete, moved ? target : NULL, truncates);
 	buf_printf(&sql, "\n) AS r\nLEFT JOIN %s AS t ON ", target);
@@ -1461,6 +1670,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 
 	buf_printf(&sql, "INSERT INTO %s (", target);
 	sink_column_list(d, &sql, t, NULL);
+	meta_column_list(d, &sql, t);
 	buf_puts(&sql, ")\nSELECT ");
 	for (int i = 0; i < t->ncols; i++)
 	{
@@ -1468,6 +1678,7 @@ delete_insert_changes(const sink_dialect *d, strlist *script, const table_def *t
 			buf_puts(&sql, ", ");
 		column_ref(d, &sql, fin.data, t->cols[i].name);
 	}
+	meta_change_values(d, &sql, t, fin.data, false, NULL);
 	buf_printf(&sql, "\nFROM %s\nWHERE ", fin.data);
 	op_is(d, &sql, fin.data, "D", true);
 	strlist_push(script, buf_detach(&sql));
@@ -1532,8 +1743,10 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 		/* insert-only history: the inserts, in batch order */
 		buf_printf(&sql, "INSERT INTO %s (", target.data);
 		sink_column_list(d, &sql, t, NULL);
+		meta_column_list(d, &sql, t);
 		buf_puts(&sql, ")\nSELECT ");
 		staged_values(d, &sql, t, "s");
+		meta_change_values(d, &sql, t, "s", false, NULL);
 		buf_printf(&sql, "\nFROM %s AS s\nWHERE ", stg.data);
 		op_is(d, &sql, "s", "I", false);
 		buf_puts(&sql, "\nORDER BY ");
@@ -1592,7 +1805,14 @@ sink_apply(const sink_dialect *d, strlist *script, const table_def *t,
 		apply_changes(d, script, t, &ch);
 	}
 	else
-		apply_snapshot(d, script, t, staging);
+		apply_snapshot(d, script, t, staging, NULL);
+}
+
+void
+sink_apply_snapshot(const sink_dialect *d, strlist *script, const table_def *t,
+					const char *staging, const char *lsn)
+{
+	apply_snapshot(d, script, t, staging, lsn);
 }
 
 void
@@ -1600,6 +1820,30 @@ sink_apply_changes(const sink_dialect *d, strlist *script, const table_def *t,
 				   const sink_changes *ch)
 {
 	apply_changes(d, script, t, ch);
+}
+
+void
+sink_add_meta_columns(const sink_dialect *d, strlist *script, const table_def *t,
+					  const bool *missing)
+{
+	const char *names[3];
+	const char *types[3] = {d->tstz_type, "BIGINT", "VARCHAR(1)"};
+
+	if (missing == NULL && !d->add_if_not_exists)
+		return;
+	meta_names(t, names);
+	for (int i = 0; i < 3; i++)
+		if (names[i] != NULL && (missing == NULL || missing[i]))
+		{
+			buf			sql = BUF_INIT;
+
+			buf_puts(&sql, "ALTER TABLE ");
+			sink_qualified(d, &sql, t->target_schema, t->target_name);
+			buf_printf(&sql, " ADD COLUMN %s", d->add_if_not_exists ? "IF NOT EXISTS " : "");
+			sink_quote_ident(d, &sql, names[i]);
+			buf_printf(&sql, " %s", types[i]);
+			strlist_push(script, buf_detach(&sql));
+		}
 }
 
 /*

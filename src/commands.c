@@ -105,7 +105,8 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
  * as SIGKILL would, to prove that every point converges on the next run;
  * WHARF_PAUSE_AT=<point> sleeps there (WHARF_PAUSE_SECONDS, default 5) so a
  * test can break a connection at that moment.  Points: sync's before-upload,
- * after-upload, mid-copy, after-merge, after-commit; a pipelined snapshot's
+ * after-upload, mid-copy, after-merge, after-commit, and snapshot-staged
+ * (its snapshot's tables staged, not yet loaded); a pipelined snapshot's
  * mid-load (after its first part's COPY).
  */
 void
@@ -129,6 +130,50 @@ ctx_fail_point(const char *point)
 		fflush(stderr);
 		sleep(secs ? (unsigned) atoi(secs) : 5);
 	}
+}
+
+/*
+ * SIGINT and SIGTERM during a stage or snapshot (cmd_catch_interrupts):
+ * the signal is noted in cmd_interrupted, which the stage's writers watch
+ * (stage.stop), so the readers stop at their next row and the run drops its
+ * load: the warehouse transaction rolls back and what was staged is
+ * removed, as after any failure.  Once the load's last transaction runs,
+ * it is left to commit.  The handler says at once what happens (write(2)
+ * only); the handler is reset, so a second signal kills at once, and the
+ * next run removes what is left (stage_remove_orphans).
+ */
+volatile sig_atomic_t cmd_interrupted;
+static volatile sig_atomic_t cmd_committing;
+
+static void
+cmd_on_signal(int signo)
+{
+	static const char staging[] =
+		"wharf: interrupted: stopping; the load is rolled back and its staged objects removed "
+		"(again to stop at once)\n";
+	static const char committing[] =
+		"wharf: interrupted: the load's transaction is committing; it finishes, then its staged "
+		"objects are removed (again to stop at once)\n";
+	ssize_t		rc;
+
+	cmd_interrupted = signo;
+	if (cmd_committing)
+		rc = write(STDERR_FILENO, committing, sizeof(committing) - 1);
+	else
+		rc = write(STDERR_FILENO, staging, sizeof(staging) - 1);
+	(void) rc;
+}
+
+void
+cmd_catch_interrupts(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = cmd_on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int	ctx_describe(cmd_ctx *c, const source_catalog *cat);
@@ -655,6 +700,11 @@ pipe_loader(void *arg)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->next == p->nqueued)
 			break;
+		if (cmd_interrupted)
+		{
+			p->failed = true;
+			break;
+		}
 		part = p->queue[p->next++];
 		pthread_mutex_unlock(&p->lock);
 
@@ -746,7 +796,13 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 				spans[i].copy_seconds = p.copy_seconds[i];
 			}
 			load_script_end(c->d, &c->j, LOAD_SNAPSHOT, load_id, NULL, lts, c->ntables, &script);
-			if (!load_run_tables(c->wh, &script, 0, lts, c->ntables) || !wh_commit(c->wh))
+			cmd_committing = 1;
+			if (cmd_interrupted)
+			{
+				wh_rollback(c->wh);
+				rc = EXIT_RUNTIME;
+			}
+			else if (!load_run_tables(c->wh, &script, 0, lts, c->ntables) || !wh_commit(c->wh))
 				rc = EXIT_RUNTIME;
 			strlist_free(&script);
 			free(spans);
@@ -764,6 +820,61 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.cond);
 	return rc;
+}
+
+/*
+ * A snapshot of a job that streams is refused (exit 2): its snapshot is
+ * taken at no point of the slot's stream, so the warehouse would hold the
+ * changes up to some instant past the recorded position, and the next sync,
+ * which cannot tell which, would apply them again (an append table's
+ * history twice, merge tables back in time until the batch ends) or, with
+ * the tables' positions gone, load every table anew.  `sync --reload` and
+ * `sync --resnapshot` refresh through a slot's own snapshot, exactly once.
+ * A job whose slot is gone streams no more: its next sync starts over
+ * anyway, so the snapshot may run.
+ */
+static int
+snapshot_check_not_streaming(cmd_ctx *c)
+{
+	const char *schema = c->j.schema ? c->j.schema : "public";
+	buf			sql = BUF_INIT;
+	wh_result	res = {0};
+	const char *position = NULL;
+	repl_slot_info slot;
+	bool		ok;
+
+	/* read only: no state table, no position */
+	sink_target_columns_query(c->d, &sql, schema, c->j.state_table);
+	ok = wh_query(c->wh, sql.data, &res);
+	buf_reset(&sql);
+	if (ok && res.nrows > 0)
+	{
+		wh_result_free(&res);
+		sink_state_query(c->d, &sql, schema, c->j.state_table, c->j.name);
+		ok = wh_query(c->wh, sql.data, &res);
+		for (int r = 0; ok && r < res.nrows; r++)
+			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) == 0)
+				position = wh_value(&res, r, 3);
+	}
+	buf_free(&sql);
+	wh_rollback(c->wh);
+	if (ok && position != NULL)
+	{
+		ok = repl_slot_lookup(c->src, c->j.slot, &slot);
+		if (ok && slot.exists)
+		{
+			log_error("snapshot: job %s streams (sync has applied its changes up to %s from slot %s): "
+					  "a snapshot taken now belongs to no point of that stream, and the next sync "
+					  "would apply again the changes it holds; refresh through the stream instead: "
+					  "wharf -c %s sync --reload TABLE (one table, repeatable), or wharf -c %s sync "
+					  "--resnapshot (every table, from a new slot)", c->j.name,
+					  position ? position : "?", c->j.slot, c->j.path, c->j.path);
+			wh_result_free(&res);
+			return EXIT_USAGE;
+		}
+	}
+	wh_result_free(&res);
+	return ok ? EXIT_OK : EXIT_RUNTIME;
 }
 
 static int
@@ -786,8 +897,20 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		rc = ctx_warehouse(&c, "snapshot");
 	if (rc == EXIT_OK && load)
 		rc = ctx_probe_warehouse(&c);
+	if (rc == EXIT_OK && load)
+		rc = snapshot_check_not_streaming(&c);
+	/* the lock makes the stage's transient folder ours (stage.h) */
+	if (rc == EXIT_OK && load && !source_lock_job(c.src, &c.j))
+		rc = EXIT_RUNTIME;
 	if (rc != EXIT_OK)
 		goto done;
+	if (load)
+	{
+		stage_remove_orphans(&c.st);
+		c.st.transient = !c.j.keep;
+	}
+	c.st.stop = &cmd_interrupted;
+	cmd_catch_interrupts();
 
 	load_id = stage_new_load_id();
 	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
@@ -820,6 +943,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 			goto done;
 		staged = true;
 	}
+	cmd_committing = 1;
 
 	if (load && !load_pipelines(c.d, LOAD_SNAPSHOT))
 	{
@@ -838,7 +962,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 				!load_target_empty(c.wh, c.d, &c.tables[i], &lts[i].target_empty))
 				rc = EXIT_RUNTIME;
 		}
-		if (rc != EXIT_OK ||
+		if (rc != EXIT_OK || cmd_interrupted ||
 			!load_script(c.d, &c.j, &c.st, LOAD_SNAPSHOT, load_id, NULL, lts, c.ntables, &script,
 						 &nddl) ||
 			!load_run_tables(c.wh, &script, nddl, lts, c.ntables) || !wh_commit(c.wh))
@@ -881,6 +1005,19 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	}
 
 done:
+	if (cmd_interrupted)
+	{
+		const char *sig = cmd_interrupted == SIGINT ? "SIGINT" : "SIGTERM";
+
+		if (rc == EXIT_OK)
+			log_warn("%s: interrupted by %s once the %s: it stands", load ? "snapshot" : "stage",
+					 sig, load ? "load was committing" : "tables were staged");
+		else
+			log_warn("%s: interrupted by %s: %s, and %s", load ? "snapshot" : "stage", sig,
+					 load ? "the load was rolled back" : "nothing was exported",
+					 staged && c.j.keep ? "its staged objects stay (keep = true)" :
+					 "what it had staged is removed");
+	}
 	if (load_id)
 	{
 		buf_puts(report_members(), ", \"load_id\": ");

@@ -166,6 +166,9 @@ static const key_def key_defs[] = {
 	{SEC_WAREHOUSE, "iam_role", V_ARN, JOBF(iam_role), false, 0, 0},
 	{SEC_WAREHOUSE, "storage_integration", V_TEXT, JOBF(storage_integration), false, 0, 0},
 	{SEC_WAREHOUSE, "keep_case", V_BOOL, JOBF(keep_case), false, 0, 0},
+	{SEC_WAREHOUSE, "synced_at_column", V_IDENT, JOBF(synced_at_column), false, 0, 0},
+	{SEC_WAREHOUSE, "lsn_column", V_IDENT, JOBF(lsn_column), false, 0, 0},
+	{SEC_WAREHOUSE, "op_column", V_IDENT, JOBF(op_column), false, 0, 0},
 	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
 	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
@@ -173,7 +176,7 @@ static const key_def key_defs[] = {
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 24		/* index of "key" above: table keys come last */
+#define FIRST_TABLE_KEY 27		/* index of "key" above: table keys come last */
 #define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
 
 /* Per [table] bookkeeping that the job itself does not keep. */
@@ -1860,6 +1863,9 @@ job_free(job *j)
 	free(j->odbc);
 	free(j->schema);
 	free(j->state_table);
+	free(j->synced_at_column);
+	free(j->lsn_column);
+	free(j->op_column);
 	free(j->iam_role);
 	free(j->storage_integration);
 	for (int i = 0; i < j->ntables; i++)

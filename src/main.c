@@ -43,7 +43,9 @@ static const command commands[] = {
 		"transaction creates missing schemas and tables, COPYs the parts into\n"
 		"staging tables, applies them set-based (rows gone from the source are\n"
 		"removed) and records the load in the state table. Staged objects are\n"
-		"removed afterwards unless [stage] keep = true.\n", NULL},
+		"removed afterwards unless [stage] keep = true. SIGINT/SIGTERM roll the\n"
+		"load back and remove what it staged. A job that streams (sync) is\n"
+		"refused: refresh it with sync --reload TABLE or sync --resnapshot.\n", NULL},
 	{"sync", cmd_sync, "change data capture: catch up from the WAL (--follow: keep going)",
 		"The first run creates the job's publications and a logical replication slot\n"
 		"(pgoutput), loads every table from the snapshot the slot exports, then\n"
@@ -52,7 +54,7 @@ static const command commands[] = {
 		"transaction with its position; only then is the slot told. Without\n"
 		"--follow, stops once everything up to the WAL position current at start is\n"
 		"applied (the nightly job). With --follow, applies a batch at least every\n"
-		"batch_interval seconds; SIGINT/SIGTERM finish the batch in flight and exit 0.\n"
+		"batch_interval seconds. SIGINT/SIGTERM finish the batch in flight and exit 0.\n"
 		"Tables added to the job get their own snapshot; removed tables leave the\n"
 		"publication and their warehouse table stays.\n\n"
 		"  --follow      keep streaming\n"

@@ -492,6 +492,9 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 	t.mode = jt->mode;
 	t.deletes = jt->deletes;
 	t.refresh = jt->refresh;
+	t.synced_at_col = j->synced_at_column;
+	t.lsn_col = j->lsn_column;
+	t.op_col = j->op_column;
 	if (!catalog_key(jt, &t, &generated, &pk, display))
 		goto fail_cols;
 

@@ -445,9 +445,19 @@ snapshot_copy_range(PGconn *conn, const table_def *t, const col_render *renders,
 
 	while ((len = PQgetCopyData(conn, &row, 0)) > 0)
 	{
-		if (ok)
-			ok = stage_write_rows(w, row, (size_t) len, 1);
+		ok = stage_write_rows(w, row, (size_t) len, 1);
 		PQfreemem(row);
+		if (!ok)
+		{
+			/*
+			 * The stage refused the row (said why, or the run was
+			 * interrupted): the rest is of no use, and the caller closes
+			 * the connection, which ends the COPY.
+			 */
+			*rows = n;
+			free(display);
+			return false;
+		}
 		n++;
 		bytes += (uint64_t) len;
 		if ((n & 0x3fff) == 0)

@@ -288,7 +288,8 @@ part_table_folder(const stage *s, const char *load_id, const table_def *t)
 
 	if (s->root[0] != '\0')
 		buf_printf(&folder, "%s/", s->root);
-	buf_printf(&folder, "%s/%s/", s->job_name, load_id);
+	buf_printf(&folder, "%s/%s%s/", s->job_name, s->transient ? STAGE_TRANSIENT "/" : "",
+			   load_id);
 	part_folder_component(&folder, t->schema);
 	buf_putc(&folder, '.');
 	part_folder_component(&folder, t->name);
@@ -378,6 +379,8 @@ part_report_long_row(const stage_writer *w, const char *data, size_t len)
 bool
 stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows)
 {
+	if (w->s->stop != NULL && *w->s->stop)
+		return false;
 	if (w->s->max_row_bytes > 0 && nrows == 1 && len > w->s->max_row_bytes)
 	{
 		part_report_long_row(w, data, len);

@@ -7,6 +7,7 @@
  */
 #include "stage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -175,6 +176,124 @@ stage_remove(const stage *s, const stage_result *r)
 		free(url);
 	}
 	return ok;
+}
+
+/* Notes the load folder of key (below the transient folder) in loads, once. */
+static void
+orphan_note_load(strlist *loads, const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+	size_t		n = slash ? (size_t) (slash - rel) : strlen(rel);
+
+	for (int i = 0; i < loads->n; i++)
+		if (strlen(loads->items[i]) == n && strncmp(loads->items[i], rel, n) == 0)
+			return;
+	strlist_push(loads, xstrndup(rel, n));
+}
+
+/*
+ * Removes dir's files and folders below it, then dir itself; counts the
+ * files in *removed and notes each folder right under top in loads.
+ */
+static bool
+orphan_remove_dir(const char *dir, const char *top, strlist *loads, int *removed)
+{
+	DIR		   *d = opendir(dir);
+	struct dirent *e;
+	bool		ok = true;
+
+	if (d == NULL)
+		return errno == ENOENT;
+	while ((e = readdir(d)) != NULL)
+	{
+		char	   *path;
+		struct stat sb;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (strcmp(dir, top) == 0)
+			orphan_note_load(loads, e->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+			ok &= orphan_remove_dir(path, top, loads, removed);
+		else if (unlink(path) == 0)
+			(*removed)++;
+		else if (errno != ENOENT)
+			ok = false;
+		free(path);
+	}
+	closedir(d);
+	if (strcmp(dir, top) != 0 && rmdir(dir) != 0 && errno != ENOENT)
+		ok = false;
+	return ok;
+}
+
+/*
+ * The rule (stage.h): a run stages under JOB/_transient/ only while it holds
+ * the job's lock on the source, and removes what it staged there before it
+ * lets the lock go; a kill lets the lock go with the connection.  So once
+ * our caller holds the lock, nothing under it belongs to a live run, and
+ * none of it is something a user keeps (`wharf stage` and keep = true stage
+ * elsewhere).  A run that lost its source connection without dying cannot
+ * be told apart; its load then fails at the warehouse and rolls back.
+ */
+void
+stage_remove_orphans(const stage *s)
+{
+	strlist		loads = {0};
+	int			removed = 0;
+	bool		ok = true;
+	char	   *top;
+	char	   *where;
+
+	if (s->root[0] != '\0')
+		top = xasprintf("%s/%s/" STAGE_TRANSIENT, s->root, s->job_name);
+	else
+		top = xasprintf("%s/" STAGE_TRANSIENT, s->job_name);
+	where = s->kind == STAGE_S3 ? xasprintf("s3://%s/%s/", s->s3.bucket, top) :
+		xasprintf("%s/", top);
+	if (s->kind == STAGE_S3)
+	{
+		strlist		keys = {0};
+		char	   *prefix = xasprintf("%s/", top);
+		size_t		plen = strlen(prefix);
+
+		ok = upload_list(&s->s3, prefix, &keys);
+		for (int i = 0; ok && i < keys.n; i++)
+		{
+			if (strncmp(keys.items[i], prefix, plen) != 0)
+				continue;
+			orphan_note_load(&loads, keys.items[i] + plen);
+			if (!upload_delete(&s->s3, keys.items[i]))
+				ok = false;
+			else
+				removed++;
+		}
+		strlist_free(&keys);
+		free(prefix);
+	}
+	else
+		ok = orphan_remove_dir(top, top, &loads, &removed);
+
+	if (removed > 0)
+	{
+		buf			names = BUF_INIT;
+
+		for (int i = 0; i < loads.n && i < 3; i++)
+			buf_printf(&names, "%s%s", i ? ", " : "", loads.items[i]);
+		if (loads.n > 3)
+			buf_printf(&names, " and %d more", loads.n - 3);
+		log_info("stage: removed %d object%s of interrupted loads (%d load%s under %s: %s)",
+				 removed, removed == 1 ? "" : "s", loads.n, loads.n == 1 ? "" : "s", where,
+				 names.data);
+		buf_free(&names);
+	}
+	if (!ok)
+		log_warn("stage: could not remove every object of interrupted loads under %s; "
+				 "the next run tries again", where);
+	strlist_free(&loads);
+	free(where);
+	free(top);
 }
 
 void

@@ -19,13 +19,12 @@
 
 #include "report.h"
 
-volatile int sync_stop_requested;
+volatile sig_atomic_t sync_stop_requested;
 
 static void
 sync_on_signal(int signo)
 {
-	(void) signo;
-	sync_stop_requested = 1;
+	sync_stop_requested = signo;
 }
 
 /*
@@ -276,6 +275,9 @@ sync_open(const cmd_options *o, cmd_ctx *c, sync_state *st, sync_saved *saved, s
 	if (!source_wal_level_logical(c->src) || !source_lock_job(c->src, &c->j) ||
 		!sync_tables_init(st))
 		return EXIT_RUNTIME;
+	/* the lock makes the stage's transient folder ours (stage.h) */
+	stage_remove_orphans(&c->st);
+	c->st.transient = !c->j.keep;
 	if (!sync_readd_names_valid(st, o))
 		return EXIT_USAGE;
 	/* before anything is created: tables added back whose history would go */

@@ -765,6 +765,27 @@ sync_table_reconcile(sync_state *st, sync_table *t, wh_result cols)
 		if (ok)
 			sync_rewritten(t, a, col->name);
 	}
+	/* the metadata columns are wharf's, no source column's: added where missing */
+	{
+		const char *meta[3] = {t->def.synced_at_col, t->def.lsn_col, t->def.op_col};
+		bool		missing[3] = {false, false, false};
+		bool		any = false;
+
+		for (int m = 0; m < 3; m++)
+		{
+			int			w = meta[m] ? sync_target_column(c->d, &cols, meta[m]) : -1;
+
+			if (w >= 0)
+				held[w] = true;
+			else if (meta[m] != NULL)
+				missing[m] = any = true;
+		}
+		if (any)
+		{
+			sink_add_meta_columns(c->d, &t->pending_ddl, &t->def, missing);
+			log_info("table %s: adding the metadata columns [warehouse] names", t->display);
+		}
+	}
 	/* columns the warehouse kept after the source dropped them: NULL from now on */
 	for (int r = 0; ok && r < cols.nrows; r++)
 	{

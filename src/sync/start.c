@@ -193,8 +193,17 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	partitions = xcalloc((size_t) (n ? n : 1), sizeof(table_partitions));
 	lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
 	spans = xcalloc((size_t) (n ? n : 1), sizeof(load_span));
+	/* SIGINT or SIGTERM drops the snapshot's load (the stream finishes its batch instead) */
+	c->st.stop = &sync_stop_requested;
 	ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, defs, renders, n,
 						c->j.parallel, results, partitions);
+	c->st.stop = NULL;
+	if (ok)
+		ctx_fail_point("snapshot-staged");
+	if (!ok && sync_stop_requested)
+		log_warn("sync: interrupted by %s while reading a snapshot: nothing of it is loaded, and "
+				 "what it had staged is removed; the next sync takes it again",
+				 sync_stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
 	if (ok)
 	{
 		for (int i = 0; i < n; i++)

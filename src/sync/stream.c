@@ -209,10 +209,15 @@ sync_stream(sync_state *st)
 		/* a table rewritten with nothing in the stream: loaded again (cmd_sync) */
 		if (st->reload && !st->in_txn)
 			return sync_finish(st);
+		if (sync_stop_requested && !st->in_txn)
+		{
+			log_warn("sync: interrupted by %s: applying the transactions read so far, then "
+					 "stopping (their staged objects are removed once applied)",
+					 sync_stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
+			return sync_finish(st);
+		}
 		if (!st->in_txn && !st->follow &&
 			(st->last_wal_end >= st->target || st->batch_end >= st->target))
-			return sync_finish(st);
-		if (st->follow && sync_stop_requested && !st->in_txn)
 			return sync_finish(st);
 		if (st->follow && st->c->j.heartbeat > 0 && !st->in_txn &&
 			sync_now() - last_heartbeat >= st->c->j.heartbeat)

@@ -49,7 +49,7 @@
 #define SYNC_IDLE_MS 1000
 
 /* Set by SIGINT and SIGTERM: stop at the next transaction boundary. */
-extern volatile int sync_stop_requested;
+extern volatile sig_atomic_t sync_stop_requested;
 
 /*
  * A map from 64-bit hashes to 64-bit values (open addressing; hash 0 is

@@ -101,8 +101,11 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 	}
 	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
 	for (int i = 0; i < ntables; i++)
+	{
 		if (!sink_create_table(d, script, tables[i].t))
 			return false;
+		sink_add_meta_columns(d, script, tables[i].t, NULL);
+	}
 	return true;
 }
 
@@ -418,7 +421,9 @@ load_table_end(const sink_dialect *d, const job *j, load_kind kind, const char *
 		char	   *staging = xasprintf("wharf_staging_%d", index + 1);
 
 		if (load_as_new(lt, kind))
-			sink_insert_staged(d, script, t, staging);
+			sink_insert_staged(d, script, t, staging, lsn);
+		else if (kind == LOAD_SNAPSHOT)
+			sink_apply_snapshot(d, script, t, staging, lsn);
 		else
 			sink_apply(d, script, t, staging, kind);
 		free(staging);

@@ -319,10 +319,13 @@ run_all() { # run_all EXPECTED-EXIT ARGS...: output kept for the secret scan
 		not_ok "wharf $*: exit $rc, expected $want: $(tail -c 300 "$TMP/run.err")"
 	fi
 }
-for jf in "$secjob" "$litjob" "$urijob"; do
-	for cmd in check plan stage snapshot sync status; do
-		run_all 0 -v -v -c "$jf" "$cmd"
-		run_all 0 -v -v --json -c "$jf" "$cmd"
+# every snapshot before the first sync: a job that streams refuses a snapshot
+for cmds in "check plan stage snapshot" "sync status"; do
+	for jf in "$secjob" "$litjob" "$urijob"; do
+		for cmd in $cmds; do
+			run_all 0 -v -v -c "$jf" "$cmd"
+			run_all 0 -v -v --json -c "$jf" "$cmd"
+		done
 	done
 done
 src -c 'INSERT INTO "sec; ""q"" --".plain VALUES (2, $$y$$)'

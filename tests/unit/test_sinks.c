@@ -250,6 +250,12 @@ join_script(const strlist *script)
 	return buf_detach(&b);
 }
 
+static bool
+has_meta_names(const table_def *t)
+{
+	return t->synced_at_col != NULL || t->lsn_col != NULL || t->op_col != NULL;
+}
+
 /* Every statement of one table's snapshot load, in the order a load runs them. */
 static char *
 build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
@@ -274,9 +280,13 @@ build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
 	if (t->target_schema != NULL)
 		sink_create_schema(d, &script, t->target_schema);
 	assert_true(sink_create_table(d, &script, t));
+	sink_add_meta_columns(d, &script, t, NULL);
 	assert_true(sink_create_staging(d, &script, t, "staging", LOAD_SNAPSHOT));
 	sink_copy_staging(d, &script, t, "staging", LOAD_SNAPSHOT, files, opt);
-	sink_apply(d, &script, t, "staging", LOAD_SNAPSHOT);
+	sink_apply_snapshot(d, &script, t, "staging", lsn);
+	/* the other ending, into a new or empty target */
+	if (has_meta_names(t))
+		sink_insert_staged(d, &script, t, "staging", lsn);
 	sink_state_create(d, &script, state_schema, "wharf_state");
 	sink_state_record(d, &script, state_schema, "wharf_state", &row);
 	sink_state_query(d, &query, state_schema, "wharf_state", JOB_NAME);
@@ -286,6 +296,18 @@ build_script(const sink_dialect *d, const table_def *t, const sink_files *files,
 	free(source);
 	free(target);
 	return text;
+}
+
+/* t with the metadata columns ([warehouse] synced_at_column, ...) */
+static table_def
+with_meta(const table_def *t)
+{
+	table_def	m = *t;
+
+	m.synced_at_col = "_wharf_synced_at";
+	m.lsn_col = "_wharf_lsn";
+	m.op_col = "_wharf_op";
+	return m;
 }
 
 static void
@@ -436,6 +458,29 @@ test_golden_changes_append(void **state)
 {
 	(void) state;
 	golden_changes("append", &append, true, &bare_opt);
+}
+
+/*
+ * The metadata columns: a snapshot's rows (op 'S', the snapshot's LSN),
+ * merged and into a new target; a change batch's winners (their LSN, 'I'
+ * or 'U'), with unchanged values, complete, with key changes, appended.
+ */
+static void
+test_golden_meta(void **state)
+{
+	table_def	merge = with_meta(&hostile);
+	table_def	soft_meta = with_meta(&soft);
+	table_def	allkey_meta = with_meta(&allkey);
+	table_def	append_meta = with_meta(&append);
+
+	(void) state;
+	golden_shape("meta", &merge, false, &full_opt, "wharf", "0/16B3748");
+	golden_shape("metasoft", &soft_meta, false, &full_opt, "wharf", NULL);
+	golden_changes("meta", &merge, false, &full_opt);
+	golden_changes_kind("metacomplete", &merge, false, &full_opt, LOAD_CHANGES_COMPLETE);
+	golden_changes_kind("metamoved", &soft_meta, false, &full_opt, LOAD_CHANGES_MOVED);
+	golden_changes("metaallkey", &allkey_meta, false, &full_opt);
+	golden_changes("metaappend", &append_meta, true, &bare_opt);
 }
 
 /* Columns added to, and widened in, the soft-delete table. */
@@ -1496,7 +1541,7 @@ test_empty_target(void **state)
 			assert_true(strncmp(script.items[i], want, strlen(want)) == 0);
 		free(want);
 		strlist_free(&script);
-		sink_insert_staged(d, &script, t, "stg");
+		sink_insert_staged(d, &script, t, "stg", NULL);
 		want = xasprintf("INSERT INTO %s (", target.data);
 		assert_int_equal(script.n, 1);
 		assert_true(strncmp(script.items[0], want, strlen(want)) == 0);
@@ -1745,6 +1790,7 @@ main(void)
 		cmocka_unit_test(test_golden_changes_moved),
 		cmocka_unit_test(test_golden_changes_allkey),
 		cmocka_unit_test(test_golden_changes_append),
+		cmocka_unit_test(test_golden_meta),
 		cmocka_unit_test(test_golden_alter),
 		cmocka_unit_test(test_golden_session),
 		cmocka_unit_test(test_null_contract),
