@@ -19,6 +19,7 @@
 #include "job.h"
 #include "load.h"
 #include "log.h"
+#include "pipes.h"
 #include "sink.h"
 #include "source.h"
 #include "stage.h"
@@ -778,6 +779,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	stage_result *results = NULL;
 	table_partitions *partitions = NULL;
 	double		start = cmd_now();
+	double		read_at;
 	bool		staged = false;
 
 	if (rc == EXIT_OK)
@@ -794,6 +796,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 		goto done;
 
 	load_id = stage_new_load_id();
+	read_at = cmd_now();
 	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
 	partitions = xcalloc((size_t) c.ntables, sizeof(table_partitions));
 	if (load && load_pipelines(c.d, LOAD_SNAPSHOT))
@@ -853,6 +856,14 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 				stage_remove(&c.st, &results[i]);
 	}
 
+	/* the load committed: one materialization per table under Dagster */
+	for (int i = 0; rc == EXIT_OK && load && i < c.ntables; i++)
+	{
+		pipes_load	pl = {.snapshot = true, .count = results[i].rows, .load_id = load_id,
+		.lag_s = cmd_now() - read_at, .duration_s = cmd_now() - start};
+
+		pipes_materialization(&c.tables[i], &pl);
+	}
 	if (rc == EXIT_OK)
 	{
 		for (int i = 0; i < c.ntables && !o->json; i++)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "pipes.h"
 
 #define MAX_SECRETS 32
 
@@ -118,6 +119,8 @@ log_write(log_level level, const char *fmt, va_list ap)
 	}
 	fprintf(stderr, "wharf: %s: %s\n", prefix[level], clean);
 	fflush(stderr);
+	/* under the lock: the orchestrator gets the lines in stderr's order */
+	pipes_log(prefix[level], clean);
 	pthread_mutex_unlock(&log_lock);
 	free(clean);
 	buf_free(&msg);
@@ -142,6 +145,21 @@ log_release_errors(buf *held)
 		}
 		fputs(held->data, stderr);
 		fflush(stderr);
+		/* each held message is "wharf: error: MESSAGE\n" (log_write) */
+		for (char *p = held->data; strncmp(p, "wharf: error: ", 14) == 0;)
+		{
+			char	   *msg = p + 14;
+			char	   *next = strstr(msg, "\nwharf: error: ");
+			char	   *end = next ? next : msg + strlen(msg);
+
+			if (end > msg && end[-1] == '\n')
+				end--;
+			*end = '\0';
+			pipes_log("error", msg);
+			if (next == NULL)
+				break;
+			p = next + 1;
+		}
 		pthread_mutex_unlock(&log_lock);
 	}
 	buf_free(held);

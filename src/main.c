@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
+#include "pipes.h"
 #include "upload.h"
 
 #define WHARF_VERSION "0.1.0"
@@ -186,7 +187,15 @@ main(int argc, char **argv)
 	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO : LOG_DEBUG);
 	if (!upload_init())
 		return EXIT_RUNTIME;
-	rc = cmd->run(&o);
+	/* under Dagster Pipes: messages to the orchestrator around the command */
+	if (!pipes_open())
+		rc = EXIT_USAGE;
+	else
+	{
+		rc = cmd->run(&o);
+		if (!pipes_close(rc, NULL) && rc == EXIT_OK)
+			rc = EXIT_RUNTIME;
+	}
 	free(o.continue_tables);
 	free(o.reload_tables);
 	upload_cleanup();
