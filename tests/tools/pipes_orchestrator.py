@@ -222,10 +222,9 @@ def run(args):
 def get(args):
     with open(args.summary) as f:
         s = json.load(f)
-    v = eval(args.expression, {"__builtins__": {"len": len, "sorted": sorted, "set": set,
-                                                "isinstance": isinstance, "all": all,
-                                                "any": any, "str": str, "int": int,
-                                                "float": float}}, {"s": s})
+    builtins = {"len": len, "sorted": sorted, "set": set, "isinstance": isinstance,
+                "all": all, "any": any, "str": str, "int": int, "float": float}
+    v = eval(args.expression, {"__builtins__": builtins, "s": s})
     print(v if isinstance(v, str) else json.dumps(v))
     return 0
 
