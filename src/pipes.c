@@ -298,7 +298,11 @@ read_context(const json_t *params)
 	return ok;
 }
 
-/* The message channel, from its params (PipesDefaultMessageWriter). */
+/*
+ * The message channel, from its params (PipesDefaultMessageWriter).  Other
+ * keys (include_stdio_in_messages: wharf's own output is not forwarded as
+ * messages) are left alone.
+ */
 static bool
 open_channel(const json_t *params)
 {
@@ -356,6 +360,7 @@ pipes_open(void)
 	if (!ok)
 	{
 		strlist_free(&ps.asset_keys);
+		ps.targets_assets = false;
 		return false;
 	}
 	pthread_mutex_lock(&lock);
@@ -626,6 +631,7 @@ pipes_close(int exit_code, const char *error_message)
 	ps.out = NULL;
 	ps.out_name = NULL;
 	strlist_free(&ps.asset_keys);
+	ps.targets_assets = false;
 	free(ps.first_error);
 	ps.first_error = NULL;
 	pthread_mutex_unlock(&lock);
