@@ -859,8 +859,13 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	/* the load committed: one materialization per table under Dagster */
 	for (int i = 0; rc == EXIT_OK && load && i < c.ntables; i++)
 	{
-		pipes_load	pl = {.snapshot = true, .count = results[i].rows, .load_id = load_id,
-		.lag_s = cmd_now() - read_at, .duration_s = cmd_now() - start};
+		pipes_load	pl = {
+			.snapshot = true,
+			.count = results[i].rows,
+			.load_id = load_id,
+			.lag_s = cmd_now() - read_at,
+			.duration_s = cmd_now() - start,
+		};
 
 		pipes_materialization(&c.tables[i], &pl);
 	}

@@ -466,9 +466,13 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	/* the batch committed: what it did to each table, for Dagster */
 	for (int i = 0; i < b->ntouched; i++)
 	{
-		pipes_load	pl = {.count = (uint64_t) b->touched_rows[i], .load_id = b->id, .lsn = lsn,
+		pipes_load	pl = {
+			.count = (uint64_t) b->touched_rows[i],
+			.load_id = b->id,
+			.lsn = lsn,
 			.lag_s = (repl_now_us() - b->commit_time) / 1e6,
-		.duration_s = b->read_s + b->staged_s + sync_now() - t_start};
+			.duration_s = b->read_s + b->staged_s + sync_now() - t_start,
+		};
 
 		pipes_materialization(&b->touched[i], &pl);
 	}
