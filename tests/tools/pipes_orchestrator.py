@@ -26,7 +26,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import uuid
 import zlib
 
@@ -174,7 +173,9 @@ def text(checker, raw):
 
 def run(args):
     keys = None if args.no_assets else (args.asset_key or [])
-    work = tempfile.mkdtemp(prefix="pipes-")
+    # the context and messages files, kept beside the summary
+    work = args.summary + ".d"
+    os.makedirs(work, exist_ok=True)
     data = context_data(keys)
     if args.context == "path":
         ctx_path = os.path.join(work, "context.json")
@@ -184,6 +185,8 @@ def run(args):
     else:
         context_params = {"data": data}
     msg_path = os.path.join(work, "messages")
+    if os.path.exists(msg_path):
+        os.unlink(msg_path)
     messages_params = {"path": msg_path} if args.messages == "path" else {"stdio": args.messages}
     env = dict(os.environ)
     env["DAGSTER_PIPES_CONTEXT"] = encode_param(context_params)
