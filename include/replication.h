@@ -85,4 +85,7 @@ extern bool repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool re
 /* Ends the stream (CopyDone); close the connection next. */
 extern void repl_stop(repl_conn *c);
 
+/* The time now on the protocol's clock: microseconds since 2000-01-01 UTC. */
+extern int64_t repl_now_us(void);
+
 #endif

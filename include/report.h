@@ -41,10 +41,11 @@ extern buf *report_members(void);
  * report_members.
  */
 extern buf *report_table(const char *name, const char *target);
+/* Logs the run's closing line: how long it took, how it ended. */
+extern void report_close(int exit_code);
 /*
- * Ends the run: logs the closing line (how long it took, how it ended),
- * prints the JSON object when asked for, and frees everything.  Returns
- * exit_code.
+ * Ends the run: prints the JSON object when asked for, and frees
+ * everything.  Returns exit_code.
  */
 extern int	report_end(int exit_code);
 

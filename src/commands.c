@@ -19,6 +19,7 @@
 #include "job.h"
 #include "load.h"
 #include "log.h"
+#include "pipes.h"
 #include "sink.h"
 #include "source.h"
 #include "stage.h"
@@ -885,6 +886,8 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	char	   *load_id = NULL;
 	stage_result *results = NULL;
 	table_partitions *partitions = NULL;
+	double		start = log_monotonic_now();
+	double		read_at;
 	bool		staged = false;
 
 	if (rc == EXIT_OK)
@@ -913,6 +916,7 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 	cmd_catch_interrupts();
 
 	load_id = stage_new_load_id();
+	read_at = log_monotonic_now();
 	results = xcalloc((size_t) c.ntables, sizeof(stage_result));
 	partitions = xcalloc((size_t) c.ntables, sizeof(table_partitions));
 	if (load && load_pipelines(c.d, LOAD_SNAPSHOT))
@@ -976,6 +980,19 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 				stage_remove(&c.st, &results[i]);
 	}
 
+	/* the load committed: one materialization per table under Dagster */
+	for (int i = 0; rc == EXIT_OK && load && i < c.ntables; i++)
+	{
+		pipes_load	pl = {
+			.snapshot = true,
+			.count = results[i].rows,
+			.load_id = load_id,
+			.lag_s = log_monotonic_now() - read_at,
+			.duration_s = log_monotonic_now() - start,
+		};
+
+		pipes_materialization(&c.tables[i], &pl);
+	}
 	if (rc == EXIT_OK)
 	{
 		for (int i = 0; i < c.ntables && !o->json; i++)

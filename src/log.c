@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "pipes.h"
 
 #define MAX_SECRETS 32
 
@@ -215,6 +216,8 @@ log_emit_locked(log_level level, const char *clean)
 				job_name ? job_name : "", job_name ? ": " : "", level_names[level], clean);
 	}
 	fflush(stderr);
+	/* under the lock: the orchestrator gets the lines in stderr's order */
+	pipes_log(level_names[level], clean);
 }
 
 static void

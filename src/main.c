@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "log.h"
 #include "report.h"
+#include "pipes.h"
 #include "upload.h"
 
 #define WHARF_VERSION "0.1.0"
@@ -210,7 +211,17 @@ main(int argc, char **argv)
 	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO :
 				  verbosity == 1 ? LOG_DEBUG : LOG_TRACE);
 	report_begin(WHARF_VERSION, cmd->name, cmd->summary, o.job_path, o.json);
-	rc = upload_init() ? cmd->run(&o) : EXIT_RUNTIME;
+	/* under Dagster Pipes: messages to the orchestrator around the command */
+	if (!upload_init())
+		rc = EXIT_RUNTIME;
+	else if (!pipes_open())
+		rc = EXIT_USAGE;
+	else
+		rc = cmd->run(&o);
+	/* the closing line still goes to the orchestrator, then how the run ended */
+	report_close(rc);
+	if (pipes_active() && !pipes_close(rc, NULL) && rc == EXIT_OK)
+		rc = EXIT_RUNTIME;
 	rc = report_end(rc);
 	free(o.continue_tables);
 	free(o.reload_tables);

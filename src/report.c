@@ -257,18 +257,24 @@ report_print(int exit_code, double finished, double seconds)
 	buf_free(&out);
 }
 
-int
-report_end(int exit_code)
+void
+report_close(int exit_code)
 {
-	double		finished = log_wall_now();
 	double		seconds = log_monotonic_now() - rpt.started_mono;
 
 	log_progress_done();
 	if (exit_code == 0)
 		log_info("%s finished in %.1f s", rpt.command, seconds);
 	else
-		log_info("%s failed after %.1f s (exit code %d%s)", rpt.command, seconds, exit_code,
-				 "");
+		log_info("%s failed after %.1f s (exit code %d)", rpt.command, seconds, exit_code);
+}
+
+int
+report_end(int exit_code)
+{
+	double		finished = log_wall_now();
+	double		seconds = log_monotonic_now() - rpt.started_mono;
+
 	/* nothing more is kept from here on */
 	log_set_listener(NULL);
 	if (rpt.json)

@@ -46,8 +46,8 @@ put_u64(char *p, uint64_t v)
 	}
 }
 
-static int64_t
-now_pg_us(void)
+int64_t
+repl_now_us(void)
 {
 	struct timespec ts;
 
@@ -335,7 +335,7 @@ repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requeste
 	put_u64(msg + 1, received);
 	put_u64(msg + 9, flushed);
 	put_u64(msg + 17, flushed);
-	put_u64(msg + 25, (uint64_t) now_pg_us());
+	put_u64(msg + 25, (uint64_t) repl_now_us());
 	msg[33] = reply_requested ? 1 : 0;
 	if (PQputCopyData(c->conn, msg, sizeof(msg)) <= 0 || PQflush(c->conn) != 0)
 	{

@@ -364,6 +364,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 		ctx_fail_point("after-upload");
 	b->rows = st->batch_rows;
 	b->end = st->batch_end;
+	b->commit_time = st->batch_commit_time;
 	b->read_s = t_start - st->batch_started;
 	b->staged_s = sync_now() - t_start;
 	b->touched = xcalloc((size_t) st->ntables, sizeof(table_def));
@@ -471,6 +472,19 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	ctx_fail_point("after-commit");
 	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
 			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, sync_now() - t_start);
+	/* the batch committed: what it did to each table, for Dagster */
+	for (int i = 0; i < b->ntouched; i++)
+	{
+		pipes_load	pl = {
+			.count = (uint64_t) b->touched_rows[i],
+			.load_id = b->id,
+			.lsn = lsn,
+			.lag_s = (repl_now_us() - b->commit_time) / 1e6,
+			.duration_s = b->read_s + b->staged_s + sync_now() - t_start,
+		};
+
+		pipes_materialization(&b->touched[i], &pl);
+	}
 	return true;
 }
 

@@ -167,6 +167,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	int			nddl = 0;
 	char		lsntext[32];
 	char	   *load_id = stage_new_load_id();
+	double		started = sync_now();
 	int			n = 0;
 	bool		ok;
 
@@ -235,10 +236,20 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 
 			if (ok)
 			{
+				pipes_load	pl = {
+					.snapshot = true,
+					.count = results[i].rows,
+					.load_id = load_id,
+					.lsn = lsntext,
+					.lag_s = -1,
+					.duration_s = sync_now() - started,
+				};
+
 				log_info("loaded %s from the snapshot at %s: %llu rows", t->display,
 						 lsntext, (unsigned long long) results[i].rows);
 				t->snapshotted = true;
 				t->snapshot_rows += results[i].rows;
+				pipes_materialization(&defs[i], &pl);
 				/* what the warehouse now records of its partitions */
 				table_partitions_free(&t->recorded);
 				t->recorded = partitions[i];

@@ -26,7 +26,10 @@ sync_message(sync_state *st, const repl_frame *f)
 		case 'C':
 			st->in_txn = false;
 			if (!st->skip_txn && m.u.commit.end_lsn > st->batch_end)
+			{
 				st->batch_end = m.u.commit.end_lsn;
+				st->batch_commit_time = m.u.commit.commit_time;
+			}
 			if (st->batch_id == NULL && st->batch_end > st->handed)
 				sync_batch_begin(st);
 			return true;

@@ -33,6 +33,7 @@
 #include "load.h"
 #include "log.h"
 #include "pgoutput.h"
+#include "pipes.h"
 #include "replication.h"
 #include "sink.h"
 #include "source.h"
@@ -195,6 +196,7 @@ typedef struct sync_state
 	uint64_t	held_bytes;		/* of its bundled segments' rows */
 	int64_t		batch_rows;
 	pg_lsn		batch_end;		/* end of the last commit in the batch */
+	int64_t		batch_commit_time;	/* its commit time (pgoutput's clock) */
 	double		batch_started;
 
 	buf			row;
@@ -256,6 +258,7 @@ typedef struct sync_batch
 	int			ntouched;
 	int64_t		rows;
 	pg_lsn		end;
+	int64_t		commit_time;	/* of its last transaction, pgoutput's clock */
 	double		read_s;
 	double		staged_s;
 } sync_batch;
