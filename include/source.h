@@ -22,6 +22,12 @@
 
 /* replication: open a logical replication connection (replication=database). */
 extern bool source_connect(const char *conninfo, bool replication, PGconn **out);
+/*
+ * Whether a failure on conn (res: the failed result, or NULL) is an outage
+ * (outage.h): the connection is gone, or the server is shutting down,
+ * crashed or not accepting sessions yet.  Notes it when it is.
+ */
+extern bool source_failure_outage(PGconn *conn, const PGresult *res);
 /* Runs a statement that returns no rows; reports failure with what. */
 extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 

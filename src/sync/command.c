@@ -12,10 +12,30 @@
  * Transactions at or before the warehouse's position are skipped, so a kill
  * at any instant converges on the next run.
  *
+ * With --follow a run rides out outages (outage.h): a lost connection to
+ * the source or the warehouse, a server restarting, a stage that does not
+ * answer.  The run is given up whole, as a killed process would be: the
+ * batch in flight is rolled back or never committed, its staged objects
+ * removed, every connection closed.  Then, after a wait that doubles from
+ * one second up to retry_max_wait, the run starts again from the job file,
+ * and so streams from the position the warehouse holds; past retry_for
+ * since the outage began it stops with an error.  An error that is no
+ * outage stops it at once.
+ *
  * Decoding is pgoutput.c's, the stream replication.c's, the SQL the
  * dialects'; the rest of src/sync/ is the batch (see sync_int.h).
  */
 #include "sync_int.h"
+
+/* An outage being ridden out (sync --follow): since when, and how often it was tried. */
+typedef struct sync_outage
+{
+	outage_service service;		/* what the first failure lost */
+	double		since;			/* when it began (sync_now) */
+	int			attempts;		/* reconnections started */
+	int			retry_for;		/* the job's [sync] keys, in seconds */
+	int			retry_max_wait;
+} sync_outage;
 
 volatile int sync_stop_requested;
 
@@ -24,6 +44,18 @@ sync_on_signal(int signo)
 {
 	(void) signo;
 	sync_stop_requested = 1;
+}
+
+/* From here on SIGINT and SIGTERM ask the run to stop rather than end the process. */
+static void
+sync_catch_signals(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = sync_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /*
@@ -176,6 +208,13 @@ sync_run(sync_state *st)
 			sync_applier_start(st);
 		if (!ok)
 			break;
+		if (st->reconnect_attempt > 0)
+		{
+			log_info("sync: reconnected after an outage of the %s (attempt %d, %.0f s after it began)",
+					 outage_service_name(st->reconnect_service), st->reconnect_attempt,
+					 sync_now() - st->reconnect_since);
+			st->reconnect_attempt = 0;
+		}
 		log_info("streaming from %s%s%s", pg_lsn_format(st->position, lsntext),
 				 st->follow ? "" : " to ", st->follow ? "" : pg_lsn_format(st->target, (char[32]) {0}));
 		ok = sync_stream(st);
@@ -201,7 +240,8 @@ sync_run(sync_state *st)
 
 /* What a run ends with on stdout: a line, or with --json one object. */
 static void
-sync_report(const sync_state *st, const cmd_options *o, bool ok, int rc)
+sync_report(const char *job_name, pg_lsn position, uint64_t rows, int batches,
+			const cmd_options *o, bool ok, int rc)
 {
 	char		lsntext[32];
 	buf			json = BUF_INIT;
@@ -209,9 +249,9 @@ sync_report(const sync_state *st, const cmd_options *o, bool ok, int rc)
 	if (!o->json)
 	{
 		if (ok)
-			printf("synced job %s to %s: %llu changes in %d batch%s\n", st->c->j.name,
-				   pg_lsn_format(st->position, lsntext), (unsigned long long) st->total_rows,
-				   st->batches, st->batches == 1 ? "" : "es");
+			printf("synced job %s to %s: %llu changes in %d batch%s\n", job_name,
+				   pg_lsn_format(position, lsntext), (unsigned long long) rows,
+				   batches, batches == 1 ? "" : "es");
 		return;
 	}
 	if (!ok)
@@ -220,10 +260,9 @@ sync_report(const sync_state *st, const cmd_options *o, bool ok, int rc)
 		return;
 	}
 	buf_puts(&json, "{\"command\": \"sync\", \"ok\": true, \"job\": ");
-	buf_put_json_string(&json, st->c->j.name);
+	buf_put_json_string(&json, job_name);
 	buf_printf(&json, ", \"position\": \"%s\", \"batches\": %d, \"changes\": %llu}",
-			   pg_lsn_format(st->position, lsntext), st->batches,
-			   (unsigned long long) st->total_rows);
+			   pg_lsn_format(position, lsntext), batches, (unsigned long long) rows);
 	printf("%s\n", json.data);
 	buf_free(&json);
 }
@@ -260,41 +299,159 @@ sync_open(const cmd_options *o, cmd_ctx *c, sync_state *st, sync_saved *saved, s
 	return EXIT_OK;
 }
 
+/*
+ * One run, from the job file to the end of the stream (with --follow, until
+ * stopped or until something fails), on connections of its own; c and st
+ * are left for the caller to report from and release.  *outage says what a
+ * failure lost, if it was an outage.
+ */
+static int
+sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *outage)
+{
+	sync_saved	saved = {0};
+	repl_slot_info slot;
+	strlist		extra = {0};
+	int			rc;
+	bool		ok;
+
+	outage_reset();
+	rc = sync_open(o, c, st, &saved, &extra);
+	ok = rc == EXIT_OK && sync_find_slot(st, &slot);
+	if (ok)
+	{
+		sync_catch_signals();
+		ok = (o->resnapshot || !saved.have_position) ?
+			sync_start_over(st, &saved, &slot, o->resnapshot, &extra) :
+			sync_resume(st, &saved, &slot, &extra);
+		ok = ok && sync_run(st);
+	}
+	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
+	if (!ok)
+	{
+		/* a source connection that broke under a statement says so only here */
+		(void) source_failure_outage(c->src, NULL);
+		if (st->repl)
+			(void) source_failure_outage(repl_pgconn(st->repl), NULL);
+	}
+	*outage = rc == EXIT_RUNTIME ? outage_first() : OUTAGE_NONE;
+	strlist_free(&extra);
+	wh_result_free(&saved.rows);
+	return rc;
+}
+
+/* Sleeps up to seconds, less when a signal asks the run to stop. */
+static void
+sync_wait(int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !sync_stop_requested; i++)
+	{
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Whether to try again after an attempt that failed on an outage of
+ * service (sync --follow): says what was lost, the attempt and the wait,
+ * and waits; false, with an error, once the outage has lasted retry_for.
+ * An attempt that made progress ended the outage before: this is a new one.
+ */
+static bool
+sync_ride_out(sync_outage *out, outage_service service, bool progressed)
+{
+	double		now = sync_now();
+	double		elapsed;
+	int			wait = 1;
+
+	if (out->retry_for == 0)
+		return false;			/* riding out is off: the error stands */
+	if (out->service == OUTAGE_NONE || progressed)
+	{
+		out->service = service;
+		out->since = now;
+		out->attempts = 0;
+	}
+	elapsed = now - out->since;
+	if (elapsed >= out->retry_for)
+	{
+		log_error("sync: the %s has been out for %.0f s, past retry_for = %d s, after %d attempt%s "
+				  "to reconnect: giving up (the next run streams from the position the warehouse "
+				  "holds)", outage_service_name(out->service), elapsed, out->retry_for,
+				  out->attempts, out->attempts == 1 ? "" : "s");
+		return false;
+	}
+	for (int i = 0; i < out->attempts && wait < out->retry_max_wait; i++)
+		wait *= 2;
+	if (wait > out->retry_max_wait)
+		wait = out->retry_max_wait;
+	/* the last attempt at the end of the budget */
+	if (wait > out->retry_for - elapsed)
+		wait = (int) (out->retry_for - elapsed) + 1;
+	out->attempts++;
+	if (out->attempts == 1)
+		log_warn("sync: lost the %s: changes the warehouse has not committed are read again "
+				 "from its position; reconnecting in %d s (attempt %d, giving up %d s after the "
+				 "loss)", outage_service_name(service), wait, out->attempts, out->retry_for);
+	else
+		log_warn("sync: the %s is still out (%.0f s into the outage%s%s); reconnecting in %d s "
+				 "(attempt %d, %.0f s left of retry_for)", outage_service_name(out->service),
+				 elapsed, service != out->service ? ", this time the " : "",
+				 service != out->service ? outage_service_name(service) : "", wait,
+				 out->attempts, out->retry_for - elapsed);
+	sync_wait(wait);
+	return !sync_stop_requested;
+}
+
 int
 cmd_sync(const cmd_options *o)
 {
 	cmd_ctx		c;
 	sync_state	st = {0};
-	sync_saved	saved = {0};
-	repl_slot_info slot;
-	strlist		extra = {0};
-	struct sigaction sa = {0};
+	sync_outage outage = {0};
+	uint64_t	total_rows = 0;
+	int			batches = 0;
 	int			rc;
-	bool		ok;
 
-	pthread_mutex_init(&st.lock, NULL);
-	pthread_cond_init(&st.cond, NULL);
-	st.c = &c;
-	st.follow = o->follow;
-	rc = sync_open(o, &c, &st, &saved, &extra);
-	ok = rc == EXIT_OK && sync_find_slot(&st, &slot);
-	if (ok)
+	for (;;)
 	{
-		sa.sa_handler = sync_on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		ok = (o->resnapshot || !saved.have_position) ?
-			sync_start_over(&st, &saved, &slot, o->resnapshot, &extra) :
-			sync_resume(&st, &saved, &slot, &extra);
-		ok = ok && sync_run(&st);
+		outage_service lost;
+		bool		progressed;
+
+		pthread_mutex_init(&st.lock, NULL);
+		pthread_cond_init(&st.cond, NULL);
+		st.c = &c;
+		st.follow = o->follow;
+		st.reconnect_service = outage.service;
+		st.reconnect_since = outage.since;
+		st.reconnect_attempt = outage.attempts;
+		rc = sync_attempt(o, &c, &st, &lost);
+		total_rows += st.total_rows;
+		batches += st.batches;
+		progressed = st.progressed;
+		if (rc == EXIT_OK || lost == OUTAGE_NONE || !o->follow || sync_stop_requested)
+			break;
+		/* the job's keys outlive the run's context */
+		outage.retry_for = c.j.retry_for;
+		outage.retry_max_wait = c.j.retry_max_wait;
+		sync_state_free(&st);
+		pthread_mutex_destroy(&st.lock);
+		pthread_cond_destroy(&st.cond);
+		memset(&st, 0, sizeof(st));
+		ctx_close(&c);
+		sync_catch_signals();
+		if (!sync_ride_out(&outage, lost, progressed))
+		{
+			if (sync_stop_requested)
+				log_error("sync: stopped while the %s was out (the next run streams from the "
+						  "position the warehouse holds)", outage_service_name(outage.service));
+			sync_report(NULL, 0, 0, 0, o, false, EXIT_RUNTIME);
+			return EXIT_RUNTIME;
+		}
 	}
-	if (ok)
+	if (rc == EXIT_OK)
 		log_progress_done();
-	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
-	sync_report(&st, o, ok, rc);
-	strlist_free(&extra);
-	wh_result_free(&saved.rows);
+	sync_report(c.j.name, st.position, total_rows, batches, o, rc == EXIT_OK, rc);
 	sync_state_free(&st);
 	pthread_mutex_destroy(&st.lock);
 	pthread_cond_destroy(&st.cond);
