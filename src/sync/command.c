@@ -303,10 +303,13 @@ sync_open(const cmd_options *o, cmd_ctx *c, sync_state *st, sync_saved *saved, s
  * One run, from the job file to the end of the stream (with --follow, until
  * stopped or until something fails), on connections of its own; c and st
  * are left for the caller to report from and release.  *outage says what a
- * failure lost, if it was an outage.
+ * failure lost, if it was an outage; *started that the run got past its
+ * start (the slot found or made, the snapshots it owed loaded and
+ * committed), so that --resnapshot, --continue and --reload are done.
  */
 static int
-sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *outage)
+sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *outage,
+			 bool *started)
 {
 	sync_saved	saved = {0};
 	repl_slot_info slot;
@@ -323,6 +326,7 @@ sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *o
 		ok = (o->resnapshot || !saved.have_position) ?
 			sync_start_over(st, &saved, &slot, o->resnapshot, &extra) :
 			sync_resume(st, &saved, &slot, &extra);
+		*started |= ok;
 		ok = ok && sync_run(st);
 	}
 	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
@@ -337,6 +341,16 @@ sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *o
 	strlist_free(&extra);
 	wh_result_free(&saved.rows);
 	return rc;
+}
+
+/* Everything a run holds: its state, connections, stage and job. */
+static void
+sync_release(cmd_ctx *c, sync_state *st)
+{
+	sync_state_free(st);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->cond);
+	ctx_close(c);
 }
 
 /* Sleeps up to seconds, less when a signal asks the run to stop. */
@@ -409,6 +423,8 @@ cmd_sync(const cmd_options *o)
 	cmd_ctx		c;
 	sync_state	st = {0};
 	sync_outage outage = {0};
+	cmd_options run = *o;
+	bool		started = false;
 	uint64_t	total_rows = 0;
 	int			batches = 0;
 	int			rc;
@@ -418,6 +434,7 @@ cmd_sync(const cmd_options *o)
 		outage_service lost;
 		bool		progressed;
 
+		memset(&st, 0, sizeof(st));
 		pthread_mutex_init(&st.lock, NULL);
 		pthread_cond_init(&st.cond, NULL);
 		st.c = &c;
@@ -425,20 +442,23 @@ cmd_sync(const cmd_options *o)
 		st.reconnect_service = outage.service;
 		st.reconnect_since = outage.since;
 		st.reconnect_attempt = outage.attempts;
-		rc = sync_attempt(o, &c, &st, &lost);
+		rc = sync_attempt(&run, &c, &st, &lost, &started);
 		total_rows += st.total_rows;
 		batches += st.batches;
 		progressed = st.progressed;
 		if (rc == EXIT_OK || lost == OUTAGE_NONE || !o->follow || sync_stop_requested)
 			break;
+		/* once done, what the options asked for is not done again */
+		if (started)
+		{
+			run.resnapshot = false;
+			run.ncontinue = 0;
+			run.nreload = 0;
+		}
 		/* the job's keys outlive the run's context */
 		outage.retry_for = c.j.retry_for;
 		outage.retry_max_wait = c.j.retry_max_wait;
-		sync_state_free(&st);
-		pthread_mutex_destroy(&st.lock);
-		pthread_cond_destroy(&st.cond);
-		memset(&st, 0, sizeof(st));
-		ctx_close(&c);
+		sync_release(&c, &st);
 		sync_catch_signals();
 		if (!sync_ride_out(&outage, lost, progressed))
 		{
@@ -452,9 +472,6 @@ cmd_sync(const cmd_options *o)
 	if (rc == EXIT_OK)
 		log_progress_done();
 	sync_report(c.j.name, st.position, total_rows, batches, o, rc == EXIT_OK, rc);
-	sync_state_free(&st);
-	pthread_mutex_destroy(&st.lock);
-	pthread_cond_destroy(&st.cond);
-	ctx_close(&c);
+	sync_release(&c, &st);
 	return rc;
 }
