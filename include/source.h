@@ -7,6 +7,9 @@
  * Every source session runs with DateStyle=ISO, TimeZone=UTC,
  * IntervalStyle=postgres, extra_float_digits=3 and client_encoding=UTF8, so
  * that a value's text is the same in a snapshot and in the change stream.
+ * A connection refused by a server down or starting, and a replication
+ * stream lost or ended by the server, are noted as an outage of the source
+ * (outage.h); source_failure_outage tells it of any other failure.
  */
 #ifndef WHARF_SOURCE_H
 #define WHARF_SOURCE_H

@@ -82,7 +82,7 @@ source_connect(const char *conninfo, bool replication, PGconn **out)
 			buf_printf(&text, " (role %s needs the REPLICATION attribute: ALTER ROLE %s REPLICATION)",
 					   PQuser(conn), PQuser(conn));
 		/* a server down, starting or unreachable: waiting may cure it */
-		if (conn == NULL || outage_connect_failure_transient(msg))
+		if (conn != NULL && outage_connect_failure_transient(msg))
 			outage_note(OUTAGE_SOURCE);
 		log_error("source: cannot connect%s: %s",
 				  replication ? " for replication" : "", text.data);
