@@ -79,6 +79,10 @@ typedef struct job
 	char	   *op_column;
 	bool		keep_case;		/* names as written, not folded as the warehouse would */
 
+	/* [sync] */
+	int			retry_for;		/* --follow: seconds an outage is ridden out, default 600; 0 = none */
+	int			retry_max_wait; /* --follow: longest wait between reconnects, seconds, default 30 */
+
 	int			ntables;
 	job_table  *tables;
 } job;

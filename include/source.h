@@ -7,6 +7,9 @@
  * Every source session runs with DateStyle=ISO, TimeZone=UTC,
  * IntervalStyle=postgres, extra_float_digits=3 and client_encoding=UTF8, so
  * that a value's text is the same in a snapshot and in the change stream.
+ * A connection refused by a server down or starting, and a replication
+ * stream lost or ended by the server, are noted as an outage of the source
+ * (outage.h); source_failure_outage tells it of any other failure.
  */
 #ifndef WHARF_SOURCE_H
 #define WHARF_SOURCE_H
@@ -22,6 +25,12 @@
 
 /* replication: open a logical replication connection (replication=database). */
 extern bool source_connect(const char *conninfo, bool replication, PGconn **out);
+/*
+ * Whether a failure on conn (res: the failed result, or NULL) is an outage
+ * (outage.h): the connection is gone, or the server is shutting down,
+ * crashed or not accepting sessions yet.  Notes it when it is.
+ */
+extern bool source_failure_outage(PGconn *conn, const PGresult *res);
 /* Runs a statement that returns no rows; reports failure with what. */
 extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 

@@ -7,7 +7,8 @@
  * Requests are signed with SigV4 (libcurl's CURLOPT_AWS_SIGV4, plus the
  * x-amz-content-sha256 header S3 requires).  Transient failures (5xx,
  * timeouts, resets, refused connections) are retried with exponential backoff
- * up to upload_target.retries attempts.  A PUT is checked twice: S3 verifies
+ * up to upload_target.retries attempts; one that still fails is also noted as
+ * an outage of the stage (outage.h).  A PUT is checked twice: S3 verifies
  * Content-MD5, and the returned ETag must equal the MD5 of what was sent.
  */
 #ifndef WHARF_UPLOAD_H

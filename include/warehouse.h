@@ -4,7 +4,10 @@
  *    transaction, read small results.
  *
  * Autocommit is off: nothing is visible until wh_commit.  Every failure is
- * reported with the driver's diagnostics and the start of the statement.
+ * reported with the driver's diagnostics and the start of the statement; a
+ * lost connection (SQLSTATE 08xxx, 57P01-57P03, HYT00/HYT01) and a
+ * connection refused by a server down or starting are also noted as an
+ * outage of the warehouse (outage.h).
  */
 #ifndef WHARF_WAREHOUSE_H
 #define WHARF_WAREHOUSE_H

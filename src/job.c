@@ -36,7 +36,8 @@
  * Values.  An empty value is an error for every key (write
  * conninfo = postgresql:// to take everything from the PG* environment).
  * Sizes are a whole number with an optional unit B, kB/KB, MB, GB, KiB, MiB,
- * GiB, all powers of 1024 as in postgresql.conf.  Enumerations and booleans
+ * GiB, all powers of 1024 as in postgresql.conf; durations a whole number
+ * with an optional unit s, min or h (none: seconds).  Enumerations and booleans
  * are matched without regard to case.  The default slot and publication are
  * wharf_<name> with the name folded to lower case (slot names allow no
  * upper case).  schema and state_table are single SQL identifiers.  Names
@@ -94,12 +95,13 @@ typedef enum section_kind
 	SEC_SOURCE,
 	SEC_STAGE,
 	SEC_WAREHOUSE,
+	SEC_SYNC,					/* optional */
 	SEC_TABLE,
 	NUM_SECTIONS
 } section_kind;
 
 static const char *const section_names[NUM_SECTIONS] = {
-	"job", "source", "stage", "warehouse", "table"
+	"job", "source", "stage", "warehouse", "sync", "table"
 };
 
 /* How a key's value is checked and stored. */
@@ -116,6 +118,7 @@ typedef enum value_kind
 	V_TEXT,
 	V_SECRET,
 	V_SIZE,
+	V_DURATION,
 	V_BOOL,
 	V_DIALECT,
 	V_ODBC,
@@ -134,7 +137,7 @@ typedef struct key_def
 	value_kind	kind;
 	size_t		offset;			/* of the field in job (or job_table) */
 	bool		required;
-	int			min;			/* V_INT range */
+	int			min;			/* V_INT range (V_DURATION: in seconds) */
 	int			max;
 } key_def;
 
@@ -169,6 +172,8 @@ static const key_def key_defs[] = {
 	{SEC_WAREHOUSE, "synced_at_column", V_IDENT, JOBF(synced_at_column), false, 0, 0},
 	{SEC_WAREHOUSE, "lsn_column", V_IDENT, JOBF(lsn_column), false, 0, 0},
 	{SEC_WAREHOUSE, "op_column", V_IDENT, JOBF(op_column), false, 0, 0},
+	{SEC_SYNC, "retry_for", V_DURATION, JOBF(retry_for), false, 0, 7 * 86400},
+	{SEC_SYNC, "retry_max_wait", V_DURATION, JOBF(retry_max_wait), false, 1, 3600},
 	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
 	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
@@ -176,7 +181,7 @@ static const key_def key_defs[] = {
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 27		/* index of "key" above: table keys come last */
+#define FIRST_TABLE_KEY 29		/* index of "key" above: table keys come last */
 #define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
 
 /* Per [table] bookkeeping that the job itself does not keep. */
@@ -895,6 +900,47 @@ parse_int(const char *s, int min, int max, int *out)
 	return true;
 }
 
+/*
+ * A duration: digits, optional blanks, optional unit (s, min, h; none means
+ * seconds), from min to max seconds.  *out in seconds.
+ */
+static bool
+parse_duration(const char *s, int min, int max, int *out)
+{
+	static const struct
+	{
+		const char *unit;
+		int64_t		mult;
+	}			units[] = {
+		{"", 1}, {"s", 1}, {"sec", 1}, {"min", 60}, {"h", 3600},
+	};
+	int64_t		v = 0;
+	const char *d = s;
+
+	while (*s >= '0' && *s <= '9')
+	{
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return false;
+		s++;
+	}
+	if (s == d)
+		return false;
+	while (is_blank(*s))
+		s++;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	{
+		if (strcasecmp(s, units[i].unit) == 0)
+		{
+			if (v > max / units[i].mult || v * units[i].mult < min)
+				return false;
+			*out = (int) (v * units[i].mult);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A size: digits, optional blanks, optional unit.  *out in bytes. */
 static bool
 parse_size(const char *s, uint64_t *out)
@@ -1204,6 +1250,11 @@ set_value(parser *p, const key_def *kd, char *v)
 					*(uint64_t *) field = size;
 			}
 			break;
+		case V_DURATION:
+			if (!parse_duration(v, kd->min, kd->max, (int *) field))
+				BAD("%s: bad duration \"%s\" (a whole number of s, min or h, from %ds to %ds; "
+					"a number alone is seconds)", kd->name, v, kd->min, kd->max);
+			break;
 		case V_BOOL:
 			if (!parse_bool(v, (bool *) field))
 				BAD("%s: bad boolean \"%s\" (true, false, yes, no, on, off, 1 or 0)",
@@ -1450,7 +1501,7 @@ handle_section(parser *p, const char *content)
 						"unknown section [%s] (did you mean [%s]?)", content, best);
 		else
 			parse_error(p, p->line, NULL,
-						"unknown section [%s] (job, source, stage, warehouse or "
+						"unknown section [%s] (job, source, stage, warehouse, sync or "
 						"table SCHEMA.NAME)", content);
 		free(word);
 		return false;
@@ -1643,7 +1694,7 @@ finish(parser *p)
 	job		   *j = &p->j;
 
 	for (int s = 0; s < SEC_TABLE; s++)
-		if (p->section_line[s] == 0)
+		if (p->section_line[s] == 0 && s != SEC_SYNC)
 			return parse_error(p, 0, NULL, "missing section [%s]", section_names[s]);
 	for (int i = 0; i < FIRST_TABLE_KEY; i++)
 	{
@@ -1712,6 +1763,10 @@ finish(parser *p)
 		j->compression = 1;
 	if (p->key_line[key_index(SEC_STAGE, "retries")] == 0)
 		j->retries = 6;
+	if (p->key_line[key_index(SEC_SYNC, "retry_for")] == 0)
+		j->retry_for = 600;
+	if (p->key_line[key_index(SEC_SYNC, "retry_max_wait")] == 0)
+		j->retry_max_wait = 30;
 	if (j->state_table == NULL)
 		j->state_table = xstrdup("wharf_state");
 	return true;

@@ -138,7 +138,9 @@ report_begin(const char *version, const char *command, const char *what,
 void
 report_job(const char *name, char **tables, int ntables)
 {
-	free(rpt.job);
+	/* a run that starts again (sync --follow after an outage) opened already */
+	if (rpt.job != NULL)
+		return;
 	rpt.job = xstrdup(name);
 	for (int i = 0; i < ntables; i++)
 		strlist_add(&rpt.job_tables, tables[i]);

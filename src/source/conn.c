@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "outage.h"
 #include "source.h"
 
 #define SOURCE_SESSION_OPTIONS \
@@ -80,6 +81,9 @@ source_connect(const char *conninfo, bool replication, PGconn **out)
 		if (replication && conn && strstr(msg, "replication role") != NULL && PQuser(conn))
 			buf_printf(&text, " (role %s needs the REPLICATION attribute: ALTER ROLE %s REPLICATION)",
 					   PQuser(conn), PQuser(conn));
+		/* a server down, starting or unreachable: waiting may cure it */
+		if (conn != NULL && outage_connect_failure_transient(msg))
+			outage_note(OUTAGE_SOURCE);
 		log_error("source: cannot connect%s: %s",
 				  replication ? " for replication" : "", text.data);
 		buf_free(&text);
@@ -108,4 +112,18 @@ source_exec(PGconn *conn, const char *sql, const char *what)
 		log_error("source: %s failed: %s", what, PQerrorMessage(conn));
 	PQclear(res);
 	return ok;
+}
+
+bool
+source_failure_outage(PGconn *conn, const PGresult *res)
+{
+	bool		outage;
+
+	if (conn == NULL)
+		return false;
+	outage = PQstatus(conn) == CONNECTION_BAD ||
+		(res != NULL && outage_sqlstate_lost(PQresultErrorField(res, PG_DIAG_SQLSTATE)));
+	if (outage)
+		outage_note(OUTAGE_SOURCE);
+	return outage;
 }

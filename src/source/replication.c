@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "outage.h"
 #include "source.h"
 
 /* Seconds from 1970-01-01 to 2000-01-01, the epoch of the protocol's times. */
@@ -205,8 +206,11 @@ repl_start(repl_conn *c, const char *slot, pg_lsn start,
 	res = PQexec(c->conn, sql.data);
 	ok = PQresultStatus(res) == PGRES_COPY_BOTH;
 	if (!ok)
+	{
+		(void) source_failure_outage(c->conn, res);
 		log_error("source: cannot start streaming from slot %s at %s: %s", slot, lsn,
 				  PQerrorMessage(c->conn));
+	}
 	PQclear(res);
 	buf_free(&sql);
 	buf_free(&names);
@@ -255,6 +259,15 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 		{
 			PGresult   *res = PQgetResult(c->conn);
 
+			/*
+			 * A server ends a stream it was not asked to end when it shuts
+			 * down: an outage, as is a connection lost; an error of its own
+			 * (a slot invalidated, say) is not.
+			 */
+			if (PQresultStatus(res) == PGRES_COMMAND_OK)
+				outage_note(OUTAGE_SOURCE);
+			else
+				(void) source_failure_outage(c->conn, res);
 			log_error("source: the replication stream ended: %s",
 					  PQresultStatus(res) == PGRES_COMMAND_OK ? "the server closed it" :
 					  PQerrorMessage(c->conn));
@@ -264,6 +277,7 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 		}
 		if (len == -2)
 		{
+			(void) source_failure_outage(c->conn, NULL);
 			log_error("source: replication stream failed: %s", PQerrorMessage(c->conn));
 			c->streaming = false;
 			return false;
@@ -290,6 +304,7 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 			{
 				if (PQconsumeInput(c->conn) == 0)
 				{
+					(void) source_failure_outage(c->conn, NULL);
 					log_error("source: replication stream failed: %s", PQerrorMessage(c->conn));
 					c->streaming = false;
 					return false;
@@ -339,6 +354,8 @@ repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requeste
 	msg[33] = reply_requested ? 1 : 0;
 	if (PQputCopyData(c->conn, msg, sizeof(msg)) <= 0 || PQflush(c->conn) != 0)
 	{
+		/* a status update that cannot be sent is a socket gone */
+		outage_note(OUTAGE_SOURCE);
 		log_error("source: cannot send a status update: %s", PQerrorMessage(c->conn));
 		return false;
 	}

@@ -518,6 +518,7 @@ sync_applier_main(void *arg)
 			st->busy = false;
 			if (ok)
 			{
+				st->progressed = true;
 				st->applied = end;
 				st->batches += had_changes ? 1 : 0;
 				st->total_rows += (uint64_t) rows;

@@ -12,6 +12,16 @@
  * Transactions at or before the warehouse's position are skipped, so a kill
  * at any instant converges on the next run.
  *
+ * With --follow a run rides out outages (outage.h): a lost connection to
+ * the source or the warehouse, a server restarting, a stage that does not
+ * answer.  The run is given up whole, as a killed process would be: the
+ * batch in flight is rolled back or never committed, its staged objects
+ * removed, every connection closed.  Then, after a wait that doubles from
+ * one second up to retry_max_wait, the run starts again from the job file,
+ * and so streams from the position the warehouse holds; past retry_for
+ * since the outage began it stops with an error.  An error that is no
+ * outage stops it at once.
+ *
  * Decoding is pgoutput.c's, the stream replication.c's, the SQL the
  * dialects'; the rest of src/sync/ is the batch (see sync_int.h).
  */
@@ -19,12 +29,34 @@
 
 #include "report.h"
 
+/* An outage being ridden out (sync --follow): since when, and how often it was tried. */
+typedef struct sync_outage
+{
+	outage_service service;		/* what the first failure lost */
+	double		since;			/* when it began (sync_now) */
+	int			attempts;		/* reconnections started */
+	int			retry_for;		/* the job's [sync] keys, in seconds */
+	int			retry_max_wait;
+} sync_outage;
+
 volatile sig_atomic_t sync_stop_requested;
 
 static void
 sync_on_signal(int signo)
 {
 	sync_stop_requested = signo;
+}
+
+/* From here on SIGINT and SIGTERM ask the run to stop rather than end the process. */
+static void
+sync_catch_signals(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = sync_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /*
@@ -181,6 +213,13 @@ sync_run(sync_state *st)
 			sync_applier_start(st);
 		if (!ok)
 			break;
+		if (st->reconnect_attempt > 0)
+		{
+			log_info("sync: reconnected after an outage of the %s (attempt %d, %.0f s after it began)",
+					 outage_service_name(st->reconnect_service), st->reconnect_attempt,
+					 sync_now() - st->reconnect_since);
+			st->reconnect_attempt = 0;
+		}
 		log_info("streaming from %s%s%s", pg_lsn_format(st->position, lsntext),
 				 st->follow ? "" : " to ", st->follow ? "" : pg_lsn_format(st->target, (char[32]) {0}));
 		ok = sync_stream(st);
@@ -205,53 +244,118 @@ sync_run(sync_state *st)
 }
 
 /*
+ * What the run did to each table over its attempts (a --follow run starts
+ * again after an outage), for its summary.
+ */
+typedef struct sync_table_total
+{
+	char	   *table;
+	char	   *target;
+	uint64_t	ops[SYNC_NOPS];
+	bool		snapshotted;
+	uint64_t	snapshot_rows;
+	char	   *reason;
+} sync_table_total;
+
+typedef struct sync_totals
+{
+	sync_table_total *items;
+	int			n;
+	uint64_t	rows;
+	int			batches;
+} sync_totals;
+
+/* Adds what attempt st committed to tt. */
+static void
+sync_totals_add(sync_totals *tt, sync_state *st)
+{
+	pthread_mutex_lock(&st->lock);
+	tt->rows += st->total_rows;
+	tt->batches += st->batches;
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+		sync_table_total *e = NULL;
+
+		for (int k = 0; k < tt->n && e == NULL; k++)
+			if (strcmp(tt->items[k].table, t->display) == 0)
+				e = &tt->items[k];
+		if (e == NULL)
+		{
+			tt->items = xrealloc(tt->items, sizeof(sync_table_total) * (size_t) (tt->n + 1));
+			e = &tt->items[tt->n++];
+			memset(e, 0, sizeof(*e));
+			e->table = xstrdup(t->display);
+			e->target = table_target_display_name(&t->def);
+		}
+		for (int k = 0; k < SYNC_NOPS; k++)
+			e->ops[k] += t->applied_ops[k];
+		if (t->snapshotted)
+		{
+			e->snapshotted = true;
+			e->snapshot_rows += t->snapshot_rows;
+			free(e->reason);
+			e->reason = t->load_reason ? xstrdup(t->load_reason) : NULL;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+static void
+sync_totals_free(sync_totals *tt)
+{
+	for (int i = 0; i < tt->n; i++)
+	{
+		free(tt->items[i].table);
+		free(tt->items[i].target);
+		free(tt->items[i].reason);
+	}
+	free(tt->items);
+}
+
+/*
  * What a run ends with: a line on stdout, and the run's summary (report.h):
  * per table its changes applied and whether, and why, it was loaded from a
  * snapshot; the position reached and the batches.
  */
 static void
-sync_report(sync_state *st, const cmd_options *o, bool ok)
+sync_report(const sync_totals *tt, const char *job_name, pg_lsn position,
+			const cmd_options *o, bool ok)
 {
 	char		lsntext[32];
 	buf		   *json = report_members();
 
 	if (ok && !o->json)
-		printf("synced job %s to %s: %llu change%s in %d batch%s\n", st->c->j.name,
-			   pg_lsn_format(st->position, lsntext), (unsigned long long) st->total_rows,
-			   st->total_rows == 1 ? "" : "s", st->batches, st->batches == 1 ? "" : "es");
-	pthread_mutex_lock(&st->lock);
-	for (int i = 0; i < st->ntables; i++)
+		printf("synced job %s to %s: %llu change%s in %d batch%s\n", job_name,
+			   pg_lsn_format(position, lsntext), (unsigned long long) tt->rows,
+			   tt->rows == 1 ? "" : "s", tt->batches, tt->batches == 1 ? "" : "es");
+	for (int i = 0; i < tt->n; i++)
 	{
-		sync_table *t = &st->tables[i];
-		char	   *target = table_target_display_name(&t->def);
-		buf		   *e = report_table(t->display, target);
+		const sync_table_total *t = &tt->items[i];
+		buf		   *e = report_table(t->table, t->target);
 
 		buf_printf(e, ", \"changes\": %llu, \"inserts\": %llu, \"updates\": %llu, "
 				   "\"deletes\": %llu, \"truncates\": %llu",
-				   (unsigned long long) (t->applied_ops[SYNC_OP_INSERT] +
-										 t->applied_ops[SYNC_OP_UPDATE] +
-										 t->applied_ops[SYNC_OP_DELETE] +
-										 t->applied_ops[SYNC_OP_TRUNCATE]),
-				   (unsigned long long) t->applied_ops[SYNC_OP_INSERT],
-				   (unsigned long long) t->applied_ops[SYNC_OP_UPDATE],
-				   (unsigned long long) t->applied_ops[SYNC_OP_DELETE],
-				   (unsigned long long) t->applied_ops[SYNC_OP_TRUNCATE]);
+				   (unsigned long long) (t->ops[SYNC_OP_INSERT] + t->ops[SYNC_OP_UPDATE] +
+										 t->ops[SYNC_OP_DELETE] + t->ops[SYNC_OP_TRUNCATE]),
+				   (unsigned long long) t->ops[SYNC_OP_INSERT],
+				   (unsigned long long) t->ops[SYNC_OP_UPDATE],
+				   (unsigned long long) t->ops[SYNC_OP_DELETE],
+				   (unsigned long long) t->ops[SYNC_OP_TRUNCATE]);
 		if (t->snapshotted)
 		{
 			buf_printf(e, ", \"snapshot\": {\"rows\": %llu, \"reason\": ",
 					   (unsigned long long) t->snapshot_rows);
-			buf_put_json_string(e, t->load_reason);
+			buf_put_json_string(e, t->reason);
 			buf_putc(e, '}');
 		}
 		else
 			buf_puts(e, ", \"snapshot\": null");
-		free(target);
 	}
-	pthread_mutex_unlock(&st->lock);
 	buf_puts(json, ", \"position\": ");
-	buf_put_json_string(json, st->position ? pg_lsn_format(st->position, lsntext) : NULL);
-	buf_printf(json, ", \"batches\": %d, \"changes\": %llu, \"follow\": %s", st->batches,
-			   (unsigned long long) st->total_rows, o->follow ? "true" : "false");
+	buf_put_json_string(json, position ? pg_lsn_format(position, lsntext) : NULL);
+	buf_printf(json, ", \"batches\": %d, \"changes\": %llu, \"follow\": %s", tt->batches,
+			   (unsigned long long) tt->rows, o->follow ? "true" : "false");
 }
 
 /* Everything before the slot: the job, its tables, the state it left. */
@@ -289,45 +393,179 @@ sync_open(const cmd_options *o, cmd_ctx *c, sync_state *st, sync_saved *saved, s
 	return EXIT_OK;
 }
 
+/*
+ * One run, from the job file to the end of the stream (with --follow, until
+ * stopped or until something fails), on connections of its own; c and st
+ * are left for the caller to report from and release.  *outage says what a
+ * failure lost, if it was an outage; *started that the run got past its
+ * start (the slot found or made, the snapshots it owed loaded and
+ * committed), so that --resnapshot, --continue and --reload are done.
+ */
+static int
+sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *outage,
+			 bool *started)
+{
+	sync_saved	saved = {0};
+	repl_slot_info slot;
+	strlist		extra = {0};
+	int			rc;
+	bool		ok;
+
+	outage_reset();
+	rc = sync_open(o, c, st, &saved, &extra);
+	ok = rc == EXIT_OK && sync_find_slot(st, &slot);
+	if (ok)
+	{
+		sync_catch_signals();
+		ok = (o->resnapshot || !saved.have_position) ?
+			sync_start_over(st, &saved, &slot, o->resnapshot, &extra) :
+			sync_resume(st, &saved, &slot, &extra);
+		*started |= ok;
+		ok = ok && sync_run(st);
+	}
+	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
+	if (!ok)
+	{
+		/* a source connection that broke under a statement says so only here */
+		(void) source_failure_outage(c->src, NULL);
+		if (st->repl)
+			(void) source_failure_outage(repl_pgconn(st->repl), NULL);
+	}
+	*outage = rc == EXIT_RUNTIME ? outage_first() : OUTAGE_NONE;
+	strlist_free(&extra);
+	wh_result_free(&saved.rows);
+	return rc;
+}
+
+/* Everything a run holds: its state, connections, stage and job. */
+static void
+sync_release(cmd_ctx *c, sync_state *st)
+{
+	sync_state_free(st);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->cond);
+	ctx_close(c);
+}
+
+/* Sleeps up to seconds, less when a signal asks the run to stop. */
+static void
+sync_wait(int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !sync_stop_requested; i++)
+	{
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Whether to try again after an attempt that failed on an outage of
+ * service (sync --follow): says what was lost, the attempt and the wait,
+ * and waits; false, with an error, once the outage has lasted retry_for.
+ * An attempt that made progress ended the outage before: this is a new one.
+ */
+static bool
+sync_ride_out(sync_outage *out, outage_service service, bool progressed)
+{
+	double		now = sync_now();
+	double		elapsed;
+	int			wait = 1;
+
+	if (out->retry_for == 0)
+		return false;			/* riding out is off: the error stands */
+	if (out->service == OUTAGE_NONE || progressed)
+	{
+		out->service = service;
+		out->since = now;
+		out->attempts = 0;
+	}
+	elapsed = now - out->since;
+	if (elapsed >= out->retry_for)
+	{
+		log_error("sync: the %s has been out for %.0f s, past retry_for = %d s, after %d attempt%s "
+				  "to reconnect: giving up (the next run streams from the position the warehouse "
+				  "holds)", outage_service_name(out->service), elapsed, out->retry_for,
+				  out->attempts, out->attempts == 1 ? "" : "s");
+		return false;
+	}
+	for (int i = 0; i < out->attempts && wait < out->retry_max_wait; i++)
+		wait *= 2;
+	if (wait > out->retry_max_wait)
+		wait = out->retry_max_wait;
+	/* the last attempt at the end of the budget */
+	if (wait > out->retry_for - elapsed)
+		wait = (int) (out->retry_for - elapsed) + 1;
+	out->attempts++;
+	if (out->attempts == 1)
+		log_warn("sync: lost the %s: changes the warehouse has not committed are read again "
+				 "from its position; reconnecting in %d s (attempt %d, giving up %d s after the "
+				 "loss)", outage_service_name(service), wait, out->attempts, out->retry_for);
+	else
+		log_warn("sync: the %s is still out (%.0f s into the outage%s%s); reconnecting in %d s "
+				 "(attempt %d, %.0f s left of retry_for)", outage_service_name(out->service),
+				 elapsed, service != out->service ? ", this time the " : "",
+				 service != out->service ? outage_service_name(service) : "", wait,
+				 out->attempts, out->retry_for - elapsed);
+	sync_wait(wait);
+	return !sync_stop_requested;
+}
+
 int
 cmd_sync(const cmd_options *o)
 {
 	cmd_ctx		c;
 	sync_state	st = {0};
-	sync_saved	saved = {0};
-	repl_slot_info slot;
-	strlist		extra = {0};
-	struct sigaction sa = {0};
+	sync_outage outage = {0};
+	cmd_options run = *o;
+	bool		started = false;
+	sync_totals totals = {0};
 	int			rc;
-	bool		ok;
 
-	pthread_mutex_init(&st.lock, NULL);
-	pthread_cond_init(&st.cond, NULL);
-	st.c = &c;
-	st.follow = o->follow;
-	rc = sync_open(o, &c, &st, &saved, &extra);
-	ok = rc == EXIT_OK && sync_find_slot(&st, &slot);
-	if (ok)
+	for (;;)
 	{
-		sa.sa_handler = sync_on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		ok = (o->resnapshot || !saved.have_position) ?
-			sync_start_over(&st, &saved, &slot, o->resnapshot, &extra) :
-			sync_resume(&st, &saved, &slot, &extra);
-		ok = ok && sync_run(&st);
+		outage_service lost;
+		bool		progressed;
+
+		memset(&st, 0, sizeof(st));
+		pthread_mutex_init(&st.lock, NULL);
+		pthread_cond_init(&st.cond, NULL);
+		st.c = &c;
+		st.follow = o->follow;
+		st.reconnect_service = outage.service;
+		st.reconnect_since = outage.since;
+		st.reconnect_attempt = outage.attempts;
+		rc = sync_attempt(&run, &c, &st, &lost, &started);
+		sync_totals_add(&totals, &st);
+		progressed = st.progressed;
+		if (rc == EXIT_OK || lost == OUTAGE_NONE || !o->follow || sync_stop_requested)
+			break;
+		/* once done, what the options asked for is not done again */
+		if (started)
+		{
+			run.resnapshot = false;
+			run.ncontinue = 0;
+			run.nreload = 0;
+		}
+		/* the job's keys outlive the run's context */
+		outage.retry_for = c.j.retry_for;
+		outage.retry_max_wait = c.j.retry_max_wait;
+		sync_release(&c, &st);
+		sync_catch_signals();
+		if (!sync_ride_out(&outage, lost, progressed))
+		{
+			if (sync_stop_requested)
+				log_error("sync: stopped while the %s was out (the next run streams from the "
+						  "position the warehouse holds)", outage_service_name(outage.service));
+			sync_report(&totals, NULL, 0, o, false);
+			sync_totals_free(&totals);
+			return EXIT_RUNTIME;
+		}
 	}
-	if (ok)
+	if (rc == EXIT_OK)
 		log_progress_done();
-	rc = ok ? EXIT_OK : rc != EXIT_OK ? rc : EXIT_RUNTIME;
-	if (st.tables)
-		sync_report(&st, o, ok);
-	strlist_free(&extra);
-	wh_result_free(&saved.rows);
-	sync_state_free(&st);
-	pthread_mutex_destroy(&st.lock);
-	pthread_cond_destroy(&st.cond);
-	ctx_close(&c);
+	sync_report(&totals, c.j.name, st.position, o, rc == EXIT_OK);
+	sync_totals_free(&totals);
+	sync_release(&c, &st);
 	return rc;
 }

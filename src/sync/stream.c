@@ -179,6 +179,7 @@ sync_stream(sync_state *st)
 					if (!repl_feedback(st->repl, f.wal_end, f.wal_end, false))
 						return false;
 					st->acked = f.wal_end;
+					st->progressed = true;	/* caught up: any outage before is over */
 				}
 				else if (f.reply_requested &&
 						 !repl_feedback(st->repl, st->last_wal_end, st->acked, false))

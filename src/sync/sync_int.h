@@ -32,6 +32,7 @@
 #include "extract.h"
 #include "load.h"
 #include "log.h"
+#include "outage.h"
 #include "pgoutput.h"
 #include "pipes.h"
 #include "replication.h"
@@ -220,6 +221,17 @@ typedef struct sync_state
 
 	uint64_t	total_rows;
 	int			batches;
+
+	/*
+	 * Riding out outages (command.c): progressed says the run has gone past
+	 * any outage before it (a batch committed, or the stream caught up
+	 * with nothing in flight); reconnect_* describe the outage this run
+	 * reconnects after (attempt 0: none), said once streaming starts.
+	 */
+	bool		progressed;
+	outage_service reconnect_service;
+	double		reconnect_since;
+	int			reconnect_attempt;
 
 	/*
 	 * Partitions attached, detached or truncated change a partitioned

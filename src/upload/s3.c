@@ -29,6 +29,7 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "outage.h"
 
 #define S3_CONNECT_TIMEOUT_MS	10000L
 #define S3_DEFAULT_STALL_S		30L
@@ -834,6 +835,9 @@ s3_perform(CURL *curl, const upload_target *t, const s3_request *rq,
 			continue;
 		}
 
+		/* a store down or overloaded past the retries: an outage (outage.h) */
+		if (retryable)
+			outage_note(OUTAGE_STAGE);
 		if (retryable && attempt > 1)
 			snprintf(tail, sizeof(tail), "gave up after %d attempts", attempt);
 		else

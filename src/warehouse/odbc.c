@@ -37,6 +37,7 @@
 #include <sqlext.h>
 
 #include "log.h"
+#include "outage.h"
 
 /* Seconds the driver may spend establishing the connection. */
 #define WH_LOGIN_TIMEOUT	15
@@ -201,9 +202,9 @@ diag_says_lost(const char *state, const char *msg)
 		"broken pipe",
 	};
 
-	if (strncmp(state, "08", 2) == 0 ||
-		strcmp(state, "57P01") == 0 ||	/* admin_shutdown */
-		strcmp(state, "57P02") == 0)	/* crash_shutdown */
+	/* HYT00/HYT01: the driver's own timeouts on a server that went silent */
+	if (outage_sqlstate_lost(state) ||
+		strcmp(state, "HYT00") == 0 || strcmp(state, "HYT01") == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
 		if (strcasestr(msg, phrases[i]) != NULL)
@@ -301,6 +302,14 @@ connection_dead(wh_session *s)
 	return SQL_SUCCEEDED(rc) && dead == SQL_CD_TRUE;
 }
 
+/* The server connection is gone: an outage of the warehouse (outage.h). */
+static void
+mark_lost(wh_session *s)
+{
+	s->lost = true;
+	outage_note(OUTAGE_WAREHOUSE);
+}
+
 /* The start of a statement as one line, for error messages. */
 static char *
 sql_snippet(const char *sql)
@@ -342,7 +351,7 @@ report_stmt_error(wh_session *s, SQLHSTMT stmt, const char *what,
 
 	diag_collect(&d, SQL_HANDLE_STMT, stmt, s->secret);
 	if (d.lost || connection_dead(s))
-		s->lost = true;
+		mark_lost(s);
 	s->tx_failed = true;
 	if (s->lost)
 		log_error("warehouse connection lost: %s failed: %s: %s",
@@ -459,7 +468,12 @@ report_connect_error(wh_session *s, const char *connstr)
 		log_error("warehouse: the ODBC connection string names no driver "
 				  "(Driver=...) or data source (DSN=...): %s", d.text.data);
 	else
+	{
+		/* a server down, starting or unreachable: waiting may cure it */
+		if (outage_connect_failure_transient(d.text.data))
+			outage_note(OUTAGE_WAREHOUSE);
 		log_error("warehouse: cannot connect: %s", d.text.data);
+	}
 	free(driver);
 	free(dsn);
 	buf_free(&d.text);
@@ -580,6 +594,7 @@ check_usable(wh_session *s, const char *what)
 {
 	if (s->lost)
 	{
+		outage_note(OUTAGE_WAREHOUSE);
 		log_error("warehouse connection lost: cannot %s", what);
 		return false;
 	}
@@ -607,7 +622,7 @@ exec_direct(wh_session *s, const char *sql, const char *what,
 
 		diag_collect(&d, SQL_HANDLE_DBC, s->dbc, s->secret);
 		if (d.lost || connection_dead(s))
-			s->lost = true;
+			mark_lost(s);
 		log_error("%s: cannot allocate an ODBC statement: %s",
 				  s->lost ? "warehouse connection lost" : "warehouse",
 				  d.text.data);
@@ -867,7 +882,7 @@ end_tran(wh_session *s, SQLSMALLINT how)
 	}
 	diag_collect(&d, SQL_HANDLE_DBC, s->dbc, s->secret);
 	if (d.lost || connection_dead(s))
-		s->lost = true;
+		mark_lost(s);
 	if (how == SQL_COMMIT && s->lost)
 		log_error("warehouse connection lost during commit; the transaction "
 				  "may or may not have been committed: %s", d.text.data);

@@ -119,6 +119,16 @@ static const bad_case bad_cases[] = {
 	{"parallel words", JOB "[source]\nconninfo = x\nparallel = two\n", "parallel: bad value \"two\""},
 	{"compression 10", JOB SRC STG "compression = 10\n", "compression: bad value \"10\" (a whole number from 1 to 9)"},
 	{"retries 0", JOB SRC STG "retries = 0\n", "retries: bad value \"0\" (a whole number from 1 to 20)"},
+	{"bad duration unit", JOB SRC STG WH "[sync]\nretry_for = 10 days\n",
+	"[sync] retry_for: bad duration \"10 days\" (a whole number of s, min or h, from 0s to 604800s"},
+	{"fractional duration", JOB SRC STG WH "[sync]\nretry_for = 1.5h\n", "retry_for: bad duration \"1.5h\""},
+	{"duration too long", JOB SRC STG WH "[sync]\nretry_for = 169h\n", "retry_for: bad duration \"169h\""},
+	{"duration overflow", JOB SRC STG WH "[sync]\nretry_for = 99999999999999999999\n", "retry_for: bad duration"},
+	{"wait of 0", JOB SRC STG WH "[sync]\nretry_max_wait = 0\n",
+	"retry_max_wait: bad duration \"0\" (a whole number of s, min or h, from 1s to 3600s"},
+	{"wait too long", JOB SRC STG WH "[sync]\nretry_max_wait = 2h\n", "retry_max_wait: bad duration \"2h\""},
+	{"sync key elsewhere", JOB SRC STG "retry_for = 10min\n", "[stage] unknown key \"retry_for\" (it belongs in [sync])"},
+	{"duplicate sync", JOB SRC STG WH "[sync]\n[sync]\n", "duplicate section [sync]"},
 	{"bad size unit", JOB SRC STG "part_size = 64XB\n", "part_size: bad size \"64XB\""},
 	{"fractional size", JOB SRC STG "part_size = 1.5GB\n", "part_size: bad size \"1.5GB\""},
 	{"size below minimum", JOB SRC STG "part_size = 512\n", "part_size: 512 is below the minimum of 1kB"},
@@ -282,6 +292,8 @@ test_defaults(void **state)
 	assert_int_equal(j.compression, 1);
 	assert_false(j.keep);
 	assert_int_equal(j.retries, 6);
+	assert_int_equal(j.retry_for, 600);
+	assert_int_equal(j.retry_max_wait, 30);
 	assert_string_equal(j.dialect, "postgres");
 	assert_null(j.odbc);
 	assert_null(j.schema);
@@ -337,6 +349,9 @@ test_full_s3(void **state)
 			"iam_role = arn:aws:iam::123456789012:role/wharf\n"
 			"storage_integration = WHARF_S3\n"
 			"keep_case = yes\n"
+			"[sync]\n"
+			"retry_for = 10 min\n"
+			"retry_max_wait = 45s\n"
 			"[table orders]\n"
 			"mode = append\n"
 			"deletes = hard\n"
@@ -360,6 +375,8 @@ test_full_s3(void **state)
 	assert_int_equal(j.compression, 9);
 	assert_true(j.keep);
 	assert_int_equal(j.retries, 20);
+	assert_int_equal(j.retry_for, 600);
+	assert_int_equal(j.retry_max_wait, 45);
 	assert_string_equal(j.dialect, "snowflake");
 	assert_string_equal(j.odbc, "Driver=SnowflakeDSIIDriver;Server=acme.snowflakecomputing.com;UID=u");
 	assert_string_equal(j.schema, "analytics");
@@ -370,7 +387,7 @@ test_full_s3(void **state)
 	assert_int_equal(j.ntables, 2);
 	assert_string_equal(j.tables[0].name, "orders");
 	assert_int_equal(j.tables[0].mode, MODE_APPEND);
-	assert_int_equal(j.tables[0].line, 29);
+	assert_int_equal(j.tables[0].line, 32);
 	assert_int_equal(j.tables[1].nkey, 1);
 	assert_string_equal(j.tables[1].key[0], "customer_id");
 	assert_null(j.tables[1].key[1]);
