@@ -143,6 +143,8 @@ ctx_source(cmd_ctx *c)
 
 	if (!source_connect(c->j.conninfo, false, &c->src))
 		return EXIT_RUNTIME;
+	if (!source_select_tables(c->src, &c->j))
+		return EXIT_RUNTIME;
 	if (!source_catalog_read(c->src, &c->j, &cat))
 		return EXIT_RUNTIME;
 	rc = ctx_describe(c, cat);

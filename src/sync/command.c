@@ -88,7 +88,7 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 		}
 	}
 	ok = source_publications_sync(c->src, &c->j, c->tables, c->ntables,
-								  &via_root_set[0], &via_root_set[1]) &&
+								  &via_root_set[0], &via_root_set[1], NULL) &&
 		repl_connect(c->j.conninfo, &st->repl) &&
 		repl_create_slot(st->repl, c->j.slot, false, &point, &snapshot);
 	if (ok)
@@ -122,6 +122,7 @@ sync_resume(sync_state *st, const sync_saved *saved, const repl_slot_info *slot,
 {
 	cmd_ctx    *c = st->c;
 	bool		via_root_set[2];
+	bool	   *gained;
 	bool		changed;
 	char		lsntext[32];
 
@@ -134,10 +135,24 @@ sync_resume(sync_state *st, const sync_saved *saved, const repl_slot_info *slot,
 		return false;
 	}
 	st->position = saved->position;
+	gained = xcalloc((size_t) st->ntables + 1, sizeof(bool));
 	if (!source_publications_sync(c->src, &c->j, c->tables, c->ntables,
-								  &via_root_set[0], &via_root_set[1]))
+								  &via_root_set[0], &via_root_set[1], gained))
+	{
+		free(gained);
 		return false;
+	}
 	sync_forget_removed(st, saved, extra);
+	/*
+	 * A column the publication's column list held back (added at the source
+	 * since, or no longer excluded): the stream never carried its values.
+	 */
+	for (int i = 0; i < st->ntables; i++)
+		if (gained[i] && !st->tables[i].is_new)
+			sync_reload(&st->tables[i], "its publication did not publish all of its columns "
+						"that exclude_columns keeps (a column added at the source since, or one "
+						"no longer excluded)");
+	free(gained);
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].def.partitioned && !st->tables[i].is_new &&
 			via_root_set[st->tables[i].def.mode == MODE_APPEND])

@@ -415,6 +415,12 @@ sync_relation_by_gap(sync_state *st, sync_table *t, sync_relmap *m, bool *change
 
 		if (m->matched[r] != -1)
 			continue;
+		if (table_column_excluded(&t->def, rc->name))
+		{
+			/* published before the column list left it out, or added since: it stays out */
+			m->matched[r] = SYNC_REL_DROPPED;
+			continue;
+		}
 		for (int q = r - 1; q >= 0 && lo == 0; q--)
 			lo = m->matched[q] >= 0 ? m->attnum[q] : 0;
 		for (int q = r + 1; q < m->rel->ncols && hi == 32768; q++)
