@@ -148,10 +148,22 @@ sync_resume(sync_state *st, const sync_saved *saved, const repl_slot_info *slot,
 	 * since, or no longer excluded): the stream never carried its values.
 	 */
 	for (int i = 0; i < st->ntables; i++)
-		if (gained[i] && !st->tables[i].is_new)
-			sync_reload(&st->tables[i], "its publication did not publish all of its columns "
-						"that exclude_columns keeps (a column added at the source since, or one "
-						"no longer excluded)");
+	{
+		sync_table *t = &st->tables[i];
+
+		if (!gained[i] || t->is_new)
+			continue;
+		if (t->def.mode == MODE_APPEND || t->def.deletes == DELETES_SOFT)
+			log_warn("table %s: its publication did not publish all of its columns that "
+					 "exclude_columns keeps until now (a column added at the source since, or one "
+					 "no longer excluded): changes from now on carry them, rows written before "
+					 "hold NULL there; its history is kept (wharf -c %s sync --reload %s loads "
+					 "it anew)", t->display, c->j.path, t->display);
+		else
+			sync_reload(t, "its publication did not publish all of its columns that "
+						"exclude_columns keeps (a column added at the source since, or one no "
+						"longer excluded)");
+	}
 	free(gained);
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].def.partitioned && !st->tables[i].is_new &&

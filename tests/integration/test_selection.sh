@@ -172,6 +172,20 @@ for _ in $(seq 50); do [[ $(peek new20) -ge 1 ]] && break; sleep 0.2; done
 check "the stream carried the new column's values" test "$(peek new20)" -ge 1
 check "the stream never carried an excluded value" test "$(peek SECRET)" -eq 0
 slot_drop it_sel_peek
+
+# a column excluded once loaded: its warehouse column stays, never written again
+sed -i 's/^exclude_columns = ssn, password_hash$/&, city/' "$sjob"
+src -c "UPDATE sel.customers SET city = 'moved', name = 'n' || id WHERE id <= 3" \
+	-c "INSERT INTO sel.customers VALUES (60, 'name60', 'SSN-SECRET-60', 'HASH-SECRET-60', 'city60', 'e60')"
+check "sync after city joined exclude_columns exits 0" run "$sjob" sync
+check "the publication leaves city out now" test "$(pub_cols customers)" = "id,name,email"
+check "customers identical but for city" same_table "(SELECT id, name, email FROM sel.customers)" "(SELECT id, name, email FROM sel_sync.customers)"
+check "updated rows keep the city they had" test "$(wh -c "SELECT string_agg(city, ',' ORDER BY id) FROM sel_sync.customers WHERE id <= 3")" = "city1,city2,city0"
+check "a row added since holds NULL there" test "$(wh -c "SELECT count(*) FROM sel_sync.customers WHERE id = 60 AND city IS NULL")" -eq 1
+sed -i 's/^exclude_columns = ssn, password_hash, city$/exclude_columns = ssn, password_hash/' "$sjob"
+check "sync after city left exclude_columns exits 0" run "$sjob" sync
+check "the column no longer excluded reloads its table" err_has 'table sel.customers.*did not publish all of its columns'
+check "customers identical with city again" same_table "(SELECT id, name, city, email FROM sel.customers)" sel_sync.customers
 cleanup	# the publication's column lists: nothing below changes the tables' identity under them
 
 # --- bad input ------------------------------------------------------------------
