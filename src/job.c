@@ -10,6 +10,10 @@
  *  - "[name]" starts a section; "[table NAME]" names a source table as in
  *    SQL ("[table public."Order Lines"]"; "[table customers]" is
  *    public.customers).  A ']' inside double quotes does not end the header.
+ *    A name with an unquoted '*' or '?' is a pattern ("[table sales.*]",
+ *    job_pattern), each of its parts quoted names (literal, their glob
+ *    characters escaped) and unquoted runs (folded) one after the other;
+ *    the source module selects its tables (source_select_tables).
  *  - "key = value": the key is everything before the first '=', the value
  *    everything after it; both are trimmed of spaces and tabs.
  *  - A line whose first non-blank character is ';' or '#' is a comment.  In
@@ -42,6 +46,11 @@
  * upper case).  schema and state_table are single SQL identifiers.  Names
  * longer than 63 bytes (Postgres' NAMEDATALEN - 1) are rejected rather
  * than truncated.
+ *
+ * exclude_columns is a list of column names like "key" (none of them may
+ * be a "key" column); exclude_tables, in a pattern section only, a list of
+ * patterns written like the header's.  A pattern section's other keys are
+ * those of every table it selects.
  *
  * "key" is allowed with mode = append: append needs no key, but a list that
  * is given is parsed and kept in job_table.key for whoever wants to order

@@ -792,18 +792,29 @@ catalog_pattern_excludes(const job_pattern *pat, const char *schema, const char 
 	return false;
 }
 
-/* Whether oid is in the text of an oid[] ("{1,2}"). */
-static bool
-catalog_oid_in(const char *array, const char *oid)
+static int
+catalog_oid_cmp(const void *a, const void *b)
 {
-	uint32_t	want = (uint32_t) strtoul(oid, NULL, 10);
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether any oid of the text of an oid[] ("{1,2}") is among the n sorted oids. */
+static bool
+catalog_any_oid_in(const char *array, const uint32_t *oids, size_t n)
+{
 	const char *p = array;
 
 	while (*p == '{' || *p == ',')
 	{
 		char	   *end;
+		uint32_t	oid = (uint32_t) strtoul(p + 1, &end, 10);
 
-		if ((uint32_t) strtoul(p + 1, &end, 10) == want && end != p + 1)
+		if (end == p + 1)
+			break;
+		if (bsearch(&oid, oids, n, sizeof(uint32_t), catalog_oid_cmp))
 			return true;
 		p = end;
 	}
@@ -870,6 +881,8 @@ source_select_tables(PGconn *conn, job *j)
 	int			nrows;
 	int		   *which;
 	int		   *count;
+	uint32_t   *selected;		/* oids of the tables selected, sorted */
+	size_t		nselected = 0;
 	bool		ok = true;
 
 	if (j->npatterns == 0)
@@ -896,6 +909,7 @@ source_select_tables(PGconn *conn, job *j)
 	nrows = PQntuples(res);
 	which = xcalloc((size_t) nrows + 1, sizeof(int));
 	count = xcalloc((size_t) j->npatterns, sizeof(int));
+	selected = xcalloc((size_t) nrows + 1, sizeof(uint32_t));
 
 	/* -2: named by a section of its own; -1: not selected; else the pattern */
 	for (int r = 0; r < nrows; r++)
@@ -912,17 +926,13 @@ source_select_tables(PGconn *conn, job *j)
 	}
 	/* a partition of a selected partitioned table is read and streamed as part of it */
 	for (int r = 0; r < nrows; r++)
-	{
-		if (which[r] < 0 || PQgetisnull(res, r, SEL_ANCESTORS))
-			continue;
-		for (int q = 0; q < nrows; q++)
-			if (which[q] != -1 &&
-				catalog_oid_in(PQgetvalue(res, r, SEL_ANCESTORS), PQgetvalue(res, q, SEL_OID)))
-			{
-				which[r] = -1;
-				break;
-			}
-	}
+		if (which[r] != -1)
+			selected[nselected++] = (uint32_t) strtoul(PQgetvalue(res, r, SEL_OID), NULL, 10);
+	qsort(selected, nselected, sizeof(uint32_t), catalog_oid_cmp);
+	for (int r = 0; r < nrows; r++)
+		if (which[r] >= 0 && !PQgetisnull(res, r, SEL_ANCESTORS) &&
+			catalog_any_oid_in(PQgetvalue(res, r, SEL_ANCESTORS), selected, nselected))
+			which[r] = -1;
 	for (int r = 0; r < nrows; r++)
 		if (which[r] >= 0)
 			count[which[r]]++;
@@ -960,6 +970,7 @@ source_select_tables(PGconn *conn, job *j)
 	}
 	free(which);
 	free(count);
+	free(selected);
 	PQclear(res);
 	return ok;
 }
