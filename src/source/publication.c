@@ -651,8 +651,8 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 
 				ok = source_exec(conn, sql.data, what);
 				if (ok && present >= 0)
-					log_info("table %s: publication %s now publishes its columns but those "
-							 "exclude_columns leaves out", display, pub);
+					log_info("table %s: publication %s now publishes all of its columns but "
+							 "those exclude_columns leaves out", display, pub);
 				free(what);
 				free(display);
 			}

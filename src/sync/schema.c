@@ -777,7 +777,6 @@ sync_table_reconcile(sync_state *st, sync_table *t, wh_result cols)
 	{
 		const char *name = wh_value(&cols, r, 0);
 		table_column gone;
-
 		bool		excluded = false;
 
 		if (held[r] || strncmp(name, "_wharf_", 7) == 0)
