@@ -186,6 +186,11 @@ sed -i 's/^exclude_columns = ssn, password_hash, city$/exclude_columns = ssn, pa
 check "sync after city left exclude_columns exits 0" run "$sjob" sync
 check "the column no longer excluded reloads its table" err_has 'table sel.customers.*did not publish all of its columns'
 check "customers identical with city again" same_table "(SELECT id, name, city, email FROM sel.customers)" sel_sync.customers
+# a selected table dropped at the source leaves the job; its warehouse table stays
+src -c "DROP TABLE sel.later" -c "UPDATE sel.orders SET total = 0 WHERE id = 50"
+check "sync after a selected table was dropped exits 0" run "$sjob" sync
+check "the others stream on" same_table "(SELECT id, customer_id, total FROM sel.orders)" sel_sync.orders
+check "the dropped table's warehouse table stays" test "$(wh -c "SELECT count(*) FROM sel_sync.later")" -eq 9
 cleanup	# the publication's column lists: nothing below changes the tables' identity under them
 
 # --- bad input ------------------------------------------------------------------
