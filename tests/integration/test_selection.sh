@@ -74,6 +74,11 @@ check "the plan creates sel.customers without the excluded columns" \
 check "the plan never names an excluded column" test "$(grep -c 'ssn\|password_hash\|internal_note' "$TMP/out" || true)" -eq 0
 check "the plan loads no excluded table nor partition" test "$(grep -c 'tmp_scratch\|"measure_202' "$TMP/out" || true)" -eq 0
 
+check "check of the pattern job exits 0" run "$job" check
+check "check names the pattern's tables and columns left out" \
+	grep -q '^ *\[table sel\.\*\]: sel.measure, sel.orders (2 tables); columns left out: "internal_note"$' "$TMP/out"
+check "check names a table's own columns left out" grep -q '^ *sel.customers: columns left out: "ssn", "password_hash"$' "$TMP/out"
+
 # --- snapshot ---------------------------------------------------------------
 check "snapshot of the pattern job exits 0" run "$job" snapshot
 check "the warehouse holds exactly the selected tables" test "$(wh_tables sel)" = "customers,events,measure,orders"
