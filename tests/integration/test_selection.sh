@@ -240,6 +240,18 @@ bad "a selected table without a key says which and how" 1 \
 	'[table sel.*]' 'exclude_tables = tmp_*'
 check "nothing was loaded by the refused jobs" test -z "$(wh_tables sel)"
 
+# quoted pattern parts: case kept, '*' literal
+src -c 'DROP SCHEMA IF EXISTS "Sel Mixed" CASCADE' -c 'CREATE SCHEMA "Sel Mixed"' \
+	-c 'CREATE TABLE "Sel Mixed"."Order Lines" (id int PRIMARY KEY)' -c 'CREATE TABLE "Sel Mixed"."Order*Star" (id int PRIMARY KEY)' \
+	-c 'CREATE TABLE "Sel Mixed".order_lower (id int PRIMARY KEY)'
+f=$(job_file it_sel_quoted postgres "s3://$WHARF_S3_BUCKET/it/sel_quoted" '[table "Sel Mixed"."Order"*]')
+check "check of a quoted pattern exits 0" run "$f" check
+check "a quoted part keeps its case" grep -q '\[table "Sel Mixed"."Order"\*\]: "Sel Mixed"."Order Lines", "Sel Mixed"."Order\*Star" (2 tables)$' "$TMP/out"
+f=$(job_file it_sel_quoted postgres "s3://$WHARF_S3_BUCKET/it/sel_quoted" '[table "Sel Mixed"."Order*"*]')
+check "check of a pattern with a quoted '*' exits 0" run "$f" check
+check "a quoted '*' is a '*'" grep -q ': "Sel Mixed"."Order\*Star" (1 table)$' "$TMP/out"
+src -c 'DROP SCHEMA "Sel Mixed" CASCADE'
+
 f=$(job_file it_sel_nomatch postgres "s3://$WHARF_S3_BUCKET/it/sel_nomatch" '[table nosuch.*]' '[table sel.zz?*]' '[table sel.orders]')
 check "a pattern matching nothing still runs the job" run "$f" snapshot
 check "each pattern matching nothing is a warning naming it" \
