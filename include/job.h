@@ -30,8 +30,32 @@ typedef struct job_table
 	table_mode	mode;
 	table_deletes deletes;
 	table_refresh refresh;
+	/* "exclude_columns =": columns never read, sent or loaded; NULL-terminated */
+	char	  **exclude_columns;
+	int			nexclude_columns;
 	int			line;			/* where its section starts, for messages */
+	/*
+	 * A table that a pattern section selected: that section's number in
+	 * job.patterns, else -1 (a [table NAME] section of its own).
+	 */
+	int			pattern;
 } job_table;
+
+/*
+ * A pattern section, [table public.*]: every ordinary or partitioned table
+ * of the source whose schema and name match the globs (job_glob_match) and
+ * none of exclude_tables, and that no [table NAME] section names, joins the
+ * job with the section's keys (kept in table: its schema and name are the
+ * globs).  The first pattern section a table matches selects it.
+ */
+typedef struct job_pattern
+{
+	job_table	table;
+	char	   *text;			/* "public.*", as written in the header */
+	char	  **exclude_schema; /* "exclude_tables =": globs, n of each */
+	char	  **exclude_name;
+	int			nexclude;
+} job_pattern;
 
 typedef struct job
 {
@@ -83,8 +107,15 @@ typedef struct job
 	int			retry_for;		/* --follow: seconds an outage is ridden out, default 600; 0 = none */
 	int			retry_max_wait; /* --follow: longest wait between reconnects, seconds, default 30 */
 
+	/*
+	 * The job's tables: those named by [table NAME] sections, in file
+	 * order, then (once source_select_tables has read the source catalog)
+	 * those the pattern sections select.
+	 */
 	int			ntables;
 	job_table  *tables;
+	int			npatterns;
+	job_pattern *patterns;
 } job;
 
 /*
@@ -95,6 +126,10 @@ extern bool job_load(const char *path, job *out);
 /* The same from a string (path is only used in messages). For tests. */
 extern bool job_load_string(const char *text, const char *path, job *out);
 extern void job_free(job *j);
+/* A deep copy of src into dst. */
+extern void job_table_copy(const job_table *src, job_table *dst);
+/* Frees what one job_table owns (not t itself). */
+extern void job_table_free(job_table *t);
 
 /*
  * Parses a table name written as in SQL ("public.customers",
@@ -102,5 +137,21 @@ extern void job_free(job *j);
  * parts fold to lower case, quoted parts keep "" as ".
  */
 extern bool job_parse_qualified_name(const char *text, char **schema, char **name);
+
+/*
+ * Whether name matches glob: '*' matches any run of characters, '?' any one
+ * character, and a backslash makes the next character literal (how a
+ * quoted part of a pattern, such as public."a*b", keeps its '*').
+ */
+extern bool job_glob_match(const char *glob, const char *name);
+
+/* The index in j->tables of table schema.name (as the catalog spells them), or -1. */
+extern int	job_find_table(const job *j, const char *schema, const char *name);
+
+/*
+ * The candidate closest to word, for "did you mean": NULL when none is
+ * close enough to be what was meant.
+ */
+extern const char *job_closest(const char *word, const char *const *candidates, int n);
 
 #endif

@@ -35,6 +35,16 @@ extern bool source_failure_outage(PGconn *conn, const PGresult *res);
 extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 
 /*
+ * Adds to j->tables the tables its pattern sections select (job_pattern):
+ * ordinary and partitioned tables outside the system schemas, not named by
+ * a section of their own, and not partitions of another selected table.  A
+ * pattern that matches nothing is a warning; a pattern's exclude_columns
+ * naming a column none of its tables has, or a job left without any
+ * table, an error.
+ */
+extern bool source_select_tables(PGconn *conn, job *j);
+
+/*
  * Reads the catalog for one job table and fills out: columns, types, key
  * (the job's key or the primary key, its key columns only, never INCLUDE
  * ones), and the target names.  Generated columns are left out, with a
@@ -109,11 +119,14 @@ extern bool source_column_missing_value(PGconn *conn, const table_def *t,
  * changes reached the stream as their partitions' until then.  Creates them
  * if missing; refuses publications that another job or a person made, and a
  * job holding a partition along with its partitioned table.  The tables
- * have passed source_check_keys.
+ * have passed source_check_keys.  A table with exclude_columns is published
+ * with a column list of its other columns (t->cols), which a member whose
+ * list differs gets; gained (ntables entries, may be NULL) is set for each
+ * table whose new list holds a column the old one did not publish.
  */
 extern bool source_publications_sync(PGconn *conn, const job *j, const table_def *tables,
 									 int ntables, bool *merge_via_root_set,
-									 bool *append_via_root_set);
+									 bool *append_via_root_set, bool *gained);
 /*
  * Whether one job table is a partition (at any level) of another job table:
  * its changes would be published as the other's, and its own warehouse

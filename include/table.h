@@ -122,6 +122,13 @@ typedef struct table_def
 	const char *synced_at_col;
 	const char *lsn_col;
 	const char *op_col;
+	/*
+	 * The job's exclude_columns: columns never read by a snapshot, never
+	 * published, never loaded (a column of that name added later at the
+	 * source stays out too).  None is in cols.
+	 */
+	char	  **excluded;
+	int			nexcluded;
 } table_def;
 
 /*
@@ -153,6 +160,8 @@ extern void table_partitions_copy(const table_partitions *src, table_partitions 
 extern char *table_display_name(const table_def *t);
 /* The same for its warehouse table (target_schema.target_name). */
 extern char *table_target_display_name(const table_def *t);
+/* Whether the job leaves column name out of t (exclude_columns). */
+extern bool table_column_excluded(const table_def *t, const char *name);
 /* The key column with 1-based position pos. */
 extern const table_column *table_key_column(const table_def *t, int pos);
 extern void table_def_free_columns(table_def *t);

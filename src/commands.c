@@ -191,6 +191,8 @@ ctx_source(cmd_ctx *c)
 
 	if (!source_connect(c->j.conninfo, false, &c->src))
 		return EXIT_RUNTIME;
+	if (!source_select_tables(c->src, &c->j))
+		return EXIT_RUNTIME;
 	if (!source_catalog_read(c->src, &c->j, &cat))
 		return EXIT_RUNTIME;
 	rc = ctx_describe(c, cat);
@@ -385,6 +387,63 @@ check_partitions(cmd_ctx *c, buf *lines, buf *json)
 	return true;
 }
 
+/* what, then the columns t's section excludes, quoted; nothing when none */
+static void
+check_excluded(buf *lines, const job_table *t, const char *what)
+{
+	if (t->nexclude_columns > 0)
+		buf_puts(lines, what);
+	for (int e = 0; e < t->nexclude_columns; e++)
+		buf_printf(lines, "%s \"%s\"", e ? "," : "", t->exclude_columns[e]);
+}
+
+/*
+ * What check says of the selection: the tables each pattern section
+ * selects (the first few named) and the columns each table leaves out.
+ */
+static void
+check_selection(const cmd_ctx *c, buf *lines, buf *json)
+{
+	for (int p = 0; p < c->j.npatterns; p++)
+	{
+		int			n = 0;
+
+		buf_printf(lines, "           [table %s]:", c->j.patterns[p].text);
+		for (int i = 0; i < c->ntables; i++)
+		{
+			char	   *name;
+
+			if (c->j.tables[i].pattern != p)
+				continue;
+			if (n++ >= 5)
+				continue;
+			name = table_display_name(&c->tables[i]);
+			buf_printf(lines, "%s %s", n > 1 ? "," : "", name);
+			free(name);
+		}
+		if (n > 5)
+			buf_printf(lines, " and %d more", n - 5);
+		buf_printf(lines, "%s (%d table%s)", n == 0 ? " no table" : "", n, n == 1 ? "" : "s");
+		check_excluded(lines, &c->j.patterns[p].table, "; columns left out:");
+		buf_putc(lines, '\n');
+		buf_puts(json, p ? ", " : ", \"patterns\": {");
+		buf_put_json_string(json, c->j.patterns[p].text);
+		buf_printf(json, ": %d%s", n, p == c->j.npatterns - 1 ? "}" : "");
+	}
+	for (int i = 0; i < c->ntables; i++)
+	{
+		char	   *name;
+
+		if (c->j.tables[i].pattern >= 0 || c->j.tables[i].nexclude_columns == 0)
+			continue;
+		name = table_display_name(&c->tables[i]);
+		buf_printf(lines, "           %s:", name);
+		check_excluded(lines, &c->j.tables[i], " columns left out:");
+		buf_putc(lines, '\n');
+		free(name);
+	}
+}
+
 int
 cmd_check(const cmd_options *o)
 {
@@ -415,6 +474,7 @@ cmd_check(const cmd_options *o)
 			log_warn("source: wal_level is %s: snapshot works, but sync will need wal_level = logical",
 					 PQgetvalue(res, 0, 0));
 		PQclear(res);
+		check_selection(&c, &lines, json);
 		if (!check_partitions(&c, &lines, json))
 		{
 			failures++;

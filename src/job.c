@@ -10,6 +10,10 @@
  *  - "[name]" starts a section; "[table NAME]" names a source table as in
  *    SQL ("[table public."Order Lines"]"; "[table customers]" is
  *    public.customers).  A ']' inside double quotes does not end the header.
+ *    A name with an unquoted '*' or '?' is a pattern ("[table sales.*]",
+ *    job_pattern), each of its parts quoted names (literal, their glob
+ *    characters escaped) and unquoted runs (folded) one after the other;
+ *    the source module selects its tables (source_select_tables).
  *  - "key = value": the key is everything before the first '=', the value
  *    everything after it; both are trimmed of spaces and tabs.
  *  - A line whose first non-blank character is ';' or '#' is a comment.  In
@@ -43,6 +47,11 @@
  * upper case).  schema and state_table are single SQL identifiers.  Names
  * longer than 63 bytes (Postgres' NAMEDATALEN - 1) are rejected rather
  * than truncated.
+ *
+ * exclude_columns is a list of column names like "key" (none of them may
+ * be a "key" column); exclude_tables, in a pattern section only, a list of
+ * patterns written like the header's.  A pattern section's other keys are
+ * those of every table it selects.
  *
  * "key" is allowed with mode = append: append needs no key, but a list that
  * is given is parsed and kept in job_table.key for whoever wants to order
@@ -127,7 +136,9 @@ typedef enum value_kind
 	V_KEYLIST,
 	V_MODE,
 	V_DELETES,
-	V_REFRESH
+	V_REFRESH,
+	V_COLUMNS,
+	V_TABLE_PATTERNS
 } value_kind;
 
 typedef struct key_def
@@ -178,6 +189,9 @@ static const key_def key_defs[] = {
 	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
 	{SEC_TABLE, "refresh", V_REFRESH, TABF(refresh), false, 0, 0},
+	{SEC_TABLE, "exclude_columns", V_COLUMNS, TABF(exclude_columns), false, 0, 0},
+	/* pattern sections only: kept in the job_pattern that holds the job_table */
+	{SEC_TABLE, "exclude_tables", V_TABLE_PATTERNS, 0, false, 0, 0},
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
@@ -201,6 +215,11 @@ typedef struct parser
 	int			section_line[NUM_SECTIONS - 1]; /* header line of fixed sections */
 	int			key_line[NUM_KEYS]; /* where each non-table key was set */
 	table_info *tinfo;			/* parallel to j.tables */
+	table_info *ptinfo;			/* parallel to j.patterns */
+	/* the table section being read: a job_table of j.tables or j.patterns */
+	job_table  *cur_table;
+	table_info *cur_tinfo;
+	job_pattern *cur_pattern;	/* when it is a pattern section */
 	const char *literal_secret; /* first secret written literally, or NULL */
 } parser;
 
@@ -519,6 +538,199 @@ parse_key_list(const char *text, char ***out, int *nout, char **err)
 	*out = cols.items;
 	*nout = cols.n - 1;
 	return true;
+}
+
+/*
+ * One part of a table pattern at *pp: quoted names, taken literally (their
+ * '*', '?' and '\\' escaped with a backslash), and runs of identifier
+ * characters, '*' and '?', folded to lower case, one after the other
+ * ("Order"_* is the names that begin with Order_).  *wild is set when the
+ * part holds an unquoted '*' or '?'.
+ */
+static bool
+parse_glob_part(const char **pp, char **out, bool *wild, char **err)
+{
+	const char *s = *pp;
+	buf			b = BUF_INIT;
+
+	while (is_blank(*s))
+		s++;
+	for (;;)
+	{
+		if (*s == '"')
+		{
+			char	   *name;
+
+			if (!parse_ident(&s, &name, "name", err))
+			{
+				buf_free(&b);
+				return false;
+			}
+			for (const char *c = name; *c; c++)
+			{
+				if (*c == '*' || *c == '?' || *c == '\\')
+					buf_putc(&b, '\\');
+				buf_putc(&b, *c);
+			}
+			free(name);
+		}
+		else if (ident_char((unsigned char) *s) || *s == '*' || *s == '?')
+		{
+			char		c = *s++;
+
+			if (c == '*' || c == '?')
+				*wild = true;
+			if (c >= 'A' && c <= 'Z')
+				c = (char) (c - 'A' + 'a');
+			buf_putc(&b, c);
+		}
+		else
+			break;
+	}
+	if (b.len == 0)
+	{
+		*err = *s == '\0' || *s == '.' || *s == ',' ? xstrdup("empty name") :
+			xasprintf("unexpected '%c' in a table pattern (double-quote names that are not "
+					  "plain identifiers)", *s);
+		buf_free(&b);
+		return false;
+	}
+	while (is_blank(*s))
+		s++;
+	*pp = s;
+	*out = buf_detach(&b);
+	return true;
+}
+
+/*
+ * A table pattern at *pp, "schema.name" or "name" (schema public), each part
+ * a glob (parse_glob_part); it ends at the end of the text or at a ','.
+ */
+static bool
+parse_pattern(const char **pp, char **schema, char **name, bool *wild, char **err)
+{
+	char	   *first = NULL;
+	char	   *second = NULL;
+
+	if (!parse_glob_part(pp, &first, wild, err))
+		return false;
+	if (**pp == '.')
+	{
+		(*pp)++;
+		if (!parse_glob_part(pp, &second, wild, err))
+		{
+			free(first);
+			return false;
+		}
+	}
+	if (**pp != '\0' && **pp != ',')
+	{
+		*err = **pp == '.' ? xstrdup("too many parts (at most schema.name)") :
+			xasprintf("unexpected '%c' after a name", **pp);
+		free(first);
+		free(second);
+		return false;
+	}
+	*schema = second ? first : xstrdup("public");
+	*name = second ? second : first;
+	return true;
+}
+
+/* A comma-separated list of table patterns, for exclude_tables. */
+static bool
+parse_pattern_list(const char *text, job_pattern *pat, char **err)
+{
+	const char *s = text;
+	strlist		schemas = {NULL, 0, 0};
+	strlist		names = {NULL, 0, 0};
+
+	for (;;)
+	{
+		char	   *schema;
+		char	   *name;
+		bool		wild = false;
+
+		if (!parse_pattern(&s, &schema, &name, &wild, err))
+		{
+			strlist_free(&schemas);
+			strlist_free(&names);
+			return false;
+		}
+		strlist_push(&schemas, schema);
+		strlist_push(&names, name);
+		if (*s == '\0')
+			break;
+		s++;					/* ',' */
+	}
+	pat->exclude_schema = schemas.items;
+	pat->exclude_name = names.items;
+	pat->nexclude = names.n;
+	return true;
+}
+
+bool
+job_glob_match(const char *glob, const char *name)
+{
+	const char *star = NULL;	/* the last '*' seen, to retry from */
+	const char *resume = NULL;
+
+	while (*name)
+	{
+		if (*glob == '\\' && glob[1] != '\0' && glob[1] == *name)
+		{
+			glob += 2;
+			name++;
+		}
+		else if (*glob == '?' || (*glob != '*' && *glob != '\\' && *glob == *name))
+		{
+			glob++;
+			name++;
+		}
+		else if (*glob == '*')
+		{
+			star = glob++;
+			resume = name;
+		}
+		else if (star)
+		{
+			/* let the last '*' take one more character */
+			glob = star + 1;
+			name = ++resume;
+		}
+		else
+			return false;
+	}
+	while (*glob == '*')
+		glob++;
+	return *glob == '\0';
+}
+
+int
+job_find_table(const job *j, const char *schema, const char *name)
+{
+	for (int i = 0; i < j->ntables; i++)
+		if (strcmp(j->tables[i].schema, schema) == 0 && strcmp(j->tables[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+job_closest(const char *word, const char *const *candidates, int n)
+{
+	const char *best = NULL;
+	int			bestd = 1000;
+
+	for (int i = 0; i < n; i++)
+	{
+		int			d = edit_distance(word, candidates[i]);
+
+		if (d < bestd && close_enough(candidates[i], d))
+		{
+			best = candidates[i];
+			bestd = d;
+		}
+	}
+	return best;
 }
 
 
@@ -1185,8 +1397,7 @@ valid_region(const char *s)
 static bool
 set_value(parser *p, const key_def *kd, char *v)
 {
-	void	   *base = kd->section == SEC_TABLE ?
-		(void *) &p->j.tables[p->j.ntables - 1] : (void *) &p->j;
+	void	   *base = kd->section == SEC_TABLE ? (void *) p->cur_table : (void *) &p->j;
 	void	   *field = (char *) base + kd->offset;
 	char	   *err = NULL;
 	bool		ok = true;
@@ -1358,6 +1569,21 @@ set_value(parser *p, const key_def *kd, char *v)
 					BAD("%s: bad key list \"%s\": %s", kd->name, v, err);
 			}
 			break;
+		case V_COLUMNS:
+			{
+				job_table  *t = base;
+
+				if (!parse_key_list(v, &t->exclude_columns, &t->nexclude_columns, &err))
+					BAD("%s: bad column list \"%s\": %s", kd->name, v, err);
+			}
+			break;
+		case V_TABLE_PATTERNS:
+			if (p->cur_pattern == NULL)
+				BAD("%s: only a pattern section such as [table public.*] excludes tables "
+					"(leave this table's section out to leave the table out)", kd->name);
+			else if (!parse_pattern_list(v, p->cur_pattern, &err))
+				BAD("%s: bad table pattern list \"%s\": %s", kd->name, v, err);
+			break;
 	}
 #undef BAD
 	free(err);
@@ -1427,8 +1653,7 @@ handle_pair(parser *p, const char *key, const char *raw)
 		return unknown_key(p, key);
 	kd = &key_defs[ki];
 	seen = kd->section == SEC_TABLE ?
-		&p->tinfo[p->j.ntables - 1].key_line[ki - FIRST_TABLE_KEY] :
-		&p->key_line[ki];
+		&p->cur_tinfo->key_line[ki - FIRST_TABLE_KEY] : &p->key_line[ki];
 	if (*seen)
 		return parse_error(p, p->line, p->cur_header,
 						   "duplicate key \"%s\" (first set at line %d)", key, *seen);
@@ -1438,7 +1663,8 @@ handle_pair(parser *p, const char *key, const char *raw)
 		return parse_error(p, p->line, p->cur_header,
 						   "%s: empty value (leave the key out to take the default)",
 						   key);
-	if (kd->kind == V_KEYLIST || kd->kind == V_IDENT)
+	if (kd->kind == V_KEYLIST || kd->kind == V_IDENT || kd->kind == V_COLUMNS ||
+		kd->kind == V_TABLE_PATTERNS)
 		written = xstrdup(raw);
 	else if (!unquote_value(p, key, raw, &written))
 		return false;
@@ -1460,6 +1686,80 @@ handle_pair(parser *p, const char *key, const char *raw)
 	return set_value(p, kd, value);
 }
 
+/* Whether a [table ...] header's name holds an unquoted '*' or '?'. */
+static bool
+is_pattern_header(const char *name)
+{
+	bool		inq = false;
+
+	for (const char *c = name; *c; c++)
+	{
+		if (*c == '"')
+			inq = !inq;
+		else if (!inq && (*c == '*' || *c == '?'))
+			return true;
+	}
+	return false;
+}
+
+/* A pattern section, [table public.*] (content is the header's text). */
+static bool
+add_pattern(parser *p, const char *content, const char *text)
+{
+	const char *s = text;
+	char	   *schema;
+	char	   *name;
+	char	   *err = NULL;
+	bool		wild = false;
+	job_pattern *pat;
+
+	if (!parse_pattern(&s, &schema, &name, &wild, &err))
+	{
+		parse_error(p, p->line, NULL, "bad table pattern in [%s]: %s", content, err);
+		free(err);
+		return false;
+	}
+	if (*s != '\0')
+	{
+		parse_error(p, p->line, NULL, "bad table pattern in [%s]: one pattern per section "
+					"(leave tables out with exclude_tables = ...)", content);
+		free(schema);
+		free(name);
+		return false;
+	}
+	for (int i = 0; i < p->j.npatterns; i++)
+	{
+		if (strcmp(p->j.patterns[i].table.schema, schema) == 0 &&
+			strcmp(p->j.patterns[i].table.name, name) == 0)
+		{
+			parse_error(p, p->line, NULL, "duplicate section [%s]: the same pattern as %s at line %d",
+						content, p->ptinfo[i].header, p->j.patterns[i].table.line);
+			free(schema);
+			free(name);
+			return false;
+		}
+	}
+	p->j.patterns = xrealloc(p->j.patterns, sizeof(job_pattern) * (size_t) (p->j.npatterns + 1));
+	p->ptinfo = xrealloc(p->ptinfo, sizeof(table_info) * (size_t) (p->j.npatterns + 1));
+	pat = &p->j.patterns[p->j.npatterns];
+	memset(pat, 0, sizeof(*pat));
+	pat->text = xstrdup(text);
+	pat->table.schema = schema;
+	pat->table.name = name;
+	pat->table.mode = MODE_MERGE;
+	pat->table.deletes = DELETES_HARD;
+	pat->table.line = p->line;
+	pat->table.pattern = p->j.npatterns;
+	memset(&p->ptinfo[p->j.npatterns], 0, sizeof(table_info));
+	p->ptinfo[p->j.npatterns].header = xstrdup(p->cur_header);
+	p->cur_table = &pat->table;
+	p->cur_tinfo = &p->ptinfo[p->j.npatterns];
+	p->cur_pattern = pat;
+	p->j.npatterns++;
+	p->cur = SEC_TABLE;
+	return true;
+}
+
 static bool
 handle_section(parser *p, const char *content)
 {
@@ -1470,6 +1770,9 @@ handle_section(parser *p, const char *content)
 	free(p->cur_header);
 	p->cur_header = xasprintf("[%s]", content);
 	p->cur = SEC_NONE;
+	p->cur_table = NULL;
+	p->cur_tinfo = NULL;
+	p->cur_pattern = NULL;
 
 	while (*word_end && !is_blank(*word_end))
 		word_end++;
@@ -1519,6 +1822,8 @@ handle_section(parser *p, const char *content)
 		if (*name == '\0')
 			return parse_error(p, p->line, NULL,
 							   "[table] needs a table name: [table SCHEMA.NAME]");
+		if (is_pattern_header(name))
+			return add_pattern(p, content, name);
 		if (!parse_qualified(name, &schema, &tname, &err))
 		{
 			parse_error(p, p->line, NULL, "bad table name in [%s]: %s", content, err);
@@ -1549,8 +1854,11 @@ handle_section(parser *p, const char *content)
 		t->mode = MODE_MERGE;
 		t->deletes = DELETES_HARD;
 		t->line = p->line;
+		t->pattern = -1;
 		memset(&p->tinfo[p->j.ntables], 0, sizeof(table_info));
 		p->tinfo[p->j.ntables].header = xstrdup(p->cur_header);
+		p->cur_table = t;
+		p->cur_tinfo = &p->tinfo[p->j.ntables];
 		p->j.ntables++;
 	}
 	else
@@ -1720,18 +2028,28 @@ finish(parser *p)
 							   "missing key \"secret_access_key\" (required for an s3:// "
 							   "stage; write it as ${VARIABLE} to keep it out of the file)");
 	}
-	if (j->ntables == 0)
+	if (j->ntables == 0 && j->npatterns == 0)
 		return parse_error(p, 0, NULL,
 						   "no [table SCHEMA.NAME] section: name at least one table "
-						   "to replicate");
-	for (int i = 0; i < j->ntables; i++)
+						   "(or a pattern, [table SCHEMA.*]) to replicate");
+	for (int i = 0; i < j->ntables + j->npatterns; i++)
 	{
-		job_table  *t = &j->tables[i];
-		int			dl = p->tinfo[i].key_line[key_index(SEC_TABLE, "deletes") - FIRST_TABLE_KEY];
+		bool		pat = i >= j->ntables;
+		job_table  *t = pat ? &j->patterns[i - j->ntables].table : &j->tables[i];
+		table_info *ti = pat ? &p->ptinfo[i - j->ntables] : &p->tinfo[i];
+		int			dl = ti->key_line[key_index(SEC_TABLE, "deletes") - FIRST_TABLE_KEY];
 
 		if (t->mode == MODE_APPEND && t->deletes == DELETES_SOFT)
-			return parse_error(p, dl, p->tinfo[i].header,
+			return parse_error(p, dl, ti->header,
 							   "deletes = soft needs mode = merge (append mode never deletes)");
+		/* a key column cannot be left out: the warehouse applies changes by it */
+		for (int k = 0; k < t->nkey; k++)
+			for (int e = 0; e < t->nexclude_columns; e++)
+				if (strcmp(t->key[k], t->exclude_columns[e]) == 0)
+					return parse_error(p, ti->key_line[key_index(SEC_TABLE, "exclude_columns") -
+													   FIRST_TABLE_KEY], ti->header,
+									   "exclude_columns: \"%s\" is a key column (key = ...), "
+									   "which cannot be left out", t->exclude_columns[e]);
 	}
 
 	/* defaults */
@@ -1809,6 +2127,9 @@ job_parse(const char *text, size_t len, const char *path, job *out,
 	for (int i = 0; i < p.j.ntables; i++)
 		free(p.tinfo[i].header);
 	free(p.tinfo);
+	for (int i = 0; i < p.j.npatterns; i++)
+		free(p.ptinfo[i].header);
+	free(p.ptinfo);
 	free(p.cur_header);
 	if (!ok)
 	{
@@ -1896,6 +2217,43 @@ job_load(const char *path, job *out)
 	return ok;
 }
 
+/* A copy of n names, NULL-terminated like the job's lists. */
+static char **
+names_copy(char *const *names, int n)
+{
+	char	  **out;
+
+	if (names == NULL)
+		return NULL;
+	out = xcalloc((size_t) n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++)
+		out[i] = xstrdup(names[i]);
+	return out;
+}
+
+void
+job_table_copy(const job_table *src, job_table *dst)
+{
+	*dst = *src;
+	dst->schema = xstrdup(src->schema);
+	dst->name = xstrdup(src->name);
+	dst->key = names_copy(src->key, src->nkey);
+	dst->exclude_columns = names_copy(src->exclude_columns, src->nexclude_columns);
+}
+
+void
+job_table_free(job_table *t)
+{
+	free(t->schema);
+	free(t->name);
+	for (int k = 0; k < t->nkey; k++)
+		free(t->key[k]);
+	free(t->key);
+	for (int k = 0; k < t->nexclude_columns; k++)
+		free(t->exclude_columns[k]);
+	free(t->exclude_columns);
+}
+
 void
 job_free(job *j)
 {
@@ -1924,16 +2282,22 @@ job_free(job *j)
 	free(j->iam_role);
 	free(j->storage_integration);
 	for (int i = 0; i < j->ntables; i++)
-	{
-		job_table  *t = &j->tables[i];
-
-		free(t->schema);
-		free(t->name);
-		if (t->key)
-			for (int k = 0; k < t->nkey; k++)
-				free(t->key[k]);
-		free(t->key);
-	}
+		job_table_free(&j->tables[i]);
 	free(j->tables);
+	for (int i = 0; i < j->npatterns; i++)
+	{
+		job_pattern *pat = &j->patterns[i];
+
+		job_table_free(&pat->table);
+		free(pat->text);
+		for (int k = 0; k < pat->nexclude; k++)
+		{
+			free(pat->exclude_schema[k]);
+			free(pat->exclude_name[k]);
+		}
+		free(pat->exclude_schema);
+		free(pat->exclude_name);
+	}
+	free(j->patterns);
 	memset(j, 0, sizeof(*j));
 }

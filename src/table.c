@@ -87,6 +87,20 @@ table_def_free(table_def *t)
 	free(t->target_schema);
 	free(t->target_name);
 	t->schema = t->name = t->target_schema = t->target_name = NULL;
+	for (int i = 0; i < t->nexcluded; i++)
+		free(t->excluded[i]);
+	free(t->excluded);
+	t->excluded = NULL;
+	t->nexcluded = 0;
+}
+
+bool
+table_column_excluded(const table_def *t, const char *name)
+{
+	for (int i = 0; i < t->nexcluded; i++)
+		if (strcmp(t->excluded[i], name) == 0)
+			return true;
+	return false;
 }
 
 void
@@ -97,6 +111,9 @@ table_def_copy(const table_def *src, table_def *dst)
 	dst->name = src->name ? xstrdup(src->name) : NULL;
 	dst->target_schema = src->target_schema ? xstrdup(src->target_schema) : NULL;
 	dst->target_name = src->target_name ? xstrdup(src->target_name) : NULL;
+	dst->excluded = src->nexcluded ? xcalloc((size_t) src->nexcluded, sizeof(char *)) : NULL;
+	for (int i = 0; i < src->nexcluded; i++)
+		dst->excluded[i] = xstrdup(src->excluded[i]);
 	dst->cols = xcalloc((size_t) (src->ncols ? src->ncols : 1), sizeof(table_column));
 	for (int i = 0; i < src->ncols; i++)
 	{

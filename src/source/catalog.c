@@ -213,6 +213,15 @@ catalog_find_column(const table_def *t, const char *name)
 }
 
 static bool
+catalog_excluded(const job_table *jt, const char *name)
+{
+	for (int e = 0; e < jt->nexclude_columns; e++)
+		if (strcmp(jt->exclude_columns[e], name) == 0)
+			return true;
+	return false;
+}
+
+static bool
 catalog_is_generated(const strlist *generated, const char *name)
 {
 	for (int i = 0; i < generated->n; i++)
@@ -224,11 +233,12 @@ catalog_is_generated(const strlist *generated, const char *name)
 /*
  * Marks the key columns: the job's key list, else the primary key (pk: its
  * key columns in order, as the catalog read them).  A generated column
- * cannot be one: it is not in t (see catalog_describe).
+ * cannot be one: it is not in t (see catalog_describe).  pattern is the
+ * pattern section that selected the table, or NULL.
  */
 static bool
 catalog_key(const job_table *jt, table_def *t, const strlist *generated, const strlist *pk,
-			const char *display)
+			const char *display, const char *pattern)
 {
 	if (jt->mode == MODE_APPEND)
 		return true;
@@ -276,6 +286,14 @@ catalog_key(const job_table *jt, table_def *t, const strlist *generated, const s
 			t->cols[i].key_pos = k + 1;
 		}
 		t->nkeys = pk->n;
+	}
+	if (t->nkeys == 0 && pattern != NULL)
+	{
+		log_error("source: table %s, which [table %s] selects, has no primary key: give it a "
+				  "section of its own, [table %s], with its key columns (\"key = ...\") or "
+				  "\"mode = append\"; or leave it out with \"exclude_tables = %s\" in [table %s]",
+				  display, pattern, display, display, pattern);
+		return false;
 	}
 	if (t->nkeys == 0)
 	{
@@ -410,6 +428,7 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 	strlist		generated = {0};
 	strlist		pk = {0};
 	int		   *pk_ord = NULL;
+	int			excluded = 0;	/* of the job's exclude_columns, how many it has */
 	table_def	t;
 
 	memset(&t, 0, sizeof(t));
@@ -451,13 +470,46 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 			log_warn("table %s: column \"%s\" is a generated column, which logical replication does "
 					 "not publish: left out of the warehouse", display, PQgetvalue(res, r, CAT_ATTNAME));
 		}
-	if (to - from == generated.n)
+	/* the columns the job leaves out: each must be one of the table's (of a pattern: of one match) */
+	for (int e = 0; e < jt->nexclude_columns; e++)
 	{
+		bool		found = false;
+
+		for (int r = from; r < to && !found; r++)
+			if (strcmp(PQgetvalue(res, r, CAT_ATTNAME), jt->exclude_columns[e]) == 0)
+			{
+				found = true;
+				excluded += PQgetvalue(res, r, CAT_GENERATED)[0] != 't';
+			}
+		if (found)
+			continue;
+		if (jt->pattern < 0)
+		{
+			const char **names = xcalloc((size_t) (to - from + 1), sizeof(char *));
+			const char *near;
+
+			for (int r = from; r < to; r++)
+				names[r - from] = PQgetvalue(res, r, CAT_ATTNAME);
+			near = job_closest(jt->exclude_columns[e], names, to - from);
+			log_error("source: table %s: exclude_columns names column \"%s\", which it does not "
+					  "have%s%s%s", display, jt->exclude_columns[e], near ? " (did you mean \"" : "",
+					  near ? near : "", near ? "\"?)" : "");
+			free(names);
+			goto fail;
+		}
+	}
+	if (to - from == generated.n + excluded)
+	{
+		if (excluded > 0)
+		{
+			log_error("source: table %s: exclude_columns leaves none of its columns", display);
+			goto fail;
+		}
 		log_error("source: table %s has no columns%s", display,
 				  generated.n ? " but generated ones, which logical replication does not publish" : "");
 		goto fail;
 	}
-	t.cols = xcalloc((size_t) (to - from - generated.n), sizeof(table_column));
+	t.cols = xcalloc((size_t) (to - from - generated.n - excluded), sizeof(table_column));
 	pk_ord = xcalloc((size_t) (to - from), sizeof(int));
 	for (int r = from; r < to; r++)
 	{
@@ -466,7 +518,8 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 
 		if (!PQgetisnull(res, r, CAT_PK_ORD))
 			pk_ord[r - from] = atoi(PQgetvalue(res, r, CAT_PK_ORD));
-		if (PQgetvalue(res, r, CAT_GENERATED)[0] == 't')
+		if (PQgetvalue(res, r, CAT_GENERATED)[0] == 't' ||
+			catalog_excluded(jt, PQgetvalue(res, r, CAT_ATTNAME)))
 			continue;
 		c = &t.cols[t.ncols++];
 		c->name = xstrdup(PQgetvalue(res, r, CAT_ATTNAME));
@@ -495,13 +548,30 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 	t.synced_at_col = j->synced_at_column;
 	t.lsn_col = j->lsn_column;
 	t.op_col = j->op_column;
-	if (!catalog_key(jt, &t, &generated, &pk, display))
+	/* a key column left out could not be merged on (nor be the replica identity) */
+	if (jt->mode == MODE_MERGE && jt->nkey == 0)
+		for (int k = 0; k < pk.n; k++)
+			if (catalog_excluded(jt, pk.items[k]))
+			{
+				log_error("source: table %s: column \"%s\" is a primary key column, which "
+						  "exclude_columns cannot leave out: the warehouse applies changes by it%s",
+						  display, pk.items[k], jt->pattern >= 0 ?
+						  "; give the table a section of its own without it" : "");
+				goto fail_cols;
+			}
+	if (!catalog_key(jt, &t, &generated, &pk, display,
+					 jt->pattern >= 0 ? j->patterns[jt->pattern].text : NULL))
 		goto fail_cols;
 
 	t.schema = xstrdup(jt->schema);
 	t.name = xstrdup(jt->name);
 	t.target_schema = xstrdup(j->schema ? j->schema : jt->schema);
 	t.target_name = xstrdup(jt->name);
+	t.nexcluded = jt->nexclude_columns;
+	if (t.nexcluded > 0)
+		t.excluded = xcalloc((size_t) t.nexcluded, sizeof(char *));
+	for (int e = 0; e < t.nexcluded; e++)
+		t.excluded[e] = xstrdup(jt->exclude_columns[e]);
 	strlist_free(&generated);
 	strlist_free(&pk);
 	free(pk_ord);
@@ -702,4 +772,208 @@ source_attrs_free(source_attr *attrs, int n)
 		free(attrs[i].missing);
 	}
 	free(attrs);
+}
+
+/*
+ * The catalog's candidates for pattern sections: every ordinary and
+ * partitioned table outside the system schemas, with the oids of the
+ * partitioned tables it is a partition of.
+ */
+enum
+{
+	SEL_SCHEMA, SEL_NAME, SEL_OID, SEL_ANCESTORS
+};
+
+/* Whether pattern pat's exclude_tables leaves table schema.name out. */
+static bool
+catalog_pattern_excludes(const job_pattern *pat, const char *schema, const char *name)
+{
+	for (int k = 0; k < pat->nexclude; k++)
+		if (job_glob_match(pat->exclude_schema[k], schema) &&
+			job_glob_match(pat->exclude_name[k], name))
+			return true;
+	return false;
+}
+
+static int
+catalog_oid_cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether any oid of the text of an oid[] ("{1,2}") is among the n sorted oids. */
+static bool
+catalog_any_oid_in(const char *array, const uint32_t *oids, size_t n)
+{
+	const char *p = array;
+
+	while (*p == '{' || *p == ',')
+	{
+		char	   *end;
+		uint32_t	oid = (uint32_t) strtoul(p + 1, &end, 10);
+
+		if (end == p + 1)
+			break;
+		if (bsearch(&oid, oids, n, sizeof(uint32_t), catalog_oid_cmp))
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+/*
+ * Of pattern number pi, which selected the tables at rows[0..n), each column
+ * of its exclude_columns must be a column of one of them: a misspelt name
+ * would publish the column it meant to keep out.
+ */
+static bool
+catalog_pattern_columns(PGconn *conn, const job *j, int pi, const PGresult *res,
+						const int *which, int nrows)
+{
+	const job_pattern *pat = &j->patterns[pi];
+	buf			oids = BUF_INIT;
+	buf			names = BUF_INIT;
+	const char *params[2];
+	PGresult   *cols;
+	bool		ok = true;
+
+	if (pat->table.nexclude_columns == 0)
+		return true;
+	buf_putc(&oids, '{');
+	for (int r = 0; r < nrows; r++)
+		if (which[r] == pi)
+			buf_printf(&oids, "%s%s", oids.len > 1 ? "," : "", PQgetvalue(res, r, SEL_OID));
+	buf_putc(&oids, '}');
+	buf_putc(&names, '{');
+	for (int e = 0; e < pat->table.nexclude_columns; e++)
+		catalog_array_add(&names, pat->table.exclude_columns[e]);
+	buf_putc(&names, '}');
+	params[0] = oids.data;
+	params[1] = names.data;
+	cols = PQexecParams(conn,
+						"SELECT e.name FROM unnest($2::text[]) AS e(name) "
+						"WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+						"                  WHERE a.attrelid = ANY ($1::pg_catalog.oid[]) "
+						"                    AND a.attname = e.name AND a.attnum > 0 AND NOT a.attisdropped)",
+						2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(cols) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the columns of the tables [table %s] selects: %s",
+				  pat->text, PQerrorMessage(conn));
+		ok = false;
+	}
+	else if (PQntuples(cols) > 0)
+	{
+		log_error("%s: [table %s]: exclude_columns names column \"%s\", which none of the "
+				  "tables it selects has", j->path, pat->text, PQgetvalue(cols, 0, 0));
+		ok = false;
+	}
+	PQclear(cols);
+	buf_free(&oids);
+	buf_free(&names);
+	return ok;
+}
+
+bool
+source_select_tables(PGconn *conn, job *j)
+{
+	PGresult   *res;
+	int			nrows;
+	int		   *which;
+	int		   *count;
+	uint32_t   *selected;		/* oids of the tables selected, sorted */
+	size_t		nselected = 0;
+	bool		ok = true;
+
+	if (j->npatterns == 0)
+		return true;
+	/* schemas named pg_* are the system's (CREATE SCHEMA refuses such names) */
+	res = PQexec(conn,
+				 "SELECT n.nspname, c.relname, c.oid, "
+				 "       CASE WHEN c.relispartition THEN "
+				 "         ARRAY(SELECT a.relid::pg_catalog.oid "
+				 "               FROM pg_catalog.pg_partition_ancestors(c.oid) AS a(relid) "
+				 "               WHERE a.relid <> c.oid) END "
+				 "FROM pg_catalog.pg_class c "
+				 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+				 "WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' "
+				 "  AND n.nspname !~ '^pg_' "
+				 "ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the tables the job's patterns select from: %s",
+				  PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	nrows = PQntuples(res);
+	which = xcalloc((size_t) nrows + 1, sizeof(int));
+	count = xcalloc((size_t) j->npatterns, sizeof(int));
+	selected = xcalloc((size_t) nrows + 1, sizeof(uint32_t));
+
+	/* -2: named by a section of its own; -1: not selected; else the pattern */
+	for (int r = 0; r < nrows; r++)
+	{
+		const char *schema = PQgetvalue(res, r, SEL_SCHEMA);
+		const char *name = PQgetvalue(res, r, SEL_NAME);
+
+		which[r] = job_find_table(j, schema, name) >= 0 ? -2 : -1;
+		for (int p = 0; which[r] == -1 && p < j->npatterns; p++)
+			if (job_glob_match(j->patterns[p].table.schema, schema) &&
+				job_glob_match(j->patterns[p].table.name, name) &&
+				!catalog_pattern_excludes(&j->patterns[p], schema, name))
+				which[r] = p;
+	}
+	/* a partition of a selected partitioned table is read and streamed as part of it */
+	for (int r = 0; r < nrows; r++)
+		if (which[r] != -1)
+			selected[nselected++] = (uint32_t) strtoul(PQgetvalue(res, r, SEL_OID), NULL, 10);
+	qsort(selected, nselected, sizeof(uint32_t), catalog_oid_cmp);
+	for (int r = 0; r < nrows; r++)
+		if (which[r] >= 0 && !PQgetisnull(res, r, SEL_ANCESTORS) &&
+			catalog_any_oid_in(PQgetvalue(res, r, SEL_ANCESTORS), selected, nselected))
+			which[r] = -1;
+	for (int r = 0; r < nrows; r++)
+		if (which[r] >= 0)
+			count[which[r]]++;
+	for (int p = 0; ok && p < j->npatterns; p++)
+	{
+		if (count[p] == 0)
+			log_warn("%s: [table %s] (line %d) matches no table at the source", j->path,
+					 j->patterns[p].text, j->patterns[p].table.line);
+		else
+		{
+			log_info("[table %s] selects %d table%s", j->patterns[p].text, count[p],
+					 count[p] == 1 ? "" : "s");
+			ok = catalog_pattern_columns(conn, j, p, res, which, nrows);
+		}
+	}
+	for (int r = 0; ok && r < nrows; r++)
+	{
+		job_table  *t;
+
+		if (which[r] < 0)
+			continue;
+		j->tables = xrealloc(j->tables, sizeof(job_table) * (size_t) (j->ntables + 1));
+		t = &j->tables[j->ntables++];
+		job_table_copy(&j->patterns[which[r]].table, t);
+		free(t->schema);
+		free(t->name);
+		t->schema = xstrdup(PQgetvalue(res, r, SEL_SCHEMA));
+		t->name = xstrdup(PQgetvalue(res, r, SEL_NAME));
+	}
+	if (ok && j->ntables == 0)
+	{
+		log_error("%s: the job selects no table: no [table ...] section names one, and no "
+				  "pattern matches one at the source", j->path);
+		ok = false;
+	}
+	free(which);
+	free(count);
+	free(selected);
+	PQclear(res);
+	return ok;
 }

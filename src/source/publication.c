@@ -37,6 +37,69 @@ append_relation(PGconn *conn, buf *out, const table_def *t)
 	return ok;
 }
 
+/*
+ * A table that leaves columns out (exclude_columns) is published with a
+ * column list of the others: " (a, b)"; nothing for other tables.
+ */
+static bool
+append_column_list(PGconn *conn, buf *out, const table_def *t)
+{
+	if (t->nexcluded == 0)
+		return true;
+	buf_puts(out, " (");
+	for (int i = 0; i < t->ncols; i++)
+	{
+		char	   *c = PQescapeIdentifier(conn, t->cols[i].name, strlen(t->cols[i].name));
+
+		if (c == NULL)
+		{
+			log_error("source: cannot quote column \"%s\" of %s.%s: %s", t->cols[i].name,
+					  t->schema, t->name, PQerrorMessage(conn));
+			return false;
+		}
+		buf_printf(out, "%s%s", i ? ", " : "", c);
+		PQfreemem(c);
+	}
+	buf_putc(out, ')');
+	return true;
+}
+
+/* Whether name is one of the names in list, separated by \1 (as the publication query gives them). */
+static bool
+column_listed(const char *list, const char *name)
+{
+	size_t		n = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, '\1') ? strchr(p, '\1') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == '\1' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a member's column list (NULL: none, every column) is the one t
+ * wants; *gained, when it is not, says whether t's would publish a column
+ * the member's does not, whose values the stream has not carried.
+ */
+static bool
+column_list_same(const char *listed, const table_def *t, bool *gained)
+{
+	int			n = 0;
+
+	*gained = false;
+	if (listed == NULL || t->nexcluded == 0)
+	{
+		*gained = listed != NULL;
+		return listed == NULL && t->nexcluded == 0;
+	}
+	for (int i = 0; i < t->ncols; i++)
+		if (!column_listed(listed, t->cols[i].name))
+			*gained = true;
+	for (const char *p = listed; p; p = strchr(p, '\1') ? strchr(p, '\1') + 1 : NULL)
+		n++;
+	return !*gained && n == t->ncols;
+}
+
 /* The key's columns in key order, quoted, for messages: "a", "b". */
 static void
 key_names(const table_def *t, buf *out)
@@ -231,6 +294,30 @@ check_identity_rows(const PGresult *res, int from, int to, const table_def *t,
 		goto done;
 	}
 	ident = PQgetvalue(res, from, 1)[0];
+	/*
+	 * A column list must hold the replica identity's columns, or Postgres
+	 * refuses the source's own UPDATE and DELETE of a table published for
+	 * them.
+	 */
+	if (ident == 'f' && t->nexcluded > 0)
+	{
+		log_error("source: %s has REPLICA IDENTITY FULL, whose old rows hold every column, so "
+				  "exclude_columns cannot leave any out (the source's own UPDATE and DELETE would "
+				  "fail): ALTER TABLE %s REPLICA IDENTITY DEFAULT (or USING INDEX on a unique index "
+				  "of its key), or remove exclude_columns from [table %s]", what, alter, display);
+		ok = false;
+		goto done;
+	}
+	for (int r = from; r < to && t->nexcluded > 0; r++)
+		if (!PQgetisnull(res, r, 5) && table_column_excluded(t, PQgetvalue(res, r, 5)))
+		{
+			log_error("source: %s: column \"%s\" is part of its replica identity, which "
+					  "exclude_columns cannot leave out (the source's own UPDATE and DELETE would "
+					  "fail): remove it from exclude_columns in [table %s]", what,
+					  PQgetvalue(res, r, 5), display);
+			ok = false;
+			goto done;
+		}
 	if (ident == 'f')
 		goto done;
 	if (ident == 'n')
@@ -423,7 +510,8 @@ source_partition_overlap(PGconn *conn, const job *j, const table_def *tables, in
  */
 static bool
 sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *options,
-					 const table_def *const *want, int nwant, bool *via_root)
+					 const table_def *const *want, int nwant, bool *via_root,
+					 const table_def *base, bool *gained)
 {
 	const char *params[2] = {pub, NULL};
 	PGresult   *res;
@@ -486,7 +574,11 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	if (ok)
 	{
 		res = PQexecParams(conn,
-						   "SELECT n.nspname, c.relname FROM pg_catalog.pg_publication_rel pr "
+						   "SELECT n.nspname, c.relname, "
+						   "       (SELECT pg_catalog.string_agg(a.attname, pg_catalog.chr(1) ORDER BY a.attnum) "
+						   "        FROM pg_catalog.pg_attribute a "
+						   "        WHERE a.attrelid = c.oid AND a.attnum = ANY (pr.prattrs)) "
+						   "FROM pg_catalog.pg_publication_rel pr "
 						   "JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid "
 						   "JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid "
 						   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -526,22 +618,41 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 		}
 		for (int i = 0; ok && i < nwant; i++)
 		{
-			bool		present = false;
+			int			present = -1;
+			bool		more = false;
 
 			for (int r = 0; r < PQntuples(res); r++)
-				present |= strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
-					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0;
-			if (present)
+				if (strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
+					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0)
+					present = r;
+			if (present >= 0 &&
+				column_list_same(PQgetisnull(res, present, 2) ? NULL : PQgetvalue(res, present, 2),
+								 want[i], &more))
 				continue;
 			buf_reset(&sql);
+			if (present >= 0)
+			{
+				/* its column list changes: taken out and put back, in the one transaction */
+				buf_printf(&sql, "ALTER PUBLICATION %s DROP TABLE ", ident);
+				ok = append_relation(conn, &sql, want[i]);
+				buf_puts(&sql, "; ");
+				if (gained && more)
+					gained[want[i] - base] = true;
+			}
 			buf_printf(&sql, "ALTER PUBLICATION %s ADD TABLE ", ident);
-			ok = append_relation(conn, &sql, want[i]);
+			ok = ok && append_relation(conn, &sql, want[i]) &&
+				append_column_list(conn, &sql, want[i]);
 			if (ok)
 			{
 				char	   *display = table_display_name(want[i]);
-				char	   *what = xasprintf("adding table %s to publication %s", display, pub);
+				char	   *what = xasprintf("%s table %s %s publication %s",
+											 present >= 0 ? "changing the column list of" : "adding",
+											 display, present >= 0 ? "in" : "to", pub);
 
 				ok = source_exec(conn, sql.data, what);
+				if (ok && present >= 0)
+					log_info("table %s: publication %s now publishes all of its columns but "
+							 "those exclude_columns leaves out", display, pub);
 				free(what);
 				free(display);
 			}
@@ -556,7 +667,7 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 
 bool
 source_publications_sync(PGconn *conn, const job *j, const table_def *tables, int ntables,
-						 bool *merge_via_root_set, bool *append_via_root_set)
+						 bool *merge_via_root_set, bool *append_via_root_set, bool *gained)
 {
 	const table_def **merge = xcalloc((size_t) ntables + 1, sizeof(table_def *));
 	const table_def **append = xcalloc((size_t) ntables + 1, sizeof(table_def *));
@@ -612,8 +723,9 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 		if (ok)
 		{
 			ok = sync_one_publication(conn, j, j->publication, "insert, update, delete, truncate",
-									  merge, nmerge, merge_via_root_set) &&
-				sync_one_publication(conn, j, ins, "insert", append, nappend, append_via_root_set);
+									  merge, nmerge, merge_via_root_set, tables, gained) &&
+				sync_one_publication(conn, j, ins, "insert", append, nappend, append_via_root_set,
+									 tables, gained);
 			if (own && ok)
 				ok = source_exec(conn, "COMMIT", "committing the publication changes");
 			else if (own)

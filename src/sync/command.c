@@ -121,7 +121,7 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 		}
 	}
 	ok = source_publications_sync(c->src, &c->j, c->tables, c->ntables,
-								  &via_root_set[0], &via_root_set[1]) &&
+								  &via_root_set[0], &via_root_set[1], NULL) &&
 		repl_connect(c->j.conninfo, &st->repl) &&
 		repl_create_slot(st->repl, c->j.slot, false, &point, &snapshot);
 	if (ok)
@@ -159,6 +159,7 @@ sync_resume(sync_state *st, const sync_saved *saved, const repl_slot_info *slot,
 {
 	cmd_ctx    *c = st->c;
 	bool		via_root_set[2];
+	bool	   *gained;
 	bool		changed;
 	char		lsntext[32];
 
@@ -171,10 +172,36 @@ sync_resume(sync_state *st, const sync_saved *saved, const repl_slot_info *slot,
 		return false;
 	}
 	st->position = saved->position;
+	gained = xcalloc((size_t) st->ntables + 1, sizeof(bool));
 	if (!source_publications_sync(c->src, &c->j, c->tables, c->ntables,
-								  &via_root_set[0], &via_root_set[1]))
+								  &via_root_set[0], &via_root_set[1], gained))
+	{
+		free(gained);
 		return false;
+	}
 	sync_forget_removed(st, saved, extra);
+	/*
+	 * A column the publication's column list held back (added at the source
+	 * since, or no longer excluded): the stream never carried its values.
+	 */
+	for (int i = 0; i < st->ntables; i++)
+	{
+		sync_table *t = &st->tables[i];
+
+		if (!gained[i] || t->is_new)
+			continue;
+		if (t->def.mode == MODE_APPEND || t->def.deletes == DELETES_SOFT)
+			log_warn("table %s: its publication did not publish all of its columns that "
+					 "exclude_columns keeps until now (a column added at the source since, or one "
+					 "no longer excluded): changes from now on carry them, rows written before "
+					 "hold NULL there; its history is kept (wharf -c %s sync --reload %s loads "
+					 "it anew)", t->display, c->j.path, t->display);
+		else
+			sync_reload(t, "its publication did not publish all of its columns that "
+						"exclude_columns keeps (a column added at the source since, or one no "
+						"longer excluded)");
+	}
+	free(gained);
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].def.partitioned && !st->tables[i].is_new &&
 			via_root_set[st->tables[i].def.mode == MODE_APPEND])

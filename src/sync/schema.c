@@ -415,6 +415,12 @@ sync_relation_by_gap(sync_state *st, sync_table *t, sync_relmap *m, bool *change
 
 		if (m->matched[r] != -1)
 			continue;
+		if (table_column_excluded(&t->def, rc->name))
+		{
+			/* published before the column list left it out, or added since: it stays out */
+			m->matched[r] = SYNC_REL_DROPPED;
+			continue;
+		}
 		for (int q = r - 1; q >= 0 && lo == 0; q--)
 			lo = m->matched[q] >= 0 ? m->attnum[q] : 0;
 		for (int q = r + 1; q < m->rel->ncols && hi == 32768; q++)
@@ -669,7 +675,8 @@ sync_rebuild_column(const sink_dialect *d, const wh_result *cols, const char *na
  * its older rows given its missing value, and the rows the stream still
  * carries without it staged with that value (SYNC_COL_FUTURE); one the
  * source computed row by row gives the table a snapshot of its own.
- * Warehouse columns no source column holds are kept, NULL from now on.
+ * Warehouse columns no source column holds are kept, NULL from now on;
+ * those the job excludes are kept and never written.
  */
 /* How many tables' warehouse columns one catalog query at start asks for. */
 #define SYNC_CATALOG_TABLES 100
@@ -791,8 +798,14 @@ sync_table_reconcile(sync_state *st, sync_table *t, wh_result cols)
 	{
 		const char *name = wh_value(&cols, r, 0);
 		table_column gone;
+		bool		excluded = false;
 
 		if (held[r] || strncmp(name, "_wharf_", 7) == 0)
+			continue;
+		/* one the job excludes now is never written again: not a column of the table */
+		for (int e = 0; e < t->def.nexcluded && !excluded; e++)
+			excluded = sink_same_name(c->d, name, t->def.excluded[e]);
+		if (excluded)
 			continue;
 		memset(&gone, 0, sizeof(gone));
 		if (!sink_column_from_type_name(c->d, wh_value(&cols, r, 1) ? wh_value(&cols, r, 1) : "", &gone))

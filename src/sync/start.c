@@ -361,6 +361,9 @@ sync_check_readded(sync_state *st, const cmd_options *o, pg_lsn position, strlis
 			continue;
 		}
 		sync_set_load_reason(t, reload ? "--reload names it" : "it joined the job");
+		if (c->j.tables[i].pattern >= 0)
+			log_info("%s: new table matching %s, joining the job", t->display,
+					 c->j.patterns[c->j.tables[i].pattern].text);
 		if (keep && reload)
 		{
 			log_error("sync: table %s: --continue and --reload both name it: choose one", t->display);

@@ -175,6 +175,27 @@ static const bad_case bad_cases[] = {
 	{"qualified key column", BASE "key = t.a\n", "written without a table or schema"},
 	{"repeated key column", BASE "key = a, A\n", "column \"a\" is listed twice"},
 	{"unterminated quoted key", BASE "key = \"Order Id, b\n", "key: unterminated double quote"},
+	/* patterns and exclusions */
+	{"bad pattern part", BASE "[table public.ord-*]\n", "bad table pattern in [table public.ord-*]: unexpected '-'"},
+	{"pattern of three parts", BASE "[table db.public.*]\n", "too many parts (at most schema.name)"},
+	{"two patterns in one header", BASE "[table public.*, sales.*]\n", "one pattern per section"},
+	{"duplicate pattern", BASE "[table public.*]\n[table PUBLIC.*]\n",
+	"t.ini:11: duplicate section [table PUBLIC.*]: the same pattern as [table public.*] at line 10"},
+	{"exclude_tables outside a pattern", BASE "exclude_tables = public.tmp_*\n",
+	"t.ini:10: [table public.customers] exclude_tables: only a pattern section"},
+	{"empty exclude_tables entry", BASE "[table public.*]\nexclude_tables = tmp_*,,x\n",
+	"exclude_tables: bad table pattern list \"tmp_*,,x\": empty name"},
+	{"excluded key column", BASE "key = id\nexclude_columns = ssn, ID\n",
+	"t.ini:11: [table public.customers] exclude_columns: \"id\" is a key column"},
+	{"excluded key column of a pattern", JOB SRC STG WH "[table s.*]\nexclude_columns = id\nkey = id\n",
+	"[table s.*] exclude_columns: \"id\" is a key column"},
+	{"repeated excluded column", BASE "exclude_columns = ssn, SSN\n", "column \"ssn\" is listed twice"},
+	{"qualified excluded column", BASE "exclude_columns = t.ssn\n", "exclude_columns: bad column list"},
+	{"misspelt exclude key", BASE "exclude_column = ssn\n", "did you mean \"exclude_columns\"?"},
+	{"duplicate exclude_columns", BASE "exclude_columns = a\nexclude_columns = b\n",
+	"duplicate key \"exclude_columns\" (first set at line 10)"},
+	{"soft deletes in an append pattern", JOB SRC STG WH "[table s.*]\nmode = append\ndeletes = soft\n",
+	"[table s.*] deletes = soft needs mode = merge"},
 };
 
 static void
@@ -492,6 +513,94 @@ test_table_names(void **state)
 }
 
 static void
+test_patterns(void **state)
+{
+	job			j;
+
+	(void) state;
+	load_ok(JOB SRC STG WH
+			"[table Sales.Order_*]\n"
+			"mode = append\n"
+			"exclude_columns = Note, \"Internal Note\"\n"
+			"[table public.*]\n"
+			"exclude_tables = tmp_*, audit.log?, \"Odd*\"\n"
+			"[table \"Q*\".\"a?\"*]\n"
+			"[table public.customers]\n"
+			"exclude_columns = ssn, password_hash\n", &j);
+	/* the patterns are no tables until the source catalog is read */
+	assert_int_equal(j.ntables, 1);
+	assert_string_equal(j.tables[0].name, "customers");
+	assert_int_equal(j.tables[0].pattern, -1);
+	assert_int_equal(j.tables[0].nexclude_columns, 2);
+	assert_string_equal(j.tables[0].exclude_columns[0], "ssn");
+	assert_string_equal(j.tables[0].exclude_columns[1], "password_hash");
+	assert_null(j.tables[0].exclude_columns[2]);
+	assert_int_equal(j.npatterns, 3);
+	assert_string_equal(j.patterns[0].text, "Sales.Order_*");
+	assert_string_equal(j.patterns[0].table.schema, "sales");
+	assert_string_equal(j.patterns[0].table.name, "order_*");
+	assert_int_equal(j.patterns[0].table.mode, MODE_APPEND);
+	assert_int_equal(j.patterns[0].table.nexclude_columns, 2);
+	assert_string_equal(j.patterns[0].table.exclude_columns[0], "note");
+	assert_string_equal(j.patterns[0].table.exclude_columns[1], "Internal Note");
+	assert_int_equal(j.patterns[0].table.line, 9);
+	assert_int_equal(j.patterns[1].nexclude, 3);
+	assert_string_equal(j.patterns[1].exclude_schema[0], "public");
+	assert_string_equal(j.patterns[1].exclude_name[0], "tmp_*");
+	assert_string_equal(j.patterns[1].exclude_schema[1], "audit");
+	assert_string_equal(j.patterns[1].exclude_name[1], "log?");
+	assert_string_equal(j.patterns[1].exclude_name[2], "Odd\\*");	/* quoted: a literal '*' */
+	assert_int_equal(j.patterns[1].table.mode, MODE_MERGE);
+	assert_string_equal(j.patterns[2].table.schema, "Q\\*");
+	assert_string_equal(j.patterns[2].table.name, "a\\?*");
+	job_free(&j);
+
+	/* a job of patterns alone is a job */
+	load_ok(JOB SRC STG WH "[table app.*]\n", &j);
+	assert_int_equal(j.ntables, 0);
+	assert_int_equal(j.npatterns, 1);
+	job_free(&j);
+}
+
+static void
+test_glob_match(void **state)
+{
+	(void) state;
+	assert_true(job_glob_match("*", "orders"));
+	assert_true(job_glob_match("*", ""));
+	assert_true(job_glob_match("order_*", "order_lines"));
+	assert_true(job_glob_match("order_*", "order_"));
+	assert_false(job_glob_match("order_*", "orders"));
+	assert_true(job_glob_match("*_tmp", "a_b_tmp"));
+	assert_false(job_glob_match("*_tmp", "a_tmp_b"));
+	assert_true(job_glob_match("a*b*c", "aXbYbZc"));
+	assert_false(job_glob_match("a*b*c", "aXbYbZ"));
+	assert_true(job_glob_match("t?", "t1"));
+	assert_false(job_glob_match("t?", "t"));
+	assert_false(job_glob_match("t?", "t12"));
+	assert_true(job_glob_match("**x", "x"));
+	/* an escaped character is itself only */
+	assert_true(job_glob_match("a\\*", "a*"));
+	assert_false(job_glob_match("a\\*", "ab"));
+	assert_true(job_glob_match("\\?*", "?x"));
+	assert_false(job_glob_match("\\?*", "x?"));
+	assert_true(job_glob_match("a\\\\b", "a\\b"));
+	/* case matters: unquoted pattern parts fold to lower case as names do */
+	assert_false(job_glob_match("orders", "Orders"));
+}
+
+static void
+test_closest(void **state)
+{
+	const char *cols[] = {"id", "ssn", "password_hash"};
+
+	(void) state;
+	assert_string_equal(job_closest("sn", cols, 3), "ssn");
+	assert_string_equal(job_closest("pasword_hash", cols, 3), "password_hash");
+	assert_null(job_closest("email", cols, 3));
+}
+
+static void
 test_qualified_name(void **state)
 {
 	char	   *schema;
@@ -793,6 +902,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expansion_values, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_table_names, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_qualified_name, clear_secrets, clear_secrets),
+		cmocka_unit_test_setup_teardown(test_patterns, clear_secrets, clear_secrets),
+		cmocka_unit_test_setup_teardown(test_glob_match, clear_secrets, clear_secrets),
+		cmocka_unit_test_setup_teardown(test_closest, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_long_lines, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_comments_values, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_crlf_bom, clear_secrets, clear_secrets),
