@@ -146,6 +146,7 @@ static const key_def key_defs[] = {
 	{SEC_SOURCE, "conninfo", V_CONNINFO, JOBF(conninfo), true, 0, 0},
 	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0},
 	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0},
+	{SEC_SOURCE, "use_publication", V_PUBLICATION, JOBF(use_publication), false, 0, 0},
 	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16},
 	{SEC_SOURCE, "batch_interval", V_INT, JOBF(batch_interval), false, 1, 86400},
 	{SEC_SOURCE, "batch_size", V_SIZE, JOBF(batch_size), false, 0, 0},
@@ -1688,6 +1689,10 @@ finish(parser *p)
 		j->slot = xasprintf("wharf_%s", l);
 		free(l);
 	}
+	if (j->publication != NULL && j->use_publication != NULL)
+		return parse_error(p, p->key_line[key_index(SEC_SOURCE, "use_publication")], "[source]",
+						   "use_publication names a publication a DBA made, which wharf uses "
+						   "as it is, and publication one that wharf makes: set one of them");
 	if (j->publication == NULL)
 	{
 		char	   *l = lower_dup(j->name);
@@ -1848,6 +1853,7 @@ job_free(job *j)
 	free(j->conninfo);
 	free(j->slot);
 	free(j->publication);
+	free(j->use_publication);
 	free(j->stage_url);
 	free(j->bucket);
 	free(j->prefix);

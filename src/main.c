@@ -61,6 +61,15 @@ static const command commands[] = {
 	{"status", cmd_status, "last load per table, from the warehouse state",
 		"Reads wharf's state table in the warehouse and prints the last load of\n"
 		"each table of the job.\n"},
+	{"retire", cmd_retire, "end a job: drop its slot and publications (--yes)",
+		"Drops the job's replication slot and the publications wharf made for it\n"
+		"(never a publication named by use_publication, which a DBA made). Without\n"
+		"--yes, prints what it would drop, changes nothing and exits 2. A later sync\n"
+		"of the job starts over when its state rows are gone (--drop-state).\n\n"
+		"  --yes          do it\n"
+		"  --drop-state   also delete the job's rows from the warehouse state table\n"
+		"  --drop-tables  also drop the warehouse tables the job loaded, and its\n"
+		"                 state rows (tables that left the job stay)\n"},
 };
 
 #define NCOMMANDS ((int) (sizeof(commands) / sizeof(commands[0])))
@@ -100,6 +109,9 @@ main(int argc, char **argv)
 		{"resnapshot", no_argument, NULL, 'r'},
 		{"continue", required_argument, NULL, 'C'},
 		{"reload", required_argument, NULL, 'R'},
+		{"yes", no_argument, NULL, 'y'},
+		{"drop-state", no_argument, NULL, 'S'},
+		{"drop-tables", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0}
 	};
 	cmd_options o = {.job_path = "wharf.ini"};
@@ -143,6 +155,15 @@ main(int argc, char **argv)
 				o.reload_tables = xrealloc(o.reload_tables, sizeof(char *) * (size_t) (o.nreload + 1));
 				o.reload_tables[o.nreload++] = optarg;
 				break;
+			case 'y':
+				o.confirm = true;
+				break;
+			case 'S':
+				o.drop_state = true;
+				break;
+			case 'T':
+				o.drop_tables = true;
+				break;
 			case 'V':
 				printf("wharf %s\n", WHARF_VERSION);
 				return EXIT_OK;
@@ -175,6 +196,11 @@ main(int argc, char **argv)
 	if ((o.follow || o.resnapshot || o.ncontinue || o.nreload) && cmd->run != cmd_sync)
 	{
 		fprintf(stderr, "wharf: --follow, --resnapshot, --continue and --reload go with sync\n");
+		return EXIT_USAGE;
+	}
+	if ((o.confirm || o.drop_state || o.drop_tables) && cmd->run != cmd_retire)
+	{
+		fprintf(stderr, "wharf: --yes, --drop-state and --drop-tables go with retire\n");
 		return EXIT_USAGE;
 	}
 	if (help)
