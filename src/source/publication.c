@@ -744,15 +744,22 @@ source_publication_verify(PGconn *conn, const job *j, const table_def *tables, i
 		bool		truncate = PQgetvalue(res, 0, 3)[0] == 't';
 
 		if (!insert || (any_merge && !(update && delete && truncate)))
+		{
+			buf			missing = BUF_INIT;
+			const char *what[4] = {"inserts", "updates", "deletes", "truncates"};
+			bool		lacks[4] = {!insert, any_merge && !update, any_merge && !delete,
+			any_merge && !truncate};
+
+			for (int k = 0; k < 4; k++)
+				if (lacks[k])
+					buf_printf(&missing, "%s%s", missing.len ? ", " : "", what[k]);
 			strlist_push(problems,
-						 xasprintf("publication %s (use_publication) does not publish %s%s%s%s of the "
+						 xasprintf("publication %s (use_publication) does not publish the %s of the "
 								   "job's tables, so sync would miss them: a DBA runs: ALTER "
-								   "PUBLICATION %s SET (publish = '%s')", pub,
-								   insert ? "" : "inserts ",
-								   any_merge && !update ? "updates " : "",
-								   any_merge && !delete ? "deletes " : "",
-								   any_merge && !truncate ? "truncates " : "", ident,
+								   "PUBLICATION %s SET (publish = '%s')", pub, missing.data, ident,
 								   any_merge ? "insert, update, delete, truncate" : "insert"));
+			buf_free(&missing);
+		}
 		if (any_partitioned && PQgetvalue(res, 0, 4)[0] != 't')
 			strlist_push(problems,
 						 xasprintf("publication %s (use_publication) does not publish via the "
