@@ -416,37 +416,45 @@ source_partition_overlap(PGconn *conn, const job *j, const table_def *tables, in
 }
 
 /*
- * Runs one edit of a publication inside the open transaction, under a
- * savepoint.  A table dropped since the publication was read (a partition
- * leaf a retention job drops while sync runs, say) left the publication
- * with it: that is no failure, and *gone says so.  Any other failure is
- * reported, naming what.
+ * Drops a table that is no longer the job's from publication pub, inside
+ * the open transaction and under a savepoint, so that it never fails the
+ * run: a table dropped since the publication was read (a partition leaf a
+ * retention job drops while sync runs, say) left the publication with it;
+ * one the role can no longer reach by name (moved to a schema it has no
+ * USAGE on, say) stays in it with a warning naming the statement a DBA
+ * would run, and its changes are ignored, as those of every table that is
+ * not the job's.  False only when the savepoint itself fails.
  */
 static bool
-publication_edit(PGconn *conn, const char *sql, const char *what, bool *gone)
+publication_drop_table(PGconn *conn, const char *sql, const char *pub, const char *display)
 {
 	PGresult   *res;
 	const char *state;
 	bool		ok;
 
-	*gone = false;
 	if (!source_exec(conn, "SAVEPOINT wharf_publication_edit", "starting a publication edit"))
 		return false;
 	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		log_info("table %s left publication %s", display, pub);
+		PQclear(res);
+		return source_exec(conn, "RELEASE SAVEPOINT wharf_publication_edit",
+						   "ending a publication edit");
+	}
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	/* undefined_table: dropped; undefined_object: no longer a member */
-	if (!ok && state && (strcmp(state, "42P01") == 0 || strcmp(state, "42704") == 0))
-	{
-		*gone = true;
-		ok = source_exec(conn, "ROLLBACK TO SAVEPOINT wharf_publication_edit",
-						 "undoing a publication edit");
-	}
-	else if (!ok)
-		log_error("source: %s failed: %s", what, PQerrorMessage(conn));
+	if (state && (strcmp(state, "42P01") == 0 || strcmp(state, "42704") == 0))
+		log_info("table %s is gone from the source, and so from publication %s", display, pub);
 	else
-		ok = source_exec(conn, "RELEASE SAVEPOINT wharf_publication_edit", "ending a publication edit");
+		log_warn("source: table %s stays in publication %s, which no longer needs it: %s; its "
+				 "changes are ignored (a DBA can run: %s)", display, pub,
+				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "dropping it failed", sql);
 	PQclear(res);
+	ok = source_exec(conn, "ROLLBACK TO SAVEPOINT wharf_publication_edit",
+					 "undoing a publication edit") &&
+		source_exec(conn, "RELEASE SAVEPOINT wharf_publication_edit", "ending a publication edit");
 	return ok;
 }
 
@@ -539,7 +547,6 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 		{
 			uint32_t	relid = (uint32_t) strtoul(PQgetvalue(res, r, 0), NULL, 10);
 			bool		wanted = false;
-			bool		gone = false;
 			table_def	t;
 
 			for (int i = 0; i < nwant; i++)
@@ -555,13 +562,8 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 			if (ok)
 			{
 				char	   *display = table_display_name(&t);
-				char	   *what = xasprintf("dropping table %s from publication %s", display, pub);
 
-				ok = publication_edit(conn, sql.data, what, &gone);
-				if (ok)
-					log_info("table %s %s publication %s", display,
-							 gone ? "is gone from the source, and so from" : "left", pub);
-				free(what);
+				ok = publication_drop_table(conn, sql.data, pub, display);
 				free(display);
 			}
 		}
