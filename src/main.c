@@ -27,7 +27,11 @@ static const command commands[] = {
 	{"check", cmd_check, "reach source, stage and warehouse; report what is missing",
 		"Connects to the source (and reads the catalog of every configured table),\n"
 		"writes and removes a probe in the stage, and connects to the warehouse.\n"
-		"Reports each part as ok or names what is wrong. Changes nothing.\n"},
+		"Reports each part as ok or names what is wrong. Also what sync needs of\n"
+		"the source: the role's REPLICATION attribute, CREATE on the database and\n"
+		"ownership of the tables (or the use_publication publication holding every\n"
+		"table), free replication slots and WAL senders, each table's replica\n"
+		"identity; those are warnings, as snapshot needs none. Changes nothing.\n"},
 	{"plan", cmd_plan, "dry run: print the SQL a load would run",
 		"Prints, per table, exactly the DDL, COPY and apply statements a snapshot\n"
 		"load would run in the configured dialect, with secrets masked. Reads the\n"
@@ -52,7 +56,8 @@ static const command commands[] = {
 		"applied (the nightly job). With --follow, applies a batch at least every\n"
 		"batch_interval seconds; SIGINT/SIGTERM finish the batch in flight and exit 0.\n"
 		"Tables added to the job get their own snapshot; removed tables leave the\n"
-		"publication and their warehouse table stays.\n\n"
+		"publication and their warehouse table stays. A first run that fails drops\n"
+		"the slot and publications it made.\n\n"
 		"  --follow      keep streaming\n"
 		"  --resnapshot  drop the slot and start over with a new snapshot\n"
 		"  --continue TABLE  a table added back to the job whose warehouse table\n"
