@@ -379,6 +379,65 @@ check_replident_name(char replident)
 	}
 }
 
+/* check_sync's facts and problems as check's "sync" object. */
+static void
+check_sync_json(const cmd_ctx *c, const source_readiness *r, const strlist *problems, bool ready,
+				const char *wal_level, buf *json)
+{
+	const job  *j = &c->j;
+	char	   *ins = source_append_publication(j);
+
+	buf_printf(json, ", \"sync\": {\"ready\": %s, \"wal_level\": ", ready ? "true" : "false");
+	buf_put_json_string(json, wal_level);
+	buf_puts(json, ", \"role\": ");
+	buf_put_json_string(json, r->role);
+	buf_printf(json, ", \"superuser\": %s, \"replication\": %s, \"create_on_database\": %s",
+			   r->superuser ? "true" : "false", r->replication ? "true" : "false",
+			   r->create_on_database ? "true" : "false");
+	buf_puts(json, ", \"publications\": {\"made_by\": ");
+	buf_puts(json, j->use_publication ? "\"dba\"" : "\"wharf\"");
+	buf_puts(json, ", \"names\": [");
+	buf_put_json_string(json, j->use_publication ? j->use_publication : j->publication);
+	if (!j->use_publication)
+	{
+		buf_puts(json, ", ");
+		buf_put_json_string(json, ins);
+	}
+	buf_puts(json, "], \"existing\": [");
+	for (int i = 0; i < r->publications.n; i++)
+	{
+		if (i)
+			buf_puts(json, ", ");
+		buf_put_json_string(json, r->publications.items[i]);
+	}
+	buf_puts(json, "]}, \"slot\": {\"name\": ");
+	buf_put_json_string(json, j->slot);
+	buf_printf(json, ", \"exists\": %s}, \"replication_slots\": {\"in_use\": %d, \"max\": %d}, "
+			   "\"wal_senders\": {\"in_use\": %d, \"max\": %d}, \"tables\": [",
+			   r->slot_exists ? "true" : "false", r->slots_in_use, r->max_slots,
+			   r->senders_in_use, r->max_senders);
+	for (int i = 0; i < c->ntables; i++)
+	{
+		char	   *name = table_display_name(&c->tables[i]);
+
+		buf_puts(json, i ? ", {\"table\": " : "{\"table\": ");
+		buf_put_json_string(json, name);
+		buf_printf(json, ", \"replica_identity\": \"%s\", \"owned\": %s, \"published\": %s}",
+				   check_replident_name(r->replident[i]), r->owned[i] ? "true" : "false",
+				   r->published[i] ? "true" : "false");
+		free(name);
+	}
+	buf_puts(json, "], \"problems\": [");
+	for (int i = 0; i < problems->n; i++)
+	{
+		if (i)
+			buf_puts(json, ", ");
+		buf_put_json_string(json, problems->items[i]);
+	}
+	buf_puts(json, "]}");
+	free(ins);
+}
+
 /*
  * check's part for sync, in one place (and one "sync" object in --json):
  * what sync needs of the source beyond the tables' rows.  wal_level, the
@@ -517,56 +576,7 @@ check_sync(cmd_ctx *c, bool keys_ok, buf *lines, buf *json)
 		free(name);
 	}
 
-	/* the "sync" object */
-	buf_printf(json, ", \"sync\": {\"ready\": %s, \"wal_level\": ",
-			   problems.n == 0 && keys_ok ? "true" : "false");
-	buf_put_json_string(json, wal_level);
-	buf_puts(json, ", \"role\": ");
-	buf_put_json_string(json, r.role);
-	buf_printf(json, ", \"superuser\": %s, \"replication\": %s, \"create_on_database\": %s",
-			   r.superuser ? "true" : "false", r.replication ? "true" : "false",
-			   r.create_on_database ? "true" : "false");
-	buf_puts(json, ", \"publications\": {\"made_by\": ");
-	buf_puts(json, j->use_publication ? "\"dba\"" : "\"wharf\"");
-	buf_puts(json, ", \"names\": [");
-	buf_put_json_string(json, j->use_publication ? j->use_publication : j->publication);
-	if (!j->use_publication)
-	{
-		buf_puts(json, ", ");
-		buf_put_json_string(json, ins);
-	}
-	buf_puts(json, "], \"existing\": [");
-	for (int i = 0; i < r.publications.n; i++)
-	{
-		if (i)
-			buf_puts(json, ", ");
-		buf_put_json_string(json, r.publications.items[i]);
-	}
-	buf_puts(json, "]}, \"slot\": {\"name\": ");
-	buf_put_json_string(json, j->slot);
-	buf_printf(json, ", \"exists\": %s}, \"replication_slots\": {\"in_use\": %d, \"max\": %d}, "
-			   "\"wal_senders\": {\"in_use\": %d, \"max\": %d}, \"tables\": [",
-			   r.slot_exists ? "true" : "false", r.slots_in_use, r.max_slots,
-			   r.senders_in_use, r.max_senders);
-	for (int i = 0; i < c->ntables; i++)
-	{
-		char	   *name = table_display_name(&c->tables[i]);
-
-		buf_puts(json, i ? ", {\"table\": " : "{\"table\": ");
-		buf_put_json_string(json, name);
-		buf_printf(json, ", \"replica_identity\": \"%s\", \"owned\": %s, \"published\": %s}",
-				   check_replident_name(r.replident[i]), r.owned[i] ? "true" : "false",
-				   r.published[i] ? "true" : "false");
-		free(name);
-	}
-	buf_puts(json, "], \"problems\": [");
-	for (int i = 0; i < problems.n; i++)
-	{
-		if (i)
-			buf_puts(json, ", ");
-		buf_put_json_string(json, problems.items[i]);
-	}
-	buf_puts(json, "]}");
+	check_sync_json(c, &r, &problems, problems.n == 0 && keys_ok, wal_level, json);
 	source_readiness_free(&r);
 	strlist_free(&problems);
 	free(wal_level);

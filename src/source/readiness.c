@@ -14,8 +14,6 @@
 #include "log.h"
 #include "source.h"
 
-#define PUBLICATION_COMMENT_PREFIX "wharf job "
-
 /* The role, its attributes and rights, and the server's slot and sender counts. */
 static bool
 read_role_and_server(PGconn *conn, const job *j, source_readiness *out)
@@ -118,8 +116,7 @@ static bool
 read_publications(PGconn *conn, const job *j, source_readiness *out)
 {
 	char	   *ins = source_append_publication(j);
-	char	   *comment = xasprintf(PUBLICATION_COMMENT_PREFIX "%s", j->name);
-	const char *params[3] = {j->publication, ins, comment};
+	const char *params[2] = {j->publication, ins};
 	PGresult   *res;
 	bool		ok;
 
@@ -127,31 +124,29 @@ read_publications(PGconn *conn, const job *j, source_readiness *out)
 	if (!source_job_publications(conn, j, &out->publications))
 	{
 		free(ins);
-		free(comment);
 		return false;
 	}
 	res = PQexecParams(conn,
-					   "SELECT p.pubname, pg_catalog.obj_description(p.oid, 'pg_publication') IS NOT DISTINCT FROM $3, "
-					   "       pg_catalog.pg_has_role(p.pubowner, 'USAGE') "
+					   "SELECT p.pubname, pg_catalog.pg_has_role(p.pubowner, 'USAGE') "
 					   "FROM pg_catalog.pg_publication p WHERE p.pubname IN ($1, $2) ORDER BY 1",
-					   3, NULL, params, NULL, NULL, 0);
+					   2, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (!ok)
 		log_error("source: cannot look up the publications of job %s: %s", j->name,
 				  PQerrorMessage(conn));
 	for (int r = 0; ok && r < PQntuples(res); r++)
 	{
-		if (PQgetvalue(res, r, 1)[0] != 't')
-		{
-			if (out->foreign_publication == NULL)
-				out->foreign_publication = xstrdup(PQgetvalue(res, r, 0));
-		}
-		else if (PQgetvalue(res, r, 2)[0] != 't')
+		bool		ours = false;
+
+		for (int k = 0; k < out->publications.n; k++)
+			ours |= strcmp(out->publications.items[k], PQgetvalue(res, r, 0)) == 0;
+		if (!ours && out->foreign_publication == NULL)
+			out->foreign_publication = xstrdup(PQgetvalue(res, r, 0));
+		else if (ours && PQgetvalue(res, r, 1)[0] != 't')
 			out->publications_owned = false;
 	}
 	PQclear(res);
 	free(ins);
-	free(comment);
 	return ok;
 }
 
