@@ -27,6 +27,10 @@ typedef struct cmd_options
 	int			ncontinue;
 	char	  **reload_tables;
 	int			nreload;
+	/* retire: do it (without, only say what it would drop) */
+	bool		confirm;
+	bool		drop_state;		/* retire: also the job's state rows */
+	bool		drop_tables;	/* retire: also the warehouse tables it loaded (and its state rows) */
 } cmd_options;
 
 extern int	cmd_check(const cmd_options *o);
@@ -36,5 +40,10 @@ extern int	cmd_snapshot(const cmd_options *o);
 extern int	cmd_status(const cmd_options *o);
 /* sync: catch up to the WAL position current at start; --follow: keep going. */
 extern int	cmd_sync(const cmd_options *o);
+/*
+ * retire: drop the job's slot and its own publications (--drop-state: its
+ * state rows; --drop-tables: its warehouse tables too), with --yes only.
+ */
+extern int	cmd_retire(const cmd_options *o);
 
 #endif

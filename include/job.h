@@ -65,7 +65,13 @@ typedef struct job
 	/* [source] */
 	char	   *conninfo;
 	char	   *slot;			/* default wharf_<name> */
-	char	   *publication;	/* default wharf_<name> */
+	char	   *publication;	/* the one wharf makes and owns, default wharf_<name> */
+	/*
+	 * A publication a DBA made, which sync streams from as it is (never
+	 * created, altered or dropped): it must hold every table of the job.
+	 * NULL: wharf makes its own (publication, and publication_ins).
+	 */
+	char	   *use_publication;
 	int			parallel;		/* snapshot readers sharing one snapshot, default 2 */
 	int			batch_interval; /* sync --follow: seconds between batches, default 5 */
 	uint64_t	batch_size;		/* sync: close a batch past this many CSV bytes, default 256 MiB */

@@ -482,6 +482,12 @@ extern void sink_state_record_rows(const sink_dialect *d, strlist *script, const
 extern void sink_state_forget(const sink_dialect *d, strlist *script, const char *schema,
 							  const char *table, const char *job, const char *kind,
 							  const char *prefix);
+/* Removes every row of the job (wharf retire). */
+extern void sink_state_forget_job(const sink_dialect *d, strlist *script, const char *schema,
+								  const char *table, const char *job);
+/* Drops a warehouse table the job loaded, if it is there (wharf retire). */
+extern void sink_drop_table(const sink_dialect *d, strlist *script, const char *schema,
+							const char *name);
 /*
  * A query returning, for one job: source_table, target_table, kind, lsn,
  * rows, loaded_at (text, UTC), load_id, in source_table order.

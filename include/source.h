@@ -19,6 +19,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "job.h"
 #include "stage.h"
 #include "table.h"
@@ -145,8 +146,60 @@ extern bool source_partition_overlap(PGconn *conn, const job *j, const table_def
  * tables pass: they need no key and are published for inserts only.
  */
 extern bool source_check_keys(PGconn *conn, const table_def *tables, int n);
-/* The publication names to stream, for repl_start: two, owned by the job. */
+/* The name of the job's insert-only publication, `publication`_ins (caller frees). */
 extern char *source_append_publication(const job *j);
+
+/*
+ * Checks the publication a DBA made (use_publication) as sync needs it: it
+ * publishes inserts (with merge tables, updates, deletes and truncates
+ * too), via the partition root when a job table is partitioned, and holds
+ * every job table with all its columns and no row filter.  Each problem,
+ * with the ALTER PUBLICATION a DBA would run, goes into problems (one
+ * sentence each); wharf never changes that publication.  False, reported,
+ * only when the catalog cannot be read.
+ */
+extern bool source_publication_verify(PGconn *conn, const job *j, const table_def *tables,
+									  int n, strlist *problems);
+/*
+ * The job's publications that exist and that wharf made for it (named
+ * `publication` or `publication`_ins, with wharf's comment naming the
+ * job), into names: what retire and a failed first sync drop.  A DBA's
+ * publication is never among them.
+ */
+extern bool source_job_publications(PGconn *conn, const job *j, strlist *names);
+extern bool source_drop_publications(PGconn *conn, const strlist *names);
+
+/*
+ * What sync needs of the source beyond the tables themselves, read for
+ * check (readiness.c): the role's rights to create the slot and the
+ * publications, each table's replica identity and owner, the job's slot
+ * and publications, and the headroom of max_replication_slots and
+ * max_wal_senders.
+ */
+typedef struct source_readiness
+{
+	char	   *role;
+	char	   *database;
+	bool		superuser;
+	bool		replication;	/* the REPLICATION attribute (or superuser) */
+	bool		create_on_database; /* CREATE PUBLICATION needs it */
+	char	   *replident;		/* per table: d(efault), f(ull), i(ndex), n(othing) */
+	bool	   *owned;			/* per table: the role owns it (ADD TABLE needs it) */
+	bool	   *published;		/* per table: the job's publication holds it */
+	int			ntables;
+	bool		slot_exists;
+	int			slots_in_use;
+	int			max_slots;
+	int			senders_in_use;
+	int			max_senders;
+	strlist		publications;	/* wharf's own publications of the job that exist */
+	bool		publications_owned; /* the role owns those (ALTER PUBLICATION needs it) */
+	char	   *foreign_publication;	/* `publication` exists, made by someone else */
+} source_readiness;
+
+extern bool source_read_readiness(PGconn *conn, const job *j, const table_def *tables, int n,
+								  source_readiness *out);
+extern void source_readiness_free(source_readiness *r);
 
 /* Holds a session advisory lock for the job; false if another process has it. */
 extern bool source_lock_job(PGconn *conn, const job *j);

@@ -2285,6 +2285,31 @@ sink_state_forget(const sink_dialect *d, strlist *script, const char *schema,
 }
 
 void
+sink_state_forget_job(const sink_dialect *d, strlist *script, const char *schema,
+					  const char *table, const char *job)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "DELETE FROM ");
+	sink_qualified(d, &sql, schema, table);
+	buf_puts(&sql, "\nWHERE ");
+	sink_quote_ident(d, &sql, "job");
+	buf_puts(&sql, " = ");
+	sink_quote_literal(d, &sql, job);
+	strlist_push(script, buf_detach(&sql));
+}
+
+void
+sink_drop_table(const sink_dialect *d, strlist *script, const char *schema, const char *name)
+{
+	buf			sql = BUF_INIT;
+
+	buf_puts(&sql, "DROP TABLE IF EXISTS ");
+	sink_qualified(d, &sql, schema, name);
+	strlist_push(script, buf_detach(&sql));
+}
+
+void
 sink_state_query(const sink_dialect *d, buf *out, const char *schema,
 				 const char *table, const char *job)
 {

@@ -444,6 +444,237 @@ check_selection(const cmd_ctx *c, buf *lines, buf *json)
 	}
 }
 
+/* One problem of check_sync: a warning now, the reason sync would fail. */
+static void
+check_sync_problem(strlist *problems, char *text)
+{
+	log_warn("sync: %s", text);
+	strlist_push(problems, text);
+}
+
+static const char *
+check_replident_name(char replident)
+{
+	switch (replident)
+	{
+		case 'd':
+			return "default";
+		case 'f':
+			return "full";
+		case 'i':
+			return "index";
+		case 'n':
+			return "nothing";
+		default:
+			return "unknown";
+	}
+}
+
+/* check_sync's facts and problems as check's "sync" object. */
+static void
+check_sync_json(const cmd_ctx *c, const source_readiness *r, const strlist *problems, bool ready,
+				const char *wal_level, buf *json)
+{
+	const job  *j = &c->j;
+	char	   *ins = source_append_publication(j);
+
+	buf_printf(json, ", \"sync\": {\"ready\": %s, \"wal_level\": ", ready ? "true" : "false");
+	buf_put_json_string(json, wal_level);
+	buf_puts(json, ", \"role\": ");
+	buf_put_json_string(json, r->role);
+	buf_printf(json, ", \"superuser\": %s, \"replication\": %s, \"create_on_database\": %s",
+			   r->superuser ? "true" : "false", r->replication ? "true" : "false",
+			   r->create_on_database ? "true" : "false");
+	buf_puts(json, ", \"publications\": {\"made_by\": ");
+	buf_puts(json, j->use_publication ? "\"dba\"" : "\"wharf\"");
+	buf_puts(json, ", \"names\": [");
+	buf_put_json_string(json, j->use_publication ? j->use_publication : j->publication);
+	if (!j->use_publication)
+	{
+		buf_puts(json, ", ");
+		buf_put_json_string(json, ins);
+	}
+	buf_puts(json, "], \"existing\": [");
+	for (int i = 0; i < r->publications.n; i++)
+	{
+		if (i)
+			buf_puts(json, ", ");
+		buf_put_json_string(json, r->publications.items[i]);
+	}
+	buf_puts(json, "]}, \"slot\": {\"name\": ");
+	buf_put_json_string(json, j->slot);
+	buf_printf(json, ", \"exists\": %s}, \"replication_slots\": {\"in_use\": %d, \"max\": %d}, "
+			   "\"wal_senders\": {\"in_use\": %d, \"max\": %d}, \"tables\": [",
+			   r->slot_exists ? "true" : "false", r->slots_in_use, r->max_slots,
+			   r->senders_in_use, r->max_senders);
+	for (int i = 0; i < c->ntables; i++)
+	{
+		char	   *name = table_display_name(&c->tables[i]);
+
+		buf_puts(json, i ? ", {\"table\": " : "{\"table\": ");
+		buf_put_json_string(json, name);
+		buf_printf(json, ", \"replica_identity\": \"%s\", \"owned\": %s, \"published\": %s}",
+				   check_replident_name(r->replident[i]), r->owned[i] ? "true" : "false",
+				   r->published[i] ? "true" : "false");
+		free(name);
+	}
+	buf_puts(json, "], \"problems\": [");
+	for (int i = 0; i < problems->n; i++)
+	{
+		if (i)
+			buf_puts(json, ", ");
+		buf_put_json_string(json, problems->items[i]);
+	}
+	buf_puts(json, "]}");
+	free(ins);
+}
+
+/*
+ * check's part for sync, in one place (and one "sync" object in --json):
+ * what sync needs of the source beyond the tables' rows.  wal_level, the
+ * role's rights to create the slot (REPLICATION or superuser) and the
+ * publications (CREATE on the database; owning the tables to add them), or
+ * a DBA's publication (use_publication) holding every table; the job's slot
+ * and the headroom of max_replication_slots and max_wal_senders; each
+ * table's replica identity.  Each problem is a warning naming the fix, as
+ * snapshot and stage need none of it.  Lines go into lines.  False only if
+ * the source could not say.
+ */
+static bool
+check_sync(cmd_ctx *c, bool keys_ok, buf *lines, buf *json)
+{
+	const job  *j = &c->j;
+	source_readiness r;
+	strlist		problems = {0};
+	PGresult   *res = PQexec(c->src, "SHOW wal_level");
+	char	   *wal_level = PQresultStatus(res) == PGRES_TUPLES_OK ?
+		xstrdup(PQgetvalue(res, 0, 0)) : xstrdup("unknown");
+	char	   *ins = source_append_publication(j);
+	int			owned = 0;
+	bool		ok;
+
+	PQclear(res);
+	if (strcmp(wal_level, "logical") != 0)
+		check_sync_problem(&problems,
+						   xasprintf("wal_level is %s: snapshot works, but sync will need wal_level = "
+									 "logical (ALTER SYSTEM SET wal_level = logical, then restart the "
+									 "server)", wal_level));
+	ok = source_read_readiness(c->src, j, c->tables, c->ntables, &r);
+	if (ok && !r.replication)
+		check_sync_problem(&problems,
+						   xasprintf("role %s has neither the REPLICATION attribute nor superuser, so "
+									 "sync cannot create or stream from slot %s: ALTER ROLE %s "
+									 "REPLICATION", r.role, j->slot, r.role));
+	if (ok && j->use_publication)
+	{
+		strlist		found = {0};
+
+		ok = source_publication_verify(c->src, j, c->tables, c->ntables, &found);
+		for (int i = 0; i < found.n; i++)
+			check_sync_problem(&problems, xstrdup(found.items[i]));
+		strlist_free(&found);
+	}
+	else if (ok)
+	{
+		if (r.foreign_publication)
+			check_sync_problem(&problems,
+							   xasprintf("publication %s exists and was not made by wharf job %s, "
+										 "which sync refuses: name another with \"publication = "
+										 "...\" in [source], or, to have wharf stream from it as it "
+										 "is, \"use_publication = %s\"", r.foreign_publication,
+										 j->name, r.foreign_publication));
+		if (r.publications.n < 2 && !r.create_on_database)
+			check_sync_problem(&problems,
+							   xasprintf("role %s lacks CREATE on database %s, which CREATE "
+										 "PUBLICATION needs: GRANT CREATE ON DATABASE %s TO %s; or "
+										 "have a DBA make a publication holding the job's tables and "
+										 "name it with \"use_publication = ...\" in [source]",
+										 r.role, r.database, r.database, r.role));
+		if (r.publications.n > 0 && !r.publications_owned)
+			check_sync_problem(&problems,
+							   xasprintf("role %s does not own the publications of job %s, so sync "
+										 "cannot ALTER them: ALTER PUBLICATION ... OWNER TO %s",
+										 r.role, j->name, r.role));
+		for (int i = 0; i < c->ntables; i++)
+			if (!r.owned[i] && !r.published[i])
+			{
+				char	   *name = table_display_name(&c->tables[i]);
+
+				check_sync_problem(&problems,
+								   xasprintf("table %s: role %s does not own it, and adding it to "
+											 "publication %s needs its owner's rights: ALTER TABLE "
+											 "%s OWNER TO %s; or have a DBA make a publication "
+											 "holding the job's tables and name it with "
+											 "\"use_publication = ...\" in [source]", name, r.role,
+											 c->tables[i].mode == MODE_APPEND ? ins : j->publication,
+											 name, r.role));
+				free(name);
+			}
+	}
+	if (ok && !r.slot_exists && r.slots_in_use >= r.max_slots)
+		check_sync_problem(&problems,
+						   xasprintf("%d of max_replication_slots = %d are in use, and the job's first "
+									 "sync needs one for slot %s: drop an unused slot, or raise "
+									 "max_replication_slots (a restart)", r.slots_in_use,
+									 r.max_slots, j->slot));
+	if (ok && r.senders_in_use >= r.max_senders)
+		check_sync_problem(&problems,
+						   xasprintf("%d of max_wal_senders = %d are in use, and sync needs one: stop "
+									 "an unused replication connection, or raise max_wal_senders (a "
+									 "restart)", r.senders_in_use, r.max_senders));
+	if (!ok)
+	{
+		buf_puts(json, ", \"sync\": null");
+		source_readiness_free(&r);
+		strlist_free(&problems);
+		free(wal_level);
+		free(ins);
+		return false;
+	}
+
+	/* the lines */
+	for (int i = 0; i < c->ntables; i++)
+		owned += r.owned[i] ? 1 : 0;
+	if (problems.n == 0 && keys_ok)
+		buf_puts(lines, "sync       ready\n");
+	else
+		buf_printf(lines, "sync       not ready: %d problem%s (above)%s\n",
+				   problems.n + (keys_ok ? 0 : 1), problems.n + (keys_ok ? 0 : 1) == 1 ? "" : "s",
+				   keys_ok ? "; snapshot and stage do not need these" : "");
+	buf_printf(lines, "           role %s: %s, %sCREATE on database %s, owns %d of %d table%s\n",
+			   r.role, r.superuser ? "superuser" : r.replication ? "REPLICATION" : "no REPLICATION",
+			   r.create_on_database ? "" : "no ", r.database, owned, c->ntables,
+			   c->ntables == 1 ? "" : "s");
+	if (j->use_publication)
+		buf_printf(lines, "           publication %s: made by a DBA (use_publication), used as it is\n",
+				   j->use_publication);
+	else
+		buf_printf(lines, "           publications %s, %s: %s\n", j->publication, ins,
+				   r.publications.n == 2 ? "made by wharf" :
+				   r.publications.n == 0 ? "none yet (the first sync creates them)" :
+				   "one of them yet (sync creates the other)");
+	buf_printf(lines, "           slot %s: %s; replication slots %d of %d in use, WAL senders %d of %d\n",
+			   j->slot, r.slot_exists ? "exists" : "none yet (the first sync creates it)",
+			   r.slots_in_use, r.max_slots, r.senders_in_use, r.max_senders);
+	for (int i = 0; i < c->ntables; i++)
+	{
+		char	   *name = table_display_name(&c->tables[i]);
+
+		buf_printf(lines, "           %s: replica identity %s%s\n", name,
+				   check_replident_name(r.replident[i]),
+				   c->tables[i].mode == MODE_APPEND ? " (append: published for inserts only, none needed)" :
+				   r.replident[i] == 'd' ? " (its primary key)" : "");
+		free(name);
+	}
+
+	check_sync_json(c, &r, &problems, problems.n == 0 && keys_ok, wal_level, json);
+	source_readiness_free(&r);
+	strlist_free(&problems);
+	free(wal_level);
+	free(ins);
+	return true;
+}
+
 int
 cmd_check(const cmd_options *o)
 {
@@ -460,22 +691,24 @@ cmd_check(const cmd_options *o)
 	}
 
 	/* source: reachable, tables described and replicable, logical decoding possible */
-	if (ctx_source(&c) != EXIT_OK || ctx_check_tables(&c) != EXIT_OK)
+	if (ctx_source(&c) != EXIT_OK)
 	{
 		failures++;
 		buf_puts(json, ", \"source\": false");
 	}
 	else
 	{
-		PGresult   *res = PQexec(c.src, "SHOW wal_level");
+		buf			sync_lines = BUF_INIT;
+		buf			sync_json = BUF_INIT;
+		bool		keys_ok = ctx_check_tables(&c) == EXIT_OK;
+		bool		read_ok;
 
-		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-			strcmp(PQgetvalue(res, 0, 0), "logical") != 0)
-			log_warn("source: wal_level is %s: snapshot works, but sync will need wal_level = logical",
-					 PQgetvalue(res, 0, 0));
-		PQclear(res);
 		check_selection(&c, &lines, json);
-		if (!check_partitions(&c, &lines, json))
+		read_ok = check_partitions(&c, &lines, json);
+
+		/* what sync needs: reported even when a table's key or identity is refused */
+		read_ok = check_sync(&c, keys_ok, &sync_lines, &sync_json) && read_ok;
+		if (!keys_ok || !read_ok)
 		{
 			failures++;
 			buf_puts(json, ", \"source\": false");
@@ -487,6 +720,12 @@ cmd_check(const cmd_options *o)
 					   lines.data ? lines.data : "");
 			buf_puts(json, ", \"source\": true");
 		}
+		if (!o->json && sync_lines.data)
+			printf("%s", sync_lines.data);
+		if (sync_json.data)
+			buf_puts(json, sync_json.data);
+		buf_free(&sync_lines);
+		buf_free(&sync_json);
 		buf_free(&lines);
 	}
 	if (ctx_stage(&c, true) != EXIT_OK)

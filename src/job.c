@@ -160,6 +160,7 @@ static const key_def key_defs[] = {
 	{SEC_SOURCE, "conninfo", V_CONNINFO, JOBF(conninfo), true, 0, 0},
 	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0},
 	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0},
+	{SEC_SOURCE, "use_publication", V_PUBLICATION, JOBF(use_publication), false, 0, 0},
 	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16},
 	{SEC_SOURCE, "batch_interval", V_INT, JOBF(batch_interval), false, 1, 86400},
 	{SEC_SOURCE, "batch_size", V_SIZE, JOBF(batch_size), false, 0, 0},
@@ -195,7 +196,7 @@ static const key_def key_defs[] = {
 };
 
 #define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 29		/* index of "key" above: table keys come last */
+#define FIRST_TABLE_KEY 30		/* index of "key" above: table keys come last */
 #define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
 
 /* Per [table] bookkeeping that the job itself does not keep. */
@@ -2060,6 +2061,10 @@ finish(parser *p)
 		j->slot = xasprintf("wharf_%s", l);
 		free(l);
 	}
+	if (j->publication != NULL && j->use_publication != NULL)
+		return parse_error(p, p->key_line[key_index(SEC_SOURCE, "use_publication")], "[source]",
+						   "use_publication names a publication a DBA made, which wharf uses "
+						   "as it is, and publication one that wharf makes: set one of them");
 	if (j->publication == NULL)
 	{
 		char	   *l = lower_dup(j->name);
@@ -2264,6 +2269,7 @@ job_free(job *j)
 	free(j->conninfo);
 	free(j->slot);
 	free(j->publication);
+	free(j->use_publication);
 	free(j->stage_url);
 	free(j->bucket);
 	free(j->prefix);

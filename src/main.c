@@ -30,7 +30,11 @@ static const command commands[] = {
 	{"check", cmd_check, "reach source, stage and warehouse; report what is missing",
 		"Connects to the source (and reads the catalog of every configured table),\n"
 		"writes and removes a probe in the stage, and connects to the warehouse.\n"
-		"Reports each part as ok or names what is wrong. Changes nothing.\n", NULL},
+		"Reports each part as ok or names what is wrong. Also what sync needs of\n"
+		"the source: the role's REPLICATION attribute, CREATE on the database and\n"
+		"ownership of the tables (or the use_publication publication holding every\n"
+		"table), free replication slots and WAL senders, each table's replica\n"
+		"identity; those are warnings, as snapshot needs none. Changes nothing.\n", NULL},
 	{"plan", cmd_plan, "dry run: print the SQL a load would run",
 		"Prints, per table, exactly the DDL, COPY and apply statements a snapshot\n"
 		"load would run in the configured dialect, with secrets masked. Reads the\n"
@@ -61,7 +65,8 @@ static const command commands[] = {
 		"[sync] retry_max_wait, for up to [sync] retry_for (then exit 1); other\n"
 		"errors stop it at once.\n"
 		"Tables added to the job get their own snapshot; removed tables leave the\n"
-		"publication and their warehouse table stays.\n\n"
+		"publication and their warehouse table stays. A first run that fails drops\n"
+		"the slot and publications it made.\n\n"
 		"  --follow      keep streaming\n"
 		"  --resnapshot  drop the slot and start over with a new snapshot\n"
 		"  --continue TABLE  a table added back to the job whose warehouse table\n"
@@ -71,6 +76,16 @@ static const command commands[] = {
 	{"status", cmd_status, "last load per table, from the warehouse state",
 		"Reads wharf's state table in the warehouse and prints the last load of\n"
 		"each table of the job.\n", NULL},
+	{"retire", cmd_retire, "end a job: drop its slot and publications (--yes)",
+		"Drops the job's replication slot and the publications wharf made for it\n"
+		"(never a publication named by use_publication, which a DBA made). Without\n"
+		"--yes, prints what it would drop, changes nothing and exits 2. A later sync\n"
+		"of the job starts over when its state rows are gone (--drop-state).\n\n"
+		"  --yes          do it\n"
+		"  --drop-state   also delete the job's rows from the warehouse state table\n"
+		"  --drop-tables  also drop the warehouse tables the job loaded, and its\n"
+		"                 state rows (tables that left the job stay)\n",
+	"[--yes] [--drop-state] [--drop-tables]"},
 };
 
 #define NCOMMANDS ((int) (sizeof(commands) / sizeof(commands[0])))
@@ -114,6 +129,9 @@ main(int argc, char **argv)
 		{"continue", required_argument, NULL, 'C'},
 		{"reload", required_argument, NULL, 'R'},
 		{"progress-interval", required_argument, NULL, 'P'},
+		{"yes", no_argument, NULL, 'y'},
+		{"drop-state", no_argument, NULL, 'S'},
+		{"drop-tables", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0}
 	};
 	cmd_options o = {.job_path = "wharf.ini"};
@@ -171,6 +189,15 @@ main(int argc, char **argv)
 					log_set_progress_interval(secs);
 				}
 				break;
+			case 'y':
+				o.confirm = true;
+				break;
+			case 'S':
+				o.drop_state = true;
+				break;
+			case 'T':
+				o.drop_tables = true;
+				break;
 			case 'V':
 				printf("wharf %s\n", WHARF_VERSION);
 				return EXIT_OK;
@@ -203,6 +230,11 @@ main(int argc, char **argv)
 	if ((o.follow || o.resnapshot || o.ncontinue || o.nreload) && cmd->run != cmd_sync)
 	{
 		fprintf(stderr, "wharf: --follow, --resnapshot, --continue and --reload go with sync\n");
+		return EXIT_USAGE;
+	}
+	if ((o.confirm || o.drop_state || o.drop_tables) && cmd->run != cmd_retire)
+	{
+		fprintf(stderr, "wharf: --yes, --drop-state and --drop-tables go with retire\n");
 		return EXIT_USAGE;
 	}
 	if (help)

@@ -503,6 +503,49 @@ source_partition_overlap(PGconn *conn, const job *j, const table_def *tables, in
 }
 
 /*
+ * Drops a table that is no longer the job's from publication pub, inside
+ * the open transaction and under a savepoint, so that it never fails the
+ * run: a table dropped since the publication was read (a partition leaf a
+ * retention job drops while sync runs, say) left the publication with it;
+ * one the role can no longer reach by name (moved to a schema it has no
+ * USAGE on, say) stays in it with a warning naming the statement a DBA
+ * would run, and its changes are ignored, as those of every table that is
+ * not the job's.  False only when the savepoint itself fails.
+ */
+static bool
+publication_drop_table(PGconn *conn, const char *sql, const char *pub, const char *display)
+{
+	PGresult   *res;
+	const char *state;
+	bool		ok;
+
+	if (!source_exec(conn, "SAVEPOINT wharf_publication_edit", "starting a publication edit"))
+		return false;
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		log_info("table %s left publication %s", display, pub);
+		PQclear(res);
+		return source_exec(conn, "RELEASE SAVEPOINT wharf_publication_edit",
+						   "ending a publication edit");
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* undefined_table: dropped; undefined_object: no longer a member */
+	if (state && (strcmp(state, "42P01") == 0 || strcmp(state, "42704") == 0))
+		log_info("table %s is gone from the source, and so from publication %s", display, pub);
+	else
+		log_warn("source: table %s stays in publication %s, which no longer needs it: %s; its "
+				 "changes are ignored (a DBA can run: %s)", display, pub,
+				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "dropping it failed", sql);
+	PQclear(res);
+	ok = source_exec(conn, "ROLLBACK TO SAVEPOINT wharf_publication_edit",
+					 "undoing a publication edit") &&
+		source_exec(conn, "RELEASE SAVEPOINT wharf_publication_edit", "ending a publication edit");
+	return ok;
+}
+
+/*
  * Creates the publication if missing (with options) or checks that it is
  * ours, then adds and drops tables until it holds exactly want[].  *via_root
  * is set when an existing publication had to be told to publish via the
@@ -551,7 +594,8 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	else if (strcmp(PQgetvalue(res, 0, 0), comment) != 0)
 	{
 		log_error("source: publication %s already exists and was not made by wharf job %s: "
-				  "name another with \"publication = ...\" in [source]", pub, j->name);
+				  "name another with \"publication = ...\" in [source], or, to have wharf stream "
+				  "from it as it is, \"use_publication = %s\"", pub, j->name, pub);
 		ok = false;
 	}
 	else if (PQgetvalue(res, 0, 1)[0] != 't')
@@ -569,12 +613,15 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	/*
 	 * The tables it holds now: its members, which ADD and DROP TABLE act on
 	 * (pg_publication_tables would show the partitions of a partitioned
-	 * member instead, where publish_via_partition_root is off).
+	 * member instead, where publish_via_partition_root is off).  What it
+	 * should hold is derived anew each run from the job and the catalog, and
+	 * only the difference is applied, by oid: a run that stopped half-way,
+	 * or a table renamed since, converges on the next.
 	 */
 	if (ok)
 	{
 		res = PQexecParams(conn,
-						   "SELECT n.nspname, c.relname, "
+						   "SELECT pr.prrelid, n.nspname, c.relname, "
 						   "       (SELECT pg_catalog.string_agg(a.attname, pg_catalog.chr(1) ORDER BY a.attnum) "
 						   "        FROM pg_catalog.pg_attribute a "
 						   "        WHERE a.attrelid = c.oid AND a.attnum = ANY (pr.prattrs)) "
@@ -590,31 +637,27 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 		}
 		for (int r = 0; ok && r < PQntuples(res); r++)
 		{
+			uint32_t	relid = (uint32_t) strtoul(PQgetvalue(res, r, 0), NULL, 10);
 			bool		wanted = false;
 			table_def	t;
 
 			for (int i = 0; i < nwant; i++)
-				wanted |= strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
-					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0;
+				wanted |= want[i]->relid == relid;
 			if (wanted)
 				continue;
 			memset(&t, 0, sizeof(t));
-			t.schema = PQgetvalue(res, r, 0);
-			t.name = PQgetvalue(res, r, 1);
+			t.schema = PQgetvalue(res, r, 1);
+			t.name = PQgetvalue(res, r, 2);
 			buf_reset(&sql);
 			buf_printf(&sql, "ALTER PUBLICATION %s DROP TABLE ", ident);
 			ok = append_relation(conn, &sql, &t);
 			if (ok)
 			{
 				char	   *display = table_display_name(&t);
-				char	   *what = xasprintf("dropping table %s from publication %s", display, pub);
 
-				ok = source_exec(conn, sql.data, what);
-				free(what);
+				ok = publication_drop_table(conn, sql.data, pub, display);
 				free(display);
 			}
-			if (ok)
-				log_info("table %s.%s left publication %s", t.schema, t.name, pub);
 		}
 		for (int i = 0; ok && i < nwant; i++)
 		{
@@ -622,11 +665,10 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 			bool		more = false;
 
 			for (int r = 0; r < PQntuples(res); r++)
-				if (strcmp(want[i]->schema, PQgetvalue(res, r, 0)) == 0 &&
-					strcmp(want[i]->name, PQgetvalue(res, r, 1)) == 0)
+				if ((uint32_t) strtoul(PQgetvalue(res, r, 0), NULL, 10) == want[i]->relid)
 					present = r;
 			if (present >= 0 &&
-				column_list_same(PQgetisnull(res, present, 2) ? NULL : PQgetvalue(res, present, 2),
+				column_list_same(PQgetisnull(res, present, 3) ? NULL : PQgetvalue(res, present, 3),
 								 want[i], &more))
 				continue;
 			buf_reset(&sql);
@@ -698,6 +740,22 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 			merge[nmerge++] = &tables[i];
 	}
 
+	/* a DBA's publication is used as it is: only checked */
+	if (ok && j->use_publication)
+	{
+		strlist		problems = {0};
+
+		ok = source_publication_verify(conn, j, tables, ntables, &problems);
+		for (int i = 0; i < problems.n; i++)
+			log_error("source: %s", problems.items[i]);
+		ok = ok && problems.n == 0;
+		strlist_free(&problems);
+		free(merge);
+		free(append);
+		free(ins);
+		return ok;
+	}
+
 	/*
 	 * Publications are only worth making for a role that may stream: try a
 	 * replication connection first, so that a role without REPLICATION
@@ -735,6 +793,201 @@ source_publications_sync(PGconn *conn, const job *j, const table_def *tables, in
 	free(merge);
 	free(append);
 	free(ins);
+	return ok;
+}
+
+/* The relids of tables[0..n) as an oid[] literal, "{1,2}". */
+static void
+relid_array(buf *out, const table_def *tables, int n)
+{
+	buf_putc(out, '{');
+	for (int i = 0; i < n; i++)
+		buf_printf(out, "%s%u", i > 0 ? "," : "", tables[i].relid);
+	buf_putc(out, '}');
+}
+
+bool
+source_publication_verify(PGconn *conn, const job *j, const table_def *tables, int n,
+						  strlist *problems)
+{
+	const char *pub = j->use_publication;
+	char	   *ident = PQescapeIdentifier(conn, pub, strlen(pub));
+	buf			relids = BUF_INIT;
+	const char *params[2] = {pub, NULL};
+	PGresult   *res;
+	bool		any_merge = false;
+	bool		any_partitioned = false;
+	bool		ok = true;
+
+	for (int i = 0; i < n; i++)
+	{
+		any_merge |= tables[i].mode == MODE_MERGE;
+		any_partitioned |= tables[i].partitioned;
+	}
+	res = PQexecParams(conn,
+					   "SELECT pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot "
+					   "FROM pg_catalog.pg_publication WHERE pubname = $1",
+					   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot look up publication %s: %s", pub, PQerrorMessage(conn));
+		ok = false;
+	}
+	else if (PQntuples(res) == 0)
+	{
+		buf			list = BUF_INIT;
+
+		for (int i = 0; i < n; i++)
+		{
+			char	   *display = table_display_name(&tables[i]);
+
+			buf_printf(&list, "%s%s", i ? ", " : "", display);
+			free(display);
+		}
+		strlist_push(problems,
+					 xasprintf("publication %s (use_publication) does not exist: a DBA creates it "
+							   "with: CREATE PUBLICATION %s FOR TABLE %s%s", pub, ident, list.data,
+							   any_partitioned ? " WITH (publish_via_partition_root = true)" : ""));
+		buf_free(&list);
+	}
+	else
+	{
+		bool		insert = PQgetvalue(res, 0, 0)[0] == 't';
+		bool		update = PQgetvalue(res, 0, 1)[0] == 't';
+		bool		delete = PQgetvalue(res, 0, 2)[0] == 't';
+		bool		truncate = PQgetvalue(res, 0, 3)[0] == 't';
+
+		if (!insert || (any_merge && !(update && delete && truncate)))
+		{
+			buf			missing = BUF_INIT;
+			const char *what[4] = {"inserts", "updates", "deletes", "truncates"};
+			bool		lacks[4] = {!insert, any_merge && !update, any_merge && !delete,
+			any_merge && !truncate};
+
+			for (int k = 0; k < 4; k++)
+				if (lacks[k])
+					buf_printf(&missing, "%s%s", missing.len ? ", " : "", what[k]);
+			strlist_push(problems,
+						 xasprintf("publication %s (use_publication) does not publish the %s of the "
+								   "job's tables, so sync would miss them: a DBA runs: ALTER "
+								   "PUBLICATION %s SET (publish = '%s')", pub, missing.data, ident,
+								   any_merge ? "insert, update, delete, truncate" : "insert"));
+			buf_free(&missing);
+		}
+		if (any_partitioned && PQgetvalue(res, 0, 4)[0] != 't')
+			strlist_push(problems,
+						 xasprintf("publication %s (use_publication) does not publish via the "
+								   "partition root, so a partitioned table's changes would reach "
+								   "the stream as its partitions': a DBA runs: ALTER PUBLICATION %s "
+								   "SET (publish_via_partition_root = true)", pub, ident));
+	}
+	PQclear(res);
+
+	/*
+	 * Each table as the publication publishes it (pg_publication_tables
+	 * answers for FOR TABLE, FOR TABLES IN SCHEMA and FOR ALL TABLES alike):
+	 * whether it is there, its row filter, and the columns a column list
+	 * leaves out (generated ones are never published).
+	 */
+	relid_array(&relids, tables, n);
+	params[1] = relids.data;
+	res = ok ? PQexecParams(conn,
+							"SELECT r.ord, pt.tablename IS NOT NULL, pt.rowfilter, "
+							"       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+							"        FROM pg_catalog.pg_attribute a "
+							"        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+							"          AND a.attgenerated = '' AND a.attname <> ALL (pt.attnames)) "
+							"FROM unnest($2::pg_catalog.oid[]) WITH ORDINALITY AS r(relid, ord) "
+							"JOIN pg_catalog.pg_class c ON c.oid = r.relid "
+							"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+							"LEFT JOIN pg_catalog.pg_publication_tables pt ON pt.pubname = $1 "
+							"     AND pt.schemaname = n.nspname AND pt.tablename = c.relname "
+							"ORDER BY r.ord", 2, NULL, params, NULL, NULL, 0) : NULL;
+	if (ok && PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		log_error("source: cannot read the tables of publication %s: %s", pub, PQerrorMessage(conn));
+		ok = false;
+	}
+	for (int r = 0; ok && r < PQntuples(res); r++)
+	{
+		int			i = atoi(PQgetvalue(res, r, 0)) - 1;
+		char	   *display;
+
+		if (i < 0 || i >= n)
+			continue;
+		display = table_display_name(&tables[i]);
+		if (PQgetvalue(res, r, 1)[0] != 't')
+			strlist_push(problems,
+						 xasprintf("table %s: publication %s (use_publication) does not hold it, so "
+								   "sync would get none of its changes: a DBA runs: ALTER "
+								   "PUBLICATION %s ADD TABLE %s", display, pub, ident, display));
+		else if (!PQgetisnull(res, r, 2))
+			strlist_push(problems,
+						 xasprintf("table %s: publication %s (use_publication) publishes only its "
+								   "rows WHERE %s, while wharf loads every row: a DBA runs: ALTER "
+								   "PUBLICATION %s DROP TABLE %s; ALTER PUBLICATION %s ADD TABLE %s",
+								   display, pub, PQgetvalue(res, r, 2), ident, display, ident,
+								   display));
+		else if (!PQgetisnull(res, r, 3))
+			strlist_push(problems,
+						 xasprintf("table %s: publication %s (use_publication) leaves out its "
+								   "column%s %s, which wharf replicates: a DBA runs: ALTER "
+								   "PUBLICATION %s DROP TABLE %s; ALTER PUBLICATION %s ADD TABLE %s",
+								   display, pub, strchr(PQgetvalue(res, r, 3), ',') ? "s" : "",
+								   PQgetvalue(res, r, 3), ident, display, ident, display));
+		free(display);
+	}
+	PQclear(res);
+	buf_free(&relids);
+	PQfreemem(ident);
+	return ok;
+}
+
+bool
+source_job_publications(PGconn *conn, const job *j, strlist *names)
+{
+	char	   *ins = source_append_publication(j);
+	char	   *comment = xasprintf(PUBLICATION_COMMENT_PREFIX "%s", j->name);
+	const char *params[3] = {j->publication, ins, comment};
+	PGresult   *res;
+	bool		ok;
+
+	/* by name and by the comment wharf gives them: never a DBA's publication */
+	res = PQexecParams(conn,
+					   "SELECT p.pubname FROM pg_catalog.pg_publication p "
+					   "WHERE p.pubname IN ($1, $2) "
+					   "  AND pg_catalog.obj_description(p.oid, 'pg_publication') = $3 "
+					   "ORDER BY p.pubname", 3, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("source: cannot look up the publications of job %s: %s", j->name,
+				  PQerrorMessage(conn));
+	for (int r = 0; ok && r < PQntuples(res); r++)
+		strlist_add(names, PQgetvalue(res, r, 0));
+	PQclear(res);
+	free(comment);
+	free(ins);
+	return ok;
+}
+
+bool
+source_drop_publications(PGconn *conn, const strlist *names)
+{
+	bool		ok = true;
+
+	for (int i = 0; ok && i < names->n; i++)
+	{
+		char	   *ident = PQescapeIdentifier(conn, names->items[i], strlen(names->items[i]));
+		char	   *sql = xasprintf("DROP PUBLICATION IF EXISTS %s", ident);
+		char	   *what = xasprintf("dropping publication %s", names->items[i]);
+
+		ok = source_exec(conn, sql, what);
+		if (ok)
+			log_info("dropped publication %s", names->items[i]);
+		free(what);
+		free(sql);
+		PQfreemem(ident);
+	}
 	return ok;
 }
 

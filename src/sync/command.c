@@ -93,6 +93,50 @@ sync_find_slot(sync_state *st, repl_slot_info *slot)
 }
 
 /*
+ * A start over that failed before the warehouse held its snapshot leaves
+ * nothing on the source: not the slot it made (which would hold WAL back
+ * for a load that never landed, and whose later position no warehouse
+ * position matches), and on a job's first run not its publications either.
+ * A process killed outright cannot do this: its next run finds the slot
+ * with no position in the warehouse and drops it, and uses the
+ * publications again (`wharf retire` drops both).  Failures here are
+ * warnings: the run has failed already, and the next one finds the rest.
+ */
+static void
+sync_undo_start(sync_state *st, bool slot_created, bool first)
+{
+	cmd_ctx    *c = st->c;
+	strlist		pubs = {0};
+
+	if (st->repl)
+	{
+		repl_close(st->repl);
+		st->repl = NULL;
+	}
+	if (slot_created)
+	{
+		repl_slot_info slot = {0};
+
+		/* its walsender may take a moment to let it go */
+		for (int attempt = 0; attempt < 10; attempt++)
+		{
+			if (!repl_slot_lookup(c->src, c->j.slot, &slot) || !slot.exists || !slot.active)
+				break;
+			sleep(1);
+		}
+		if (slot.exists && !slot.active && repl_slot_drop(c->src, c->j.slot))
+			log_info("dropped replication slot %s: the first load did not land", c->j.slot);
+		else if (slot.exists)
+			log_warn("source: replication slot %s is left behind: the next sync drops it", c->j.slot);
+	}
+	if (first && source_job_publications(c->src, &c->j, &pubs) && pubs.n > 0 &&
+		!source_drop_publications(c->src, &pubs))
+		log_warn("source: the publications of job %s are left behind: the next sync uses them",
+				 c->j.name);
+	strlist_free(&pubs);
+}
+
+/*
  * A first run, or --resnapshot: a new slot, and every table loaded from the
  * snapshot its creation exports, with the slot's consistent point as the
  * job's position.
@@ -107,6 +151,7 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 	bool	   *all = xcalloc((size_t) st->ntables, sizeof(bool));
 	bool		via_root_set[2];	/* everything loads anew anyway */
 	char		lsntext[32];
+	bool		slot_created = false;
 	bool		ok;
 
 	if (slot->exists)
@@ -120,13 +165,19 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 			return false;
 		}
 	}
-	ok = source_publications_sync(c->src, &c->j, c->tables, c->ntables,
-								  &via_root_set[0], &via_root_set[1], NULL) &&
-		repl_connect(c->j.conninfo, &st->repl) &&
+	if (!source_publications_sync(c->src, &c->j, c->tables, c->ntables,
+								  &via_root_set[0], &via_root_set[1], NULL))
+	{
+		free(all);
+		return false;
+	}
+	ok = repl_connect(c->j.conninfo, &st->repl) &&
 		repl_create_slot(st->repl, c->j.slot, false, &point, &snapshot);
+	slot_created = ok;
 	if (ok)
 	{
 		log_info("created replication slot %s at %s", c->j.slot, pg_lsn_format(point, lsntext));
+		ctx_fail_point("after-slot");
 		for (int i = 0; i < st->ntables; i++)
 		{
 			all[i] = true;
@@ -144,6 +195,8 @@ sync_start_over(sync_state *st, const sync_saved *saved, const repl_slot_info *s
 		ok = sync_load_snapshot(st, snapshot, point, all, lsntext, extra);
 		st->position = point;
 	}
+	if (!ok)
+		sync_undo_start(st, slot_created, !saved->have_position);
 	free(snapshot);
 	free(all);
 	return ok;
@@ -224,7 +277,9 @@ static bool
 sync_run(sync_state *st)
 {
 	cmd_ctx    *c = st->c;
-	char	   *pubs[2] = {c->j.publication, source_append_publication(&c->j)};
+	/* wharf's two publications, or the one a DBA made */
+	char	   *pubs[2] = {c->j.use_publication ? c->j.use_publication : c->j.publication,
+	c->j.use_publication ? NULL : source_append_publication(&c->j)};
 	char		lsntext[32];
 	bool		ok = true;
 
@@ -236,7 +291,8 @@ sync_run(sync_state *st)
 	while (ok)
 	{
 		/* from the stream's start on, the warehouse session belongs to the applier */
-		ok = repl_start(st->repl, c->j.slot, st->position, (const char *const *) pubs, 2) &&
+		ok = repl_start(st->repl, c->j.slot, st->position, (const char *const *) pubs,
+						pubs[1] ? 2 : 1) &&
 			sync_applier_start(st);
 		if (!ok)
 			break;

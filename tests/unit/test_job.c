@@ -84,6 +84,10 @@ static const bad_case bad_cases[] = {
 	{"misspelt section", BASE "[stages]\n", "t.ini:10: unknown section [stages] (did you mean [stage]?)"},
 	{"unknown section", "[foo]\n", "unknown section [foo] (job, source, stage, warehouse"},
 	{"duplicate key", JOB "name = other\n", "t.ini:3: [job] duplicate key \"name\" (first set at line 2)"},
+	{"publication and use_publication", JOB SRC "publication = a\nuse_publication = b\n" STG WH TBL,
+	"t.ini:6: [source] use_publication names a publication a DBA made"},
+	{"use_publication too long", JOB SRC "use_publication = " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" STG WH TBL,
+	"use_publication: publication name"},
 	{"duplicate table key", BASE "mode = merge\nmode = append\n", "[table public.customers] duplicate key \"mode\""},
 	{"duplicate section", BASE STG, "t.ini:10: duplicate section [stage] (first at line 5)"},
 	{"same table written differently", BASE "[table customers]\n",
@@ -299,6 +303,7 @@ test_defaults(void **state)
 	assert_string_equal(j.conninfo, "host=db dbname=shop");
 	assert_string_equal(j.slot, "wharf_shop_1");
 	assert_string_equal(j.publication, "wharf_shop_1");
+	assert_null(j.use_publication);
 	assert_int_equal(j.parallel, 2);
 	assert_int_equal(j.stage, STAGE_FILE);
 	assert_string_equal(j.stage_url, "file:///var/wharf");
@@ -333,6 +338,20 @@ test_defaults(void **state)
 	job_free(&j);
 	assert_null(j.name);
 	assert_null(j.tables);
+}
+
+/* A DBA's publication: kept as written; wharf's own name keeps its default. */
+static void
+test_use_publication(void **state)
+{
+	job			j;
+
+	(void) state;
+	load_ok(JOB SRC "use_publication = \"Shop DBA\"\n" STG WH TBL, &j);
+	assert_string_equal(j.use_publication, "Shop DBA");
+	assert_string_equal(j.publication, "wharf_shop");
+	job_free(&j);
+	assert_null(j.use_publication);
 }
 
 static void
@@ -897,6 +916,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_nul_byte, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_defaults, clear_secrets, clear_secrets),
+		cmocka_unit_test_setup_teardown(test_use_publication, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_full_s3, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_values, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_expansion_values, clear_secrets, clear_secrets),

@@ -742,6 +742,30 @@ test_golden_alter(void **state)
 }
 
 /*
+ * What `wharf retire --drop-tables` runs at the warehouse: a table the job
+ * loaded dropped (a hostile name, folded as the dialect stores it), then
+ * every state row of the job.
+ */
+static void
+test_golden_retire(void **state)
+{
+	(void) state;
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+	{
+		strlist		script = {0};
+		char	   *got;
+
+		sink_drop_table(sink_dialects[i], &script, "Sales Dept", "order_lines \"x\"");
+		sink_drop_table(sink_dialects[i], &script, "public", "customers");
+		sink_state_forget_job(sink_dialects[i], &script, "wharf", "wharf_state", "shop'job");
+		got = join_script(&script);
+		check_golden(sink_dialects[i], "retire", "tables", got);
+		strlist_free(&script);
+		free(got);
+	}
+}
+
+/*
  * A partitioned table's partition rows: the statements that replace them,
  * and their names read back (LIKE wildcards and the escape character in a
  * name stay literal).
@@ -1795,6 +1819,7 @@ main(void)
 		cmocka_unit_test(test_golden_session),
 		cmocka_unit_test(test_null_contract),
 		cmocka_unit_test(test_golden_partitions),
+		cmocka_unit_test(test_golden_retire),
 		cmocka_unit_test(test_changes_script_shape),
 		cmocka_unit_test(test_changes_staging_columns),
 		cmocka_unit_test(test_widen_refusals),

@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS "Sales Dept"."order_lines ""x""";
+
+DROP TABLE IF EXISTS "PUBLIC"."CUSTOMERS";
+
+DELETE FROM "WHARF"."WHARF_STATE"
+WHERE "JOB" = 'shop''job';
