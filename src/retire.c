@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "load.h"
 #include "log.h"
+#include "report.h"
 #include "replication.h"
 #include "sink.h"
 #include "source.h"
@@ -150,26 +151,26 @@ retire_print(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool 
 		   p->state_rows, p->state_rows == 1 ? "" : "s", schema, c->j.state_table);
 }
 
+/*
+ * retire's members of the run's summary (report.h): whether it dropped,
+ * the slot, the publications, the state rows and, as the summary's
+ * tables, the warehouse tables (dropped or to drop).
+ */
 static void
-retire_json(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool done, bool ok)
+retire_report(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool done)
 {
-	buf			json = BUF_INIT;
+	buf		   *json = report_members();
 
-	buf_puts(&json, "{\"command\": \"retire\", \"job\": ");
-	buf_put_json_string(&json, c->j.name);
-	buf_printf(&json, ", \"done\": %s, \"slot\": ", done ? "true" : "false");
-	if (p->slot.exists)
-		buf_put_json_string(&json, c->j.slot);
-	else
-		buf_puts(&json, "null");
-	buf_puts(&json, ", \"publications\": [");
+	buf_printf(json, ", \"done\": %s, \"slot\": ", done ? "true" : "false");
+	buf_put_json_string(json, p->slot.exists ? c->j.slot : NULL);
+	buf_puts(json, ", \"publications\": [");
 	for (int i = 0; i < p->publications.n; i++)
 	{
 		if (i)
-			buf_puts(&json, ", ");
-		buf_put_json_string(&json, p->publications.items[i]);
+			buf_puts(json, ", ");
+		buf_put_json_string(json, p->publications.items[i]);
 	}
-	buf_printf(&json, "], \"state_rows\": %d, \"tables\": [",
+	buf_printf(json, "], \"state_rows\": %d",
 			   o->drop_state || o->drop_tables ? p->state_rows : 0);
 	for (int i = 0; o->drop_tables && i < p->table_names.n; i++)
 	{
@@ -179,14 +180,9 @@ retire_json(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool d
 		t.schema = p->table_schemas.items[i];
 		t.name = p->table_names.items[i];
 		name = table_display_name(&t);
-		if (i)
-			buf_puts(&json, ", ");
-		buf_put_json_string(&json, name);
+		buf_printf(report_table(name, name), ", \"dropped\": %s", done ? "true" : "false");
 		free(name);
 	}
-	buf_printf(&json, "], \"ok\": %s}", ok ? "true" : "false");
-	printf("%s\n", json.data);
-	buf_free(&json);
 }
 
 /* Drops what the plan found: the source's first, then the warehouse's. */
@@ -251,9 +247,8 @@ cmd_retire(const cmd_options *o)
 	}
 	if (ok && !o->confirm)
 	{
-		if (o->json)
-			retire_json(&c, o, &p, false, true);
-		else
+		retire_report(&c, o, &p, false);
+		if (!o->json)
 			retire_print(&c, o, &p, false);
 		log_error("retire: nothing was changed: run again with --yes to drop the above");
 		retire_plan_free(&p);
@@ -261,9 +256,8 @@ cmd_retire(const cmd_options *o)
 		return EXIT_USAGE;
 	}
 	ok = ok && retire_run(&c, o, &p);
-	if (o->json)
-		retire_json(&c, o, &p, ok, ok);
-	else if (ok)
+	retire_report(&c, o, &p, ok);
+	if (ok && !o->json)
 		retire_print(&c, o, &p, true);
 	retire_plan_free(&p);
 	ctx_close(&c);

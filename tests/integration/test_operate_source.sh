@@ -299,8 +299,9 @@ check "it lists the slot, both publications, every table and the state rows" \
 check "nothing changed: the tables are there" test "$(wh_tables "'items', 'full_t', 'log', 'orders'")" -eq 4
 check "retire --yes --drop-tables --json" run "$job" retire --yes --drop-tables --json
 check "json: done, with the slot and publications" \
-	test "$(json_get "$TMP/out" '(d["done"], d["slot"], d["publications"], sorted(d["tables"]), d["ok"])')" \
+	test "$(json_get "$TMP/out" '(d["done"], d["slot"], d["publications"], sorted(t["table"] for t in d["tables"]), d["ok"])')" \
 	= "(True, 'wharf_it_op', ['wharf_it_op', 'wharf_it_op_ins'], ['op.full_t', 'op.items', 'op.log', 'op.orders'], True)"
+check "json: the documented shape" python3 "$WHARF_SOURCE_DIR/tests/tools/check_summary.py" "$TMP/out" --command retire --ok
 check "slot and publications gone" test "$(slots_of it_op)$(pubs_of it_op)" = 00
 check "the warehouse tables are gone" test "$(wh_tables "'items', 'full_t', 'log', 'orders'")" -eq 0
 check "the other jobs' tables stay" test "$(wh_tables "'dba_items', 'orders_2026_10'")" -eq 2
