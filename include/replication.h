@@ -49,7 +49,9 @@ typedef struct repl_slot_info
 	char		wal_status[32];	/* reserved, extended, unreserved, lost */
 	char		database[64];
 	pg_lsn		confirmed_flush;
-	int64_t		lag_bytes;		/* WAL it holds: current LSN - confirmed_flush */
+	int64_t		lag_bytes;		/* WAL it holds: the insert LSN - confirmed_flush
+								 * (the write LSN trails commits made with
+								 * synchronous_commit = off) */
 } repl_slot_info;
 
 extern bool repl_connect(const char *conninfo, repl_conn **out);

@@ -246,7 +246,12 @@ main(int argc, char **argv)
 
 	log_set_level(verbosity < 0 ? LOG_ERROR : verbosity == 0 ? LOG_INFO :
 				  verbosity == 1 ? LOG_DEBUG : LOG_TRACE);
-	report_begin(WHARF_VERSION, cmd->name, cmd->summary, o.job_path, o.json);
+	/* what the opening line says the run will do */
+	report_begin(WHARF_VERSION, cmd->name,
+				 cmd->run != cmd_sync ? cmd->summary : o.follow ?
+				 "change data capture, following the WAL until stopped (--follow)" :
+				 "change data capture: catch up to the WAL position current now",
+				 o.job_path, o.json);
 	/* under Dagster Pipes: messages to the orchestrator around the command */
 	if (!upload_init())
 		rc = EXIT_RUNTIME;

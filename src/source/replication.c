@@ -95,7 +95,7 @@ repl_slot_lookup(PGconn *conn, const char *slot, repl_slot_info *out)
 	res = PQexecParams(conn,
 					   "SELECT plugin, active, coalesce(active_pid, 0), coalesce(wal_status, ''), "
 					   "       coalesce(database, ''), coalesce(confirmed_flush_lsn::text, '0/0'), "
-					   "       coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+					   "       coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), "
 					   "                                           confirmed_flush_lsn)::bigint, 0) "
 					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 					   1, NULL, params, NULL, NULL, 0);

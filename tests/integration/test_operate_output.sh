@@ -169,6 +169,14 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 s = o["slot"]
 sys.exit(0 if o["stream"]["position"] and s["exists"] and s["wal_status"] and isinstance(s["lag_bytes"], int) else 1)' "$TMP/status-sync.json"
+# a job left alone: the warehouse not updated for 8 days while its slot holds WAL
+wh -c "UPDATE public.wharf_state SET loaded_at = loaded_at - interval '8 days' WHERE job = 'ops_sync'"
+src -c "INSERT INTO ops.small VALUES (100, 'unsynced')"
+rc=0
+"$WHARF" -c "$sjob2" status >"$TMP/stale.out" 2>"$TMP/stale.err" || rc=$?
+check "a stale job: status exits 0 and suggests retire" \
+	bash -c '[[ $0 -eq 0 ]] && grep -qE "warning: job ops_sync: the warehouse was last updated 8\.[0-9] days ago while slot wharf_ops_sync holds .* of WAL.*retire it: wharf -c .* retire" "$1"' \
+	"$rc" "$TMP/stale.err"
 src -c "SELECT pg_drop_replication_slot('wharf_ops_sync')" >/dev/null
 rc=0
 "$WHARF" -c "$sjob2" status >/dev/null 2>"$TMP/lost.err" || rc=$?

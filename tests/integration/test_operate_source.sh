@@ -77,8 +77,9 @@ check "json: sync.ready, one entry per table with its identity" \
 	= "(True, ['default', 'full', 'default', 'default'], True)"
 check "json: slot headroom numbers are the server's" \
 	test "$(json_get "$TMP/out" 'd["sync"]["replication_slots"]["max"]')" = "$(src -c 'SHOW max_replication_slots')"
+check "json: the documented shape" python3 "$WHARF_SOURCE_DIR/tests/tools/check_summary.py" "$TMP/out" --command check --ok
 check "json: the existing fields stay" \
-	test "$(json_get "$TMP/out" '[k for k in d if k != "sync"]')" = "['command', 'job', 'partitioned', 'source', 'stage', 'warehouse', 'ok']"
+	test "$(json_get "$TMP/out" 'sorted({"command", "job", "partitioned", "source", "stage", "warehouse", "ok"} - set(d))')" = "[]"
 
 # a role with no rights for sync: each problem named, with its fix; snapshot still possible (exit 0)
 sed 's/^conninfo = .*/conninfo = ${WHARF_SOURCE_CONNINFO} user=it_op_user/' "$job" >"$TMP/user.ini"
