@@ -41,6 +41,11 @@ extern int	ctx_source(cmd_ctx *c);
  * before they create anything.
  */
 extern int	ctx_check_tables(cmd_ctx *c);
+/*
+ * Keeps the tables of mode = incremental (incremental true) or the others,
+ * in the context and its job; an error when none is left.
+ */
+extern int	ctx_keep_tables(cmd_ctx *c, bool incremental);
 extern int	ctx_stage(cmd_ctx *c, bool check);
 extern int	ctx_warehouse(cmd_ctx *c, const char *command);
 /*

@@ -37,6 +37,8 @@ extern int	cmd_check(const cmd_options *o);
 extern int	cmd_plan(const cmd_options *o);
 extern int	cmd_stage(const cmd_options *o);
 extern int	cmd_snapshot(const cmd_options *o);
+/* incremental: the job's mode = incremental tables, their rows changed since the last load. */
+extern int	cmd_incremental(const cmd_options *o);
 extern int	cmd_status(const cmd_options *o);
 /* sync: catch up to the WAL position current at start; --follow: keep going. */
 extern int	cmd_sync(const cmd_options *o);

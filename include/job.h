@@ -30,6 +30,23 @@ typedef struct job_table
 	table_mode	mode;
 	table_deletes deletes;
 	table_refresh refresh;
+	/*
+	 * mode = incremental (then mode is MODE_MERGE: rows by key): loads
+	 * read only the rows changed since the last one, found by cursor, a
+	 * column the application moves on every write, or "xmin" (INCR_XMIN,
+	 * incremental.h), by transaction snapshots.  lookback: cursor mode, how
+	 * far behind the last high-water mark a load reads again (seconds for
+	 * a date or time cursor, units of the cursor otherwise).  deletes (hard
+	 * or soft) are found by comparing keys every reconcile_every loads;
+	 * deletes_none: not followed; deletes_reconcile: written as
+	 * "reconcile" (hard, for incremental tables only).
+	 */
+	bool		incremental;
+	char	   *cursor;
+	int			lookback;
+	int			reconcile_every;
+	bool		deletes_none;
+	bool		deletes_reconcile;
 	/* "exclude_columns =": columns never read, sent or loaded; NULL-terminated */
 	char	  **exclude_columns;
 	int			nexclude_columns;

@@ -60,8 +60,47 @@ typedef struct load_table
 	 * COPY can (no staging table), else inserted from staging.
 	 */
 	bool		target_empty;
+	/*
+	 * Incremental loads (incremental.h).  changed: the staged rows are
+	 * those changed since the last load, merged by key, none removed.
+	 * keys_def and keys_staged (NULL: none this load): the source's every
+	 * key, staged to reconcile deletes.  mark (NULL: not incremental): the
+	 * high-water mark recorded with the rows, and mark_loads, the loads
+	 * since the last reconciliation.
+	 */
+	bool		changed;
+	const table_def *keys_def;
+	const stage_result *keys_staged;
+	const char *mark;
+	int64_t		mark_loads;
 	load_span  *span;			/* filled in when not NULL */
 } load_table;
+
+/*
+ * The state row that holds an incremental table's high-water mark: kind
+ * LOAD_MARK_KIND, source_table "<table> mark", target_table the mark,
+ * rows the loads since deletes were last reconciled.
+ */
+#define LOAD_MARK_KIND "mark"
+
+/* An incremental table's mark as the last load left it. */
+typedef struct load_mark
+{
+	char	   *mark;			/* NULL: none (never loaded, or its rows gone) */
+	int64_t		loads;
+	char	   *loaded_at;
+} load_mark;
+
+/*
+ * The marks of tables[0..n) from the state table into marks[] (NULL
+ * entries for tables that are not incremental or have none); the state
+ * table may be missing.  The caller frees them (load_marks_free).
+ */
+extern bool load_read_marks(wh_session *wh, const sink_dialect *d, const job *j,
+							const table_def *tables, int n, load_mark *marks);
+extern void load_marks_free(load_mark *marks, int n);
+/* Whether source_table names the mark row of t. */
+extern bool load_mark_row_is(const table_def *t, const char *source_table);
 
 /*
  * Whether t's warehouse table is missing or holds no rows, into *empty.

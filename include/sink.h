@@ -359,6 +359,20 @@ extern void sink_apply(const sink_dialect *d, strlist *script, const table_def *
  */
 extern void sink_apply_snapshot(const sink_dialect *d, strlist *script, const table_def *t,
 								const char *staging, const char *lsn);
+/*
+ * An incremental load's rows (incremental.h): merged into t by key, new
+ * rows inserted, none removed (a soft-deleted row that is back is live
+ * again).
+ */
+extern void sink_apply_upsert(const sink_dialect *d, strlist *script, const table_def *t,
+							  const char *staging);
+/*
+ * Reconciliation of deletes: the rows of t whose key is not in staging,
+ * which holds every key the source has (keys: t's key columns alone), are
+ * deleted, or with soft deletes marked.
+ */
+extern void sink_reconcile(const sink_dialect *d, strlist *script, const table_def *t,
+						   const table_def *keys, const char *staging);
 
 /*
  * Where a change segment's staged rows are for its apply: its own staging

@@ -239,6 +239,28 @@ typedef struct snapshot_range
 extern bool snapshot_copy_range(PGconn *conn, const table_def *t,
 								const col_render *renders, const snapshot_range *range,
 								stage_writer *w, uint64_t *rows);
+/* The COPY statement snapshot_copy_table runs for t, into sql (what plan prints). */
+extern bool snapshot_read_sql(PGconn *conn, const table_def *t, const col_render *renders,
+							  buf *sql);
+
+/*
+ * Incremental loads (incremental.h).  source_incr_check: t's cursor can
+ * bound loads (an error otherwise), with a warning for each limit the
+ * user should know of (no index leads with it, no UPDATE trigger moves
+ * it, NULLs).  source_incr_high_water: the mark of a load, read under its
+ * snapshot (cursor mode: the largest cursor value as text, "" when none;
+ * xmin mode: the snapshot).  source_incr_where: the predicate on t's rows
+ * of a load after the one that left mark, now running under snapshot
+ * (pg_current_snapshot's text), into *where (caller frees); *full, no
+ * predicate, when the rows cannot be bounded by it and the load must
+ * read them all (said why).
+ */
+extern bool source_incr_check(PGconn *conn, const table_def *t);
+extern bool source_incr_snapshot(PGconn *conn, char **text);
+extern bool source_incr_high_water(PGconn *conn, const table_def *t, char **value);
+extern bool source_incr_where(PGconn *conn, const table_def *t, const char *mark,
+							  const char *snapshot, char **where, bool *full);
+
 /* How many pages plain table t has now (its main fork), into *pages. */
 extern bool snapshot_table_pages(PGconn *conn, const table_def *t, uint32_t *pages);
 

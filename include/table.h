@@ -129,6 +129,22 @@ typedef struct table_def
 	 */
 	char	  **excluded;
 	int			nexcluded;
+	/*
+	 * mode = incremental (incremental.h): the cursor column, or INCR_XMIN;
+	 * NULL for other tables.  The job owns it.  lookback in the cursor's
+	 * units (seconds for a date or time); deletes found by comparing keys
+	 * every reconcile_every loads, unless deletes_none.
+	 */
+	const char *cursor;
+	int64_t		lookback;
+	int			reconcile_every;
+	bool		deletes_none;
+	/*
+	 * Snapshot reads: only the rows this predicate on the source table
+	 * holds for (an incremental load's bounds, source_incr_where), NULL
+	 * for every row.  Not owned.
+	 */
+	const char *read_where;
 } table_def;
 
 /*
@@ -169,6 +185,12 @@ extern void table_def_free_columns(table_def *t);
 extern bool table_column_widens(const table_column *a, const table_column *b);
 /* A deep copy of src into dst. */
 extern void table_def_copy(const table_def *src, table_def *dst);
+/*
+ * t's key columns alone, in key order, as a table of their own (what
+ * reconciling deletes stages), into keys; from[k] (t->nkeys entries) is
+ * the index in t->cols of keys' column k.
+ */
+extern void table_def_keys(const table_def *t, table_def *keys, int *from);
 /* Frees everything t owns (names and columns). */
 extern void table_def_free(table_def *t);
 

@@ -1816,6 +1816,64 @@ sink_apply_snapshot(const sink_dialect *d, strlist *script, const table_def *t,
 }
 
 void
+sink_apply_upsert(const sink_dialect *d, strlist *script, const table_def *t,
+				  const char *staging)
+{
+	buf			target = BUF_INIT;
+	buf			stg = BUF_INIT;
+	const table_column **keys = key_columns(t);
+
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	sink_staging_ref(d, &stg, t, staging);
+	if (d->merge)
+		merge_statement(d, script, t, keys, target.data, stg.data, NULL);
+	else
+	{
+		buf			sql = BUF_INIT;
+
+		/* replace every staged key's row, then insert them all */
+		buf_printf(&sql, "DELETE FROM %s\nUSING %s\nWHERE ", target.data, stg.data);
+		key_match(d, &sql, keys, t->nkeys, target.data, stg.data);
+		strlist_push(script, buf_detach(&sql));
+		insert_all(d, script, t, target.data, stg.data, NULL);
+	}
+	free(keys);
+	buf_free(&target);
+	buf_free(&stg);
+}
+
+void
+sink_reconcile(const sink_dialect *d, strlist *script, const table_def *t,
+			   const table_def *keys_def, const char *staging)
+{
+	buf			target = BUF_INIT;
+	buf			stg = BUF_INIT;
+	buf			sql = BUF_INIT;
+	const table_column **keys = key_columns(keys_def);
+
+	sink_qualified(d, &target, t->target_schema, t->target_name);
+	sink_staging_ref(d, &stg, keys_def, staging);
+	if (t->deletes == DELETES_SOFT)
+	{
+		buf_printf(&sql, "UPDATE %s SET ", target.data);
+		sink_quote_ident(d, &sql, SINK_DELETED_COL);
+		buf_puts(&sql, " = TRUE, ");
+		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
+		buf_printf(&sql, " = %s", d->now);
+		where_not_staged(d, &sql, keys, keys_def->nkeys, target.data, stg.data, true);
+	}
+	else
+	{
+		buf_printf(&sql, "DELETE FROM %s", target.data);
+		where_not_staged(d, &sql, keys, keys_def->nkeys, target.data, stg.data, false);
+	}
+	strlist_push(script, buf_detach(&sql));
+	free(keys);
+	buf_free(&target);
+	buf_free(&stg);
+}
+
+void
 sink_apply_changes(const sink_dialect *d, strlist *script, const table_def *t,
 				   const sink_changes *ch)
 {

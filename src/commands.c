@@ -200,6 +200,49 @@ ctx_source(cmd_ctx *c)
 	return rc;
 }
 
+int
+ctx_keep_tables(cmd_ctx *c, bool incremental)
+{
+	int			n = 0;
+
+	for (int i = 0; i < c->ntables; i++)
+	{
+		if ((c->tables[i].cursor != NULL) != incremental)
+		{
+			if (!incremental)
+			{
+				char	   *name = table_display_name(&c->tables[i]);
+
+				log_info("table %s is mode = incremental: wharf incremental loads it, "
+						 "not this command", name);
+				free(name);
+			}
+			table_def_free(&c->tables[i]);
+			free(c->renders[i]);
+			job_table_free(&c->j.tables[i]);
+			continue;
+		}
+		c->tables[n] = c->tables[i];
+		c->renders[n] = c->renders[i];
+		c->j.tables[n] = c->j.tables[i];
+		n++;
+	}
+	c->ntables = c->j.ntables = n;
+	if (n == 0 && incremental)
+	{
+		log_error("job %s has no table of mode = incremental: load its tables with wharf "
+				  "snapshot, or stream them with wharf sync", c->j.name);
+		return EXIT_USAGE;
+	}
+	if (n == 0)
+	{
+		log_error("job %s: every table is mode = incremental: load them with wharf incremental",
+				  c->j.name);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* Describes every table from the catalog read at start; see ctx_source. */
 static int
 ctx_describe(cmd_ctx *c, const source_catalog *cat)
@@ -278,7 +321,8 @@ ctx_warehouse(cmd_ctx *c, const char *command)
 	}
 	if (c->d->needs_storage_integration && c->j.stage == STAGE_S3 &&
 		c->j.storage_integration == NULL &&
-		(strcmp(command, "snapshot") == 0 || strcmp(command, "sync") == 0))
+		(strcmp(command, "snapshot") == 0 || strcmp(command, "sync") == 0 ||
+		 strcmp(command, "incremental") == 0))
 	{
 		log_error("%s: [warehouse] storage_integration is required for %s with dialect %s: "
 				  "its COPY from an s3:// stage reads public buckets only without one (see "
@@ -806,6 +850,97 @@ plan_changes(const cmd_ctx *c, strlist *script, int *nddl)
 	return ok;
 }
 
+/*
+ * What `wharf incremental` would run now for the job's mode = incremental
+ * tables: each table's source query, bounded by the mark the warehouse
+ * holds (read when [warehouse] odbc is set; a table without one gets a full
+ * load, as it would), into queries; the load's statements into script,
+ * reconciling the deletes of every table that follows them (a load does
+ * every reconcile_every loads).  Nothing when the job has no such table.
+ */
+static int
+plan_incremental(cmd_ctx *c, strlist *queries, strlist *script, int *nddl)
+{
+	int			n = c->ntables;
+	load_mark  *marks = xcalloc((size_t) (n ? n : 1), sizeof(load_mark));
+	load_table *lts = xcalloc((size_t) (n ? n : 1), sizeof(load_table));
+	table_def  *keys = xcalloc((size_t) (n ? n : 1), sizeof(table_def));
+	char	  **wheres = xcalloc((size_t) (n ? n : 1), sizeof(char *));
+	char	   *snapshot = NULL;
+	int			nincr = 0;
+	int			rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++)
+		nincr += c->tables[i].cursor != NULL;
+	if (nincr == 0)
+		goto done;
+	if (c->j.odbc != NULL)
+	{
+		rc = ctx_warehouse(c, "plan");
+		if (rc == EXIT_OK && !load_read_marks(c->wh, c->d, &c->j, c->tables, n, marks))
+			rc = EXIT_RUNTIME;
+		if (c->wh)
+			wh_rollback(c->wh);
+	}
+	if (rc == EXIT_OK && !source_incr_snapshot(c->src, &snapshot))
+		rc = EXIT_RUNTIME;
+	nincr = 0;
+	for (int i = 0; rc == EXIT_OK && i < n; i++)
+	{
+		table_def  *t = &c->tables[i];
+		bool		full = true;
+		buf			sql = BUF_INIT;
+
+		if (t->cursor == NULL)
+			continue;
+		if (marks[i].mark != NULL &&
+			!source_incr_where(c->src, t, marks[i].mark, snapshot, &wheres[i], &full))
+			rc = EXIT_RUNTIME;
+		t->read_where = wheres[i];
+		if (rc == EXIT_OK && !snapshot_read_sql(c->src, t, c->renders[i], &sql))
+			rc = EXIT_RUNTIME;
+		strlist_push(queries, buf_detach(&sql));
+		lts[nincr].t = t;
+		lts[nincr].changed = !full;
+		lts[nincr].mark = "<mark>";
+		if (!full && !t->deletes_none)
+		{
+			int		   *from = xcalloc((size_t) t->nkeys, sizeof(int));
+			col_render *renders = xcalloc((size_t) t->nkeys, sizeof(col_render));
+
+			/* the key columns alone, as the load stages them */
+			table_def_keys(t, &keys[nincr], from);
+			for (int k = 0; k < keys[nincr].ncols; k++)
+				renders[k] = c->renders[i][from[k]];
+			lts[nincr].keys_def = &keys[nincr];
+			if (!snapshot_read_sql(c->src, &keys[nincr], renders, &sql))
+				rc = EXIT_RUNTIME;
+			strlist_push(queries, buf_detach(&sql));
+			free(from);
+			free(renders);
+		}
+		nincr++;
+	}
+	if (rc == EXIT_OK && !load_script(c->d, &c->j, &c->st, LOAD_SNAPSHOT, "<load_id>", NULL, lts,
+									  nincr, script, nddl))
+		rc = EXIT_RUNTIME;
+done:
+	for (int i = 0; i < n; i++)
+	{
+		c->tables[i].read_where = NULL;
+		free(wheres[i]);
+		if (keys[i].name)
+			table_def_free(&keys[i]);
+	}
+	load_marks_free(marks, n);
+	free(marks);
+	free(lts);
+	free(keys);
+	free(wheres);
+	free(snapshot);
+	return rc;
+}
+
 static void
 plan_json_statements(buf *json, const char *name, const strlist *script, int nddl)
 {
@@ -826,8 +961,11 @@ cmd_plan(const cmd_options *o)
 	int			rc = ctx_job(o, &c);
 	strlist		script = {0};
 	strlist		changes = {0};
+	strlist		incr_queries = {0};
+	strlist		incr = {0};
 	int			nddl = 0;
 	int			changes_nddl = 0;
+	int			incr_nddl = 0;
 	load_table *lts;
 	table_partitions *parts;
 
@@ -855,6 +993,8 @@ cmd_plan(const cmd_options *o)
 					  &nddl) ||
 		 !plan_changes(&c, &changes, &changes_nddl)))
 		rc = EXIT_RUNTIME;
+	if (rc == EXIT_OK)
+		rc = plan_incremental(&c, &incr_queries, &incr, &incr_nddl);
 	if (rc == EXIT_OK && o->json)
 	{
 		buf		   *json = report_members();
@@ -870,6 +1010,11 @@ cmd_plan(const cmd_options *o)
 		/* the first *_schema_work statements commit each on its own, the rest as one */
 		plan_json_statements(json, "statements", &script, nddl);
 		plan_json_statements(json, "change_batch", &changes, changes_nddl);
+		if (incr_queries.n > 0)
+		{
+			plan_json_statements(json, "incremental_source", &incr_queries, 0);
+			plan_json_statements(json, "incremental", &incr, incr_nddl);
+		}
 	}
 	else if (rc == EXIT_OK)
 	{
@@ -888,6 +1033,18 @@ cmd_plan(const cmd_options *o)
 				 "-- many changes has a staging table and a COPY of its own);\n"
 				 "-- <batch_id>, <lsn> and the file names stand for a batch's own\n\n");
 		load_format(&text, &changes, changes_nddl);
+		if (incr_queries.n > 0)
+		{
+			buf_puts(&text, "\n-- an incremental load (wharf incremental) of the mode = incremental tables,\n"
+					 "-- bounded by the marks the warehouse holds now (a table without one is\n"
+					 "-- loaded in full); first, on the source, under one snapshot, the rows\n"
+					 "-- (and, where deletes are reconciled, every key: every reconcile_every\n"
+					 "-- loads):\n\n");
+			for (int i = 0; i < incr_queries.n; i++)
+				buf_printf(&text, "%s;\n", incr_queries.items[i]);
+			buf_puts(&text, "\n-- then in the warehouse; <mark> stands for each table's new mark\n\n");
+			load_format(&text, &incr, incr_nddl);
+		}
 		clean = log_scrub(text.data);
 		fputs(clean, stdout);
 		free(clean);
@@ -895,6 +1052,8 @@ cmd_plan(const cmd_options *o)
 	}
 	strlist_free(&script);
 	strlist_free(&changes);
+	strlist_free(&incr_queries);
+	strlist_free(&incr);
 	for (int i = 0; i < c.ntables; i++)
 		table_partitions_free(&parts[i]);
 	free(parts);
@@ -1510,6 +1669,50 @@ status_is_detail_row(const wh_result *res, int r)
 	return kind && (strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0);
 }
 
+/*
+ * An incremental table's mark row (LOAD_MARK_KIND): a line into lines, and its entry
+ * in json's "marks" list.  Its cursor comes from the job's section of the
+ * table; a table a pattern selected goes by its pattern's.
+ */
+static void
+status_mark(const job *j, const char *source_table, const char *mark, const char *iso,
+			buf *json, buf *lines)
+{
+	size_t		n = strlen(source_table);
+	char	   *table = xstrndup(source_table, n > 5 ? n - 5 : n);
+	char	   *schema = NULL;
+	char	   *name = NULL;
+	const char *cursor = NULL;
+
+	if (job_parse_qualified_name(table, &schema, &name))
+	{
+		int			i = job_find_table(j, schema, name);
+
+		if (i >= 0)
+			cursor = j->tables[i].cursor;
+		for (int p = 0; cursor == NULL && p < j->npatterns; p++)
+			if (job_glob_match(j->patterns[p].table.schema, schema) &&
+				job_glob_match(j->patterns[p].table.name, name))
+				cursor = j->patterns[p].table.cursor;
+	}
+	buf_printf(lines, "mark %s (%s): %s, loaded at %s\n", table, cursor ? cursor : "?",
+			   mark && mark[0] ? mark : "none (no cursor value yet)", iso ? iso : "?");
+	if (json->len > 0)
+		buf_puts(json, ", ");
+	buf_puts(json, "{\"table\": ");
+	buf_put_json_string(json, table);
+	buf_puts(json, ", \"cursor\": ");
+	buf_put_json_string(json, cursor);
+	buf_puts(json, ", \"mark\": ");
+	buf_put_json_string(json, mark);
+	buf_puts(json, ", \"loaded_at\": ");
+	buf_put_json_string(json, iso);
+	buf_putc(json, '}');
+	free(schema);
+	free(name);
+	free(table);
+}
+
 int
 cmd_status(const cmd_options *o)
 {
@@ -1541,6 +1744,8 @@ cmd_status(const cmd_options *o)
 	{
 		buf		   *json = report_members();
 		bool		header = false;
+		buf			marks = BUF_INIT;
+		buf			mark_lines = BUF_INIT;
 
 		buf_puts(json, ", \"stream\": ");
 		for (int r = 0; r < res.nrows; r++)
@@ -1575,6 +1780,12 @@ cmd_status(const cmd_options *o)
 						   status_duration(age, ago, sizeof(ago)));
 				continue;
 			}
+			if (strcmp(wh_value(&res, r, 2), LOAD_MARK_KIND) == 0)
+			{
+				status_mark(&c.j, wh_value(&res, r, 0), wh_value(&res, r, 1),
+							timed ? iso : NULL, &marks, &mark_lines);
+				continue;
+			}
 			if (status_is_detail_row(&res, r))
 				continue;
 			{
@@ -1601,6 +1812,11 @@ cmd_status(const cmd_options *o)
 		}
 		if (!streams)
 			buf_puts(json, "null");
+		buf_printf(json, ", \"marks\": [%s]", marks.data ? marks.data : "");
+		buf_free(&marks);
+		if (!o->json && mark_lines.len > 0)
+			fputs(mark_lines.data, stdout);
+		buf_free(&mark_lines);
 		if (res.nrows == 0 && !o->json)
 			printf("no loads recorded for job %s\n", c.j.name);
 	}

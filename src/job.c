@@ -191,6 +191,9 @@ static const key_def key_defs[] = {
 	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
 	{SEC_TABLE, "refresh", V_REFRESH, TABF(refresh), false, 0, 0},
 	{SEC_TABLE, "exclude_columns", V_COLUMNS, TABF(exclude_columns), false, 0, 0},
+	{SEC_TABLE, "cursor", V_IDENT, TABF(cursor), false, 0, 0},
+	{SEC_TABLE, "lookback", V_DURATION, TABF(lookback), false, 0, 366 * 86400},
+	{SEC_TABLE, "reconcile_every", V_INT, TABF(reconcile_every), false, 1, 1000000},
 	/* pattern sections only: kept in the job_pattern that holds the job_table */
 	{SEC_TABLE, "exclude_tables", V_TABLE_PATTERNS, 0, false, 0, 0},
 };
@@ -1489,20 +1492,35 @@ set_value(parser *p, const key_def *kd, char *v)
 			}
 			break;
 		case V_MODE:
-			if (strcasecmp(v, "merge") == 0)
-				*(table_mode *) field = MODE_MERGE;
-			else if (strcasecmp(v, "append") == 0)
-				*(table_mode *) field = MODE_APPEND;
-			else
-				BAD("%s: unknown mode \"%s\" (merge or append)", kd->name, v);
+			{
+				/* the table whose mode this is: incremental is a merge by key too */
+				job_table  *jt = (job_table *) ((char *) field - TABF(mode));
+
+				jt->incremental = strcasecmp(v, "incremental") == 0;
+				if (strcasecmp(v, "merge") == 0 || jt->incremental)
+					*(table_mode *) field = MODE_MERGE;
+				else if (strcasecmp(v, "append") == 0)
+					*(table_mode *) field = MODE_APPEND;
+				else
+					BAD("%s: unknown mode \"%s\" (merge, append or incremental)", kd->name, v);
+			}
 			break;
 		case V_DELETES:
-			if (strcasecmp(v, "hard") == 0)
-				*(table_deletes *) field = DELETES_HARD;
-			else if (strcasecmp(v, "soft") == 0)
-				*(table_deletes *) field = DELETES_SOFT;
-			else
-				BAD("%s: unknown value \"%s\" (hard or soft)", kd->name, v);
+			{
+				job_table  *jt = (job_table *) ((char *) field - TABF(deletes));
+
+				/* reconcile and none: incremental tables only (checked in finish) */
+				jt->deletes_none = strcasecmp(v, "none") == 0;
+				jt->deletes_reconcile = strcasecmp(v, "reconcile") == 0;
+				if (strcasecmp(v, "hard") == 0 || strcasecmp(v, "reconcile") == 0 ||
+					jt->deletes_none)
+					*(table_deletes *) field = DELETES_HARD;
+				else if (strcasecmp(v, "soft") == 0)
+					*(table_deletes *) field = DELETES_SOFT;
+				else
+					BAD("%s: unknown value \"%s\" (hard or soft; for mode = incremental also "
+						"reconcile or none)", kd->name, v);
+			}
 			break;
 		case V_REFRESH:
 			if (strcasecmp(v, "replace") == 0)
@@ -1996,6 +2014,53 @@ handle_line(parser *p, const char *line, size_t len)
 	}
 }
 
+/* The line of table key name in ti, 0 when it was not set. */
+static int
+table_key_line(const table_info *ti, const char *name)
+{
+	return ti->key_line[key_index(SEC_TABLE, name) - FIRST_TABLE_KEY];
+}
+
+/*
+ * The keys of mode = incremental: a cursor is required, and the keys that
+ * only incremental loads read are refused elsewhere, as is a lookback in
+ * xmin mode, whose bounds are snapshots, not values.
+ */
+static bool
+job_check_incremental(parser *p, job_table *t, const table_info *ti)
+{
+	static const char *const own[] = {"cursor", "lookback", "reconcile_every"};
+	int			dl = table_key_line(ti, "deletes");
+
+	if (!t->incremental)
+	{
+		for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			if (table_key_line(ti, own[k]) != 0)
+				return parse_error(p, table_key_line(ti, own[k]), ti->header,
+								   "%s is a key of mode = incremental tables (this one's mode "
+								   "is %s)", own[k], t->mode == MODE_APPEND ? "append" : "merge");
+		if (t->deletes_none || t->deletes_reconcile)
+			return parse_error(p, dl, ti->header,
+							   "deletes = %s is for mode = incremental tables: a %s table "
+							   "follows every delete the stream carries (hard or soft)",
+							   t->deletes_none ? "none" : "reconcile",
+							   t->mode == MODE_APPEND ? "append" : "merge");
+		return true;
+	}
+	if (t->cursor == NULL)
+		return parse_error(p, t->line, ti->header,
+						   "mode = incremental needs cursor = COLUMN (one the application "
+						   "moves on every insert and update, such as updated_at) or "
+						   "cursor = xmin (no column needed)");
+	if (t->reconcile_every == 0)
+		t->reconcile_every = 1;
+	if (strcmp(t->cursor, "xmin") == 0 && table_key_line(ti, "lookback") != 0)
+		return parse_error(p, table_key_line(ti, "lookback"), ti->header,
+						   "lookback is for a cursor column: cursor = xmin bounds each load "
+						   "by the previous load's snapshot, which misses no late row");
+	return true;
+}
+
 /* Checks what can only be checked once the whole file is read. */
 static bool
 finish(parser *p)
@@ -2043,6 +2108,8 @@ finish(parser *p)
 		if (t->mode == MODE_APPEND && t->deletes == DELETES_SOFT)
 			return parse_error(p, dl, ti->header,
 							   "deletes = soft needs mode = merge (append mode never deletes)");
+		if (!job_check_incremental(p, t, ti))
+			return false;
 		/* a key column cannot be left out: the warehouse applies changes by it */
 		for (int k = 0; k < t->nkey; k++)
 			for (int e = 0; e < t->nexclude_columns; e++)
@@ -2244,6 +2311,7 @@ job_table_copy(const job_table *src, job_table *dst)
 	dst->name = xstrdup(src->name);
 	dst->key = names_copy(src->key, src->nkey);
 	dst->exclude_columns = names_copy(src->exclude_columns, src->nexclude_columns);
+	dst->cursor = src->cursor ? xstrdup(src->cursor) : NULL;
 }
 
 void
@@ -2257,6 +2325,7 @@ job_table_free(job_table *t)
 	for (int k = 0; k < t->nexclude_columns; k++)
 		free(t->exclude_columns[k]);
 	free(t->exclude_columns);
+	free(t->cursor);
 }
 
 void

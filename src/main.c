@@ -51,6 +51,16 @@ static const command commands[] = {
 		"removed afterwards unless [stage] keep = true. SIGINT/SIGTERM roll the\n"
 		"load back and remove what it staged. A job that streams (sync) is\n"
 		"refused: refresh it with sync --reload TABLE or sync --resnapshot.\n", NULL},
+	{"incremental", cmd_incremental, "load the rows changed since the last load (mode = incremental)",
+		"Loads the job's mode = incremental tables without replication: from one\n"
+		"snapshot, each table's rows changed since its last load (cursor = COLUMN:\n"
+		"the rows whose cursor is at least the last load's largest, less lookback;\n"
+		"cursor = xmin: the rows written by transactions the last load could not\n"
+		"see), merged by key in ONE warehouse transaction with each table's new\n"
+		"high-water mark. Rows deleted at the source are found by comparing keys\n"
+		"(deletes = reconcile, soft; every reconcile_every loads; none: not). The\n"
+		"first load of a table, or one whose warehouse table is empty, is a full\n"
+		"load. Other tables of the job are left alone.\n", NULL},
 	{"sync", cmd_sync, "change data capture: catch up from the WAL (--follow: keep going)",
 		"The first run creates the job's publications and a logical replication slot\n"
 		"(pgoutput), loads every table from the snapshot the slot exports, then\n"
@@ -99,7 +109,7 @@ usage(FILE *out)
 			"Usage: wharf [OPTIONS] COMMAND [--help]\n\n"
 			"Commands:\n");
 	for (int i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 			"\nOptions:\n"
 			"  -c, --config FILE  the job file (default ./wharf.ini)\n"

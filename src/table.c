@@ -181,3 +181,27 @@ table_partitions_copy(const table_partitions *src, table_partitions *dst)
 		dst->items[i].name = xstrdup(src->items[i].name);
 	}
 }
+
+void
+table_def_keys(const table_def *t, table_def *keys, int *from)
+{
+	table_def	none = *t;
+
+	none.ncols = 0;
+	none.nexcluded = 0;
+	none.read_where = NULL;
+	table_def_copy(&none, keys);
+	free(keys->cols);
+	keys->cols = xcalloc((size_t) (t->nkeys ? t->nkeys : 1), sizeof(table_column));
+	for (int pos = 1; pos <= t->nkeys; pos++)
+		for (int i = 0; i < t->ncols; i++)
+			if (t->cols[i].key_pos == pos)
+			{
+				table_column *k = &keys->cols[keys->ncols];
+
+				*k = t->cols[i];
+				k->name = xstrdup(t->cols[i].name);
+				k->pg_type = t->cols[i].pg_type ? xstrdup(t->cols[i].pg_type) : NULL;
+				from[keys->ncols++] = i;
+			}
+}

@@ -545,6 +545,13 @@ source_describe(PGconn *conn, const source_catalog *cat, const job *j, int index
 	t.mode = jt->mode;
 	t.deletes = jt->deletes;
 	t.refresh = jt->refresh;
+	if (jt->incremental)
+	{
+		t.cursor = jt->cursor;
+		t.lookback = jt->lookback;
+		t.reconcile_every = jt->reconcile_every;
+		t.deletes_none = jt->deletes_none;
+	}
 	t.synced_at_col = j->synced_at_column;
 	t.lsn_col = j->lsn_column;
 	t.op_col = j->op_column;

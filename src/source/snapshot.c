@@ -312,7 +312,7 @@ static bool
 snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders,
 				  const snapshot_range *range, buf *sql)
 {
-	bool		plain = range == NULL;
+	bool		plain = range == NULL && t->read_where == NULL;
 	buf			rel = BUF_INIT;
 	bool		ok;
 
@@ -355,11 +355,23 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders,
 		 * whole.
 		 */
 		buf_printf(sql, " FROM %s%s", t->partitioned ? "" : "ONLY ", rel.data);
-		if (range != NULL && range->first_page > 0)
-			buf_printf(sql, " WHERE ctid >= '(%u,0)'::pg_catalog.tid", range->first_page);
-		if (range != NULL && range->end_page > 0)
-			buf_printf(sql, " %s ctid < '(%u,0)'::pg_catalog.tid",
-					   range->first_page > 0 ? "AND" : "WHERE", range->end_page);
+		{
+			const char *conj = "WHERE";
+
+			if (range != NULL && range->first_page > 0)
+			{
+				buf_printf(sql, " WHERE ctid >= '(%u,0)'::pg_catalog.tid", range->first_page);
+				conj = "AND";
+			}
+			if (range != NULL && range->end_page > 0)
+			{
+				buf_printf(sql, " %s ctid < '(%u,0)'::pg_catalog.tid", conj, range->end_page);
+				conj = "AND";
+			}
+			/* an incremental load's bounds (source_incr_where) */
+			if (t->read_where != NULL)
+				buf_printf(sql, " %s (%s)", conj, t->read_where);
+		}
 		buf_putc(sql, ')');
 	}
 	/* NULL as the warehouse's COPY reads it (csv.h): a marker PG quotes in values */
@@ -380,6 +392,12 @@ snapshot_copy_sql(PGconn *conn, const table_def *t, const col_render *renders,
 		buf_puts(sql, " TO STDOUT WITH (FORMAT csv)");
 	buf_free(&rel);
 	return ok;
+}
+
+bool
+snapshot_read_sql(PGconn *conn, const table_def *t, const col_render *renders, buf *sql)
+{
+	return snapshot_copy_sql(conn, t, renders, NULL, sql);
 }
 
 bool

@@ -450,6 +450,8 @@ sync_open(const cmd_options *o, cmd_ctx *c, sync_state *st, sync_saved *saved, s
 	if (rc == EXIT_OK)
 		rc = ctx_source(c);
 	if (rc == EXIT_OK)
+		rc = ctx_keep_tables(c, false);
+	if (rc == EXIT_OK)
 		rc = ctx_check_tables(c);
 	if (rc == EXIT_OK)
 		rc = ctx_stage(c, true);

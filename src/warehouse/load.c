@@ -293,7 +293,7 @@ load_replaces(const load_table *lt, load_kind kind)
 {
 	const table_def *t = lt->t;
 
-	return kind == LOAD_SNAPSHOT && !lt->target_empty && t->mode == MODE_MERGE &&
+	return kind == LOAD_SNAPSHOT && !lt->target_empty && !lt->changed && t->mode == MODE_MERGE &&
 		t->deletes == DELETES_HARD && t->refresh == REFRESH_REPLACE && t->nkeys > 0;
 }
 
@@ -301,7 +301,15 @@ load_replaces(const load_table *lt, load_kind kind)
 static bool
 load_as_new(const load_table *lt, load_kind kind)
 {
-	return kind == LOAD_SNAPSHOT && (lt->target_empty || load_replaces(lt, kind));
+	return kind == LOAD_SNAPSHOT && !lt->changed &&
+		(lt->target_empty || load_replaces(lt, kind));
+}
+
+/* The staging table of table number index's reconciliation keys; caller frees. */
+static char *
+load_keys_staging(int index)
+{
+	return xasprintf("wharf_keys_%d", index + 1);
 }
 
 /* ... and that COPY loads straight into the target, with no staging table. */
@@ -358,6 +366,12 @@ load_script_begin(const sink_dialect *d, const job *j, load_kind kind,
 		staging = xasprintf("wharf_staging_%d", i + 1);
 		ok = sink_create_staging(d, script, tables[i].t, staging, kind);
 		free(staging);
+		if (ok && tables[i].keys_def)
+		{
+			staging = load_keys_staging(i);
+			ok = sink_create_staging(d, script, tables[i].keys_def, staging, kind);
+			free(staging);
+		}
 		if (!ok)
 			return false;
 	}
@@ -409,6 +423,113 @@ load_part_script(const sink_dialect *d, const job *j, const stage *s, const load
 	free(fetch);
 }
 
+/* The COPY of table number index's reconciliation keys into their staging table. */
+static void
+load_copy_keys(const sink_dialect *d, const job *j, const stage *s, const load_table *lt,
+			   int index, strlist *script)
+{
+	load_table	keys = {.t = lt->keys_def, .staged = lt->keys_staged};
+	sink_options opt = {j->region, j->iam_role, j->storage_integration};
+	load_files_owned owned;
+	sink_files	files;
+	char	   *staging = load_keys_staging(index);
+
+	load_files(s, &keys, &files, &owned);
+	sink_copy_staging(d, script, lt->keys_def, staging, LOAD_SNAPSHOT, &files, &opt);
+	load_files_free(&owned);
+	free(staging);
+}
+
+/* The statement that records t's high-water mark (LOAD_MARK_KIND). */
+static void
+load_mark_script(const sink_dialect *d, const job *j, const table_def *t, const char *mark,
+				 int64_t loads, const char *load_id, strlist *script)
+{
+	char	   *display = table_display_name(t);
+	char	   *source = xasprintf("%s mark", display);
+	sink_state_row row = {
+		.job = j->name, .source_table = source, .target_table = mark,
+		.kind = LOAD_MARK_KIND, .lsn = NULL, .rows = loads, .load_id = load_id
+	};
+
+	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+	free(source);
+	free(display);
+}
+
+bool
+load_mark_row_is(const table_def *t, const char *source_table)
+{
+	char	   *display = table_display_name(t);
+	size_t		n = strlen(display);
+	bool		is = strncmp(source_table, display, n) == 0 &&
+		strcmp(source_table + n, " mark") == 0;
+
+	free(display);
+	return is;
+}
+
+bool
+load_read_marks(wh_session *wh, const sink_dialect *d, const job *j, const table_def *tables,
+				int n, load_mark *marks)
+{
+	const char *schema = j->schema ? j->schema : "public";
+	buf			sql = BUF_INIT;
+	wh_result	res = {0};
+	bool		ok;
+
+	memset(marks, 0, sizeof(load_mark) * (size_t) n);
+	sink_target_columns_query(d, &sql, schema, j->state_table);
+	ok = wh_query(wh, sql.data, &res);
+	if (ok && res.nrows == 0)
+	{
+		/* no state table yet: no marks */
+		wh_result_free(&res);
+		buf_free(&sql);
+		return true;
+	}
+	wh_result_free(&res);
+	buf_reset(&sql);
+	sink_state_query(d, &sql, schema, j->state_table, j->name);
+	ok = ok && wh_query(wh, sql.data, &res);
+	for (int r = 0; ok && r < res.nrows; r++)
+	{
+		const char *kind = wh_value(&res, r, 2);
+
+		if (kind == NULL || strcmp(kind, LOAD_MARK_KIND) != 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (tables[i].cursor && load_mark_row_is(&tables[i], wh_value(&res, r, 0)))
+			{
+				const char *mark = wh_value(&res, r, 1);
+				const char *loads = wh_value(&res, r, 4);
+				const char *at = wh_value(&res, r, 5);
+
+				free(marks[i].mark);
+				free(marks[i].loaded_at);
+				marks[i].mark = xstrdup(mark ? mark : "");
+				marks[i].loads = loads ? strtoll(loads, NULL, 10) : 0;
+				marks[i].loaded_at = at ? xstrdup(at) : NULL;
+			}
+	}
+	if (!ok)
+		log_error("warehouse: cannot read the incremental marks of job %s from %s.%s", j->name,
+				  schema, j->state_table);
+	wh_result_free(&res);
+	buf_free(&sql);
+	return ok;
+}
+
+void
+load_marks_free(load_mark *marks, int n)
+{
+	for (int i = 0; marks && i < n; i++)
+	{
+		free(marks[i].mark);
+		free(marks[i].loaded_at);
+	}
+}
+
 /* After table number index's rows: its apply from staging and its state rows. */
 static void
 load_table_end(const sink_dialect *d, const job *j, load_kind kind, const char *load_id,
@@ -422,14 +543,29 @@ load_table_end(const sink_dialect *d, const job *j, load_kind kind, const char *
 
 		if (load_as_new(lt, kind))
 			sink_insert_staged(d, script, t, staging, lsn);
+		else if (lt->changed)
+		{
+			/* deletes first, so that the upsert never meets a row it is about to remove */
+			if (lt->keys_def)
+			{
+				char	   *keys = load_keys_staging(index);
+
+				sink_reconcile(d, script, t, lt->keys_def, keys);
+				free(keys);
+			}
+			sink_apply_upsert(d, script, t, staging);
+		}
 		else if (kind == LOAD_SNAPSHOT)
 			sink_apply_snapshot(d, script, t, staging, lsn);
 		else
 			sink_apply(d, script, t, staging, kind);
 		free(staging);
 	}
-	load_table_state_script(d, j, t, kind == LOAD_SNAPSHOT ? "snapshot" : "sync", lsn,
+	load_table_state_script(d, j, t, kind != LOAD_SNAPSHOT ? "sync" :
+							lt->changed ? "incremental" : "snapshot", lsn,
 							lt->staged ? (int64_t) lt->staged->rows : 0, load_id, script);
+	if (lt->mark)
+		load_mark_script(d, j, t, lt->mark, lt->mark_loads, load_id, script);
 	if (t->partitioned)
 		load_partitions_script(d, j, t, lt->partitions, lsn, load_id, script);
 }
@@ -472,6 +608,8 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 		load_files(s, &tables[i], &files, &owned);
 		load_copy_files(d, j, &tables[i], i, kind, &files, script);
 		load_files_free(&owned);
+		if (tables[i].keys_def)
+			load_copy_keys(d, j, s, &tables[i], i, script);
 		if (tables[i].span)
 		{
 			tables[i].span->copy = copy;

@@ -15,7 +15,7 @@ import sys
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 LSN = re.compile(r"^[0-9A-F]{1,8}/[0-9A-F]{1,8}$")
-COMMANDS = {"check", "plan", "stage", "snapshot", "sync", "status", "retire"}
+COMMANDS = {"check", "plan", "stage", "snapshot", "incremental", "sync", "status", "retire"}
 PARTS = {None, "job", "source", "stage", "warehouse", "sync"}
 
 problems = []
@@ -88,6 +88,15 @@ def check_command(o):
             for key in ("rows", "parts", "bytes"):
                 want(is_int(t.get(key)) and t[key] >= 0, "%s: table %s: %s is %r" % (cmd, t["table"], key, t.get(key)))
             want("manifest" in t, "%s: table %s has no manifest member" % (cmd, t["table"]))
+    elif cmd == "incremental" and o["ok"]:
+        want(isinstance(o.get("load_id"), str), "incremental: no load_id")
+        for t in tables:
+            want(t.get("load") in ("incremental", "full"), "incremental: table %s: load %r" % (t["table"], t.get("load")))
+            want(isinstance(t.get("cursor"), str), "incremental: table %s: cursor" % t["table"])
+            want(is_int(t.get("rows")) and t["rows"] >= 0, "incremental: table %s: rows" % t["table"])
+            want(isinstance(t.get("mark"), str), "incremental: table %s: mark %r" % (t["table"], t.get("mark")))
+            want(t.get("previous_mark") is None or isinstance(t["previous_mark"], str), "incremental: previous_mark")
+            want(t.get("reconciled_keys") is None or is_int(t["reconciled_keys"]), "incremental: reconciled_keys")
     elif cmd == "status" and o["ok"]:
         want("stream" in o and "slot" in o, "status: no stream or slot member")
         s = o.get("stream")
@@ -103,6 +112,9 @@ def check_command(o):
                 want(is_int(slot.get("lag_bytes")) and slot["lag_bytes"] >= 0, "status: slot lag_bytes %r" % slot.get("lag_bytes"))
                 want(isinstance(slot.get("lag"), str), "status: slot lag text")
                 want(isinstance(slot.get("active"), bool), "status: slot active")
+        for m in o.get("marks", []):
+            want(isinstance(m.get("table"), str) and (m.get("loaded_at") is None or ISO.match(m["loaded_at"])),
+                 "status: mark %r" % m)
         for t in tables:
             want(t.get("loaded_at") is None or ISO.match(t["loaded_at"]), "status: loaded_at %r" % t.get("loaded_at"))
             want(isinstance(t.get("kind"), str), "status: kind")

@@ -139,8 +139,24 @@ static const bad_case bad_cases[] = {
 	{"size overflow", JOB SRC STG "part_size = 99999999999999999999GB\n", "part_size: bad size"},
 	{"bad boolean", JOB SRC STG "keep = maybe\n", "keep: bad boolean \"maybe\" (true, false, yes, no, on, off, 1 or 0)"},
 	{"bad dialect", JOB SRC STG "[warehouse]\ndialect = mysql\n", "dialect: unknown dialect \"mysql\" (postgres, redshift or snowflake)"},
-	{"bad mode", BASE "mode = upsert\n", "[table public.customers] mode: unknown mode \"upsert\" (merge or append)"},
-	{"bad deletes", BASE "deletes = maybe\n", "deletes: unknown value \"maybe\" (hard or soft)"},
+	{"bad mode", BASE "mode = upsert\n", "[table public.customers] mode: unknown mode \"upsert\" (merge, append or incremental)"},
+	{"bad deletes", BASE "deletes = maybe\n",
+	"deletes: unknown value \"maybe\" (hard or soft; for mode = incremental also reconcile or none)"},
+	{"incremental without a cursor", BASE "mode = incremental\n",
+	"t.ini:9: [table public.customers] mode = incremental needs cursor = COLUMN"},
+	{"cursor on a merge table", BASE "cursor = updated_at\n",
+	"[table public.customers] cursor is a key of mode = incremental tables (this one's mode is merge)"},
+	{"lookback on an append table", BASE "mode = append\nlookback = 5min\n",
+	"lookback is a key of mode = incremental tables (this one's mode is append)"},
+	{"reconcile on a merge table", BASE "deletes = reconcile\n",
+	"deletes = reconcile is for mode = incremental tables"},
+	{"deletes none on a merge table", BASE "deletes = none\n", "deletes = none is for mode = incremental tables"},
+	{"lookback in xmin mode", BASE "mode = incremental\ncursor = xmin\nlookback = 10min\n",
+	"lookback is for a cursor column: cursor = xmin bounds each load"},
+	{"bad lookback", BASE "mode = incremental\ncursor = updated_at\nlookback = 10 days\n",
+	"lookback: bad duration \"10 days\""},
+	{"reconcile_every 0", BASE "mode = incremental\ncursor = xmin\nreconcile_every = 0\n",
+	"reconcile_every: bad value \"0\""},
 	{"bad refresh", BASE "refresh = sometimes\n", "refresh: unknown value \"sometimes\" (replace or merge)"},
 	{"soft deletes in append mode", BASE "deletes = soft\nmode = append\n",
 	"t.ini:10: [table public.customers] deletes = soft needs mode = merge"},
@@ -434,6 +450,39 @@ test_full_s3(void **state)
 	assert_int_equal(j.tables[1].deletes, DELETES_SOFT);
 	assert_int_equal(j.tables[1].refresh, REFRESH_MERGE);
 	assert_int_equal(j.tables[0].refresh, REFRESH_REPLACE);
+	job_free(&j);
+}
+
+static void
+test_incremental_keys(void **state)
+{
+	job			j;
+
+	(void) state;
+	load_ok(BASE "mode = incremental\ncursor = updated_at\nlookback = 10min\n"
+			"deletes = soft\nreconcile_every = 4\n"
+			"[table public.orders]\nmode = incremental\ncursor = xmin\ndeletes = none\n"
+			"[table public.log]\nmode = incremental\ncursor = \"Seq\"\ndeletes = reconcile\n", &j);
+	assert_int_equal(j.ntables, 3);
+	assert_true(j.tables[0].incremental);
+	assert_int_equal(j.tables[0].mode, MODE_MERGE);
+	assert_string_equal(j.tables[0].cursor, "updated_at");
+	assert_int_equal(j.tables[0].lookback, 600);
+	assert_int_equal(j.tables[0].deletes, DELETES_SOFT);
+	assert_int_equal(j.tables[0].reconcile_every, 4);
+	assert_string_equal(j.tables[1].cursor, "xmin");
+	assert_true(j.tables[1].deletes_none);
+	assert_int_equal(j.tables[1].reconcile_every, 1);
+	assert_string_equal(j.tables[2].cursor, "Seq");
+	assert_int_equal(j.tables[2].deletes, DELETES_HARD);
+	assert_false(j.tables[2].deletes_none);
+	job_free(&j);
+
+	/* the order of keys does not matter; other tables keep theirs */
+	load_ok(BASE "cursor = xmin\nmode = incremental\n[table public.plain]\n", &j);
+	assert_true(j.tables[0].incremental);
+	assert_false(j.tables[1].incremental);
+	assert_null(j.tables[1].cursor);
 	job_free(&j);
 }
 
@@ -917,6 +966,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nul_byte, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_defaults, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_use_publication, clear_secrets, clear_secrets),
+		cmocka_unit_test_setup_teardown(test_incremental_keys, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_full_s3, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_values, clear_secrets, clear_secrets),
 		cmocka_unit_test_setup_teardown(test_expansion_values, clear_secrets, clear_secrets),
