@@ -58,6 +58,21 @@ typedef struct incr_xid_window
 extern bool incr_xid_window_of(uint64_t from, uint64_t to, incr_xid_window *out);
 
 /*
+ * The rows a load under snapshot now reads after a load under prev (both
+ * pg_current_snapshot()'s text): those written by a transaction from
+ * prev's xmin on (any of them may have been running then: the in-progress
+ * list names top-level transactions only, and a row written in a
+ * subtransaction carries the subtransaction's ID, which is above its
+ * parent's) and below now's xmax (now sees none from there on), into *w;
+ * an empty window when nothing was written since.  False, with *why, when
+ * no window bounds them and a full load must be done: a mark that is no
+ * snapshot, a transaction counter behind the mark (another server), or a
+ * window wider than INCR_XID_WINDOW_MAX.
+ */
+extern bool incr_xmin_bounds(const char *prev, const char *now, incr_xid_window *w,
+							 const char **why);
+
+/*
  * The xmin and xmax of a snapshot as pg_current_snapshot() prints it
  * ("xmin:xmax:xip1,xip2,..."); false when text is not one.
  */

@@ -749,6 +749,19 @@ cmd_check(const cmd_options *o)
 
 		check_selection(&c, &lines, json);
 		read_ok = check_partitions(&c, &lines, json);
+		/* incremental tables: their cursors, and the limits each leaves (warnings) */
+		for (int i = 0; i < c.ntables; i++)
+			if (c.tables[i].cursor != NULL)
+			{
+				char	   *name = table_display_name(&c.tables[i]);
+
+				if (!source_incr_check(c.src, &c.tables[i]))
+					keys_ok = false;
+				else
+					buf_printf(&lines, "           %s: incremental, cursor %s\n", name,
+							   c.tables[i].cursor);
+				free(name);
+			}
 
 		/* what sync needs: reported even when a table's key or identity is refused */
 		read_ok = check_sync(&c, keys_ok, &sync_lines, &sync_json) && read_ok;

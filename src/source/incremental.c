@@ -59,6 +59,37 @@ incr_snapshot_parse(const char *text, uint64_t *xmin, uint64_t *xmax)
 	return *end == ':' && *xmin <= *xmax;
 }
 
+bool
+incr_xmin_bounds(const char *prev, const char *now, incr_xid_window *w, const char **why)
+{
+	uint64_t	prev_xmin,
+				prev_xmax,
+				now_xmin,
+				now_xmax;
+
+	memset(w, 0, sizeof(*w));
+	if (!incr_snapshot_parse(prev, &prev_xmin, &prev_xmax) ||
+		!incr_snapshot_parse(now, &now_xmin, &now_xmax))
+	{
+		*why = "the mark is no snapshot";
+		return false;
+	}
+	if (now_xmax < prev_xmax)
+	{
+		*why = "the source's transaction counter is behind the mark (another server, or one "
+			"restored?)";
+		return false;
+	}
+	if (now_xmax == prev_xmin)
+		return true;			/* no transaction since: nothing to read */
+	if (!incr_xid_window_of(prev_xmin, now_xmax - 1, w))
+	{
+		*why = "more transactions since the last load than a row's 32-bit xmin can tell apart";
+		return false;
+	}
+	return true;
+}
+
 /* Whether a column of this kind can bound loads: ordered, and moved forward by writes. */
 static bool
 incr_cursor_kind(const table_column *c, bool *timelike)
@@ -293,33 +324,13 @@ source_incr_where(PGconn *conn, const table_def *t, const char *mark, const char
 	*full = false;
 	if (strcmp(t->cursor, INCR_XMIN) == 0)
 	{
-		uint64_t	prev_xmin,
-					prev_xmax,
-					now_xmin,
-					now_xmax;
 		incr_xid_window w;
+		const char *why = NULL;
 
-		if (!incr_snapshot_parse(mark, &prev_xmin, &prev_xmax) ||
-			!incr_snapshot_parse(snapshot, &now_xmin, &now_xmax))
+		if (!incr_xmin_bounds(mark, snapshot, &w, &why))
 		{
-			log_warn("table %s: its mark \"%s\" is no snapshot: a full load instead", display,
-					 mark);
-			*full = true;
-		}
-		/*
-		 * Every row written by a transaction the last load could not see:
-		 * one from its xmin on, as any of them may have been running (its
-		 * in-progress list names top-level transactions only, and a row
-		 * written in a subtransaction carries the subtransaction's ID, which
-		 * is above its parent's).  The rows of those that had finished are
-		 * read again, harmlessly.  The load's own snapshot sees nothing
-		 * from its xmax on.
-		 */
-		else if (!incr_xid_window_of(prev_xmin, now_xmax - 1, &w))
-		{
-			log_warn("table %s: %" PRIu64 " transactions since its last load (%s), more than "
-					 "a row's 32-bit xmin can tell apart: a full load instead", display,
-					 now_xmax - prev_xmin, mark);
+			log_warn("table %s: %s (mark %s, now %s): a full load instead", display, why, mark,
+					 snapshot);
 			*full = true;
 		}
 		else if (w.n == 0)

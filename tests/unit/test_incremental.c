@@ -129,6 +129,37 @@ test_snapshot_text(void **state)
 	assert_false(incr_snapshot_parse(NULL, &xmin, &xmax));
 }
 
+static void
+test_xmin_bounds(void **state)
+{
+	incr_xid_window w;
+	const char *why = NULL;
+
+	(void) state;
+	/* nothing written since the last load: an empty window, not a full load */
+	assert_true(incr_xmin_bounds("142353:142353:", "142353:142353:", &w, &why));
+	assert_int_equal(w.n, 0);
+	/* from the last snapshot's xmin (its in-progress transaction 740) to now's xmax */
+	assert_true(incr_xmin_bounds("740:745:740,742", "800:810:", &w, &why));
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.lo[0], 740);
+	assert_int_equal(w.hi[0], 809);
+	/* across a wraparound, in xid8 terms */
+	assert_true(incr_xmin_bounds("8589934590:8589934595:", "8589934600:8589934610:", &w, &why));
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.lo[0], UINT32_MAX - 1);
+	assert_int_equal(w.hi[0], UINT32_MAX);
+	assert_int_equal(w.lo[1], 3);
+	assert_int_equal(w.hi[1], 8589934609 - EPOCH(2));
+	/* full loads, each with its reason */
+	assert_false(incr_xmin_bounds("2026-12-03", "800:810:", &w, &why));
+	assert_non_null(strstr(why, "no snapshot"));
+	assert_false(incr_xmin_bounds("800:810:", "700:705:", &w, &why));
+	assert_non_null(strstr(why, "behind the mark"));
+	assert_false(incr_xmin_bounds("800:810:", "4294968000:4294968000:", &w, &why));
+	assert_non_null(strstr(why, "32-bit xmin"));
+}
+
 int
 main(void)
 {
@@ -137,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_snapshot_text),
+		cmocka_unit_test(test_xmin_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
