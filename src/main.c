@@ -39,7 +39,9 @@ static const command commands[] = {
 		"Prints, per table, exactly the DDL, COPY and apply statements a snapshot\n"
 		"load would run in the configured dialect, with secrets masked. Reads the\n"
 		"source catalog; creates no slot, publication, staged object or warehouse object,\n"
-		"and needs no warehouse connection.\n", NULL},
+		"and needs no warehouse connection, except for mode = incremental tables: then\n"
+		"also the next incremental load, bounded by the marks it reads from the\n"
+		"warehouse (when odbc is set).\n", NULL},
 	{"stage", cmd_stage, "snapshot the tables into gzip CSV parts and a manifest",
 		"Reads every table from one consistent snapshot into gzip CSV parts plus a\n"
 		"manifest per table in the stage, and keeps them there. No warehouse.\n", NULL},
