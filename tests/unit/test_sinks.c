@@ -396,6 +396,59 @@ golden_changes(const char *shape, const table_def *t, bool local_for_postgres,
 	golden_changes_kind(shape, t, local_for_postgres, opt, LOAD_CHANGES);
 }
 
+/*
+ * Every statement of an incremental load of one table (incremental.h): its
+ * changed rows and, to reconcile deletes, every key, each COPYed into its
+ * staging table; the deletes, the merge by key, and the mark.
+ */
+static char *
+build_incremental_script(const sink_dialect *d, const table_def *t, const sink_files *files,
+						 const sink_options *opt)
+{
+	strlist		script = {0};
+	table_def	keys;
+	int			from[8];
+	char	   *text;
+	sink_state_row mark = {
+		.job = JOB_NAME, .source_table = "s.t mark", .target_table = "7301:7305:7302",
+		.kind = "mark", .rows = 0, .load_id = "20240101T100000Z-ab12",
+	};
+
+	assert_true(t->nkeys <= 8);
+	table_def_keys(t, &keys, from);
+	assert_true(sink_create_staging(d, &script, t, "wharf_staging_1", LOAD_SNAPSHOT));
+	assert_true(sink_create_staging(d, &script, &keys, "wharf_keys_1", LOAD_SNAPSHOT));
+	sink_copy_staging(d, &script, t, "wharf_staging_1", LOAD_SNAPSHOT, files, opt);
+	sink_copy_staging(d, &script, &keys, "wharf_keys_1", LOAD_SNAPSHOT, files, opt);
+	sink_reconcile(d, &script, t, &keys, "wharf_keys_1");
+	sink_apply_upsert(d, &script, t, "wharf_staging_1");
+	sink_state_record(d, &script, "wharf", "wharf_state", &mark);
+	text = join_script(&script);
+	strlist_free(&script);
+	table_def_free(&keys);
+	return text;
+}
+
+static void
+golden_incremental(const char *shape, const table_def *t)
+{
+	for (int i = 0; sink_dialects[i] != NULL; i++)
+	{
+		char	   *got = build_incremental_script(sink_dialects[i], t, &s3_files, &full_opt);
+
+		check_golden(sink_dialects[i], "incremental", shape, got);
+		free(got);
+	}
+}
+
+static void
+test_golden_incremental(void **state)
+{
+	(void) state;
+	golden_incremental("merge", &hostile);
+	golden_incremental("soft", &soft);
+}
+
 static void
 test_golden_merge(void **state)
 {
@@ -1806,6 +1859,7 @@ main(void)
 		cmocka_unit_test(test_copy_part_counts),
 		cmocka_unit_test(test_storage_integration),
 		cmocka_unit_test(test_golden_merge),
+		cmocka_unit_test(test_golden_incremental),
 		cmocka_unit_test(test_golden_soft),
 		cmocka_unit_test(test_golden_allkey),
 		cmocka_unit_test(test_golden_append),
