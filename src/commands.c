@@ -108,7 +108,9 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
  * test can break a connection at that moment.  Points: sync's before-upload,
  * after-upload, mid-copy, after-merge, after-commit, and snapshot-staged
  * (its snapshot's tables staged, not yet loaded); a pipelined snapshot's
- * mid-load (after its first part's COPY).
+ * mid-load (after its first part's COPY); incremental's incremental-bounded
+ * (marks and bounds read, nothing staged), incremental-staged and
+ * incremental-loaded (its statements run, not committed).
  */
 void
 ctx_fail_point(const char *point)

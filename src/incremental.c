@@ -104,6 +104,8 @@ incr_stage(cmd_ctx *c, incr_table *it, const char *load_id)
 
 	ok = snapshot_export(c->src, &snapshot_name) && incr_bound(c, it);
 	if (ok)
+		ctx_fail_point("incremental-bounded");
+	if (ok)
 		ok = extract_tables(&c->j, &c->st, snapshot_name, load_id, c->tables, c->renders,
 							c->ntables, c->j.parallel, results, NULL);
 	for (int i = 0; ok && i < c->ntables; i++)

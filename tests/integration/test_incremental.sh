@@ -31,6 +31,11 @@ INSERT INTO inc.ver SELECT g, 'v' || g, g FROM generate_series(1, 30) g;
 -- a streamed-style table in the same job: incremental leaves it alone
 CREATE TABLE inc.other (id int PRIMARY KEY, v text);
 INSERT INTO inc.other VALUES (1, 'x');
+-- a partitioned table, read whole, in xmin mode
+CREATE TABLE inc.part (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+CREATE TABLE inc.part_1 PARTITION OF inc.part FOR VALUES FROM (0) TO (100);
+CREATE TABLE inc.part_2 PARTITION OF inc.part FOR VALUES FROM (100) TO (1000);
+INSERT INTO inc.part SELECT g, 'p' || g FROM generate_series(1, 300) g;
 CREATE TABLE inc.flags (id int PRIMARY KEY, flag boolean);
 CREATE TABLE inc.nokey (a int);
 SQL
@@ -42,11 +47,12 @@ job=$(job_file it_inc postgres "s3://$WHARF_S3_BUCKET/it/inc" \
 	'[table inc.orders]' 'mode = incremental' 'cursor = xmin' \
 	'[table inc.soft]' 'mode = incremental' 'cursor = xmin' 'deletes = soft' 'reconcile_every = 2' \
 	'[table inc.ver]' 'mode = incremental' 'cursor = version' 'deletes = none' \
+	'[table inc.part]' 'mode = incremental' 'cursor = xmin' \
 	'[table inc.other]')
 inc() { "$WHARF" -c "$job" incremental >"$TMP/out" 2>"$TMP/err"; }
 live_soft() { table_diff inc.soft "(SELECT id, v FROM inc.soft WHERE NOT _wharf_deleted) "; }
 all_same() {
-	same_table inc.cust inc.cust && same_table inc.orders inc.orders &&
+	same_table inc.cust inc.cust && same_table inc.orders inc.orders && same_table inc.part inc.part &&
 		[[ $(live_soft) == 0 ]] && [[ $(ver_kept) == 0 ]]
 }
 # deletes = none: the warehouse keeps the row deleted at the source (id 4) until a full load
@@ -63,7 +69,7 @@ check "... warns of a cursor with no index and no UPDATE trigger" bash -c \
 
 # first run: a full load of each incremental table, the other table untouched
 check "first incremental run" inc
-check "every incremental table loaded in full" bash -c '[[ $(grep -c "(a full load)" "$0") -eq 4 ]]' "$TMP/out"
+check "every incremental table loaded in full" bash -c '[[ $(grep -c "(a full load)" "$0") -eq 5 ]]' "$TMP/out"
 check "... and identical" all_same
 check "the table of another mode is left alone" bash -c \
 	"! psql \"\$WHARF_WAREHOUSE_CONNINFO\" -Atc 'SELECT 1 FROM inc.other' 2>/dev/null"
@@ -87,12 +93,17 @@ DELETE FROM inc.soft WHERE id = 2;
 INSERT INTO inc.ver VALUES (31, 'v31', 31);
 UPDATE inc.ver SET v = 'bumped', version = 32 WHERE id = 3;
 DELETE FROM inc.ver WHERE id = 4;
+UPDATE inc.part SET v = 'moved' WHERE id IN (50, 150);
+DELETE FROM inc.part WHERE id = 250;
+INSERT INTO inc.part VALUES (999, 'last');
 SQL
 check "second run" inc
 check "xmin mode reads only the changed rows" grep -q "loaded inc.orders into inc.orders: 11 rows changed since the last load's snapshot, deletes reconciled" "$TMP/out"
 check "cursor mode: the changed rows and the lookback window" grep -qE "loaded inc.cust into inc.cust: [0-9]+ rows changed since" "$TMP/out"
 check "inserts, updates and deletes arrive (cursor with lookback)" same_table inc.cust inc.cust
 check "... (xmin)" same_table inc.orders inc.orders
+check "... (xmin, a partitioned table: every partition)" same_table inc.part inc.part
+check "... reading only its 3 changed rows" grep -q "loaded inc.part into inc.part: 3 rows changed" "$TMP/out"
 check "soft deletes: reconciled every second load, not yet" test "$(wh -c 'SELECT count(*) FROM inc.soft WHERE _wharf_deleted')" -eq 0
 check "... the update arrived" test "$(wh -c "SELECT v FROM inc.soft WHERE id = 1")" = changed
 check "deletes = none keeps the deleted row, takes the update" \
@@ -137,10 +148,10 @@ check "... with a warning that says how to include NULLs" \
 	grep -q 'cursor column "version" is nullable.*make it NOT NULL with a default, or use cursor = xmin' "$TMP/err"
 src -c "ALTER TABLE inc.ver ALTER COLUMN version SET NOT NULL"
 
-# kills: after staging, and inside the load's transaction before its commit
+# kills: with the bounds read, after staging, and inside the load's transaction before its commit
 src -c "UPDATE inc.orders SET qty = qty + 1 WHERE id <= 50; DELETE FROM inc.orders WHERE id = 51"
 src -c "UPDATE inc.cust SET name = name || '!' WHERE id <= 50"
-for point in incremental-staged incremental-loaded; do
+for point in incremental-bounded incremental-staged incremental-loaded; do
 	before=$(mark_of inc.orders)
 	WHARF_FAIL_AT=$point "$WHARF" -q -c "$job" incremental >/dev/null 2>&1 || true
 	check "killed at $point: the marks stay" test "$(mark_of inc.orders)" = "$before"
