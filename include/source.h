@@ -201,10 +201,19 @@ extern bool source_read_readiness(PGconn *conn, const job *j, const table_def *t
 								  source_readiness *out);
 extern void source_readiness_free(source_readiness *r);
 
-/* Holds a session advisory lock for the job; false if another process has it. */
+/*
+ * The server itself (server.c).  source_lock_job: holds a session advisory
+ * lock for the job; false if another process has it.  source_wal_level:
+ * its wal_level setting (caller frees); source_wal_level_logical: whether
+ * it is logical (an error naming the fix when not).  source_current_wal_lsn:
+ * the WAL insert position.  source_heartbeat: a transactional logical
+ * message, which moves an idle job's slot (a warning when it fails).
+ */
 extern bool source_lock_job(PGconn *conn, const job *j);
+extern bool source_wal_level(PGconn *conn, char **level);
 extern bool source_wal_level_logical(PGconn *conn);
 extern bool source_current_wal_lsn(PGconn *conn, uint64_t *lsn);
+extern bool source_heartbeat(PGconn *conn);
 
 /*
  * Opens a REPEATABLE READ READ ONLY transaction on conn and exports its

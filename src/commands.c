@@ -592,14 +592,13 @@ check_sync(cmd_ctx *c, bool keys_ok, buf *lines, buf *json)
 	const job  *j = &c->j;
 	source_readiness r;
 	strlist		problems = {0};
-	PGresult   *res = PQexec(c->src, "SHOW wal_level");
-	char	   *wal_level = PQresultStatus(res) == PGRES_TUPLES_OK ?
-		xstrdup(PQgetvalue(res, 0, 0)) : xstrdup("unknown");
+	char	   *wal_level = NULL;
 	char	   *ins = source_append_publication(j);
 	int			owned = 0;
 	bool		ok;
 
-	PQclear(res);
+	if (!source_wal_level(c->src, &wal_level))
+		wal_level = xstrdup("unknown");
 	if (strcmp(wal_level, "logical") != 0)
 		check_sync_problem(&problems,
 						   xasprintf("wal_level is %s: snapshot works, but sync will need wal_level = "

@@ -122,16 +122,11 @@ sync_batch_due(sync_state *st)
 	return sync_now() - st->batch_started >= st->c->j.batch_interval;
 }
 
+/* A failed heartbeat is a warning (source_heartbeat): the stream goes on. */
 static bool
 sync_heartbeat(sync_state *st)
 {
-	PGresult   *res = PQexec(st->c->src,
-							 "SELECT pg_catalog.pg_logical_emit_message(true, 'wharf_heartbeat', now()::text)");
-	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		log_warn("source: heartbeat failed: %s", PQerrorMessage(st->c->src));
-	PQclear(res);
+	source_heartbeat(st->c->src);
 	return true;
 }
 

@@ -26,8 +26,11 @@ check() { # check "description" command...
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
+# The end of a script: its TAP plan (after the tests, as TAP allows, so that
+# `prove tests/integration/test_x.sh` reads every script), then the tally.
 finish() {
-	echo "$PASSED passed, $FAILED failed"
+	echo "1..$((PASSED + FAILED))"
+	echo "# $PASSED passed, $FAILED failed"
 	[[ $FAILED -eq 0 ]]
 }
 
