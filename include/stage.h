@@ -91,6 +91,12 @@ extern bool stage_mkdirs(const char *dir);
 
 /* A name for a new load: UTC time plus a distinguishing suffix. */
 extern char *stage_new_load_id(void);
+/*
+ * The URL of the folder table t of load load_id is staged in, ending in
+ * '/' ("s3://bucket/...", "file:///..."): the one place its layout is
+ * spelled, for writers and for plan's placeholders alike.
+ */
+extern char *stage_table_folder_url(const stage *s, const char *load_id, const table_def *t);
 
 extern bool stage_writer_open(const stage *s, const char *load_id,
 							  const table_def *t, stage_writer **out);

@@ -992,6 +992,8 @@ cmd_plan(const cmd_options *o)
 		ctx_close(&c);
 		return rc;
 	}
+	/* the folders a load stages in: below _transient/ unless keep = true (stage.h) */
+	c.st.transient = !c.j.keep;
 	lts = xcalloc((size_t) c.ntables, sizeof(load_table));
 	parts = xcalloc((size_t) c.ntables, sizeof(table_partitions));
 	for (int i = 0; i < c.ntables; i++)

@@ -408,6 +408,18 @@ stage_url(const stage *s, const char *path)
 	return xasprintf("s3://%s/%s", s->s3.bucket, path);
 }
 
+char *
+stage_table_folder_url(const stage *s, const char *load_id, const table_def *t)
+{
+	char	   *folder = part_table_folder(s, load_id, t);
+	char	   *url = stage_url(s, folder);
+	char	   *out = xasprintf("%s/", url);
+
+	free(folder);
+	free(url);
+	return out;
+}
+
 /*
  * Writes the manifest of the finished load r (its parts, rows and folder)
  * of table (display name) whose columns are columns (JSON).

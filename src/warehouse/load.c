@@ -41,16 +41,7 @@ load_files(const stage *s, const load_table *lt, sink_files *f, load_files_owned
 	else
 	{
 		/* planning: the first part of a load that has not been staged yet */
-		buf			folder = BUF_INIT;
-
-		if (s->kind == STAGE_S3)
-			buf_printf(&folder, "s3://%s/", s->s3.bucket);
-		else
-			buf_puts(&folder, "file://");
-		if (s->root[0])
-			buf_printf(&folder, "%s/", s->root);
-		buf_printf(&folder, "%s/<load_id>/%s.%s/", s->job_name, lt->t->schema, lt->t->name);
-		o->folder_url = buf_detach(&folder);
+		o->folder_url = stage_table_folder_url(s, "<load_id>", lt->t);
 		o->manifest_url = xasprintf("%smanifest.json", o->folder_url);
 		strlist_add(&o->names, "part-00001.csv.gz");
 		if (s->kind == STAGE_S3)

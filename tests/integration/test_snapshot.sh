@@ -110,6 +110,16 @@ check "plan marks the schema work and the transaction" \
 check "plan masks the S3 secret" bash -c '! grep -q "$0" <<<"$1"' "$WHARF_S3_SECRET-never" "$plan_all"
 check "plan created no warehouse schema" test "$(wh -c "SELECT count(*) FROM pg_namespace WHERE nspname IN ('snap', 'Sales Dept')")" -eq 0
 check "plan staged nothing" test "$(s3_count it/snapshot)" -eq 0
+# the folder plan names is the one a load stages in: %-encoded names, below _transient/
+plan_folder=$(grep -o "s3://$WHARF_S3_BUCKET/it/snapshot/it_snap/_transient/<load_id>/Sales[^/]*/" <<<"$plan_out" | head -1)
+sed "s|it/snapshot|it/stagefolder|" "$job" >"$TMP/stage.ini" && chmod 600 "$TMP/stage.ini"
+"$WHARF" --json -c "$TMP/stage.ini" stage >"$TMP/stage.json" 2>/dev/null
+staged_folder=$(python3 -c '
+import json, sys
+t = {x["table"]: x for x in json.load(open(sys.argv[1]))["tables"]}
+print(t["\"Sales Dept\".\"Order \"\"Lines\"\"\""]["manifest"].rsplit("/", 2)[-2])' "$TMP/stage.json")
+check "plan's stage folder is the writer's ($staged_folder)" \
+	test "${plan_folder##*/<load_id>/}" = "$staged_folder/"
 
 # first snapshot
 check "snapshot exits 0" "$WHARF" -c "$job" snapshot
