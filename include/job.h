@@ -168,6 +168,12 @@ extern bool job_parse_qualified_name(const char *text, char **schema, char **nam
  */
 extern bool job_glob_match(const char *glob, const char *name);
 
+/* The schema a name without one is in, at the source and the warehouse. */
+#define JOB_DEFAULT_SCHEMA "public"
+
+/* Where wharf's state table lives: [warehouse] schema, else JOB_DEFAULT_SCHEMA. */
+extern const char *job_state_schema(const job *j);
+
 /* The index in j->tables of table schema.name (as the catalog spells them), or -1. */
 extern int	job_find_table(const job *j, const char *schema, const char *name);
 

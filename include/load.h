@@ -82,6 +82,43 @@ typedef struct load_table
  * rows the loads since deletes were last reconciled.
  */
 #define LOAD_MARK_KIND "mark"
+/* The kind of an incremental table's own state row after a load of its changed rows. */
+#define LOAD_INCREMENTAL_KIND "incremental"
+
+/*
+ * The job's rows of the state table, typed: the one reader of them.  A
+ * row's strings live as long as the load_state; lsn, rows (has_rows),
+ * load_id may be absent.  loaded_at is UTC text, "YYYY-MM-DD HH:MM:SS+00".
+ */
+typedef struct load_state_row
+{
+	const char *source_table;	/* a table, LOAD_POSITION_ROW, or a detail row's name */
+	const char *target_table;
+	const char *kind;			/* "snapshot", "sync", "removed", LOAD_*_KIND, ... */
+	const char *lsn;
+	int64_t		rows;
+	bool		has_rows;
+	const char *loaded_at;
+	const char *load_id;
+} load_state_row;
+
+typedef struct load_state
+{
+	bool		exists;			/* the state table exists (else no rows) */
+	int			n;
+	load_state_row *rows;
+	wh_result	res;			/* holds the strings */
+} load_state;
+
+/*
+ * Reads the job's state rows, read only: a missing state table is no rows
+ * (a load creates it).  False, reported, when the warehouse cannot say.
+ */
+extern bool load_state_read(wh_session *wh, const sink_dialect *d, const job *j,
+							load_state *out);
+extern void load_state_free(load_state *s);
+/* Whether a row is a detail of a table (a partition or a column row), not a table's own. */
+extern bool load_state_row_is_detail(const load_state_row *row);
 
 /* An incremental table's mark as the last load left it. */
 typedef struct load_mark

@@ -54,6 +54,7 @@ extern char *log_scrub(const char *s);
 /* Wall-clock time as ISO 8601 UTC with milliseconds, into out[32]. */
 extern char *log_iso_time(double epoch_seconds, char *out);
 extern double log_wall_now(void);
+/* Seconds on CLOCK_MONOTONIC: the one clock every duration and timeout is measured on. */
 extern double log_monotonic_now(void);
 
 extern void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

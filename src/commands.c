@@ -1311,27 +1311,14 @@ pipe_run(cmd_ctx *c, const char *load_id, load_table *lts, stage_result *results
 static int
 snapshot_check_not_streaming(cmd_ctx *c)
 {
-	const char *schema = c->j.schema ? c->j.schema : "public";
-	buf			sql = BUF_INIT;
-	wh_result	res = {0};
+	load_state	st;
 	const char *position = NULL;
 	repl_slot_info slot;
-	bool		ok;
+	bool		ok = load_state_read(c->wh, c->d, &c->j, &st);
 
-	/* read only: no state table, no position */
-	sink_target_columns_query(c->d, &sql, schema, c->j.state_table);
-	ok = wh_query(c->wh, sql.data, &res);
-	buf_reset(&sql);
-	if (ok && res.nrows > 0)
-	{
-		wh_result_free(&res);
-		sink_state_query(c->d, &sql, schema, c->j.state_table, c->j.name);
-		ok = wh_query(c->wh, sql.data, &res);
-		for (int r = 0; ok && r < res.nrows; r++)
-			if (strcmp(wh_value(&res, r, 0), LOAD_POSITION_ROW) == 0)
-				position = wh_value(&res, r, 3);
-	}
-	buf_free(&sql);
+	for (int r = 0; ok && r < st.n; r++)
+		if (strcmp(st.rows[r].source_table, LOAD_POSITION_ROW) == 0)
+			position = st.rows[r].lsn;
 	wh_rollback(c->wh);
 	if (ok && position != NULL)
 	{
@@ -1344,11 +1331,11 @@ snapshot_check_not_streaming(cmd_ctx *c)
 					  "wharf -c %s sync --reload TABLE (one table, repeatable), or wharf -c %s sync "
 					  "--resnapshot (every table, from a new slot)", c->j.name,
 					  position ? position : "?", c->j.slot, c->j.path, c->j.path);
-			wh_result_free(&res);
+			load_state_free(&st);
 			return EXIT_USAGE;
 		}
 	}
-	wh_result_free(&res);
+	load_state_free(&st);
 	return ok ? EXIT_OK : EXIT_RUNTIME;
 }
 
@@ -1475,13 +1462,8 @@ cmd_stage_or_snapshot(const cmd_options *o, bool load)
 
 			if (load)
 			{
-				table_def	tv = c.tables[i];
-				char	   *target;
+				char	   *target = table_target_display_name(&c.tables[i]);
 
-				/* quoted as in SQL where needed, like the source name */
-				tv.schema = tv.target_schema;
-				tv.name = tv.target_name;
-				target = table_display_name(&tv);
 				printf("loaded %s into %s: %llu rows\n", name, target,
 					   (unsigned long long) results[i].rows);
 				free(target);
@@ -1674,18 +1656,6 @@ status_slot(cmd_ctx *c, const cmd_options *o, bool streams, double last_age)
 }
 
 /*
- * A row recording one partition of a partitioned table or one column of a
- * table (load.h): not a table of its own.
- */
-static bool
-status_is_detail_row(const wh_result *res, int r)
-{
-	const char *kind = wh_value(res, r, 2);
-
-	return kind && (strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0);
-}
-
-/*
  * An incremental table's mark row (LOAD_MARK_KIND): a line into lines, and its entry
  * in json's "marks" list.  Its cursor comes from the job's section of the
  * table; a table a pattern selected goes by its pattern's.
@@ -1734,9 +1704,7 @@ cmd_status(const cmd_options *o)
 {
 	cmd_ctx		c;
 	int			rc = ctx_job(o, &c);
-	buf			sql = BUF_INIT;
-	wh_result	res = {0};
-	const char *schema;
+	load_state	st = {0};
 	bool		streams = false;
 	double		last_age = 0;
 	bool		any_age = false;
@@ -1748,12 +1716,12 @@ cmd_status(const cmd_options *o)
 		ctx_close(&c);
 		return rc;
 	}
-	schema = c.j.schema ? c.j.schema : "public";
-	sink_state_query(c.d, &sql, schema, c.j.state_table, c.j.name);
-	if (!wh_query(c.wh, sql.data, &res))
+	if (!load_state_read(c.wh, c.d, &c.j, &st))
+		rc = EXIT_RUNTIME;
+	else if (!st.exists)
 	{
-		log_error("status: cannot read the state table %s.%s (has a load run yet?)",
-				  schema, c.j.state_table);
+		log_error("status: there is no state table %s.%s: has a load run yet?",
+				  job_state_schema(&c.j), c.j.state_table);
 		rc = EXIT_RUNTIME;
 	}
 	else
@@ -1764,16 +1732,20 @@ cmd_status(const cmd_options *o)
 		buf			mark_lines = BUF_INIT;
 
 		buf_puts(json, ", \"stream\": ");
-		for (int r = 0; r < res.nrows; r++)
+		for (int r = 0; r < st.n; r++)
 		{
-			const char *source = wh_value(&res, r, 0);
-			const char *lsn = wh_value(&res, r, 3);
-			const char *rows = wh_value(&res, r, 4);
-			const char *load_id = wh_value(&res, r, 6);
+			const load_state_row *row = &st.rows[r];
+			const char *source = row->source_table;
+			const char *lsn = row->lsn;
+			const char *load_id = row->load_id;
 			char		iso[32] = "";
+			char		rows[24] = "";
 			double		age = 0;
 			char		ago[32];
-			bool		timed = status_time(wh_value(&res, r, 5), iso, &age);
+			bool		timed = status_time(row->loaded_at, iso, &age);
+
+			if (row->has_rows)
+				snprintf(rows, sizeof(rows), "%lld", (long long) row->rows);
 
 			if (timed && (!any_age || age < last_age))
 			{
@@ -1796,22 +1768,22 @@ cmd_status(const cmd_options *o)
 						   status_duration(age, ago, sizeof(ago)));
 				continue;
 			}
-			if (strcmp(wh_value(&res, r, 2), LOAD_MARK_KIND) == 0)
+			if (strcmp(row->kind, LOAD_MARK_KIND) == 0)
 			{
-				status_mark(&c.j, wh_value(&res, r, 0), wh_value(&res, r, 1),
-							timed ? iso : NULL, &marks, &mark_lines);
+				status_mark(&c.j, source, row->target_table, timed ? iso : NULL, &marks,
+							&mark_lines);
 				continue;
 			}
-			if (status_is_detail_row(&res, r))
+			if (load_state_row_is_detail(row))
 				continue;
 			{
-				buf		   *t = report_table(source, wh_value(&res, r, 1));
+				buf		   *t = report_table(source, row->target_table);
 
 				buf_puts(t, ", \"kind\": ");
-				buf_put_json_string(t, wh_value(&res, r, 2));
+				buf_put_json_string(t, row->kind);
 				buf_puts(t, ", \"lsn\": ");
 				buf_put_json_string(t, lsn);
-				buf_printf(t, ", \"rows\": %s, \"loaded_at\": ", rows ? rows : "null");
+				buf_printf(t, ", \"rows\": %s, \"loaded_at\": ", row->has_rows ? rows : "null");
 				buf_put_json_string(t, timed ? iso : NULL);
 				buf_puts(t, ", \"load_id\": ");
 				buf_put_json_string(t, load_id);
@@ -1822,9 +1794,8 @@ cmd_status(const cmd_options *o)
 				printf("%-32s %-32s %-9s %14s  %-20s %s\n", "TABLE", "TARGET", "KIND",
 					   "ROWS LOADED", "LOADED AT", "LSN");
 			header = true;
-			printf("%-32s %-32s %-9s %14s  %-20s %s\n", source, wh_value(&res, r, 1),
-				   wh_value(&res, r, 2), rows ? rows : "", timed ? iso : "",
-				   lsn ? lsn : "-");
+			printf("%-32s %-32s %-9s %14s  %-20s %s\n", source, row->target_table, row->kind,
+				   rows, timed ? iso : "", lsn ? lsn : "-");
 		}
 		if (!streams)
 			buf_puts(json, "null");
@@ -1833,13 +1804,12 @@ cmd_status(const cmd_options *o)
 		if (!o->json && mark_lines.len > 0)
 			fputs(mark_lines.data, stdout);
 		buf_free(&mark_lines);
-		if (res.nrows == 0 && !o->json)
+		if (st.n == 0 && !o->json)
 			printf("no loads recorded for job %s\n", c.j.name);
 	}
 	if (rc == EXIT_OK && !status_slot(&c, o, streams, any_age ? last_age : 0))
 		rc = EXIT_RUNTIME;
-	wh_result_free(&res);
-	buf_free(&sql);
+	load_state_free(&st);
 	ctx_close(&c);
 	return rc;
 }

@@ -476,7 +476,7 @@ parse_qualified(const char *text, char **schema, char **name, char **err)
 	}
 	else
 	{
-		*schema = xstrdup("public");
+		*schema = xstrdup(JOB_DEFAULT_SCHEMA);
 		*name = first;
 	}
 	return true;
@@ -635,7 +635,7 @@ parse_pattern(const char **pp, char **schema, char **name, bool *wild, char **er
 		free(second);
 		return false;
 	}
-	*schema = second ? first : xstrdup("public");
+	*schema = second ? first : xstrdup(JOB_DEFAULT_SCHEMA);
 	*name = second ? second : first;
 	return true;
 }
@@ -2301,6 +2301,12 @@ names_copy(char *const *names, int n)
 	for (int i = 0; i < n; i++)
 		out[i] = xstrdup(names[i]);
 	return out;
+}
+
+const char *
+job_state_schema(const job *j)
+{
+	return j->schema ? j->schema : JOB_DEFAULT_SCHEMA;
 }
 
 void

@@ -57,43 +57,30 @@ retire_plan_free(retire_plan *p)
 static bool
 retire_read_warehouse(cmd_ctx *c, retire_plan *p)
 {
-	const char *schema = c->j.schema ? c->j.schema : "public";
-	buf			sql = BUF_INIT;
-	wh_result	res = {0};
-	bool		ok;
+	load_state	st;
+	bool		ok = load_state_read(c->wh, c->d, &c->j, &st);
 
-	sink_target_columns_query(c->d, &sql, schema, c->j.state_table);
-	ok = wh_query(c->wh, sql.data, &res);
-	p->state_exists = ok && res.nrows > 0;
-	wh_result_free(&res);
-	buf_reset(&sql);
-	if (ok && p->state_exists)
+	p->state_exists = ok && st.exists;
+	for (int r = 0; ok && r < st.n; r++)
 	{
-		sink_state_query(c->d, &sql, schema, c->j.state_table, c->j.name);
-		ok = wh_query(c->wh, sql.data, &res);
-	}
-	for (int r = 0; ok && r < res.nrows; r++)
-	{
-		const char *source = wh_value(&res, r, 0);
-		const char *target = wh_value(&res, r, 1);
-		const char *kind = wh_value(&res, r, 2);
+		const load_state_row *row = &st.rows[r];
 		char	   *tschema = NULL;
 		char	   *tname = NULL;
 
 		p->state_rows++;
-		if (strcmp(source, LOAD_POSITION_ROW) == 0 || kind == NULL || target == NULL ||
-			strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0)
+		if (strcmp(row->source_table, LOAD_POSITION_ROW) == 0 || load_state_row_is_detail(row) ||
+			strcmp(row->kind, LOAD_MARK_KIND) == 0)
 			continue;
-		if (strcmp(kind, "removed") == 0)
+		if (strcmp(row->kind, "removed") == 0)
 		{
-			strlist_add(&p->kept, target);
+			strlist_add(&p->kept, row->target_table);
 			continue;
 		}
 		/* the target as recorded: a name as written in SQL */
-		if (!job_parse_qualified_name(target, &tschema, &tname))
+		if (!job_parse_qualified_name(row->target_table, &tschema, &tname))
 		{
 			log_error("retire: job %s: the state table records target table %s, which is no "
-					  "table name", c->j.name, target);
+					  "table name", c->j.name, row->target_table);
 			ok = false;
 		}
 		else
@@ -103,8 +90,7 @@ retire_read_warehouse(cmd_ctx *c, retire_plan *p)
 		}
 	}
 	wh_rollback(c->wh);
-	wh_result_free(&res);
-	buf_free(&sql);
+	load_state_free(&st);
 	return ok;
 }
 
@@ -112,7 +98,7 @@ retire_read_warehouse(cmd_ctx *c, retire_plan *p)
 static void
 retire_print(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool done)
 {
-	const char *schema = c->j.schema ? c->j.schema : "public";
+	const char *schema = job_state_schema(&c->j);
 	const char *verb = done ? "dropped" : "would drop";
 
 	printf("%s job %s:\n", done ? "retired" : "retiring would end", c->j.name);
@@ -189,7 +175,7 @@ retire_report(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool
 static bool
 retire_run(cmd_ctx *c, const cmd_options *o, const retire_plan *p)
 {
-	const char *schema = c->j.schema ? c->j.schema : "public";
+	const char *schema = job_state_schema(&c->j);
 	strlist		script = {0};
 	bool		ok = true;
 

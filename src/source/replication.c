@@ -240,7 +240,7 @@ bool
 repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 			 repl_frame *out)
 {
-	struct timespec start;
+	double		start;
 	int			len;
 
 	memset(out, 0, sizeof(*out));
@@ -249,7 +249,7 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 		PQfreemem(c->copybuf);
 		c->copybuf = NULL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = log_monotonic_now();
 	for (;;)
 	{
 		len = PQgetCopyData(c->conn, &c->copybuf, 1);
@@ -284,7 +284,6 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 		}
 		/* nothing buffered: wait for the socket, within what is left of the timeout */
 		{
-			struct timespec now;
 			long		waited;
 			bool		intr = false;
 
@@ -293,8 +292,7 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 				out->kind = REPL_INTERRUPTED;
 				return true;
 			}
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+			waited = (long) ((log_monotonic_now() - start) * 1000);
 			if (waited >= timeout_ms)
 			{
 				out->kind = REPL_TIMEOUT;

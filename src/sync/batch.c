@@ -24,7 +24,7 @@ sync_batch_begin(sync_state *st)
 {
 	free(st->batch_id);
 	st->batch_id = stage_new_load_id();
-	st->batch_started = sync_now();
+	st->batch_started = log_monotonic_now();
 }
 
 bool
@@ -330,7 +330,7 @@ static bool
 sync_batch_take(sync_state *st, sync_batch **out)
 {
 	sync_batch *b = xcalloc(1, sizeof(sync_batch));
-	double		t_start = sync_now();
+	double		t_start = log_monotonic_now();
 	bool		ok = true;
 
 	if (st->nsegs > 0)
@@ -366,7 +366,7 @@ sync_batch_take(sync_state *st, sync_batch **out)
 	b->end = st->batch_end;
 	b->commit_time = st->batch_commit_time;
 	b->read_s = t_start - st->batch_started;
-	b->staged_s = sync_now() - t_start;
+	b->staged_s = log_monotonic_now() - t_start;
 	b->touched = xcalloc((size_t) st->ntables, sizeof(table_def));
 	b->touched_rows = xcalloc((size_t) st->ntables, sizeof(int64_t));
 	b->touched_index = xcalloc((size_t) st->ntables, sizeof(int));
@@ -406,7 +406,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	strlist		script = {0};
 	int			nddl = 0;
 	char		lsn[32];
-	double		t_start = sync_now();
+	double		t_start = log_monotonic_now();
 	bool		ok;
 	bool		copied = false;
 
@@ -471,7 +471,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 	}
 	ctx_fail_point("after-commit");
 	log_info("applied batch %s: %lld changes up to %s (read %.1f s, staged %.1f s, applied %.1f s)",
-			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, sync_now() - t_start);
+			 b->id, (long long) b->rows, lsn, b->read_s, b->staged_s, log_monotonic_now() - t_start);
 	/* the batch committed: what it did to each table, for Dagster */
 	for (int i = 0; i < b->ntouched; i++)
 	{
@@ -480,7 +480,7 @@ sync_batch_run(cmd_ctx *c, sync_batch *b)
 			.load_id = b->id,
 			.lsn = lsn,
 			.lag_s = (repl_now_us() - b->commit_time) / 1e6,
-			.duration_s = b->read_s + b->staged_s + sync_now() - t_start,
+			.duration_s = b->read_s + b->staged_s + log_monotonic_now() - t_start,
 		};
 
 		pipes_materialization(&b->touched[i], &pl);

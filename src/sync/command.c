@@ -33,7 +33,7 @@
 typedef struct sync_outage
 {
 	outage_service service;		/* what the first failure lost */
-	double		since;			/* when it began (sync_now) */
+	double		since;			/* when it began (log_monotonic_now) */
 	int			attempts;		/* reconnections started */
 	int			retry_for;		/* the job's [sync] keys, in seconds */
 	int			retry_max_wait;
@@ -287,7 +287,7 @@ sync_run(sync_state *st)
 	if (!st->follow && !source_current_wal_lsn(c->src, &st->target))
 		ok = false;
 	st->dec = pgoutput_decoder_create();
-	st->partitions_checked = sync_now();
+	st->partitions_checked = log_monotonic_now();
 	while (ok)
 	{
 		/* from the stream's start on, the warehouse session belongs to the applier */
@@ -300,7 +300,7 @@ sync_run(sync_state *st)
 		{
 			log_info("sync: reconnected after an outage of the %s (attempt %d, %.0f s after it began)",
 					 outage_service_name(st->reconnect_service), st->reconnect_attempt,
-					 sync_now() - st->reconnect_since);
+					 log_monotonic_now() - st->reconnect_since);
 			st->reconnect_attempt = 0;
 		}
 		log_info("streaming from %s%s%s", pg_lsn_format(st->position, lsntext),
@@ -518,7 +518,7 @@ sync_attempt(const cmd_options *o, cmd_ctx *c, sync_state *st, outage_service *o
 	}
 	*outage = rc == EXIT_RUNTIME ? outage_first() : OUTAGE_NONE;
 	strlist_free(&extra);
-	wh_result_free(&saved.rows);
+	load_state_free(&saved.state);
 	return rc;
 }
 
@@ -553,7 +553,7 @@ sync_wait(int seconds)
 static bool
 sync_ride_out(sync_outage *out, outage_service service, bool progressed)
 {
-	double		now = sync_now();
+	double		now = log_monotonic_now();
 	double		elapsed;
 	int			wait = 1;
 

@@ -158,7 +158,7 @@ sync_check_partitions(sync_state *st, strlist *record, bool *changed)
 	cmd_ctx    *c = st->c;
 
 	*changed = false;
-	st->partitions_checked = sync_now();
+	st->partitions_checked = log_monotonic_now();
 	for (int i = 0; i < st->ntables; i++)
 	{
 		sync_table *t = &st->tables[i];
@@ -217,5 +217,5 @@ sync_partitions_due(sync_state *st)
 	for (int i = 0; i < st->ntables; i++)
 		if (st->tables[i].check_partitions)
 			return true;
-	return sync_now() - st->partitions_checked >= st->c->j.batch_interval;
+	return log_monotonic_now() - st->partitions_checked >= st->c->j.batch_interval;
 }

@@ -29,52 +29,37 @@ bool
 sync_read_state(sync_state *st, sync_saved *saved)
 {
 	cmd_ctx    *c = st->c;
-	const char *schema = c->j.schema ? c->j.schema : "public";
-	buf			sql = BUF_INIT;
-	bool		ok = true;
 
 	memset(saved, 0, sizeof(*saved));
-	/* read only: a missing state table means no position yet (a load creates it) */
-	sink_target_columns_query(c->d, &sql, schema, c->j.state_table);
-	ok = wh_query(c->wh, sql.data, &saved->rows);
-	buf_free(&sql);
-	if (!ok)
+	/* a missing state table means no position yet (a load creates it) */
+	if (!load_state_read(c->wh, c->d, &c->j, &saved->state))
 		return false;
-	if (saved->rows.nrows == 0)
-		return true;
-	wh_result_free(&saved->rows);
-	sink_state_query(c->d, &sql, schema, c->j.state_table, c->j.name);
-	ok = wh_query(c->wh, sql.data, &saved->rows);
-	buf_free(&sql);
-	if (!ok)
-		return false;
-	for (int r = 0; r < saved->rows.nrows; r++)
+	for (int r = 0; r < saved->state.n; r++)
 	{
-		const char *source = wh_value(&saved->rows, r, 0);
-		const char *kind = wh_value(&saved->rows, r, 2);
-		const char *lsn = wh_value(&saved->rows, r, 3);
+		const load_state_row *row = &saved->state.rows[r];
+		const char *source = row->source_table;
 
 		if (strcmp(source, LOAD_POSITION_ROW) == 0)
 		{
-			if (lsn == NULL || !pg_lsn_parse(lsn, &saved->position))
+			if (row->lsn == NULL || !pg_lsn_parse(row->lsn, &saved->position))
 				return false;
 			saved->have_position = true;
 			continue;
 		}
-		if (strcmp(kind, LOAD_COLUMN_KIND) == 0)
+		if (strcmp(row->kind, LOAD_COLUMN_KIND) == 0)
 		{
 			for (int i = 0; i < st->ntables; i++)
 			{
 				sync_table *t = &st->tables[i];
 				int			attnum;
 
-				if (!load_column_row_parse(&t->def, source, &attnum) || wh_value(&saved->rows, r, 1) == NULL)
+				if (!load_column_row_parse(&t->def, source, &attnum) || row->target_table[0] == '\0')
 					continue;
-				sync_table_recorded(t, attnum, wh_value(&saved->rows, r, 1));
+				sync_table_recorded(t, attnum, row->target_table);
 			}
 			continue;
 		}
-		if (strcmp(kind, LOAD_PARTITION_KIND) == 0)
+		if (strcmp(row->kind, LOAD_PARTITION_KIND) == 0)
 		{
 			for (int i = 0; i < st->ntables; i++)
 			{
@@ -93,10 +78,10 @@ sync_read_state(sync_state *st, sync_saved *saved)
 		{
 			char	   *name = table_display_name(&st->tables[i].def);
 
-			if (strcmp(name, source) == 0 && strcmp(kind, "removed") != 0 && lsn != NULL)
+			if (strcmp(name, source) == 0 && strcmp(row->kind, "removed") != 0 && row->lsn != NULL)
 			{
 				st->tables[i].is_new = false;
-				if (!pg_lsn_parse(lsn, &st->tables[i].from_lsn))
+				if (!pg_lsn_parse(row->lsn, &st->tables[i].from_lsn))
 				{
 					free(name);
 					return false;
@@ -108,20 +93,42 @@ sync_read_state(sync_state *st, sync_saved *saved)
 	return true;
 }
 
+/*
+ * Whether the saved table named source is a table of mode = incremental
+ * (it has a mark row): `wharf incremental` keeps it, not sync.
+ */
+static bool
+sync_saved_incremental(const sync_saved *saved, const char *source)
+{
+	size_t		n = strlen(source);
+
+	for (int r = 0; r < saved->state.n; r++)
+	{
+		const load_state_row *row = &saved->state.rows[r];
+
+		if (strcmp(row->kind, LOAD_MARK_KIND) == 0 &&
+			strncmp(row->source_table, source, n) == 0 &&
+			strcmp(row->source_table + n, " mark") == 0)
+			return true;
+	}
+	return false;
+}
+
 void
 sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 {
 	cmd_ctx    *c = st->c;
 
-	for (int r = 0; r < saved->rows.nrows; r++)
+	for (int r = 0; r < saved->state.n; r++)
 	{
-		const char *source = wh_value(&saved->rows, r, 0);
-		const char *kind = wh_value(&saved->rows, r, 2);
+		const load_state_row *saved_row = &saved->state.rows[r];
+		const char *source = saved_row->source_table;
 		bool		in_job = false;
 		sink_state_row row;
 
-		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(kind, "removed") == 0 ||
-			strcmp(kind, LOAD_PARTITION_KIND) == 0 || strcmp(kind, LOAD_COLUMN_KIND) == 0)
+		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(saved_row->kind, "removed") == 0 ||
+			load_state_row_is_detail(saved_row) || strcmp(saved_row->kind, LOAD_MARK_KIND) == 0 ||
+			sync_saved_incremental(saved, source))
 			continue;
 		for (int i = 0; i < st->ntables && !in_job; i++)
 		{
@@ -135,12 +142,12 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		log_info("table %s left the job: no longer applied, its warehouse table stays", source);
 		row.job = c->j.name;
 		row.source_table = source;
-		row.target_table = wh_value(&saved->rows, r, 1);
+		row.target_table = saved_row->target_table;
 		row.kind = "removed";
 		row.lsn = NULL;
 		row.rows = 0;
 		row.load_id = NULL;
-		sink_state_record(c->d, script, c->j.schema ? c->j.schema : "public", c->j.state_table, &row);
+		sink_state_record(c->d, script, job_state_schema(&c->j), c->j.state_table, &row);
 		/* a partitioned table's partition rows: loaded anew if it comes back */
 		load_forget_partitions_script(c->d, &c->j, source, script);
 		load_forget_columns_script(c->d, &c->j, source, script);
@@ -167,7 +174,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 	int			nddl = 0;
 	char		lsntext[32];
 	char	   *load_id = stage_new_load_id();
-	double		started = sync_now();
+	double		started = log_monotonic_now();
 	int			n = 0;
 	bool		ok;
 
@@ -242,7 +249,7 @@ sync_load_snapshot(sync_state *st, const char *snapshot_name, pg_lsn lsn,
 					.load_id = load_id,
 					.lsn = lsntext,
 					.lag_s = -1,
-					.duration_s = sync_now() - started,
+					.duration_s = log_monotonic_now() - started,
 				};
 
 				log_info("loaded %s from the snapshot at %s: %llu rows", t->display,

@@ -119,7 +119,7 @@ sync_batch_due(sync_state *st)
 		return false;
 	if (st->batch_bytes >= st->c->j.batch_size || !st->follow || sync_stop_requested)
 		return true;
-	return sync_now() - st->batch_started >= st->c->j.batch_interval;
+	return log_monotonic_now() - st->batch_started >= st->c->j.batch_interval;
 }
 
 /* A failed heartbeat is a warning (source_heartbeat): the stream goes on. */
@@ -143,7 +143,7 @@ sync_finish(sync_state *st)
 bool
 sync_stream(sync_state *st)
 {
-	double		last_heartbeat = sync_now();
+	double		last_heartbeat = log_monotonic_now();
 
 	for (;;)
 	{
@@ -219,10 +219,10 @@ sync_stream(sync_state *st)
 			(st->last_wal_end >= st->target || st->batch_end >= st->target))
 			return sync_finish(st);
 		if (st->follow && st->c->j.heartbeat > 0 && !st->in_txn &&
-			sync_now() - last_heartbeat >= st->c->j.heartbeat)
+			log_monotonic_now() - last_heartbeat >= st->c->j.heartbeat)
 		{
 			sync_heartbeat(st);
-			last_heartbeat = sync_now();
+			last_heartbeat = log_monotonic_now();
 		}
 		log_progress("sync", st->seq, 0);
 	}

@@ -279,7 +279,7 @@ typedef struct sync_saved
 {
 	bool		have_position;
 	pg_lsn		position;
-	wh_result	rows;
+	load_state	state;			/* the job's state rows */
 } sync_saved;
 
 /* hashmap.c: a map of 64-bit hashes */
@@ -288,7 +288,6 @@ extern void hash_map_put(hash_map *m, uint64_t h, uint64_t value);
 extern void hash_map_clear(hash_map *m);
 
 /* batch.c: segments, batches and the applier */
-extern double sync_now(void);
 extern void sync_batch_begin(sync_state *st);
 extern bool sync_segment_close(sync_state *st, sync_table *t);
 extern bool sync_segment_open(sync_state *st, sync_table *t);

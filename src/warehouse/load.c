@@ -86,11 +86,11 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 		bool		seen = false;
 
 		for (int i = 0; i < ntables; i++)
-			seen |= strcmp(tables[i].t->target_schema, "public") == 0;
+			seen |= strcmp(tables[i].t->target_schema, JOB_DEFAULT_SCHEMA) == 0;
 		if (!seen)
-			sink_create_schema(d, script, "public");
+			sink_create_schema(d, script, JOB_DEFAULT_SCHEMA);
 	}
-	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
+	sink_state_create(d, script, job_state_schema(j), j->state_table);
 	for (int i = 0; i < ntables; i++)
 	{
 		if (!sink_create_table(d, script, tables[i].t))
@@ -159,7 +159,7 @@ load_table_state_script(const sink_dialect *d, const job *j, const table_def *t,
 	row.lsn = lsn;
 	row.rows = rows;
 	row.load_id = load_id;
-	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+	sink_state_record(d, script, job_state_schema(j), j->state_table, &row);
 	free(source);
 	free(target);
 }
@@ -174,7 +174,7 @@ load_forget_rows(const sink_dialect *d, const job *j, const char *kind, const ch
 {
 	char	   *prefix = xasprintf("%s %s ", name, word);
 
-	sink_state_forget(d, script, j->schema ? j->schema : "public", j->state_table, j->name,
+	sink_state_forget(d, script, job_state_schema(j), j->state_table, j->name,
 					  kind, prefix);
 	free(prefix);
 }
@@ -208,7 +208,7 @@ load_partitions_script(const sink_dialect *d, const job *j, const table_def *t,
 		row.lsn = lsn;
 		row.rows = 0;
 		row.load_id = load_id;
-		sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+		sink_state_record(d, script, job_state_schema(j), j->state_table, &row);
 		free(name);
 	}
 	free(source);
@@ -267,7 +267,7 @@ load_columns_script(const sink_dialect *d, const job *j, const table_def *t,
 		row.lsn = lsn;
 		row.rows = t->cols[k].attnum;
 		row.load_id = NULL;
-		sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+		sink_state_record(d, script, job_state_schema(j), j->state_table, &row);
 		free(source);
 	}
 	free(display);
@@ -443,7 +443,7 @@ load_mark_script(const sink_dialect *d, const job *j, const table_def *t, const 
 		.kind = LOAD_MARK_KIND, .lsn = NULL, .rows = loads, .load_id = load_id
 	};
 
-	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+	sink_state_record(d, script, job_state_schema(j), j->state_table, &row);
 	free(source);
 	free(display);
 }
@@ -461,54 +461,98 @@ load_mark_row_is(const table_def *t, const char *source_table)
 }
 
 bool
+load_state_read(wh_session *wh, const sink_dialect *d, const job *j, load_state *out)
+{
+	const char *schema = job_state_schema(j);
+	buf			sql = BUF_INIT;
+	bool		ok;
+
+	memset(out, 0, sizeof(*out));
+	sink_target_columns_query(d, &sql, schema, j->state_table);
+	ok = wh_query(wh, sql.data, &out->res);
+	out->exists = ok && out->res.nrows > 0;
+	wh_result_free(&out->res);
+	buf_reset(&sql);
+	if (ok && out->exists)
+	{
+		/* in sink_state_query's order: source_table, target_table, kind, lsn, rows, loaded_at, load_id */
+		sink_state_query(d, &sql, schema, j->state_table, j->name);
+		ok = wh_query(wh, sql.data, &out->res);
+	}
+	if (ok && out->res.nrows > 0)
+	{
+		out->n = out->res.nrows;
+		out->rows = xcalloc((size_t) out->n, sizeof(load_state_row));
+		for (int r = 0; r < out->n; r++)
+		{
+			load_state_row *row = &out->rows[r];
+			const char *rows = wh_value(&out->res, r, 4);
+
+			row->source_table = wh_value(&out->res, r, 0);
+			row->target_table = wh_value(&out->res, r, 1);
+			row->kind = wh_value(&out->res, r, 2);
+			row->lsn = wh_value(&out->res, r, 3);
+			row->has_rows = rows != NULL;
+			row->rows = rows ? strtoll(rows, NULL, 10) : 0;
+			row->loaded_at = wh_value(&out->res, r, 5);
+			row->load_id = wh_value(&out->res, r, 6);
+			/* NOT NULL columns: never NULL, but a row of another writer may be odd */
+			if (row->source_table == NULL)
+				row->source_table = "";
+			if (row->target_table == NULL)
+				row->target_table = "";
+			if (row->kind == NULL)
+				row->kind = "";
+		}
+	}
+	if (!ok)
+		log_error("warehouse: cannot read job %s's rows of the state table %s.%s", j->name,
+				  schema, j->state_table);
+	buf_free(&sql);
+	return ok;
+}
+
+void
+load_state_free(load_state *s)
+{
+	free(s->rows);
+	wh_result_free(&s->res);
+	memset(s, 0, sizeof(*s));
+}
+
+bool
+load_state_row_is_detail(const load_state_row *row)
+{
+	return strcmp(row->kind, LOAD_PARTITION_KIND) == 0 || strcmp(row->kind, LOAD_COLUMN_KIND) == 0;
+}
+
+bool
 load_read_marks(wh_session *wh, const sink_dialect *d, const job *j, const table_def *tables,
 				int n, load_mark *marks)
 {
-	const char *schema = j->schema ? j->schema : "public";
-	buf			sql = BUF_INIT;
-	wh_result	res = {0};
-	bool		ok;
+	load_state	st;
 
 	memset(marks, 0, sizeof(load_mark) * (size_t) n);
-	sink_target_columns_query(d, &sql, schema, j->state_table);
-	ok = wh_query(wh, sql.data, &res);
-	if (ok && res.nrows == 0)
+	if (!load_state_read(wh, d, j, &st))
+		return false;
+	for (int r = 0; r < st.n; r++)
 	{
-		/* no state table yet: no marks */
-		wh_result_free(&res);
-		buf_free(&sql);
-		return true;
-	}
-	wh_result_free(&res);
-	buf_reset(&sql);
-	sink_state_query(d, &sql, schema, j->state_table, j->name);
-	ok = ok && wh_query(wh, sql.data, &res);
-	for (int r = 0; ok && r < res.nrows; r++)
-	{
-		const char *kind = wh_value(&res, r, 2);
+		const load_state_row *row = &st.rows[r];
 
-		if (kind == NULL || strcmp(kind, LOAD_MARK_KIND) != 0)
+		if (strcmp(row->kind, LOAD_MARK_KIND) != 0)
 			continue;
 		for (int i = 0; i < n; i++)
-			if (tables[i].cursor && load_mark_row_is(&tables[i], wh_value(&res, r, 0)))
+			if (tables[i].cursor && load_mark_row_is(&tables[i], row->source_table))
 			{
-				const char *mark = wh_value(&res, r, 1);
-				const char *loads = wh_value(&res, r, 4);
-				const char *at = wh_value(&res, r, 5);
-
 				free(marks[i].mark);
 				free(marks[i].loaded_at);
-				marks[i].mark = xstrdup(mark ? mark : "");
-				marks[i].loads = loads ? strtoll(loads, NULL, 10) : 0;
-				marks[i].loaded_at = at ? xstrdup(at) : NULL;
+				marks[i].mark = xstrdup(row->target_table);
+				marks[i].loads = row->rows;
+				marks[i].loaded_at = row->loaded_at ? xstrdup(row->loaded_at) : NULL;
 			}
 	}
-	if (!ok)
-		log_error("warehouse: cannot read the incremental marks of job %s from %s.%s", j->name,
-				  schema, j->state_table);
-	wh_result_free(&res);
-	buf_free(&sql);
-	return ok;
+	load_state_free(&st);
+	return true;
 }
 
 void
@@ -553,7 +597,7 @@ load_table_end(const sink_dialect *d, const job *j, load_kind kind, const char *
 		free(staging);
 	}
 	load_table_state_script(d, j, t, kind != LOAD_SNAPSHOT ? "sync" :
-							lt->changed ? "incremental" : "snapshot", lsn,
+							lt->changed ? LOAD_INCREMENTAL_KIND : "snapshot", lsn,
 							lt->staged ? (int64_t) lt->staged->rows : 0, load_id, script);
 	if (lt->mark)
 		load_mark_script(d, j, t, lt->mark, lt->mark_loads, load_id, script);
@@ -718,7 +762,7 @@ load_position_row(const sink_dialect *d, const job *j, const char *batch_id,
 	row.lsn = lsn;
 	row.rows = 0;
 	row.load_id = batch_id;
-	sink_state_record(d, script, j->schema ? j->schema : "public", j->state_table, &row);
+	sink_state_record(d, script, job_state_schema(j), j->state_table, &row);
 }
 
 void
@@ -787,7 +831,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 	char	  **names;
 
 	/* schema work first, each statement committed on its own (load.h) */
-	sink_state_create(d, script, j->schema ? j->schema : "public", j->state_table);
+	sink_state_create(d, script, job_state_schema(j), j->state_table);
 	for (int i = 0; i < nsegments; i++)
 		if (segments[i].pre_ddl)
 			for (int k = 0; k < segments[i].pre_ddl->n; k++)
@@ -890,7 +934,7 @@ load_changes_script(const sink_dialect *d, const job *j, const stage *s,
 		.kind = "position", .lsn = lsn, .rows = 0, .load_id = batch_id
 	};
 	for (int i = 0; i <= ntables; i += LOAD_STATE_ROWS)
-		sink_state_record_rows(d, script, j->schema ? j->schema : "public", j->state_table,
+		sink_state_record_rows(d, script, job_state_schema(j), j->state_table,
 							   &rows[i], ntables + 1 - i < LOAD_STATE_ROWS ? ntables + 1 - i : LOAD_STATE_ROWS);
 	for (int i = 0; i < 2 * ntables; i++)
 		free(names[i]);

@@ -9,6 +9,9 @@
 # status.  Each ends identical to the source (as its deletes mode permits).
 . "$(dirname "$0")/lib.sh"
 
+slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
+slot_drop wharf_it_inc
+src -c "DROP PUBLICATION IF EXISTS wharf_it_inc; DROP PUBLICATION IF EXISTS wharf_it_inc_ins"
 src <<'SQL'
 DROP SCHEMA IF EXISTS inc CASCADE;
 CREATE SCHEMA inc;
@@ -214,6 +217,21 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 t = {x["table"]: x for x in o["tables"]}
 sys.exit(0 if t["inc.orders"]["load"] == "incremental" and t["inc.orders"]["mark"] and "rows" in t["inc.cust"] else 1)' "$TMP/inc.json"
+
+# sync streams the job's other table and leaves the incremental ones to `wharf incremental`
+marks_before=$(wh -c "SELECT string_agg(source_table || '=' || target_table, ',' ORDER BY source_table) FROM public.wharf_state WHERE job = 'it_inc' AND kind = 'mark'")
+check "sync of the same job" bash -c '"$WHARF" -c "$0" sync >/dev/null 2>"$1"' "$job" "$TMP/sync.err"
+check "... says it leaves each incremental table out" \
+	test "$(grep -c 'is mode = incremental: wharf incremental loads it, not this command' "$TMP/sync.err")" -eq 5
+check "... publishes only the other table" \
+	test "$(src -c "SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables WHERE pubname = 'wharf_it_inc'")" = inc.other
+src -c "INSERT INTO inc.other VALUES (2, 'streamed')"
+check "... streams it" bash -c '"$WHARF" -q -c "$0" sync' "$job"
+check "... the other table identical" same_table inc.other inc.other
+check "... the incremental tables' marks and rows untouched, none marked removed" \
+	test "$(wh -c "SELECT string_agg(source_table || '=' || target_table, ',' ORDER BY source_table) FROM public.wharf_state WHERE job = 'it_inc' AND kind = 'mark'")/$(wh -c "SELECT count(*) FROM public.wharf_state WHERE job = 'it_inc' AND kind = 'removed'")" = "$marks_before/0"
+check "incremental still loads them after sync" inc
+slot_drop wharf_it_inc
 
 # bad input: named before anything changes (exit 2 for the job file, 1 for what the source's catalog says)
 bad() { # bad DESCRIPTION EXIT_CODE PATTERN SECTION...
