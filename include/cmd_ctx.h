@@ -55,10 +55,17 @@ extern int	ctx_warehouse(cmd_ctx *c, const char *command);
 extern int	ctx_probe_warehouse(cmd_ctx *c);
 extern void ctx_close(cmd_ctx *c);
 /*
+ * The run's object of each table (report.h), with what was staged of it
+ * when r is not NULL (its manifest when kept).
+ */
+extern void ctx_report_tables(const cmd_ctx *c, const stage_result *r, bool kept);
+/*
  * SIGINT/SIGTERM: the signal's number once one arrived (0 before), after
  * cmd_catch_interrupts; a stage whose stop points here drops its load.
  */
 extern volatile sig_atomic_t cmd_interrupted;
+/* Set once a load's last transaction runs: a signal then lets it commit. */
+extern volatile sig_atomic_t cmd_committing;
 extern void cmd_catch_interrupts(void);
 /* Test-only: WHARF_FAIL_AT / WHARF_PAUSE_AT at this point (commands.c). */
 extern void ctx_fail_point(const char *point);

@@ -1,6 +1,6 @@
 /*
  * fuzz_job.c
- *    libFuzzer harness for the job-file reader (src/job.c).
+ *    libFuzzer harness for the job-file reader (src/job/job.c).
  *
  * Each input is a job file (cut at its first NUL, as job_load_string takes
  * a C string).  A file that loads must hold what validation promises (the

@@ -1,6 +1,6 @@
 /*
  * test_job.c
- *    Unit tests for the job file reader (src/job.c): broken files must fail
+ *    Unit tests for the job file reader (src/job/job.c): broken files must fail
  *    with one error line naming what is wrong, good files must give the
  *    values and defaults the contract promises.
  */

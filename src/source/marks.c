@@ -1,5 +1,5 @@
 /*
- * incremental.c
+ * marks.c
  *    The source's side of incremental loads (incremental.h): the checks of
  *    a cursor column, the high-water marks read under a load's snapshot,
  *    and the predicate that bounds the next load by them.
