@@ -2,10 +2,18 @@
  * job.c
  *    The job file: a small INI reader, ${NAME} expansion from the
  *    environment, validation of every key, and registration of the secrets
- *    the file holds with the log scrubber.
+ *    the file holds with the log scrubber.  The values' syntax is in
+ *    values.c, SQL names and patterns in names.c, the passwords of
+ *    connection strings in secrets.c.
  *
- * We read INI ourselves rather than through libinih, whose Debian build cuts
- * lines at 200 bytes (too short for conninfo and ODBC strings).  The syntax:
+ * We read INI ourselves rather than through Debian's libinih (r55), whose
+ * line length can be raised at run time but which, as built, (1) calls no
+ * handler for a section without keys, so "[table public.t]" alone would
+ * vanish; (2) ends a header at a ']' inside double quotes; (3) starts an
+ * inline comment at a ';' inside double quotes, cutting
+ * Pwd="a ;b" short without an error; and (4) gives its handler no line
+ * number, which every message here starts with.  test_job.c keeps a case
+ * of each.  The syntax:
  *
  *  - "[name]" starts a section; "[table NAME]" names a source table as in
  *    SQL ("[table public."Order Lines"]"; "[table customers]" is
@@ -88,14 +96,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "job_int.h"
 #include "log.h"
 #include "sink.h"
 
-#define JOB_NAME_MAX 40
-#define PG_NAME_MAX 63
-#define PART_SIZE_MIN ((uint64_t) 1024)
-#define PART_SIZE_MAX ((uint64_t) 1024 * 1024 * 1024 * 1024)
-#define PART_SIZE_DEFAULT ((uint64_t) 64 * 1024 * 1024)
 
 typedef enum section_kind
 {
@@ -235,33 +239,6 @@ static bool parse_error(parser *p, int line, const char *header, const char *fmt
  * Small helpers
  * --------------------------------------------------------------------- */
 
-static bool
-is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Trims blanks at both ends of [*start, *end). */
-static void
-trim_range(const char **start, const char **end)
-{
-	while (*start < *end && is_blank(**start))
-		(*start)++;
-	while (*end > *start && is_blank((*end)[-1]))
-		(*end)--;
-}
-
-static char *
-lower_dup(const char *s)
-{
-	char	   *r = xstrdup(s);
-
-	for (char *c = r; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char) (*c - 'A' + 'a');
-	return r;
-}
-
 /* The registry's dialect names, as "a, b or c". */
 static char *
 dialect_names(void)
@@ -301,651 +278,6 @@ parse_error(parser *p, int line, const char *header, const char *fmt,...)
 	return false;
 }
 
-/* Levenshtein distance, case-insensitive; large for long strings. */
-static int
-edit_distance(const char *a, const char *b)
-{
-	size_t		la = strlen(a);
-	size_t		lb = strlen(b);
-	int			row[65];
-
-	if (la > 64 || lb > 64)
-		return 1000;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int) j;
-	for (size_t i = 1; i <= la; i++)
-	{
-		int			diag = row[0];
-
-		row[0] = (int) i;
-		for (size_t j = 1; j <= lb; j++)
-		{
-			int			up = row[j];
-			int			cost = tolower((unsigned char) a[i - 1]) !=
-				tolower((unsigned char) b[j - 1]);
-			int			best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* Whether a misspelling is close enough to candidate to suggest it. */
-static bool
-close_enough(const char *candidate, int distance)
-{
-	int			len = (int) strlen(candidate);
-
-	if (distance == 0)
-		return true;			/* differs only in case */
-	return distance <= 2 && distance * 3 <= len;
-}
-
-
-/* ---------------------------------------------------------------------
- * SQL names
- * --------------------------------------------------------------------- */
-
-static bool
-ident_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-		c >= 0x80;
-}
-
-static bool
-ident_char(unsigned char c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-/*
- * Reads one SQL identifier at *pp (after blanks), folding an unquoted one to
- * lower case.  On failure *err says why.  what names the thing for messages
- * ("name", "column name").
- */
-static bool
-parse_ident(const char **pp, char **out, const char *what, char **err)
-{
-	const char *s = *pp;
-	buf			b = BUF_INIT;
-
-	while (is_blank(*s))
-		s++;
-	if (*s == '"')
-	{
-		s++;
-		for (;;)
-		{
-			if (*s == '\0')
-			{
-				*err = xasprintf("unterminated quoted %s", what);
-				buf_free(&b);
-				return false;
-			}
-			if (*s == '"')
-			{
-				if (s[1] != '"')
-					break;
-				s++;
-			}
-			buf_putc(&b, *s++);
-		}
-		s++;
-		if (b.len == 0)
-		{
-			*err = xasprintf("empty quoted %s (\"\")", what);
-			buf_free(&b);
-			return false;
-		}
-	}
-	else
-	{
-		if (!ident_start((unsigned char) *s))
-		{
-			if (*s == '\0' || *s == '.' || *s == ',')
-				*err = xasprintf("empty %s", what);
-			else
-				*err = xasprintf("unexpected '%c' at the start of a %s "
-								 "(double-quote names that are not plain identifiers)",
-								 *s, what);
-			return false;
-		}
-		while (ident_char((unsigned char) *s))
-		{
-			char		c = *s++;
-
-			if (c >= 'A' && c <= 'Z')
-				c = (char) (c - 'A' + 'a');
-			buf_putc(&b, c);
-		}
-	}
-	if (b.len > PG_NAME_MAX)
-	{
-		*err = xasprintf("%s \"%s\" is longer than %d bytes", what, b.data,
-						 PG_NAME_MAX);
-		buf_free(&b);
-		return false;
-	}
-	while (is_blank(*s))
-		s++;
-	*pp = s;
-	*out = buf_detach(&b);
-	return true;
-}
-
-/* job_parse_qualified_name, with the reason for a failure in *err. */
-static bool
-parse_qualified(const char *text, char **schema, char **name, char **err)
-{
-	const char *s = text;
-	char	   *first = NULL;
-	char	   *second = NULL;
-
-	if (!parse_ident(&s, &first, "name", err))
-		return false;
-	if (*s == '.')
-	{
-		s++;
-		if (!parse_ident(&s, &second, "name", err))
-		{
-			free(first);
-			return false;
-		}
-	}
-	if (*s != '\0')
-	{
-		if (*s == '.')
-			*err = xstrdup("too many parts (at most schema.name)");
-		else
-			*err = xasprintf("unexpected '%c' after a name", *s);
-		free(first);
-		free(second);
-		return false;
-	}
-	if (second)
-	{
-		*schema = first;
-		*name = second;
-	}
-	else
-	{
-		*schema = xstrdup(JOB_DEFAULT_SCHEMA);
-		*name = first;
-	}
-	return true;
-}
-
-bool
-job_parse_qualified_name(const char *text, char **schema, char **name)
-{
-	char	   *err = NULL;
-
-	if (!parse_qualified(text, schema, name, &err))
-	{
-		log_error("bad table name \"%s\": %s", text, err);
-		free(err);
-		return false;
-	}
-	return true;
-}
-
-/* A comma-separated list of unqualified column names. */
-static bool
-parse_key_list(const char *text, char ***out, int *nout, char **err)
-{
-	strlist		cols = {NULL, 0, 0};
-	const char *s = text;
-
-	for (;;)
-	{
-		char	   *col;
-
-		if (!parse_ident(&s, &col, "column name", err))
-		{
-			strlist_free(&cols);
-			return false;
-		}
-		for (int i = 0; i < cols.n; i++)
-		{
-			if (strcmp(cols.items[i], col) == 0)
-			{
-				*err = xasprintf("column \"%s\" is listed twice", col);
-				free(col);
-				strlist_free(&cols);
-				return false;
-			}
-		}
-		strlist_push(&cols, col);
-		if (*s == '\0')
-			break;
-		if (*s == ',')
-		{
-			s++;
-			continue;
-		}
-		if (*s == '.')
-			*err = xstrdup("key columns are written without a table or schema");
-		else
-			*err = xasprintf("unexpected '%c' (separate columns with ',')", *s);
-		strlist_free(&cols);
-		return false;
-	}
-	/* hand over as a NULL-terminated array */
-	strlist_push(&cols, NULL);
-	*out = cols.items;
-	*nout = cols.n - 1;
-	return true;
-}
-
-/*
- * One part of a table pattern at *pp: quoted names, taken literally (their
- * '*', '?' and '\\' escaped with a backslash), and runs of identifier
- * characters, '*' and '?', folded to lower case, one after the other
- * ("Order"_* is the names that begin with Order_).  *wild is set when the
- * part holds an unquoted '*' or '?'.
- */
-static bool
-parse_glob_part(const char **pp, char **out, bool *wild, char **err)
-{
-	const char *s = *pp;
-	buf			b = BUF_INIT;
-
-	while (is_blank(*s))
-		s++;
-	for (;;)
-	{
-		if (*s == '"')
-		{
-			char	   *name;
-
-			if (!parse_ident(&s, &name, "name", err))
-			{
-				buf_free(&b);
-				return false;
-			}
-			for (const char *c = name; *c; c++)
-			{
-				if (*c == '*' || *c == '?' || *c == '\\')
-					buf_putc(&b, '\\');
-				buf_putc(&b, *c);
-			}
-			free(name);
-		}
-		else if (ident_char((unsigned char) *s) || *s == '*' || *s == '?')
-		{
-			char		c = *s++;
-
-			if (c == '*' || c == '?')
-				*wild = true;
-			if (c >= 'A' && c <= 'Z')
-				c = (char) (c - 'A' + 'a');
-			buf_putc(&b, c);
-		}
-		else
-			break;
-	}
-	if (b.len == 0)
-	{
-		*err = *s == '\0' || *s == '.' || *s == ',' ? xstrdup("empty name") :
-			xasprintf("unexpected '%c' in a table pattern (double-quote names that are not "
-					  "plain identifiers)", *s);
-		buf_free(&b);
-		return false;
-	}
-	while (is_blank(*s))
-		s++;
-	*pp = s;
-	*out = buf_detach(&b);
-	return true;
-}
-
-/*
- * A table pattern at *pp, "schema.name" or "name" (schema public), each part
- * a glob (parse_glob_part); it ends at the end of the text or at a ','.
- */
-static bool
-parse_pattern(const char **pp, char **schema, char **name, bool *wild, char **err)
-{
-	char	   *first = NULL;
-	char	   *second = NULL;
-
-	if (!parse_glob_part(pp, &first, wild, err))
-		return false;
-	if (**pp == '.')
-	{
-		(*pp)++;
-		if (!parse_glob_part(pp, &second, wild, err))
-		{
-			free(first);
-			return false;
-		}
-	}
-	if (**pp != '\0' && **pp != ',')
-	{
-		*err = **pp == '.' ? xstrdup("too many parts (at most schema.name)") :
-			xasprintf("unexpected '%c' after a name", **pp);
-		free(first);
-		free(second);
-		return false;
-	}
-	*schema = second ? first : xstrdup(JOB_DEFAULT_SCHEMA);
-	*name = second ? second : first;
-	return true;
-}
-
-/* A comma-separated list of table patterns, for exclude_tables. */
-static bool
-parse_pattern_list(const char *text, job_pattern *pat, char **err)
-{
-	const char *s = text;
-	strlist		schemas = {NULL, 0, 0};
-	strlist		names = {NULL, 0, 0};
-
-	for (;;)
-	{
-		char	   *schema;
-		char	   *name;
-		bool		wild = false;
-
-		if (!parse_pattern(&s, &schema, &name, &wild, err))
-		{
-			strlist_free(&schemas);
-			strlist_free(&names);
-			return false;
-		}
-		strlist_push(&schemas, schema);
-		strlist_push(&names, name);
-		if (*s == '\0')
-			break;
-		s++;					/* ',' */
-	}
-	pat->exclude_schema = schemas.items;
-	pat->exclude_name = names.items;
-	pat->nexclude = names.n;
-	return true;
-}
-
-bool
-job_glob_match(const char *glob, const char *name)
-{
-	const char *star = NULL;	/* the last '*' seen, to retry from */
-	const char *resume = NULL;
-
-	while (*name)
-	{
-		if (*glob == '\\' && glob[1] != '\0' && glob[1] == *name)
-		{
-			glob += 2;
-			name++;
-		}
-		else if (*glob == '?' || (*glob != '*' && *glob != '\\' && *glob == *name))
-		{
-			glob++;
-			name++;
-		}
-		else if (*glob == '*')
-		{
-			star = glob++;
-			resume = name;
-		}
-		else if (star)
-		{
-			/* let the last '*' take one more character */
-			glob = star + 1;
-			name = ++resume;
-		}
-		else
-			return false;
-	}
-	while (*glob == '*')
-		glob++;
-	return *glob == '\0';
-}
-
-int
-job_find_table(const job *j, const char *schema, const char *name)
-{
-	for (int i = 0; i < j->ntables; i++)
-		if (strcmp(j->tables[i].schema, schema) == 0 && strcmp(j->tables[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-const char *
-job_closest(const char *word, const char *const *candidates, int n)
-{
-	const char *best = NULL;
-	int			bestd = 1000;
-
-	for (int i = 0; i < n; i++)
-	{
-		int			d = edit_distance(word, candidates[i]);
-
-		if (d < bestd && close_enough(candidates[i], d))
-		{
-			best = candidates[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
-
-
-/* ---------------------------------------------------------------------
- * Secrets inside connection strings
- * --------------------------------------------------------------------- */
-
-/* Adds [s, s+n) to l, and its %-decoding when that differs. */
-static void
-add_uri_secret(strlist *l, const char *s, size_t n)
-{
-	buf			dec = BUF_INIT;
-
-	if (n == 0)
-		return;
-	strlist_push(l, xstrndup(s, n));
-	for (size_t i = 0; i < n; i++)
-	{
-		int			hi,
-					lo;
-
-		if (s[i] == '%' && i + 2 < n && (hi = hex_digit_value(s[i + 1])) >= 0 &&
-			(lo = hex_digit_value(s[i + 2])) >= 0)
-		{
-			buf_putc(&dec, (char) (hi * 16 + lo));
-			i += 2;
-		}
-		else
-			buf_putc(&dec, s[i]);
-	}
-	if (dec.len > 0 && (dec.len != n || memcmp(dec.data, s, n) != 0))
-		strlist_push(l, buf_detach(&dec));
-	buf_free(&dec);
-}
-
-/* The passwords in a postgres:// URI: user:PASSWORD@ and ?password=. */
-static void
-uri_passwords(const char *s, strlist *out)
-{
-	const char *p = strstr(s, "://") + 3;
-	const char *q = p;
-	const char *query;
-
-	/* as libpq does: credentials end at the first '@' before any '/' */
-	while (*q && *q != '@' && *q != '/')
-		q++;
-	if (*q == '@')
-	{
-		const char *colon = memchr(p, ':', (size_t) (q - p));
-
-		if (colon)
-			add_uri_secret(out, colon + 1, (size_t) (q - colon - 1));
-	}
-	query = strchr(s, '?');
-	while (query)
-	{
-		const char *param = query + 1;
-		const char *end = strchr(param, '&');
-		size_t		len = end ? (size_t) (end - param) : strlen(param);
-
-		if (len > 9 && strncmp(param, "password=", 9) == 0)
-			add_uri_secret(out, param + 9, len - 9);
-		query = end;
-	}
-}
-
-/* The password=... values of a libpq key/value conninfo (or URI). */
-static void
-conninfo_passwords(const char *s, strlist *out)
-{
-	if (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0)
-	{
-		uri_passwords(s, out);
-		return;
-	}
-	while (*s)
-	{
-		const char *kw;
-		size_t		kwlen;
-		const char *raw;
-		buf			val = BUF_INIT;
-
-		while (isspace((unsigned char) *s))
-			s++;
-		if (*s == '\0')
-			break;
-		kw = s;
-		while (*s && *s != '=' && !isspace((unsigned char) *s))
-			s++;
-		kwlen = (size_t) (s - kw);
-		while (isspace((unsigned char) *s))
-			s++;
-		if (*s != '=')
-			break;				/* malformed: libpq will say so */
-		s++;
-		while (isspace((unsigned char) *s))
-			s++;
-		raw = s;
-		if (*s == '\'')
-		{
-			s++;
-			while (*s && *s != '\'')
-			{
-				if (*s == '\\' && s[1])
-					s++;
-				buf_putc(&val, *s++);
-			}
-			if (*s == '\'')
-				s++;
-		}
-		else
-		{
-			while (*s && !isspace((unsigned char) *s))
-			{
-				if (*s == '\\' && s[1])
-					s++;
-				buf_putc(&val, *s++);
-			}
-		}
-		if (kwlen == 8 && strncmp(kw, "password", 8) == 0 && val.len > 0)
-		{
-			size_t		rawlen = (size_t) (s - raw);
-
-			if (rawlen != val.len || memcmp(raw, val.data, rawlen) != 0)
-				strlist_push(out, xstrndup(raw, rawlen));
-			strlist_push(out, buf_detach(&val));
-		}
-		buf_free(&val);
-	}
-}
-
-static bool
-is_password_keyword(const char *kw, const char *kwend)
-{
-	size_t		n = (size_t) (kwend - kw);
-
-	return (n == 3 && strncasecmp(kw, "pwd", 3) == 0) ||
-		(n == 8 && strncasecmp(kw, "password", 8) == 0);
-}
-
-/* The PWD= / Password= values of an ODBC connection string. */
-static void
-odbc_passwords(const char *s, strlist *out)
-{
-	while (*s)
-	{
-		const char *kw;
-		const char *kwend;
-		const char *v;
-
-		while (*s == ';' || isspace((unsigned char) *s))
-			s++;
-		if (*s == '\0')
-			break;
-		kw = s;
-		while (*s && *s != '=' && *s != ';')
-			s++;
-		kwend = s;
-		trim_range(&kw, &kwend);
-		if (*s != '=')
-			continue;
-		s++;
-		while (is_blank(*s))
-			s++;
-		v = s;
-		if (*s == '{')
-		{
-			buf			val = BUF_INIT;
-			const char *inner = s + 1;
-			const char *inner_end;
-
-			s++;
-			while (*s)
-			{
-				if (*s == '}')
-				{
-					if (s[1] != '}')
-						break;
-					s++;
-				}
-				buf_putc(&val, *s++);
-			}
-			inner_end = s;
-			if (*s == '}')
-				s++;
-			if (is_password_keyword(kw, kwend) && val.len > 0)
-			{
-				size_t		rawlen = (size_t) (inner_end - inner);
-
-				if (rawlen != val.len || memcmp(inner, val.data, rawlen) != 0)
-					strlist_push(out, xstrndup(inner, rawlen));
-				strlist_push(out, buf_detach(&val));
-			}
-			buf_free(&val);
-			while (*s && *s != ';')
-				s++;
-		}
-		else
-		{
-			const char *vend;
-
-			while (*s && *s != ';')
-				s++;
-			vend = s;
-			trim_range(&v, &vend);
-			if (is_password_keyword(kw, kwend) && vend > v)
-				strlist_push(out, xstrndup(v, (size_t) (vend - v)));
-		}
-	}
-}
-
 /*
  * Registers the secrets of an expanded value; notes (for the permission
  * warning) whether the text as written holds one literally.
@@ -965,7 +297,7 @@ note_secrets(parser *p, const key_def *kd, const char *written,
 	else
 	{
 		void		(*extract) (const char *, strlist *) =
-			kd->kind == V_CONNINFO ? conninfo_passwords : odbc_passwords;
+			kd->kind == V_CONNINFO ? job_conninfo_passwords : job_odbc_passwords;
 
 		extract(written, &found);
 		for (int i = 0; i < found.n; i++)
@@ -1096,187 +428,6 @@ expand_value(parser *p, const char *key, const char *text, char **out, bool *any
 }
 
 static bool
-parse_int(const char *s, int min, int max, int *out)
-{
-	long		v = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-	{
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return false;
-	}
-	if (v < min)
-		return false;
-	*out = (int) v;
-	return true;
-}
-
-/*
- * A duration: digits, optional blanks, optional unit (s, min, h; none means
- * seconds), from min to max seconds.  *out in seconds.
- */
-static bool
-parse_duration(const char *s, int min, int max, int *out)
-{
-	static const struct
-	{
-		const char *unit;
-		int64_t		mult;
-	}			units[] = {
-		{"", 1}, {"s", 1}, {"sec", 1}, {"min", 60}, {"h", 3600},
-	};
-	int64_t		v = 0;
-	const char *d = s;
-
-	while (*s >= '0' && *s <= '9')
-	{
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return false;
-		s++;
-	}
-	if (s == d)
-		return false;
-	while (is_blank(*s))
-		s++;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-	{
-		if (strcasecmp(s, units[i].unit) == 0)
-		{
-			if (v > max / units[i].mult || v * units[i].mult < min)
-				return false;
-			*out = (int) (v * units[i].mult);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* A size: digits, optional blanks, optional unit.  *out in bytes. */
-static bool
-parse_size(const char *s, uint64_t *out)
-{
-	static const struct
-	{
-		const char *unit;
-		uint64_t	mult;
-	}			units[] = {
-		{"", 1}, {"b", 1},
-		{"kb", 1024}, {"kib", 1024},
-		{"mb", 1024 * 1024}, {"mib", 1024 * 1024},
-		{"gb", 1024 * 1024 * 1024}, {"gib", 1024 * 1024 * 1024},
-	};
-	uint64_t	v = 0;
-	const char *d = s;
-
-	while (*s >= '0' && *s <= '9')
-	{
-		v = v * 10 + (uint64_t) (*s - '0');
-		if (v > PART_SIZE_MAX)
-			return false;
-		s++;
-	}
-	if (s == d)
-		return false;
-	while (is_blank(*s))
-		s++;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-	{
-		if (strcasecmp(s, units[i].unit) == 0)
-		{
-			if (v > PART_SIZE_MAX / units[i].mult)
-				return false;
-			*out = v * units[i].mult;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool
-parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"true", "yes", "on", "1"};
-	static const char *const no[] = {"false", "no", "off", "0"};
-
-	for (int i = 0; i < 4; i++)
-	{
-		if (strcasecmp(s, yes[i]) == 0)
-		{
-			*out = true;
-			return true;
-		}
-		if (strcasecmp(s, no[i]) == 0)
-		{
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool
-valid_job_name(const char *s)
-{
-	size_t		n = strlen(s);
-
-	if (n == 0 || n > JOB_NAME_MAX)
-		return false;
-	if (!(isalpha((unsigned char) s[0]) || s[0] == '_'))
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char) *s) || *s == '_') || (unsigned char) *s >= 0x80)
-			return false;
-	return true;
-}
-
-static bool
-valid_slot_name(const char *s)
-{
-	size_t		n = strlen(s);
-
-	if (n == 0 || n > PG_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
-}
-
-/* S3 bucket naming rules. */
-static bool
-valid_bucket(const char *s, size_t n)
-{
-	int			dots = 0;
-	bool		all_ip = true;
-
-	if (n < 3 || n > 63)
-		return false;
-	if (!isalnum((unsigned char) s[0]) || !isalnum((unsigned char) s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-	{
-		char		c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
-			return false;
-		if (c == '.' && (s[i + 1] == '.' || s[i + 1] == '-' || (i > 0 && s[i - 1] == '-')))
-			return false;
-		if (c == '.')
-			dots++;
-		else if (!(c >= '0' && c <= '9'))
-			all_ip = false;
-	}
-	/* not formatted like an IP address */
-	return !(all_ip && dots == 3);
-}
-
-static bool
 set_url(parser *p, const char *key, const char *v)
 {
 	job		   *j = &p->j;
@@ -1289,7 +440,7 @@ set_url(parser *p, const char *key, const char *v)
 		const char *pre = slash ? slash + 1 : "";
 		size_t		plen = strlen(pre);
 
-		if (!valid_bucket(b, blen))
+		if (!job_valid_bucket(b, blen))
 			return parse_error(p, p->line, p->cur_header,
 							   "%s: bad bucket name \"%.*s\" in \"%s\" (3 to 63 lower-case "
 							   "letters, digits, '.' and '-', beginning and ending with a "
@@ -1336,67 +487,6 @@ set_url(parser *p, const char *key, const char *v)
 	return true;
 }
 
-/* http(s)://host[:port], with at most a trailing '/'. */
-static bool
-valid_endpoint(const char *v, size_t *len)
-{
-	const char *h;
-	const char *s;
-	size_t		n = strlen(v);
-
-	if (strncmp(v, "http://", 7) == 0)
-		h = v + 7;
-	else if (strncmp(v, "https://", 8) == 0)
-		h = v + 8;
-	else
-		return false;
-	if (n > (size_t) (h - v) && v[n - 1] == '/')
-		n--;
-	s = h;
-	if (*s == '[')
-	{
-		/* IPv6 literal */
-		s++;
-		while (s < v + n && (isxdigit((unsigned char) *s) || *s == ':' || *s == '.'))
-			s++;
-		if (s == h + 1 || s >= v + n || *s != ']')
-			return false;
-		s++;
-	}
-	else
-	{
-		while (s < v + n && (isalnum((unsigned char) *s) || *s == '.' || *s == '-'))
-			s++;
-		if (s == h)
-			return false;
-	}
-	if (s < v + n && *s == ':')
-	{
-		const char *port = ++s;
-		long		pv = 0;
-
-		while (s < v + n && *s >= '0' && *s <= '9' && s - port < 6)
-			pv = pv * 10 + (*s++ - '0');
-		if (s == port || pv < 1 || pv > 65535)
-			return false;
-	}
-	if (s != v + n)
-		return false;
-	*len = n;
-	return true;
-}
-
-static bool
-valid_region(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char) *s) || *s == '-' || *s == '_'))
-			return false;
-	return true;
-}
-
 /* Checks and stores one expanded value.  Takes ownership of v. */
 static bool
 set_value(parser *p, const key_def *kd, char *v)
@@ -1411,7 +501,7 @@ set_value(parser *p, const key_def *kd, char *v)
 	switch (kd->kind)
 	{
 		case V_JOB_NAME:
-			if (!valid_job_name(v))
+			if (!job_valid_name(v))
 				BAD("%s: bad job name \"%s\" (letters, digits and _, beginning with a "
 					"letter or _, at most %d characters)", kd->name, v, JOB_NAME_MAX);
 			else
@@ -1421,7 +511,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			}
 			break;
 		case V_SLOT:
-			if (!valid_slot_name(v))
+			if (!job_valid_slot_name(v))
 				BAD("%s: bad replication slot name \"%s\" (lower-case letters, digits "
 					"and _, at most %d characters)", kd->name, v, PG_NAME_MAX);
 			else
@@ -1448,7 +538,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			v = NULL;
 			break;
 		case V_INT:
-			if (!parse_int(v, kd->min, kd->max, (int *) field))
+			if (!job_parse_int(v, kd->min, kd->max, (int *) field))
 				BAD("%s: bad value \"%s\" (a whole number from %d to %d)",
 					kd->name, v, kd->min, kd->max);
 			break;
@@ -1456,7 +546,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			{
 				uint64_t	size;
 
-				if (!parse_size(v, &size))
+				if (!job_parse_size(v, &size))
 					BAD("%s: bad size \"%s\" (a whole number with an optional unit: "
 						"B, kB, MB, GB, KiB, MiB or GiB)", kd->name, v);
 				else if (size < PART_SIZE_MIN)
@@ -1466,12 +556,12 @@ set_value(parser *p, const key_def *kd, char *v)
 			}
 			break;
 		case V_DURATION:
-			if (!parse_duration(v, kd->min, kd->max, (int *) field))
+			if (!job_parse_duration(v, kd->min, kd->max, (int *) field))
 				BAD("%s: bad duration \"%s\" (a whole number of s, min or h, from %ds to %ds; "
 					"a number alone is seconds)", kd->name, v, kd->min, kd->max);
 			break;
 		case V_BOOL:
-			if (!parse_bool(v, (bool *) field))
+			if (!job_parse_bool(v, (bool *) field))
 				BAD("%s: bad boolean \"%s\" (true, false, yes, no, on, off, 1 or 0)",
 					kd->name, v);
 			break;
@@ -1537,7 +627,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			{
 				size_t		n;
 
-				if (!valid_endpoint(v, &n))
+				if (!job_valid_endpoint(v, &n))
 					BAD("%s: bad endpoint \"%s\" (http:// or https://, then host[:port] "
 						"and no path)", kd->name, v);
 				else
@@ -1545,7 +635,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			}
 			break;
 		case V_REGION:
-			if (!valid_region(v))
+			if (!job_valid_region(v))
 				BAD("%s: bad region \"%s\" (such as us-east-1)", kd->name, v);
 			else
 			{
@@ -1568,7 +658,7 @@ set_value(parser *p, const key_def *kd, char *v)
 				const char *s = v;
 				char	   *name;
 
-				if (!parse_ident(&s, &name, "name", &err))
+				if (!job_parse_ident(&s, &name, "name", &err))
 					BAD("%s: bad name \"%s\": %s", kd->name, v, err);
 				else if (*s != '\0')
 				{
@@ -1584,7 +674,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			{
 				job_table  *t = base;
 
-				if (!parse_key_list(v, &t->key, &t->nkey, &err))
+				if (!job_parse_key_list(v, &t->key, &t->nkey, &err))
 					BAD("%s: bad key list \"%s\": %s", kd->name, v, err);
 			}
 			break;
@@ -1592,7 +682,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			{
 				job_table  *t = base;
 
-				if (!parse_key_list(v, &t->exclude_columns, &t->nexclude_columns, &err))
+				if (!job_parse_key_list(v, &t->exclude_columns, &t->nexclude_columns, &err))
 					BAD("%s: bad column list \"%s\": %s", kd->name, v, err);
 			}
 			break;
@@ -1600,7 +690,7 @@ set_value(parser *p, const key_def *kd, char *v)
 			if (p->cur_pattern == NULL)
 				BAD("%s: only a pattern section such as [table public.*] excludes tables "
 					"(leave this table's section out to leave the table out)", kd->name);
-			else if (!parse_pattern_list(v, p->cur_pattern, &err))
+			else if (!job_parse_pattern_list(v, p->cur_pattern, &err))
 				BAD("%s: bad table pattern list \"%s\": %s", kd->name, v, err);
 			break;
 	}
@@ -1636,8 +726,8 @@ unknown_key(parser *p, const char *key)
 
 		if (key_defs[i].section != p->cur)
 			continue;
-		d = edit_distance(key, key_defs[i].name);
-		if (d < bestd && close_enough(key_defs[i].name, d))
+		d = job_edit_distance(key, key_defs[i].name);
+		if (d < bestd && job_close_enough(key_defs[i].name, d))
 		{
 			best = key_defs[i].name;
 			bestd = d;
@@ -1732,7 +822,7 @@ add_pattern(parser *p, const char *content, const char *text)
 	bool		wild = false;
 	job_pattern *pat;
 
-	if (!parse_pattern(&s, &schema, &name, &wild, &err))
+	if (!job_parse_pattern(&s, &schema, &name, &wild, &err))
 	{
 		parse_error(p, p->line, NULL, "bad table pattern in [%s]: %s", content, err);
 		free(err);
@@ -1810,9 +900,9 @@ handle_section(parser *p, const char *content)
 
 		for (int i = 0; i < NUM_SECTIONS; i++)
 		{
-			int			d = edit_distance(word, section_names[i]);
+			int			d = job_edit_distance(word, section_names[i]);
 
-			if (d < bestd && close_enough(section_names[i], d))
+			if (d < bestd && job_close_enough(section_names[i], d))
 			{
 				best = section_names[i];
 				bestd = d;
@@ -1843,7 +933,7 @@ handle_section(parser *p, const char *content)
 							   "[table] needs a table name: [table SCHEMA.NAME]");
 		if (is_pattern_header(name))
 			return add_pattern(p, content, name);
-		if (!parse_qualified(name, &schema, &tname, &err))
+		if (!job_parse_qualified(name, &schema, &tname, &err))
 		{
 			parse_error(p, p->line, NULL, "bad table name in [%s]: %s", content, err);
 			free(err);

@@ -785,6 +785,12 @@ test_comments_values(void **state)
 			"odbc = \"Driver={X Y};Server=y;PWD={a ;b}\"\n" TBL, &j);
 	assert_string_equal(j.odbc, "Driver={X Y};Server=y;PWD={a ;b}");
 	job_free(&j);
+
+	/* a " ;" inside double quotes within a value is no comment (libinih would cut it) */
+	load_ok(JOB SRC STG "[warehouse]\ndialect = postgres\n"
+			"odbc = Driver=X;Pwd=\"a ;b\"\n" TBL, &j);
+	assert_string_equal(j.odbc, "Driver=X;Pwd=\"a ;b\"");
+	job_free(&j);
 }
 
 static void

@@ -1,0 +1,223 @@
+/*
+ * secrets.c
+ *    The passwords a job file's connection strings hold: in a libpq
+ *    key/value conninfo or URI, and in an ODBC string, as written and as
+ *    decoded, for the log scrubber.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "job_int.h"
+#include "log.h"
+
+/* ---------------------------------------------------------------------
+ * Secrets inside connection strings
+ * --------------------------------------------------------------------- */
+
+/* Adds [s, s+n) to l, and its %-decoding when that differs. */
+static void
+add_uri_secret(strlist *l, const char *s, size_t n)
+{
+	buf			dec = BUF_INIT;
+
+	if (n == 0)
+		return;
+	strlist_push(l, xstrndup(s, n));
+	for (size_t i = 0; i < n; i++)
+	{
+		int			hi,
+					lo;
+
+		if (s[i] == '%' && i + 2 < n && (hi = hex_digit_value(s[i + 1])) >= 0 &&
+			(lo = hex_digit_value(s[i + 2])) >= 0)
+		{
+			buf_putc(&dec, (char) (hi * 16 + lo));
+			i += 2;
+		}
+		else
+			buf_putc(&dec, s[i]);
+	}
+	if (dec.len > 0 && (dec.len != n || memcmp(dec.data, s, n) != 0))
+		strlist_push(l, buf_detach(&dec));
+	buf_free(&dec);
+}
+
+/* The passwords in a postgres:// URI: user:PASSWORD@ and ?password=. */
+void
+job_uri_passwords(const char *s, strlist *out)
+{
+	const char *p = strstr(s, "://") + 3;
+	const char *q = p;
+	const char *query;
+
+	/* as libpq does: credentials end at the first '@' before any '/' */
+	while (*q && *q != '@' && *q != '/')
+		q++;
+	if (*q == '@')
+	{
+		const char *colon = memchr(p, ':', (size_t) (q - p));
+
+		if (colon)
+			add_uri_secret(out, colon + 1, (size_t) (q - colon - 1));
+	}
+	query = strchr(s, '?');
+	while (query)
+	{
+		const char *param = query + 1;
+		const char *end = strchr(param, '&');
+		size_t		len = end ? (size_t) (end - param) : strlen(param);
+
+		if (len > 9 && strncmp(param, "password=", 9) == 0)
+			add_uri_secret(out, param + 9, len - 9);
+		query = end;
+	}
+}
+
+/* The password=... values of a libpq key/value conninfo (or URI). */
+void
+job_conninfo_passwords(const char *s, strlist *out)
+{
+	if (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0)
+	{
+		job_uri_passwords(s, out);
+		return;
+	}
+	while (*s)
+	{
+		const char *kw;
+		size_t		kwlen;
+		const char *raw;
+		buf			val = BUF_INIT;
+
+		while (isspace((unsigned char) *s))
+			s++;
+		if (*s == '\0')
+			break;
+		kw = s;
+		while (*s && *s != '=' && !isspace((unsigned char) *s))
+			s++;
+		kwlen = (size_t) (s - kw);
+		while (isspace((unsigned char) *s))
+			s++;
+		if (*s != '=')
+			break;				/* malformed: libpq will say so */
+		s++;
+		while (isspace((unsigned char) *s))
+			s++;
+		raw = s;
+		if (*s == '\'')
+		{
+			s++;
+			while (*s && *s != '\'')
+			{
+				if (*s == '\\' && s[1])
+					s++;
+				buf_putc(&val, *s++);
+			}
+			if (*s == '\'')
+				s++;
+		}
+		else
+		{
+			while (*s && !isspace((unsigned char) *s))
+			{
+				if (*s == '\\' && s[1])
+					s++;
+				buf_putc(&val, *s++);
+			}
+		}
+		if (kwlen == 8 && strncmp(kw, "password", 8) == 0 && val.len > 0)
+		{
+			size_t		rawlen = (size_t) (s - raw);
+
+			if (rawlen != val.len || memcmp(raw, val.data, rawlen) != 0)
+				strlist_push(out, xstrndup(raw, rawlen));
+			strlist_push(out, buf_detach(&val));
+		}
+		buf_free(&val);
+	}
+}
+
+static bool
+is_password_keyword(const char *kw, const char *kwend)
+{
+	size_t		n = (size_t) (kwend - kw);
+
+	return (n == 3 && strncasecmp(kw, "pwd", 3) == 0) ||
+		(n == 8 && strncasecmp(kw, "password", 8) == 0);
+}
+
+/* The PWD= / Password= values of an ODBC connection string. */
+void
+job_odbc_passwords(const char *s, strlist *out)
+{
+	while (*s)
+	{
+		const char *kw;
+		const char *kwend;
+		const char *v;
+
+		while (*s == ';' || isspace((unsigned char) *s))
+			s++;
+		if (*s == '\0')
+			break;
+		kw = s;
+		while (*s && *s != '=' && *s != ';')
+			s++;
+		kwend = s;
+		trim_range(&kw, &kwend);
+		if (*s != '=')
+			continue;
+		s++;
+		while (is_blank(*s))
+			s++;
+		v = s;
+		if (*s == '{')
+		{
+			buf			val = BUF_INIT;
+			const char *inner = s + 1;
+			const char *inner_end;
+
+			s++;
+			while (*s)
+			{
+				if (*s == '}')
+				{
+					if (s[1] != '}')
+						break;
+					s++;
+				}
+				buf_putc(&val, *s++);
+			}
+			inner_end = s;
+			if (*s == '}')
+				s++;
+			if (is_password_keyword(kw, kwend) && val.len > 0)
+			{
+				size_t		rawlen = (size_t) (inner_end - inner);
+
+				if (rawlen != val.len || memcmp(inner, val.data, rawlen) != 0)
+					strlist_push(out, xstrndup(inner, rawlen));
+				strlist_push(out, buf_detach(&val));
+			}
+			buf_free(&val);
+			while (*s && *s != ';')
+				s++;
+		}
+		else
+		{
+			const char *vend;
+
+			while (*s && *s != ';')
+				s++;
+			vend = s;
+			trim_range(&v, &vend);
+			if (is_password_keyword(kw, kwend) && vend > v)
+				strlist_push(out, xstrndup(v, (size_t) (vend - v)));
+		}
+	}
+}
