@@ -154,63 +154,72 @@ typedef struct key_def
 	bool		required;
 	int			min;			/* V_INT range (V_DURATION: in seconds) */
 	int			max;
+	/*
+	 * The value a key left out takes, as if written, checked as any value
+	 * (NULL: none; the slot and publication names derive from the job's).
+	 */
+	const char *dflt;
 } key_def;
 
 #define JOBF(f) offsetof(job, f)
 #define TABF(f) offsetof(job_table, f)
 
-static const key_def key_defs[] = {
-	{SEC_JOB, "name", V_JOB_NAME, JOBF(name), true, 0, 0},
-	{SEC_SOURCE, "conninfo", V_CONNINFO, JOBF(conninfo), true, 0, 0},
-	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0},
-	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0},
-	{SEC_SOURCE, "use_publication", V_PUBLICATION, JOBF(use_publication), false, 0, 0},
-	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16},
-	{SEC_SOURCE, "batch_interval", V_INT, JOBF(batch_interval), false, 1, 86400},
-	{SEC_SOURCE, "batch_size", V_SIZE, JOBF(batch_size), false, 0, 0},
-	{SEC_SOURCE, "heartbeat", V_INT, JOBF(heartbeat), false, 0, 86400},
-	{SEC_STAGE, "url", V_URL, JOBF(stage_url), true, 0, 0},
-	{SEC_STAGE, "endpoint", V_ENDPOINT, JOBF(endpoint), false, 0, 0},
-	{SEC_STAGE, "region", V_REGION, JOBF(region), false, 0, 0},
-	{SEC_STAGE, "access_key_id", V_TEXT, JOBF(access_key_id), false, 0, 0},
-	{SEC_STAGE, "secret_access_key", V_SECRET, JOBF(secret_access_key), false, 0, 0},
-	{SEC_STAGE, "part_size", V_SIZE, JOBF(part_size), false, 0, 0},
-	{SEC_STAGE, "compression", V_INT, JOBF(compression), false, 1, 9},
-	{SEC_STAGE, "keep", V_BOOL, JOBF(keep), false, 0, 0},
-	{SEC_STAGE, "retries", V_INT, JOBF(retries), false, 1, 20},
-	{SEC_WAREHOUSE, "dialect", V_DIALECT, JOBF(dialect), true, 0, 0},
-	{SEC_WAREHOUSE, "odbc", V_ODBC, JOBF(odbc), false, 0, 0},
-	{SEC_WAREHOUSE, "schema", V_IDENT, JOBF(schema), false, 0, 0},
-	{SEC_WAREHOUSE, "state_table", V_IDENT, JOBF(state_table), false, 0, 0},
-	{SEC_WAREHOUSE, "iam_role", V_ARN, JOBF(iam_role), false, 0, 0},
-	{SEC_WAREHOUSE, "storage_integration", V_TEXT, JOBF(storage_integration), false, 0, 0},
-	{SEC_WAREHOUSE, "keep_case", V_BOOL, JOBF(keep_case), false, 0, 0},
-	{SEC_WAREHOUSE, "synced_at_column", V_IDENT, JOBF(synced_at_column), false, 0, 0},
-	{SEC_WAREHOUSE, "lsn_column", V_IDENT, JOBF(lsn_column), false, 0, 0},
-	{SEC_WAREHOUSE, "op_column", V_IDENT, JOBF(op_column), false, 0, 0},
-	{SEC_SYNC, "retry_for", V_DURATION, JOBF(retry_for), false, 0, 7 * 86400},
-	{SEC_SYNC, "retry_max_wait", V_DURATION, JOBF(retry_max_wait), false, 1, 3600},
-	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0},
-	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0},
-	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0},
-	{SEC_TABLE, "refresh", V_REFRESH, TABF(refresh), false, 0, 0},
-	{SEC_TABLE, "exclude_columns", V_COLUMNS, TABF(exclude_columns), false, 0, 0},
-	{SEC_TABLE, "cursor", V_IDENT, TABF(cursor), false, 0, 0},
-	{SEC_TABLE, "lookback", V_DURATION, TABF(lookback), false, 0, 366 * 86400},
-	{SEC_TABLE, "reconcile_every", V_INT, TABF(reconcile_every), false, 1, 1000000},
-	/* pattern sections only: kept in the job_pattern that holds the job_table */
-	{SEC_TABLE, "exclude_tables", V_TABLE_PATTERNS, 0, false, 0, 0},
+/* The keys of the fixed sections, [job] to [sync], with their checks and defaults. */
+static const key_def job_keys[] = {
+	{SEC_JOB, "name", V_JOB_NAME, JOBF(name), true, 0, 0, NULL},
+	{SEC_SOURCE, "conninfo", V_CONNINFO, JOBF(conninfo), true, 0, 0, NULL},
+	{SEC_SOURCE, "slot", V_SLOT, JOBF(slot), false, 0, 0, NULL},
+	{SEC_SOURCE, "publication", V_PUBLICATION, JOBF(publication), false, 0, 0, NULL},
+	{SEC_SOURCE, "use_publication", V_PUBLICATION, JOBF(use_publication), false, 0, 0, NULL},
+	{SEC_SOURCE, "parallel", V_INT, JOBF(parallel), false, 1, 16, "2"},
+	{SEC_SOURCE, "batch_interval", V_INT, JOBF(batch_interval), false, 1, 86400, "5"},
+	{SEC_SOURCE, "batch_size", V_SIZE, JOBF(batch_size), false, 0, 0, "256MB"},
+	{SEC_SOURCE, "heartbeat", V_INT, JOBF(heartbeat), false, 0, 86400, NULL},
+	{SEC_STAGE, "url", V_URL, JOBF(stage_url), true, 0, 0, NULL},
+	{SEC_STAGE, "endpoint", V_ENDPOINT, JOBF(endpoint), false, 0, 0, NULL},
+	{SEC_STAGE, "region", V_REGION, JOBF(region), false, 0, 0, "us-east-1"},
+	{SEC_STAGE, "access_key_id", V_TEXT, JOBF(access_key_id), false, 0, 0, NULL},
+	{SEC_STAGE, "secret_access_key", V_SECRET, JOBF(secret_access_key), false, 0, 0, NULL},
+	{SEC_STAGE, "part_size", V_SIZE, JOBF(part_size), false, 0, 0, "64MB"},
+	{SEC_STAGE, "compression", V_INT, JOBF(compression), false, 1, 9, "1"},
+	{SEC_STAGE, "keep", V_BOOL, JOBF(keep), false, 0, 0, NULL},
+	{SEC_STAGE, "retries", V_INT, JOBF(retries), false, 1, 20, "6"},
+	{SEC_WAREHOUSE, "dialect", V_DIALECT, JOBF(dialect), true, 0, 0, NULL},
+	{SEC_WAREHOUSE, "odbc", V_ODBC, JOBF(odbc), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "schema", V_IDENT, JOBF(schema), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "state_table", V_IDENT, JOBF(state_table), false, 0, 0, "wharf_state"},
+	{SEC_WAREHOUSE, "iam_role", V_ARN, JOBF(iam_role), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "storage_integration", V_TEXT, JOBF(storage_integration), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "keep_case", V_BOOL, JOBF(keep_case), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "synced_at_column", V_IDENT, JOBF(synced_at_column), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "lsn_column", V_IDENT, JOBF(lsn_column), false, 0, 0, NULL},
+	{SEC_WAREHOUSE, "op_column", V_IDENT, JOBF(op_column), false, 0, 0, NULL},
+	{SEC_SYNC, "retry_for", V_DURATION, JOBF(retry_for), false, 0, 7 * 86400, "10min"},
+	{SEC_SYNC, "retry_max_wait", V_DURATION, JOBF(retry_max_wait), false, 1, 3600, "30s"},
 };
 
-#define NUM_KEYS ((int) (sizeof(key_defs) / sizeof(key_defs[0])))
-#define FIRST_TABLE_KEY 30		/* index of "key" above: table keys come last */
-#define NUM_TABLE_KEYS (NUM_KEYS - FIRST_TABLE_KEY)
+/* The keys of a [table ...] section (a pattern section's too). */
+static const key_def table_keys[] = {
+	{SEC_TABLE, "key", V_KEYLIST, TABF(key), false, 0, 0, NULL},
+	{SEC_TABLE, "mode", V_MODE, TABF(mode), false, 0, 0, NULL},
+	{SEC_TABLE, "deletes", V_DELETES, TABF(deletes), false, 0, 0, NULL},
+	{SEC_TABLE, "refresh", V_REFRESH, TABF(refresh), false, 0, 0, NULL},
+	{SEC_TABLE, "exclude_columns", V_COLUMNS, TABF(exclude_columns), false, 0, 0, NULL},
+	{SEC_TABLE, "cursor", V_IDENT, TABF(cursor), false, 0, 0, NULL},
+	{SEC_TABLE, "lookback", V_DURATION, TABF(lookback), false, 0, 366 * 86400, NULL},
+	{SEC_TABLE, "reconcile_every", V_INT, TABF(reconcile_every), false, 1, 1000000, NULL},
+	/* pattern sections only: kept in the job_pattern that holds the job_table */
+	{SEC_TABLE, "exclude_tables", V_TABLE_PATTERNS, 0, false, 0, 0, NULL},
+};
+
+#define NUM_JOB_KEYS ((int) (sizeof(job_keys) / sizeof(job_keys[0])))
+#define NUM_TABLE_KEYS ((int) (sizeof(table_keys) / sizeof(table_keys[0])))
 
 /* Per [table] bookkeeping that the job itself does not keep. */
 typedef struct table_info
 {
 	char	   *header;			/* "[table ...]" as written */
-	int			key_line[NUM_TABLE_KEYS];	/* where each key was set, 0 = not */
+	int			key_line[NUM_TABLE_KEYS];	/* where each key of table_keys was set, 0 = not */
 } table_info;
 
 typedef struct parser
@@ -221,7 +230,7 @@ typedef struct parser
 	section_kind cur;
 	char	   *cur_header;		/* the current section as written, "[stage]" */
 	int			section_line[NUM_SECTIONS - 1]; /* header line of fixed sections */
-	int			key_line[NUM_KEYS]; /* where each non-table key was set */
+	int			key_line[NUM_JOB_KEYS];	/* where each key of job_keys was set */
 	table_info *tinfo;			/* parallel to j.tables */
 	table_info *ptinfo;			/* parallel to j.patterns */
 	/* the table section being read: a job_table of j.tables or j.patterns */
@@ -705,11 +714,23 @@ set_value(parser *p, const key_def *kd, char *v)
  * The reader
  * --------------------------------------------------------------------- */
 
+/* The keys of section kind sec (job_keys or table_keys), into *n. */
+static const key_def *
+section_keys(section_kind sec, int *n)
+{
+	*n = sec == SEC_TABLE ? NUM_TABLE_KEYS : NUM_JOB_KEYS;
+	return sec == SEC_TABLE ? table_keys : job_keys;
+}
+
+/* The index of key in its section's key table, or -1. */
 static int
 key_index(section_kind sec, const char *key)
 {
-	for (int i = 0; i < NUM_KEYS; i++)
-		if (key_defs[i].section == sec && strcmp(key_defs[i].name, key) == 0)
+	int			n;
+	const key_def *keys = section_keys(sec, &n);
+
+	for (int i = 0; i < n; i++)
+		if (keys[i].section == sec && strcmp(keys[i].name, key) == 0)
 			return i;
 	return -1;
 }
@@ -719,28 +740,35 @@ unknown_key(parser *p, const char *key)
 {
 	const char *best = NULL;
 	int			bestd = 1000;
+	int			n;
+	const key_def *keys = section_keys(p->cur, &n);
 
-	for (int i = 0; i < NUM_KEYS; i++)
+	for (int i = 0; i < n; i++)
 	{
 		int			d;
 
-		if (key_defs[i].section != p->cur)
+		if (keys[i].section != p->cur)
 			continue;
-		d = job_edit_distance(key, key_defs[i].name);
-		if (d < bestd && job_close_enough(key_defs[i].name, d))
+		d = job_edit_distance(key, keys[i].name);
+		if (d < bestd && job_close_enough(keys[i].name, d))
 		{
-			best = key_defs[i].name;
+			best = keys[i].name;
 			bestd = d;
 		}
 	}
 	if (best)
 		return parse_error(p, p->line, p->cur_header,
 						   "unknown key \"%s\" (did you mean \"%s\"?)", key, best);
-	for (int i = 0; i < NUM_KEYS; i++)
-		if (strcmp(key_defs[i].name, key) == 0)
-			return parse_error(p, p->line, p->cur_header,
-							   "unknown key \"%s\" (it belongs in [%s])", key,
-							   section_names[key_defs[i].section]);
+	for (int t = 0; t < 2; t++)
+	{
+		keys = t == 0 ? job_keys : table_keys;
+		n = t == 0 ? NUM_JOB_KEYS : NUM_TABLE_KEYS;
+		for (int i = 0; i < n; i++)
+			if (strcmp(keys[i].name, key) == 0)
+				return parse_error(p, p->line, p->cur_header,
+								   "unknown key \"%s\" (it belongs in [%s])", key,
+								   section_names[keys[i].section]);
+	}
 	return parse_error(p, p->line, p->cur_header, "unknown key \"%s\"", key);
 }
 
@@ -760,9 +788,8 @@ handle_pair(parser *p, const char *key, const char *raw)
 	ki = key_index(p->cur, key);
 	if (ki < 0)
 		return unknown_key(p, key);
-	kd = &key_defs[ki];
-	seen = kd->section == SEC_TABLE ?
-		&p->cur_tinfo->key_line[ki - FIRST_TABLE_KEY] : &p->key_line[ki];
+	kd = p->cur == SEC_TABLE ? &table_keys[ki] : &job_keys[ki];
+	seen = p->cur == SEC_TABLE ? &p->cur_tinfo->key_line[ki] : &p->key_line[ki];
 	if (*seen)
 		return parse_error(p, p->line, p->cur_header,
 						   "duplicate key \"%s\" (first set at line %d)", key, *seen);
@@ -1108,7 +1135,7 @@ handle_line(parser *p, const char *line, size_t len)
 static int
 table_key_line(const table_info *ti, const char *name)
 {
-	return ti->key_line[key_index(SEC_TABLE, name) - FIRST_TABLE_KEY];
+	return ti->key_line[key_index(SEC_TABLE, name)];
 }
 
 /*
@@ -1160,9 +1187,9 @@ finish(parser *p)
 	for (int s = 0; s < SEC_TABLE; s++)
 		if (p->section_line[s] == 0 && s != SEC_SYNC)
 			return parse_error(p, 0, NULL, "missing section [%s]", section_names[s]);
-	for (int i = 0; i < FIRST_TABLE_KEY; i++)
+	for (int i = 0; i < NUM_JOB_KEYS; i++)
 	{
-		const key_def *kd = &key_defs[i];
+		const key_def *kd = &job_keys[i];
 
 		if (kd->required && p->key_line[i] == 0)
 		{
@@ -1193,7 +1220,7 @@ finish(parser *p)
 		bool		pat = i >= j->ntables;
 		job_table  *t = pat ? &j->patterns[i - j->ntables].table : &j->tables[i];
 		table_info *ti = pat ? &p->ptinfo[i - j->ntables] : &p->tinfo[i];
-		int			dl = ti->key_line[key_index(SEC_TABLE, "deletes") - FIRST_TABLE_KEY];
+		int			dl = table_key_line(ti, "deletes");
 
 		if (t->mode == MODE_APPEND && t->deletes == DELETES_SOFT)
 			return parse_error(p, dl, ti->header,
@@ -1204,8 +1231,7 @@ finish(parser *p)
 		for (int k = 0; k < t->nkey; k++)
 			for (int e = 0; e < t->nexclude_columns; e++)
 				if (strcmp(t->key[k], t->exclude_columns[e]) == 0)
-					return parse_error(p, ti->key_line[key_index(SEC_TABLE, "exclude_columns") -
-													   FIRST_TABLE_KEY], ti->header,
+					return parse_error(p, table_key_line(ti, "exclude_columns"), ti->header,
 									   "exclude_columns: \"%s\" is a key column (key = ...), "
 									   "which cannot be left out", t->exclude_columns[e]);
 	}
@@ -1229,26 +1255,11 @@ finish(parser *p)
 		j->publication = xasprintf("wharf_%s", l);
 		free(l);
 	}
-	if (p->key_line[key_index(SEC_SOURCE, "parallel")] == 0)
-		j->parallel = 2;
-	if (p->key_line[key_index(SEC_SOURCE, "batch_interval")] == 0)
-		j->batch_interval = 5;
-	if (j->batch_size == 0)
-		j->batch_size = 256 * 1024 * 1024;
-	if (j->region == NULL)
-		j->region = xstrdup("us-east-1");
-	if (j->part_size == 0)
-		j->part_size = PART_SIZE_DEFAULT;
-	if (p->key_line[key_index(SEC_STAGE, "compression")] == 0)
-		j->compression = 1;
-	if (p->key_line[key_index(SEC_STAGE, "retries")] == 0)
-		j->retries = 6;
-	if (p->key_line[key_index(SEC_SYNC, "retry_for")] == 0)
-		j->retry_for = 600;
-	if (p->key_line[key_index(SEC_SYNC, "retry_max_wait")] == 0)
-		j->retry_max_wait = 30;
-	if (j->state_table == NULL)
-		j->state_table = xstrdup("wharf_state");
+	/* the keys left out take their defaults (job_keys), checked as if written */
+	for (int i = 0; i < NUM_JOB_KEYS; i++)
+		if (p->key_line[i] == 0 && job_keys[i].dflt != NULL &&
+			!set_value(p, &job_keys[i], xstrdup(job_keys[i].dflt)))
+			return false;
 	return true;
 }
 

@@ -17,7 +17,6 @@
 #define PG_NAME_MAX 63
 #define PART_SIZE_MIN ((uint64_t) 1024)
 #define PART_SIZE_MAX ((uint64_t) 1024 * 1024 * 1024 * 1024)	/* also the largest size */
-#define PART_SIZE_DEFAULT ((uint64_t) 64 * 1024 * 1024)
 
 static inline bool
 is_blank(char c)
