@@ -58,6 +58,14 @@ extern double log_wall_now(void);
 extern double log_monotonic_now(void);
 
 extern void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A state no input can bring about (a bug): says where and what, then
+ * aborts.  Anything the job, the source, the stage or the warehouse can
+ * cause is an error reported where it happens and passed up instead.
+ */
+#define WHARF_BUG(...) log_bug(__FILE__, __LINE__, __VA_ARGS__)
+extern void log_bug(const char *file, int line, const char *fmt, ...)
+			__attribute__((noreturn, format(printf, 3, 4)));
 extern void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

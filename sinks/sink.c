@@ -505,13 +505,7 @@ key_columns(const table_def *t)
 	{
 		keys[pos - 1] = table_key_column(t, pos);
 		if (keys[pos - 1] == NULL)
-		{
-			char	   *name = table_display_name(t);
-
-			log_error("table %s: internal error: no key column at position %d", name, pos);
-			free(name);
-			abort();
-		}
+			WHARF_BUG("table %s.%s: no key column at position %d", t->schema, t->name, pos);
 	}
 	return keys;
 }
@@ -1754,15 +1748,9 @@ apply_changes(const sink_dialect *d, strlist *script, const table_def *t, const 
 		strlist_push(script, buf_detach(&sql));
 		goto done;
 	}
+	/* without a key, changes could only be applied wrongly */
 	if (t->nkeys <= 0)
-	{
-		char	   *name = table_display_name(t);
-
-		/* without a key, changes could only be applied wrongly */
-		log_error("table %s: internal error: a merge table without a key", name);
-		free(name);
-		abort();
-	}
+		WHARF_BUG("table %s.%s: a merge table without a key", t->schema, t->name);
 	keys = key_columns(t);
 
 	/* a truncate in the batch: the target is emptied (marked) before the rest */

@@ -291,6 +291,22 @@ LOG_FN(log_info, LOG_INFO)
 LOG_FN(log_debug, LOG_DEBUG)
 LOG_FN(log_trace, LOG_TRACE)
 
+void
+log_bug(const char *file, int line, const char *fmt,...)
+{
+	buf			msg = BUF_INIT;
+	va_list		ap;
+
+	buf_printf(&msg, "internal error at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	held_errors = NULL;			/* said now, whatever was held */
+	log_error("%s", msg.data);
+	buf_free(&msg);
+	abort();
+}
+
 static void
 log_format_count(char *out, size_t size, double n)
 {
