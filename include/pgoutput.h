@@ -19,10 +19,16 @@
 typedef uint64_t pg_lsn;
 
 /* One column value of a TupleData. */
+/* The kind byte of each column of a TupleData. */
+#define PGOUTPUT_VALUE_NULL			'n'
+#define PGOUTPUT_VALUE_UNCHANGED	'u'		/* an unchanged TOAST value, not sent */
+#define PGOUTPUT_VALUE_TEXT			't'
+#define PGOUTPUT_VALUE_BINARY		'b'
+
 typedef struct pgoutput_value
 {
-	char		kind;			/* 'n' null, 'u' unchanged TOAST, 't' text, 'b' binary */
-	const char *data;			/* 't'/'b': the bytes (not NUL-terminated) */
+	char		kind;			/* PGOUTPUT_VALUE_NULL, _UNCHANGED, _TEXT or _BINARY */
+	const char *data;			/* text or binary: the bytes (not NUL-terminated) */
 	uint32_t	len;
 } pgoutput_value;
 
@@ -50,9 +56,29 @@ typedef struct pgoutput_relation
 	pgoutput_column *cols;
 } pgoutput_relation;
 
+/*
+ * The message types of pgoutput, protocol version 1 ("Logical Replication
+ * Message Formats" in the PostgreSQL manual): each message's first byte.
+ */
+#define PGOUTPUT_BEGIN		'B'
+#define PGOUTPUT_COMMIT		'C'
+#define PGOUTPUT_ORIGIN		'O'
+#define PGOUTPUT_RELATION	'R'
+#define PGOUTPUT_TYPE		'Y'
+#define PGOUTPUT_INSERT		'I'
+#define PGOUTPUT_UPDATE		'U'
+#define PGOUTPUT_DELETE		'D'
+#define PGOUTPUT_TRUNCATE	'T'
+#define PGOUTPUT_MESSAGE	'M'
+
+/* The byte before a TupleData in Insert, Update and Delete messages. */
+#define PGOUTPUT_TUPLE_NEW	'N'		/* the new row */
+#define PGOUTPUT_TUPLE_KEY	'K'		/* the old row's replica identity key */
+#define PGOUTPUT_TUPLE_OLD	'O'		/* the whole old row (REPLICA IDENTITY FULL) */
+
 typedef struct pgoutput_message
 {
-	char		type;			/* 'B','C','O','R','Y','I','U','D','T','M' */
+	char		type;			/* PGOUTPUT_BEGIN, ... */
 	union
 	{
 		struct
@@ -89,14 +115,14 @@ typedef struct pgoutput_message
 		struct
 		{
 			uint32_t	relid;
-			char		old_kind;	/* 0 none, 'K' old key, 'O' old row */
+			char		old_kind;	/* 0 none, PGOUTPUT_TUPLE_KEY or _OLD */
 			pgoutput_tuple old_tuple;
 			pgoutput_tuple tuple;
 		}			update;
 		struct
 		{
 			uint32_t	relid;
-			char		old_kind;	/* 'K' or 'O' */
+			char		old_kind;	/* PGOUTPUT_TUPLE_KEY or _OLD */
 			pgoutput_tuple old_tuple;
 		}			delete;
 		struct

@@ -475,13 +475,13 @@ read_tuple(reader *r, const pgoutput_relation *rel, const char *which,
 		vals[i].kind = kind;
 		switch (kind)
 		{
-			case 'n':
-			case 'u':
+			case PGOUTPUT_VALUE_NULL:
+			case PGOUTPUT_VALUE_UNCHANGED:
 				vals[i].data = NULL;
 				vals[i].len = 0;
 				break;
-			case 't':
-			case 'b':
+			case PGOUTPUT_VALUE_TEXT:
+			case PGOUTPUT_VALUE_BINARY:
 				if (remaining(r) < 4)
 				{
 					decode_error(r, "relation %u (%s.%s): the %s tuple ends in the length of column %d (%s)",
@@ -563,10 +563,10 @@ decode_update(pgoutput_decoder *d, reader *r, pgoutput_message *out)
 	out->u.update.old_kind = 0;
 	out->u.update.old_tuple.ncols = 0;
 	out->u.update.old_tuple.values = NULL;
-	if (tag != 'N')
+	if (tag != PGOUTPUT_TUPLE_NEW)
 	{
 		out->u.update.old_kind = (char) tag;
-		if (!read_tuple(r, rel, tag == 'K' ? "old key" : "old", &d->oldvals, &d->oldcap,
+		if (!read_tuple(r, rel, tag == PGOUTPUT_TUPLE_KEY ? "old key" : "old", &d->oldvals, &d->oldcap,
 						&out->u.update.old_tuple) ||
 			!read_tuple_tag(r, rel, "N", &tag))
 			return false;
@@ -586,7 +586,7 @@ decode_delete(pgoutput_decoder *d, reader *r, pgoutput_message *out)
 		!read_tuple_tag(r, rel, "KO", &tag))
 		return false;
 	out->u.delete.old_kind = (char) tag;
-	if (!read_tuple(r, rel, tag == 'K' ? "old key" : "old", &d->oldvals, &d->oldcap,
+	if (!read_tuple(r, rel, tag == PGOUTPUT_TUPLE_KEY ? "old key" : "old", &d->oldvals, &d->oldcap,
 					&out->u.delete.old_tuple))
 		return false;
 	return expect_end(r);
@@ -662,14 +662,14 @@ pgoutput_decode(pgoutput_decoder *d, const char *data, size_t len,
 	r.type = (char) *r.p++;
 	switch (r.type)
 	{
-		case 'B':
+		case PGOUTPUT_BEGIN:
 			ok = read_u64(&r, "final LSN", &out->u.begin.final_lsn) &&
 				read_u64(&r, "commit time", &u64) &&
 				read_u32(&r, "xid", &out->u.begin.xid) &&
 				expect_end(&r);
 			out->u.begin.commit_time = (int64_t) u64;
 			break;
-		case 'C':
+		case PGOUTPUT_COMMIT:
 			ok = read_u8(&r, "flags", &out->u.commit.flags) &&
 				read_u64(&r, "commit LSN", &out->u.commit.commit_lsn) &&
 				read_u64(&r, "end LSN", &out->u.commit.end_lsn) &&
@@ -677,33 +677,33 @@ pgoutput_decode(pgoutput_decoder *d, const char *data, size_t len,
 				expect_end(&r);
 			out->u.commit.commit_time = (int64_t) u64;
 			break;
-		case 'O':
+		case PGOUTPUT_ORIGIN:
 			ok = read_u64(&r, "origin LSN", &out->u.origin.lsn) &&
 				read_string(&r, "origin name", &out->u.origin.name, NULL) &&
 				expect_end(&r);
 			break;
-		case 'R':
+		case PGOUTPUT_RELATION:
 			ok = decode_relation(d, &r, out);
 			break;
-		case 'Y':
+		case PGOUTPUT_TYPE:
 			ok = read_u32(&r, "type oid", &out->u.type.oid) &&
 				read_string(&r, "namespace", &out->u.type.schema, NULL) &&
 				read_string(&r, "type name", &out->u.type.name, NULL) &&
 				expect_end(&r);
 			break;
-		case 'I':
+		case PGOUTPUT_INSERT:
 			ok = decode_insert(d, &r, out);
 			break;
-		case 'U':
+		case PGOUTPUT_UPDATE:
 			ok = decode_update(d, &r, out);
 			break;
-		case 'D':
+		case PGOUTPUT_DELETE:
 			ok = decode_delete(d, &r, out);
 			break;
-		case 'T':
+		case PGOUTPUT_TRUNCATE:
 			ok = decode_truncate(d, &r, out);
 			break;
-		case 'M':
+		case PGOUTPUT_MESSAGE:
 			ok = decode_logical_message(&r, out);
 			break;
 		default:

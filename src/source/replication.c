@@ -17,6 +17,31 @@
 #include "outage.h"
 #include "source.h"
 
+/*
+ * The streaming replication protocol's CopyData messages ("Streaming
+ * Replication Protocol" in the PostgreSQL manual), each field's offset
+ * from the message's first byte, its type.
+ */
+#define REPL_MSG_XLOGDATA		'w'	/* server: WAL data */
+#define XLOGDATA_WAL_START		1	/* Int64: the WAL position of the data */
+#define XLOGDATA_WAL_END		9	/* Int64: the server's end of WAL */
+#define XLOGDATA_SEND_TIME		17	/* Int64: the server's clock at sending */
+#define XLOGDATA_HEADER			25	/* the data follows */
+
+#define REPL_MSG_KEEPALIVE		'k'	/* server: primary keepalive */
+#define KEEPALIVE_WAL_END		1	/* Int64: the server's end of WAL */
+#define KEEPALIVE_SEND_TIME		9	/* Int64: the server's clock at sending */
+#define KEEPALIVE_REPLY			17	/* Byte1: 1 when a reply is asked for at once */
+#define KEEPALIVE_LEN			18
+
+#define REPL_MSG_STATUS_UPDATE	'r'	/* client: standby status update */
+#define STATUS_UPDATE_WRITTEN	1	/* Int64: the WAL received and written */
+#define STATUS_UPDATE_FLUSHED	9	/* Int64: ... flushed (here: applied at the warehouse) */
+#define STATUS_UPDATE_APPLIED	17	/* Int64: ... applied */
+#define STATUS_UPDATE_CLOCK		25	/* Int64: the client's clock, microseconds since 2000-01-01 */
+#define STATUS_UPDATE_REPLY		33	/* Byte1: 1 to ask for a reply at once */
+#define STATUS_UPDATE_LEN		34
+
 /* Seconds from 1970-01-01 to 2000-01-01, the epoch of the protocol's times. */
 #define PG_EPOCH_OFFSET_S 946684800LL
 
@@ -313,21 +338,22 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 
 	switch (c->copybuf[0])
 	{
-		case 'w':
-			if (len < 25)
+		case REPL_MSG_XLOGDATA:
+			if (len < XLOGDATA_HEADER)
 				break;
 			out->kind = REPL_XLOGDATA;
-			out->wal_start = get_u64(c->copybuf + 1);
-			out->wal_end = get_u64(c->copybuf + 9);
-			out->payload = c->copybuf + 25;
-			out->len = (size_t) len - 25;
+			out->wal_start = get_u64(c->copybuf + XLOGDATA_WAL_START);
+			out->wal_end = get_u64(c->copybuf + XLOGDATA_WAL_END);
+			/* XLOGDATA_SEND_TIME, the server's clock, is not used */
+			out->payload = c->copybuf + XLOGDATA_HEADER;
+			out->len = (size_t) len - XLOGDATA_HEADER;
 			return true;
-		case 'k':
-			if (len < 18)
+		case REPL_MSG_KEEPALIVE:
+			if (len < KEEPALIVE_LEN)
 				break;
 			out->kind = REPL_KEEPALIVE;
-			out->wal_end = get_u64(c->copybuf + 1);
-			out->reply_requested = c->copybuf[17] != 0;
+			out->wal_end = get_u64(c->copybuf + KEEPALIVE_WAL_END);
+			out->reply_requested = c->copybuf[KEEPALIVE_REPLY] != 0;
 			return true;
 		default:
 			log_error("source: unknown replication frame type '%c' (0x%02x), %d bytes",
@@ -342,14 +368,14 @@ repl_receive(repl_conn *c, int timeout_ms, volatile const int *interrupted,
 bool
 repl_feedback(repl_conn *c, pg_lsn received, pg_lsn flushed, bool reply_requested)
 {
-	char		msg[34];
+	char		msg[STATUS_UPDATE_LEN];
 
-	msg[0] = 'r';
-	put_u64(msg + 1, received);
-	put_u64(msg + 9, flushed);
-	put_u64(msg + 17, flushed);
-	put_u64(msg + 25, (uint64_t) repl_now_us());
-	msg[33] = reply_requested ? 1 : 0;
+	msg[0] = REPL_MSG_STATUS_UPDATE;
+	put_u64(msg + STATUS_UPDATE_WRITTEN, received);
+	put_u64(msg + STATUS_UPDATE_FLUSHED, flushed);
+	put_u64(msg + STATUS_UPDATE_APPLIED, flushed);
+	put_u64(msg + STATUS_UPDATE_CLOCK, (uint64_t) repl_now_us());
+	msg[STATUS_UPDATE_REPLY] = reply_requested ? 1 : 0;
 	if (PQputCopyData(c->conn, msg, sizeof(msg)) <= 0 || PQflush(c->conn) != 0)
 	{
 		/* a status update that cannot be sent is a socket gone */

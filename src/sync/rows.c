@@ -37,7 +37,7 @@ sync_key_text(const sync_table *t, const pgoutput_tuple *tup, buf *out)
 			if (pos > 1)
 				buf_puts(&vals, ", ");
 			v = (r >= 0 && r < tup->ncols) ? &tup->values[r] : NULL;
-			if (v != NULL && v->kind == 't')
+			if (v != NULL && v->kind == PGOUTPUT_VALUE_TEXT)
 				buf_printf(&vals, "%.*s", (int) (v->len > 100 ? 100 : v->len), v->data);
 			else
 				buf_puts(&vals, "NULL");
@@ -101,7 +101,7 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		if (r == SYNC_COL_FUTURE && tup != NULL && t->missing[k] != NULL)
 		{
 			/* what the source gives rows older than the column: checked alike */
-			pgoutput_value missing = {.kind = 't', .data = t->missing[k],
+			pgoutput_value missing = {.kind = PGOUTPUT_VALUE_TEXT, .data = t->missing[k],
 			.len = (uint32_t) strlen(t->missing[k])};
 
 			if (t->renders[k].guarded &&
@@ -121,15 +121,15 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 		v = &tup->values[r];
 		switch (v->kind)
 		{
-			case 'n':
+			case PGOUTPUT_VALUE_NULL:
 				csv_null_as(&st->vals, false, t->renders[k].null_as);
 				break;
-			case 'u':
+			case PGOUTPUT_VALUE_UNCHANGED:
 				csv_null_as(&st->vals, false, t->renders[k].null_as);
 				buf_printf(&st->unchanged, "%s%d,", any_unchanged ? "" : ",", staged);
 				any_unchanged = true;
 				break;
-			case 't':
+			case PGOUTPUT_VALUE_TEXT:
 				/* only a column with a guard is looked at */
 				if (t->renders[k].guarded &&
 					!guard_value_fits(&t->def.cols[k], &t->renders[k], v->data, v->len))
@@ -269,7 +269,7 @@ static bool
 sync_has_unchanged(const pgoutput_tuple *tup)
 {
 	for (int r = 0; r < tup->ncols; r++)
-		if (tup->values[r].kind == 'u')
+		if (tup->values[r].kind == PGOUTPUT_VALUE_UNCHANGED)
 			return true;
 	return false;
 }
@@ -327,6 +327,6 @@ void
 sync_unchanged_from_old(pgoutput_tuple *new, const pgoutput_tuple *old)
 {
 	for (int r = 0; r < new->ncols && r < old->ncols; r++)
-		if (new->values[r].kind == 'u' && old->values[r].kind == 't')
+		if (new->values[r].kind == PGOUTPUT_VALUE_UNCHANGED && old->values[r].kind == PGOUTPUT_VALUE_TEXT)
 			new->values[r] = old->values[r];
 }

@@ -16,14 +16,14 @@ sync_message(sync_state *st, const repl_frame *f)
 		return false;
 	switch (m.type)
 	{
-		case 'B':
+		case PGOUTPUT_BEGIN:
 			st->in_txn = true;
 			st->txn_lsn = m.u.begin.final_lsn;
 			sync_forget_added(st);
 			/* the warehouse already holds everything committed before its position */
 			st->skip_txn = m.u.begin.final_lsn < st->position;
 			return true;
-		case 'C':
+		case PGOUTPUT_COMMIT:
 			st->in_txn = false;
 			if (!st->skip_txn && m.u.commit.end_lsn > st->batch_end)
 			{
@@ -33,17 +33,17 @@ sync_message(sync_state *st, const repl_frame *f)
 			if (st->batch_id == NULL && st->batch_end > st->handed)
 				sync_batch_begin(st);
 			return true;
-		case 'R':
+		case PGOUTPUT_RELATION:
 			return sync_relation(st, m.u.relation);
-		case 'Y':
-		case 'O':
-		case 'M':
+		case PGOUTPUT_TYPE:
+		case PGOUTPUT_ORIGIN:
+		case PGOUTPUT_MESSAGE:
 			return true;
-		case 'I':
-		case 'U':
-		case 'D':
+		case PGOUTPUT_INSERT:
+		case PGOUTPUT_UPDATE:
+		case PGOUTPUT_DELETE:
 			break;
-		case 'T':
+		case PGOUTPUT_TRUNCATE:
 			if (st->skip_txn)
 				return true;
 			for (int i = 0; i < m.u.truncate.nrelids; i++)
@@ -64,27 +64,27 @@ sync_message(sync_state *st, const repl_frame *f)
 	}
 	if (st->skip_txn)
 		return true;
-	t = sync_table_by_relid(st, m.type == 'I' ? m.u.insert.relid :
-							m.type == 'U' ? m.u.update.relid : m.u.delete.relid);
+	t = sync_table_by_relid(st, m.type == PGOUTPUT_INSERT ? m.u.insert.relid :
+							m.type == PGOUTPUT_UPDATE ? m.u.update.relid : m.u.delete.relid);
 	if (t == NULL || st->txn_lsn < t->from_lsn)
 		return true;
-	if (m.type == 'I' || t->def.mode != MODE_APPEND)
-		t->batch_ops[m.type == 'I' ? SYNC_OP_INSERT :
-					 m.type == 'U' ? SYNC_OP_UPDATE : SYNC_OP_DELETE]++;
+	if (m.type == PGOUTPUT_INSERT || t->def.mode != MODE_APPEND)
+		t->batch_ops[m.type == PGOUTPUT_INSERT ? SYNC_OP_INSERT :
+					 m.type == PGOUTPUT_UPDATE ? SYNC_OP_UPDATE : SYNC_OP_DELETE]++;
 	switch (m.type)
 	{
-		case 'I':
+		case PGOUTPUT_INSERT:
 			if (!sync_write_row(st, t, 'I', &m.u.insert.tuple))
 				return false;
 			if (t->full_identity)
 				sync_note_added(st, t, &m.u.insert.tuple);
 			return true;
-		case 'U':
+		case PGOUTPUT_UPDATE:
 			if (t->def.mode == MODE_APPEND)
 				return true;
 			if (m.u.update.old_kind != 0)
 				sync_unchanged_from_old(&m.u.update.tuple, &m.u.update.old_tuple);
-			if (t->full_identity && m.u.update.old_kind == 'O')
+			if (t->full_identity && m.u.update.old_kind == PGOUTPUT_TUPLE_OLD)
 			{
 				/* the old row goes, the new one comes (sink.h) */
 				if (!sync_remove_row(st, t, &m.u.update.old_tuple) ||
@@ -100,7 +100,7 @@ sync_message(sync_state *st, const repl_frame *f)
 		default:
 			if (t->def.mode == MODE_APPEND)
 				return true;
-			if (t->full_identity && m.u.delete.old_kind == 'O')
+			if (t->full_identity && m.u.delete.old_kind == PGOUTPUT_TUPLE_OLD)
 				return sync_remove_row(st, t, &m.u.delete.old_tuple);
 			return sync_write_row(st, t, 'D', &m.u.delete.old_tuple);
 	}

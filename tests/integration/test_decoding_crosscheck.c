@@ -299,22 +299,22 @@ render_pgoutput(transcript *out, int *nmessages)
 		buf_reset(&line);
 		switch (m.type)
 		{
-			case 'B':
+			case PGOUTPUT_BEGIN:
 				assert_false(in_xact);
 				in_xact = true;
 				begun = false;
 				continue;
-			case 'C':
+			case PGOUTPUT_COMMIT:
 				assert_true(in_xact);
 				if (begun)
 					strlist_add(&out->lines, "COMMIT");
 				in_xact = begun = false;
 				continue;
-			case 'R':
-			case 'Y':
-			case 'O':
+			case PGOUTPUT_RELATION:
+			case PGOUTPUT_TYPE:
+			case PGOUTPUT_ORIGIN:
 				continue;
-			case 'M':
+			case PGOUTPUT_MESSAGE:
 				assert_int_equal(m.u.message.flags & 1, in_xact ? 1 : 0);
 				buf_printf(&line, "message: transactional: %d prefix: %s, sz: %u content:",
 						   m.u.message.flags & 1, m.u.message.prefix, m.u.message.len);
@@ -334,13 +334,13 @@ render_pgoutput(transcript *out, int *nmessages)
 		buf_puts(&line, "table ");
 		switch (m.type)
 		{
-			case 'I':
+			case PGOUTPUT_INSERT:
 				rel = relation_or_fail(d, m.u.insert.relid);
 				put_table(&line, rel);
 				buf_puts(&line, ": INSERT:");
 				put_tuple(&line, &tn, rel, &m.u.insert.tuple, false);
 				break;
-			case 'U':
+			case PGOUTPUT_UPDATE:
 				rel = relation_or_fail(d, m.u.update.relid);
 				put_table(&line, rel);
 				buf_puts(&line, ": UPDATE:");
@@ -352,13 +352,13 @@ render_pgoutput(transcript *out, int *nmessages)
 				}
 				put_tuple(&line, &tn, rel, &m.u.update.tuple, false);
 				break;
-			case 'D':
+			case PGOUTPUT_DELETE:
 				rel = relation_or_fail(d, m.u.delete.relid);
 				put_table(&line, rel);
 				buf_puts(&line, ": DELETE:");
 				put_tuple(&line, &tn, rel, &m.u.delete.old_tuple, true);
 				break;
-			case 'T':
+			case PGOUTPUT_TRUNCATE:
 				for (int i = 0; i < m.u.truncate.nrelids; i++)
 				{
 					if (i > 0)
