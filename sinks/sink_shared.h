@@ -60,4 +60,43 @@ extern void sink_report_widen(const table_def *t, const table_column *c,
 extern void sink_staging_column_list(const sink_dialect *d, buf *out,
 									 const table_def *t, load_kind kind);
 
+/* The columns wharf adds to a table with soft deletes. */
+#define SINK_DELETED_COL	"_wharf_deleted"
+#define SINK_DELETED_AT_COL	"_wharf_deleted_at"
+
+/*
+ * The pieces of statements that sink.c, changes.c, alter.c and state.c
+ * share.  sink_key_columns: t's key columns in key order (caller frees the
+ * array).  sink_column_ref: rel.col.  sink_staged_value: staged column c
+ * of rel converted to its target type (sink_value_of: or, when converted,
+ * as it is); sink_values_of and sink_staged_values: every column of t so.
+ * sink_key_match: target.k1 = <staged.k1> AND ...  The metadata columns
+ * (sink.h): whether t has any, their names in the order synced_at, lsn, op
+ * (NULL when off), ", <name>" of each for a column list, and their values
+ * in a change batch's apply from rel.
+ */
+extern const table_column **sink_key_columns(const table_def *t);
+extern void sink_column_ref(const sink_dialect *d, buf *out, const char *rel, const char *col);
+extern void sink_staged_value(const sink_dialect *d, buf *out, const table_column *c,
+							  const char *rel);
+extern void sink_value_of(const sink_dialect *d, buf *out, const table_column *c,
+						  const char *rel, bool converted);
+extern void sink_values_of(const sink_dialect *d, buf *out, const table_def *t,
+						   const char *rel, bool converted);
+extern void sink_staged_values(const sink_dialect *d, buf *out, const table_def *t,
+							   const char *rel);
+extern void sink_key_match_of(const sink_dialect *d, buf *out, const table_column **keys,
+							  int nkeys, const char *target, const char *rel, bool converted);
+extern void sink_key_match(const sink_dialect *d, buf *out, const table_column **keys,
+						   int nkeys, const char *target, const char *staged);
+extern bool sink_has_meta(const table_def *t);
+extern void sink_meta_names(const table_def *t, const char *names[3]);
+extern void sink_meta_column_list(const sink_dialect *d, buf *out, const table_def *t);
+extern void sink_meta_change_values(const sink_dialect *d, buf *out, const table_def *t,
+									const char *rel, bool set, const char *lead);
+
+/* The columns a change batch stages before the table's, in order (sink.h). */
+#define SINK_NCHANGE_COLS 4
+extern const char *const sink_change_cols[SINK_NCHANGE_COLS];
+
 #endif
