@@ -2,9 +2,10 @@
  * job.c
  *    The job file: a small INI reader, ${NAME} expansion from the
  *    environment, validation of every key, and registration of the secrets
- *    the file holds with the log scrubber.  The values' syntax is in
- *    values.c, SQL names and patterns in names.c, the passwords of
- *    connection strings in secrets.c.
+ *    the file holds with the log scrubber: the key tables, sections and
+ *    the checks of the whole file.  The INI syntax is read by ini.c, each
+ *    value checked and stored by values.c, SQL names and patterns parsed
+ *    by names.c, the passwords of connection strings found by secrets.c.
  *
  * We read INI ourselves rather than through Debian's libinih (r55), whose
  * line length can be raised at run time but which, as built, (1) calls no
@@ -101,68 +102,10 @@
 #include "sink.h"
 
 
-typedef enum section_kind
-{
-	SEC_NONE = -1,
-	SEC_JOB = 0,
-	SEC_SOURCE,
-	SEC_STAGE,
-	SEC_WAREHOUSE,
-	SEC_SYNC,					/* optional */
-	SEC_TABLE,
-	NUM_SECTIONS
-} section_kind;
-
-static const char *const section_names[NUM_SECTIONS] = {
+const char *const section_names[NUM_SECTIONS] = {
 	"job", "source", "stage", "warehouse", "sync", "table"
 };
 
-/* How a key's value is checked and stored. */
-typedef enum value_kind
-{
-	V_JOB_NAME,
-	V_CONNINFO,
-	V_SLOT,
-	V_PUBLICATION,
-	V_INT,
-	V_URL,
-	V_ENDPOINT,
-	V_REGION,
-	V_TEXT,
-	V_SECRET,
-	V_SIZE,
-	V_DURATION,
-	V_BOOL,
-	V_DIALECT,
-	V_ODBC,
-	V_IDENT,
-	V_ARN,
-	V_KEYLIST,
-	V_MODE,
-	V_DELETES,
-	V_REFRESH,
-	V_COLUMNS,
-	V_TABLE_PATTERNS
-} value_kind;
-
-typedef struct key_def
-{
-	section_kind section;
-	const char *name;
-	value_kind	kind;
-	size_t		offset;			/* of the field in job (or job_table) */
-	bool		required;
-	int			min;			/* V_INT range (V_DURATION: in seconds) */
-	int			max;
-	/*
-	 * The value a key left out takes, as if written, checked as any value
-	 * (NULL: none; the slot and publication names derive from the job's).
-	 */
-	const char *dflt;
-} key_def;
-
-#define JOBF(f) offsetof(job, f)
-#define TABF(f) offsetof(job_table, f)
 
 /* The keys of the fixed sections, [job] to [sync], with their checks and defaults. */
 static const key_def job_keys[] = {
@@ -215,60 +158,24 @@ static const key_def table_keys[] = {
 #define NUM_JOB_KEYS ((int) (sizeof(job_keys) / sizeof(job_keys[0])))
 #define NUM_TABLE_KEYS ((int) (sizeof(table_keys) / sizeof(table_keys[0])))
 
-/* Per [table] bookkeeping that the job itself does not keep. */
-typedef struct table_info
-{
-	char	   *header;			/* "[table ...]" as written */
-	int			key_line[NUM_TABLE_KEYS];	/* where each key of table_keys was set, 0 = not */
-} table_info;
+/* job_int.h sizes the parser's key lines by these counts */
+_Static_assert(NUM_JOB_KEYS == JOB_NUM_JOB_KEYS, "JOB_NUM_JOB_KEYS is job_keys' count");
+_Static_assert(NUM_TABLE_KEYS == JOB_NUM_TABLE_KEYS, "JOB_NUM_TABLE_KEYS is table_keys' count");
 
-typedef struct parser
-{
-	const char *path;
-	job			j;				/* being built; handed over on success */
-	int			line;
-	section_kind cur;
-	char	   *cur_header;		/* the current section as written, "[stage]" */
-	int			section_line[NUM_SECTIONS - 1]; /* header line of fixed sections */
-	int			key_line[NUM_JOB_KEYS];	/* where each key of job_keys was set */
-	table_info *tinfo;			/* parallel to j.tables */
-	table_info *ptinfo;			/* parallel to j.patterns */
-	/* the table section being read: a job_table of j.tables or j.patterns */
-	job_table  *cur_table;
-	table_info *cur_tinfo;
-	job_pattern *cur_pattern;	/* when it is a pattern section */
-	const char *literal_secret; /* first secret written literally, or NULL */
-} parser;
 
-static bool parse_error(parser *p, int line, const char *header, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
 
 
 /* ---------------------------------------------------------------------
  * Small helpers
  * --------------------------------------------------------------------- */
 
-/* The registry's dialect names, as "a, b or c". */
-static char *
-dialect_names(void)
-{
-	buf			names = BUF_INIT;
-
-	for (int i = 0; sink_dialects[i] != NULL; i++)
-	{
-		if (i > 0)
-			buf_puts(&names, sink_dialects[i + 1] != NULL ? ", " : " or ");
-		buf_puts(&names, sink_dialects[i]->name);
-	}
-	return buf_detach(&names);
-}
 
 /*
  * Reports one problem: "path:line: [section] message".  line 0 leaves the
  * line out, header NULL the section.  Always returns false.
  */
-static bool
-parse_error(parser *p, int line, const char *header, const char *fmt,...)
+bool
+job_parse_error(parser *p, int line, const char *header, const char *fmt,...)
 {
 	buf			msg = BUF_INIT;
 	va_list		ap;
@@ -349,7 +256,7 @@ unquote_value(parser *p, const char *key, const char *raw, char **out)
 		if (*s == '\0')
 		{
 			buf_free(&b);
-			return parse_error(p, p->line, p->cur_header,
+			return job_parse_error(p, p->line, p->cur_header,
 							   "%s: unterminated double-quoted value", key);
 		}
 		if (*s == '"')
@@ -363,7 +270,7 @@ unquote_value(parser *p, const char *key, const char *raw, char **out)
 	if (s[1] != '\0')
 	{
 		buf_free(&b);
-		return parse_error(p, p->line, p->cur_header,
+		return job_parse_error(p, p->line, p->cur_header,
 						   "%s: text after the closing double quote "
 						   "(quote the whole value, doubling any \" inside)", key);
 	}
@@ -397,7 +304,7 @@ expand_value(parser *p, const char *key, const char *text, char **out, bool *any
 			if (end == NULL)
 			{
 				buf_free(&b);
-				return parse_error(p, p->line, p->cur_header,
+				return job_parse_error(p, p->line, p->cur_header,
 								   "%s: unterminated \"${\" (write $$ for a literal $)",
 								   key);
 			}
@@ -409,7 +316,7 @@ expand_value(parser *p, const char *key, const char *text, char **out, bool *any
 					ok = false;
 			if (!ok)
 			{
-				parse_error(p, p->line, p->cur_header,
+				job_parse_error(p, p->line, p->cur_header,
 							"%s: bad environment variable name \"${%s}\"", key, var);
 				free(var);
 				buf_free(&b);
@@ -418,7 +325,7 @@ expand_value(parser *p, const char *key, const char *text, char **out, bool *any
 			val = getenv(var);
 			if (val == NULL)
 			{
-				parse_error(p, p->line, p->cur_header,
+				job_parse_error(p, p->line, p->cur_header,
 							"%s: environment variable \"%s\" is not set", key, var);
 				free(var);
 				buf_free(&b);
@@ -436,278 +343,7 @@ expand_value(parser *p, const char *key, const char *text, char **out, bool *any
 	return true;
 }
 
-static bool
-set_url(parser *p, const char *key, const char *v)
-{
-	job		   *j = &p->j;
 
-	if (strncmp(v, "s3://", 5) == 0)
-	{
-		const char *b = v + 5;
-		const char *slash = strchr(b, '/');
-		size_t		blen = slash ? (size_t) (slash - b) : strlen(b);
-		const char *pre = slash ? slash + 1 : "";
-		size_t		plen = strlen(pre);
-
-		if (!job_valid_bucket(b, blen))
-			return parse_error(p, p->line, p->cur_header,
-							   "%s: bad bucket name \"%.*s\" in \"%s\" (3 to 63 lower-case "
-							   "letters, digits, '.' and '-', beginning and ending with a "
-							   "letter or digit)", key, (int) blen, b, v);
-		while (plen > 0 && pre[plen - 1] == '/')
-			plen--;
-		for (size_t i = 0; i < plen; i++)
-			if (pre[i] == '/' && (i == 0 || pre[i - 1] == '/'))
-				return parse_error(p, p->line, p->cur_header,
-								   "%s: empty path segment (\"//\") in the prefix of \"%s\"",
-								   key, v);
-		j->stage = STAGE_S3;
-		j->bucket = xstrndup(b, blen);
-		j->prefix = xstrndup(pre, plen);
-	}
-	else if (strncmp(v, "file://", 7) == 0)
-	{
-		const char *d = v + 7;
-		size_t		dlen = strlen(d);
-
-		if (d[0] != '/')
-			return parse_error(p, p->line, p->cur_header,
-							   "%s: the directory in \"%s\" must be absolute "
-							   "(file:///ABSOLUTE/DIR)", key, v);
-		while (dlen > 1 && d[dlen - 1] == '/')
-			dlen--;
-		j->stage = STAGE_FILE;
-		j->dir = xstrndup(d, dlen);
-	}
-	else
-	{
-		const char *colon = strstr(v, "://");
-
-		if (colon)
-			return parse_error(p, p->line, p->cur_header,
-							   "%s: unsupported scheme \"%.*s\" in \"%s\" "
-							   "(s3://BUCKET/PREFIX or file:///ABSOLUTE/DIR)",
-							   key, (int) (colon - v), v, v);
-		return parse_error(p, p->line, p->cur_header,
-						   "%s: \"%s\" is not a URL (s3://BUCKET/PREFIX or "
-						   "file:///ABSOLUTE/DIR)", key, v);
-	}
-	j->stage_url = xstrdup(v);
-	return true;
-}
-
-/* Checks and stores one expanded value.  Takes ownership of v. */
-static bool
-set_value(parser *p, const key_def *kd, char *v)
-{
-	void	   *base = kd->section == SEC_TABLE ? (void *) p->cur_table : (void *) &p->j;
-	void	   *field = (char *) base + kd->offset;
-	char	   *err = NULL;
-	bool		ok = true;
-
-#define BAD(...) (ok = parse_error(p, p->line, p->cur_header, __VA_ARGS__))
-
-	switch (kd->kind)
-	{
-		case V_JOB_NAME:
-			if (!job_valid_name(v))
-				BAD("%s: bad job name \"%s\" (letters, digits and _, beginning with a "
-					"letter or _, at most %d characters)", kd->name, v, JOB_NAME_MAX);
-			else
-			{
-				*(char **) field = v;
-				v = NULL;
-			}
-			break;
-		case V_SLOT:
-			if (!job_valid_slot_name(v))
-				BAD("%s: bad replication slot name \"%s\" (lower-case letters, digits "
-					"and _, at most %d characters)", kd->name, v, PG_NAME_MAX);
-			else
-			{
-				*(char **) field = v;
-				v = NULL;
-			}
-			break;
-		case V_PUBLICATION:
-			if (strlen(v) > PG_NAME_MAX)
-				BAD("%s: publication name \"%s\" is longer than %d bytes",
-					kd->name, v, PG_NAME_MAX);
-			else
-			{
-				*(char **) field = v;
-				v = NULL;
-			}
-			break;
-		case V_CONNINFO:
-		case V_ODBC:
-		case V_SECRET:
-		case V_TEXT:
-			*(char **) field = v;
-			v = NULL;
-			break;
-		case V_INT:
-			if (!job_parse_int(v, kd->min, kd->max, (int *) field))
-				BAD("%s: bad value \"%s\" (a whole number from %d to %d)",
-					kd->name, v, kd->min, kd->max);
-			break;
-		case V_SIZE:
-			{
-				uint64_t	size;
-
-				if (!job_parse_size(v, &size))
-					BAD("%s: bad size \"%s\" (a whole number with an optional unit: "
-						"B, kB, MB, GB, KiB, MiB or GiB)", kd->name, v);
-				else if (size < PART_SIZE_MIN)
-					BAD("%s: %s is below the minimum of 1kB", kd->name, v);
-				else
-					*(uint64_t *) field = size;
-			}
-			break;
-		case V_DURATION:
-			if (!job_parse_duration(v, kd->min, kd->max, (int *) field))
-				BAD("%s: bad duration \"%s\" (a whole number of s, min or h, from %ds to %ds; "
-					"a number alone is seconds)", kd->name, v, kd->min, kd->max);
-			break;
-		case V_BOOL:
-			if (!job_parse_bool(v, (bool *) field))
-				BAD("%s: bad boolean \"%s\" (true, false, yes, no, on, off, 1 or 0)",
-					kd->name, v);
-			break;
-		case V_DIALECT:
-			{
-				char	   *name = lower_dup(v);
-
-				if (sink_dialect_by_name(name) == NULL)
-				{
-					char	   *names = dialect_names();
-
-					BAD("%s: unknown dialect \"%s\" (%s)", kd->name, v, names);
-					free(names);
-					free(name);
-				}
-				else
-					*(char **) field = name;
-			}
-			break;
-		case V_MODE:
-			{
-				/* the table whose mode this is: incremental is a merge by key too */
-				job_table  *jt = (job_table *) ((char *) field - TABF(mode));
-
-				jt->incremental = strcasecmp(v, "incremental") == 0;
-				if (strcasecmp(v, "merge") == 0 || jt->incremental)
-					*(table_mode *) field = MODE_MERGE;
-				else if (strcasecmp(v, "append") == 0)
-					*(table_mode *) field = MODE_APPEND;
-				else
-					BAD("%s: unknown mode \"%s\" (merge, append or incremental)", kd->name, v);
-			}
-			break;
-		case V_DELETES:
-			{
-				job_table  *jt = (job_table *) ((char *) field - TABF(deletes));
-
-				/* reconcile and none: incremental tables only (checked in finish) */
-				jt->deletes_none = strcasecmp(v, "none") == 0;
-				jt->deletes_reconcile = strcasecmp(v, "reconcile") == 0;
-				if (strcasecmp(v, "hard") == 0 || strcasecmp(v, "reconcile") == 0 ||
-					jt->deletes_none)
-					*(table_deletes *) field = DELETES_HARD;
-				else if (strcasecmp(v, "soft") == 0)
-					*(table_deletes *) field = DELETES_SOFT;
-				else
-					BAD("%s: unknown value \"%s\" (hard or soft; for mode = incremental also "
-						"reconcile or none)", kd->name, v);
-			}
-			break;
-		case V_REFRESH:
-			if (strcasecmp(v, "replace") == 0)
-				*(table_refresh *) field = REFRESH_REPLACE;
-			else if (strcasecmp(v, "merge") == 0)
-				*(table_refresh *) field = REFRESH_MERGE;
-			else
-				BAD("%s: unknown value \"%s\" (replace or merge)", kd->name, v);
-			break;
-		case V_URL:
-			ok = set_url(p, kd->name, v);
-			break;
-		case V_ENDPOINT:
-			{
-				size_t		n;
-
-				if (!job_valid_endpoint(v, &n))
-					BAD("%s: bad endpoint \"%s\" (http:// or https://, then host[:port] "
-						"and no path)", kd->name, v);
-				else
-					*(char **) field = xstrndup(v, n);
-			}
-			break;
-		case V_REGION:
-			if (!job_valid_region(v))
-				BAD("%s: bad region \"%s\" (such as us-east-1)", kd->name, v);
-			else
-			{
-				*(char **) field = v;
-				v = NULL;
-			}
-			break;
-		case V_ARN:
-			if (strncmp(v, "arn:", 4) != 0)
-				BAD("%s: \"%s\" is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-					kd->name, v);
-			else
-			{
-				*(char **) field = v;
-				v = NULL;
-			}
-			break;
-		case V_IDENT:
-			{
-				const char *s = v;
-				char	   *name;
-
-				if (!job_parse_ident(&s, &name, "name", &err))
-					BAD("%s: bad name \"%s\": %s", kd->name, v, err);
-				else if (*s != '\0')
-				{
-					free(name);
-					BAD("%s: bad name \"%s\": one SQL identifier expected "
-						"(double-quote names with other characters)", kd->name, v);
-				}
-				else
-					*(char **) field = name;
-			}
-			break;
-		case V_KEYLIST:
-			{
-				job_table  *t = base;
-
-				if (!job_parse_key_list(v, &t->key, &t->nkey, &err))
-					BAD("%s: bad key list \"%s\": %s", kd->name, v, err);
-			}
-			break;
-		case V_COLUMNS:
-			{
-				job_table  *t = base;
-
-				if (!job_parse_key_list(v, &t->exclude_columns, &t->nexclude_columns, &err))
-					BAD("%s: bad column list \"%s\": %s", kd->name, v, err);
-			}
-			break;
-		case V_TABLE_PATTERNS:
-			if (p->cur_pattern == NULL)
-				BAD("%s: only a pattern section such as [table public.*] excludes tables "
-					"(leave this table's section out to leave the table out)", kd->name);
-			else if (!job_parse_pattern_list(v, p->cur_pattern, &err))
-				BAD("%s: bad table pattern list \"%s\": %s", kd->name, v, err);
-			break;
-	}
-#undef BAD
-	free(err);
-	free(v);
-	return ok;
-}
 
 
 /* ---------------------------------------------------------------------
@@ -757,7 +393,7 @@ unknown_key(parser *p, const char *key)
 		}
 	}
 	if (best)
-		return parse_error(p, p->line, p->cur_header,
+		return job_parse_error(p, p->line, p->cur_header,
 						   "unknown key \"%s\" (did you mean \"%s\"?)", key, best);
 	for (int t = 0; t < 2; t++)
 	{
@@ -765,11 +401,11 @@ unknown_key(parser *p, const char *key)
 		n = t == 0 ? NUM_JOB_KEYS : NUM_TABLE_KEYS;
 		for (int i = 0; i < n; i++)
 			if (strcmp(keys[i].name, key) == 0)
-				return parse_error(p, p->line, p->cur_header,
+				return job_parse_error(p, p->line, p->cur_header,
 								   "unknown key \"%s\" (it belongs in [%s])", key,
 								   section_names[keys[i].section]);
 	}
-	return parse_error(p, p->line, p->cur_header, "unknown key \"%s\"", key);
+	return job_parse_error(p, p->line, p->cur_header, "unknown key \"%s\"", key);
 }
 
 static bool
@@ -783,7 +419,7 @@ handle_pair(parser *p, const char *key, const char *raw)
 	bool		any;
 
 	if (p->cur == SEC_NONE)
-		return parse_error(p, p->line, NULL,
+		return job_parse_error(p, p->line, NULL,
 						   "key \"%s\" outside any [section]", key);
 	ki = key_index(p->cur, key);
 	if (ki < 0)
@@ -791,12 +427,12 @@ handle_pair(parser *p, const char *key, const char *raw)
 	kd = p->cur == SEC_TABLE ? &table_keys[ki] : &job_keys[ki];
 	seen = p->cur == SEC_TABLE ? &p->cur_tinfo->key_line[ki] : &p->key_line[ki];
 	if (*seen)
-		return parse_error(p, p->line, p->cur_header,
+		return job_parse_error(p, p->line, p->cur_header,
 						   "duplicate key \"%s\" (first set at line %d)", key, *seen);
 	*seen = p->line;
 
 	if (raw[0] == '\0')
-		return parse_error(p, p->line, p->cur_header,
+		return job_parse_error(p, p->line, p->cur_header,
 						   "%s: empty value (leave the key out to take the default)",
 						   key);
 	if (kd->kind == V_KEYLIST || kd->kind == V_IDENT || kd->kind == V_COLUMNS ||
@@ -815,11 +451,11 @@ handle_pair(parser *p, const char *key, const char *raw)
 	if (value[0] == '\0')
 	{
 		free(value);
-		return parse_error(p, p->line, p->cur_header, any ?
+		return job_parse_error(p, p->line, p->cur_header, any ?
 						   "%s: empty value after expanding the environment" :
 						   "%s: empty value", key);
 	}
-	return set_value(p, kd, value);
+	return job_set_value(p, kd, value);
 }
 
 /* Whether a [table ...] header's name holds an unquoted '*' or '?'. */
@@ -851,13 +487,13 @@ add_pattern(parser *p, const char *content, const char *text)
 
 	if (!job_parse_pattern(&s, &schema, &name, &wild, &err))
 	{
-		parse_error(p, p->line, NULL, "bad table pattern in [%s]: %s", content, err);
+		job_parse_error(p, p->line, NULL, "bad table pattern in [%s]: %s", content, err);
 		free(err);
 		return false;
 	}
 	if (*s != '\0')
 	{
-		parse_error(p, p->line, NULL, "bad table pattern in [%s]: one pattern per section "
+		job_parse_error(p, p->line, NULL, "bad table pattern in [%s]: one pattern per section "
 					"(leave tables out with exclude_tables = ...)", content);
 		free(schema);
 		free(name);
@@ -868,7 +504,7 @@ add_pattern(parser *p, const char *content, const char *text)
 		if (strcmp(p->j.patterns[i].table.schema, schema) == 0 &&
 			strcmp(p->j.patterns[i].table.name, name) == 0)
 		{
-			parse_error(p, p->line, NULL, "duplicate section [%s]: the same pattern as %s at line %d",
+			job_parse_error(p, p->line, NULL, "duplicate section [%s]: the same pattern as %s at line %d",
 						content, p->ptinfo[i].header, p->j.patterns[i].table.line);
 			free(schema);
 			free(name);
@@ -914,7 +550,7 @@ handle_section(parser *p, const char *content)
 		word_end++;
 	wlen = (size_t) (word_end - content);
 	if (wlen == 0)
-		return parse_error(p, p->line, NULL, "empty section header \"[]\"");
+		return job_parse_error(p, p->line, NULL, "empty section header \"[]\"");
 	for (int i = 0; i < NUM_SECTIONS; i++)
 		if (strlen(section_names[i]) == wlen &&
 			strncmp(section_names[i], content, wlen) == 0)
@@ -936,10 +572,10 @@ handle_section(parser *p, const char *content)
 			}
 		}
 		if (best)
-			parse_error(p, p->line, NULL,
+			job_parse_error(p, p->line, NULL,
 						"unknown section [%s] (did you mean [%s]?)", content, best);
 		else
-			parse_error(p, p->line, NULL,
+			job_parse_error(p, p->line, NULL,
 						"unknown section [%s] (job, source, stage, warehouse, sync or "
 						"table SCHEMA.NAME)", content);
 		free(word);
@@ -956,13 +592,13 @@ handle_section(parser *p, const char *content)
 		while (is_blank(*name))
 			name++;
 		if (*name == '\0')
-			return parse_error(p, p->line, NULL,
+			return job_parse_error(p, p->line, NULL,
 							   "[table] needs a table name: [table SCHEMA.NAME]");
 		if (is_pattern_header(name))
 			return add_pattern(p, content, name);
 		if (!job_parse_qualified(name, &schema, &tname, &err))
 		{
-			parse_error(p, p->line, NULL, "bad table name in [%s]: %s", content, err);
+			job_parse_error(p, p->line, NULL, "bad table name in [%s]: %s", content, err);
 			free(err);
 			return false;
 		}
@@ -971,7 +607,7 @@ handle_section(parser *p, const char *content)
 			if (strcmp(p->j.tables[i].schema, schema) == 0 &&
 				strcmp(p->j.tables[i].name, tname) == 0)
 			{
-				parse_error(p, p->line, NULL,
+				job_parse_error(p, p->line, NULL,
 							"duplicate section [%s]: table %s.%s already has %s "
 							"at line %d", content, schema, tname,
 							p->tinfo[i].header, p->j.tables[i].line);
@@ -1000,135 +636,17 @@ handle_section(parser *p, const char *content)
 	else
 	{
 		if (*word_end != '\0')
-			return parse_error(p, p->line, NULL,
+			return job_parse_error(p, p->line, NULL,
 							   "unexpected text in section header [%s] (expected [%s])",
 							   content, section_names[kind]);
 		if (p->section_line[kind])
-			return parse_error(p, p->line, NULL,
+			return job_parse_error(p, p->line, NULL,
 							   "duplicate section [%s] (first at line %d)",
 							   section_names[kind], p->section_line[kind]);
 		p->section_line[kind] = p->line;
 	}
 	p->cur = kind;
 	return true;
-}
-
-/* One line, without its line end. */
-static bool
-handle_line(parser *p, const char *line, size_t len)
-{
-	const char *s = line;
-	const char *end = line + len;
-
-	trim_range(&s, &end);
-	if (s == end || *s == ';' || *s == '#')
-		return true;
-
-	if (*s == '[')
-	{
-		const char *c = s + 1;
-		const char *close = NULL;
-		const char *after;
-		bool		inq = false;
-		char	   *content;
-		bool		ok;
-
-		for (; c < end; c++)
-		{
-			if (*c == '"')
-				inq = !inq;
-			else if (*c == ']' && !inq)
-			{
-				close = c;
-				break;
-			}
-		}
-		if (close == NULL && inq)
-		{
-			char	   *h = xstrndup(s, (size_t) (end - s));
-
-			parse_error(p, p->line, NULL,
-						"unterminated double quote in the section header %s", h);
-			free(h);
-			return false;
-		}
-		if (close == NULL)
-			return parse_error(p, p->line, NULL,
-							   "unterminated section header (missing ']')");
-		after = close + 1;
-		while (after < end && is_blank(*after))
-			after++;
-		if (after < end && *after != ';' && *after != '#')
-			return parse_error(p, p->line, NULL,
-							   "unexpected text after the section header");
-		{
-			const char *cs = s + 1;
-			const char *ce = close;
-
-			trim_range(&cs, &ce);
-			content = xstrndup(cs, (size_t) (ce - cs));
-		}
-		ok = handle_section(p, content);
-		free(content);
-		return ok;
-	}
-	else
-	{
-		const char *eq = memchr(s, '=', (size_t) (end - s));
-		const char *ks = s;
-		const char *ke;
-		const char *vs;
-		const char *ve;
-		bool		inq = false;
-		char	   *key;
-		char	   *value;
-		bool		ok;
-
-		if (eq == NULL)
-			return parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
-							   "expected \"key = value\", a [section] or a comment "
-							   "(no '=' in this line)");
-		ke = eq;
-		trim_range(&ks, &ke);
-		if (ks == ke)
-			return parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
-							   "missing key name before '='");
-		for (const char *c = ks; c < ke; c++)
-		{
-			if (!(isalnum((unsigned char) *c) || *c == '_' || *c == '-' || *c == '.'))
-			{
-				key = xstrndup(ks, (size_t) (ke - ks));
-				parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
-							"bad key name \"%s\" (expected \"key = value\")", key);
-				free(key);
-				return false;
-			}
-		}
-		/* the value ends at a comment: blank, then ';' or '#', outside quotes */
-		vs = eq + 1;
-		for (ve = vs; ve < end; ve++)
-		{
-			if (*ve == '"')
-				inq = !inq;
-			else if (!inq && (*ve == ';' || *ve == '#') && is_blank(ve[-1]))
-				break;
-		}
-		key = xstrndup(ks, (size_t) (ke - ks));
-		if (inq)
-		{
-			parse_error(p, p->line, p->cur != SEC_NONE ? p->cur_header : NULL,
-						"%s: unterminated double quote in the value (inside quotes, "
-						"write \"\" for a literal \")", key);
-			free(key);
-			return false;
-		}
-		trim_range(&vs, &ve);
-		value = xstrndup(vs, (size_t) (ve - vs));
-		ok = handle_pair(p, key, value);
-		free(key);
-		free(value);
-		return ok;
-	}
 }
 
 /* The line of table key name in ti, 0 when it was not set. */
@@ -1153,11 +671,11 @@ job_check_incremental(parser *p, job_table *t, const table_info *ti)
 	{
 		for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
 			if (table_key_line(ti, own[k]) != 0)
-				return parse_error(p, table_key_line(ti, own[k]), ti->header,
+				return job_parse_error(p, table_key_line(ti, own[k]), ti->header,
 								   "%s is a key of mode = incremental tables (this one's mode "
 								   "is %s)", own[k], t->mode == MODE_APPEND ? "append" : "merge");
 		if (t->deletes_none || t->deletes_reconcile)
-			return parse_error(p, dl, ti->header,
+			return job_parse_error(p, dl, ti->header,
 							   "deletes = %s is for mode = incremental tables: a %s table "
 							   "follows every delete the stream carries (hard or soft)",
 							   t->deletes_none ? "none" : "reconcile",
@@ -1165,14 +683,14 @@ job_check_incremental(parser *p, job_table *t, const table_info *ti)
 		return true;
 	}
 	if (t->cursor == NULL)
-		return parse_error(p, t->line, ti->header,
+		return job_parse_error(p, t->line, ti->header,
 						   "mode = incremental needs cursor = COLUMN (one the application "
 						   "moves on every insert and update, such as updated_at) or "
 						   "cursor = xmin (no column needed)");
 	if (t->reconcile_every == 0)
 		t->reconcile_every = 1;
 	if (strcmp(t->cursor, "xmin") == 0 && table_key_line(ti, "lookback") != 0)
-		return parse_error(p, table_key_line(ti, "lookback"), ti->header,
+		return job_parse_error(p, table_key_line(ti, "lookback"), ti->header,
 						   "lookback is for a cursor column: cursor = xmin bounds each load "
 						   "by the previous load's snapshot, which misses no late row");
 	return true;
@@ -1186,7 +704,7 @@ finish(parser *p)
 
 	for (int s = 0; s < SEC_TABLE; s++)
 		if (p->section_line[s] == 0 && s != SEC_SYNC)
-			return parse_error(p, 0, NULL, "missing section [%s]", section_names[s]);
+			return job_parse_error(p, 0, NULL, "missing section [%s]", section_names[s]);
 	for (int i = 0; i < NUM_JOB_KEYS; i++)
 	{
 		const key_def *kd = &job_keys[i];
@@ -1195,7 +713,7 @@ finish(parser *p)
 		{
 			char	   *h = xasprintf("[%s]", section_names[kd->section]);
 
-			parse_error(p, p->section_line[kd->section], h,
+			job_parse_error(p, p->section_line[kd->section], h,
 						"missing required key \"%s\"", kd->name);
 			free(h);
 			return false;
@@ -1204,15 +722,15 @@ finish(parser *p)
 	if (j->stage == STAGE_S3)
 	{
 		if (j->access_key_id == NULL)
-			return parse_error(p, p->section_line[SEC_STAGE], "[stage]",
+			return job_parse_error(p, p->section_line[SEC_STAGE], "[stage]",
 							   "missing key \"access_key_id\" (required for an s3:// stage)");
 		if (j->secret_access_key == NULL)
-			return parse_error(p, p->section_line[SEC_STAGE], "[stage]",
+			return job_parse_error(p, p->section_line[SEC_STAGE], "[stage]",
 							   "missing key \"secret_access_key\" (required for an s3:// "
 							   "stage; write it as ${VARIABLE} to keep it out of the file)");
 	}
 	if (j->ntables == 0 && j->npatterns == 0)
-		return parse_error(p, 0, NULL,
+		return job_parse_error(p, 0, NULL,
 						   "no [table SCHEMA.NAME] section: name at least one table "
 						   "(or a pattern, [table SCHEMA.*]) to replicate");
 	for (int i = 0; i < j->ntables + j->npatterns; i++)
@@ -1223,7 +741,7 @@ finish(parser *p)
 		int			dl = table_key_line(ti, "deletes");
 
 		if (t->mode == MODE_APPEND && t->deletes == DELETES_SOFT)
-			return parse_error(p, dl, ti->header,
+			return job_parse_error(p, dl, ti->header,
 							   "deletes = soft needs mode = merge (append mode never deletes)");
 		if (!job_check_incremental(p, t, ti))
 			return false;
@@ -1231,7 +749,7 @@ finish(parser *p)
 		for (int k = 0; k < t->nkey; k++)
 			for (int e = 0; e < t->nexclude_columns; e++)
 				if (strcmp(t->key[k], t->exclude_columns[e]) == 0)
-					return parse_error(p, table_key_line(ti, "exclude_columns"), ti->header,
+					return job_parse_error(p, table_key_line(ti, "exclude_columns"), ti->header,
 									   "exclude_columns: \"%s\" is a key column (key = ...), "
 									   "which cannot be left out", t->exclude_columns[e]);
 	}
@@ -1245,7 +763,7 @@ finish(parser *p)
 		free(l);
 	}
 	if (j->publication != NULL && j->use_publication != NULL)
-		return parse_error(p, p->key_line[key_index(SEC_SOURCE, "use_publication")], "[source]",
+		return job_parse_error(p, p->key_line[key_index(SEC_SOURCE, "use_publication")], "[source]",
 						   "use_publication names a publication a DBA made, which wharf uses "
 						   "as it is, and publication one that wharf makes: set one of them");
 	if (j->publication == NULL)
@@ -1258,9 +776,38 @@ finish(parser *p)
 	/* the keys left out take their defaults (job_keys), checked as if written */
 	for (int i = 0; i < NUM_JOB_KEYS; i++)
 		if (p->key_line[i] == 0 && job_keys[i].dflt != NULL &&
-			!set_value(p, &job_keys[i], xstrdup(job_keys[i].dflt)))
+			!job_set_value(p, &job_keys[i], xstrdup(job_keys[i].dflt)))
 			return false;
 	return true;
+}
+
+/* The INI reader's callbacks (ini.c): each line numbered, the header of the section it is in. */
+static bool
+reader_section(void *arg, int line, const char *content)
+{
+	parser	   *p = arg;
+
+	p->line = line;
+	return handle_section(p, content);
+}
+
+static bool
+reader_pair(void *arg, int line, const char *key, const char *value)
+{
+	parser	   *p = arg;
+
+	p->line = line;
+	return handle_pair(p, key, value);
+}
+
+static bool
+reader_error(void *arg, int line, bool in_section, const char *message)
+{
+	parser	   *p = arg;
+
+	p->line = line;
+	return job_parse_error(p, line, in_section && p->cur != SEC_NONE ? p->cur_header : NULL,
+					   "%s", message);
 }
 
 /*
@@ -1271,9 +818,10 @@ static bool
 job_parse(const char *text, size_t len, const char *path, job *out,
 		  const char **literal_secret)
 {
+	static const job_ini_handlers handlers = {
+		.section = reader_section, .pair = reader_pair, .error = reader_error
+	};
 	parser		p;
-	const char *s = text;
-	const char *end = text + len;
 	bool		ok = true;
 
 	memset(&p, 0, sizeof(p));
@@ -1281,19 +829,7 @@ job_parse(const char *text, size_t len, const char *path, job *out,
 	p.cur = SEC_NONE;
 	p.j.path = xstrdup(p.path);
 
-	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	while (ok && s < end)
-	{
-		const char *nl = memchr(s, '\n', (size_t) (end - s));
-		const char *le = nl ? nl : end;
-
-		p.line++;
-		if (le > s && le[-1] == '\r')
-			le--;
-		ok = handle_line(&p, s, (size_t) (le - s));
-		s = nl ? nl + 1 : end;
-	}
+	ok = job_ini_read(text, len, &handlers, &p);
 	if (ok)
 		ok = finish(&p);
 
