@@ -1,14 +1,16 @@
 /*
  * secrets.c
  *    The passwords a job file's connection strings hold: in a libpq
- *    key/value conninfo or URI, and in an ODBC string, as written and as
- *    decoded, for the log scrubber.
+ *    key/value conninfo or URI (as libpq reads it), and in an ODBC string,
+ *    as written and as decoded, for the log scrubber.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libpq-fe.h>
 
 #include "buf.h"
 #include "job_int.h"
@@ -77,69 +79,50 @@ job_uri_passwords(const char *s, strlist *out)
 	}
 }
 
-/* The password=... values of a libpq key/value conninfo (or URI). */
+/*
+ * The password of a libpq conninfo, key/value or URI, as libpq itself reads
+ * it (PQconninfoParse: no second parser of that syntax here), and the forms
+ * it may be written in: in a key/value string, unquoted with backslash
+ * escapes or single-quoted (both rebuilt from the value); in a URI, as
+ * written with its %-escapes, which cannot be rebuilt from the value, so
+ * job_uri_passwords finds them in the text.
+ */
 void
 job_conninfo_passwords(const char *s, strlist *out)
 {
-	if (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0)
-	{
+	char	   *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(s, &err);
+	bool		uri = strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+
+	PQfreemem(err);				/* malformed: libpq says so when it connects */
+	if (uri)
 		job_uri_passwords(s, out);
-		return;
-	}
-	while (*s)
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 	{
-		const char *kw;
-		size_t		kwlen;
-		const char *raw;
-		buf			val = BUF_INIT;
+		buf			plain = BUF_INIT;
+		buf			quoted = BUF_INIT;
 
-		while (isspace((unsigned char) *s))
-			s++;
-		if (*s == '\0')
-			break;
-		kw = s;
-		while (*s && *s != '=' && !isspace((unsigned char) *s))
-			s++;
-		kwlen = (size_t) (s - kw);
-		while (isspace((unsigned char) *s))
-			s++;
-		if (*s != '=')
-			break;				/* malformed: libpq will say so */
-		s++;
-		while (isspace((unsigned char) *s))
-			s++;
-		raw = s;
-		if (*s == '\'')
+		if (strcmp(o->keyword, "password") != 0 || o->val == NULL || o->val[0] == '\0')
+			continue;
+		strlist_add(out, o->val);
+		buf_putc(&quoted, '\'');
+		for (const char *c = o->val; *c; c++)
 		{
-			s++;
-			while (*s && *s != '\'')
-			{
-				if (*s == '\\' && s[1])
-					s++;
-				buf_putc(&val, *s++);
-			}
-			if (*s == '\'')
-				s++;
+			if (*c == '\\' || *c == '\'' || isspace((unsigned char) *c))
+				buf_putc(&plain, '\\');
+			buf_putc(&plain, *c);
+			if (*c == '\\' || *c == '\'')
+				buf_putc(&quoted, '\\');
+			buf_putc(&quoted, *c);
 		}
-		else
-		{
-			while (*s && !isspace((unsigned char) *s))
-			{
-				if (*s == '\\' && s[1])
-					s++;
-				buf_putc(&val, *s++);
-			}
-		}
-		if (kwlen == 8 && strncmp(kw, "password", 8) == 0 && val.len > 0)
-		{
-			size_t		rawlen = (size_t) (s - raw);
-
-			if (rawlen != val.len || memcmp(raw, val.data, rawlen) != 0)
-				strlist_push(out, xstrndup(raw, rawlen));
-			strlist_push(out, buf_detach(&val));
-		}
-		buf_free(&val);
+		buf_putc(&quoted, '\'');
+		if (strcmp(plain.data, o->val) != 0)
+			strlist_push(out, buf_detach(&plain));
+		strlist_push(out, buf_detach(&quoted));
+		buf_free(&plain);
+		buf_free(&quoted);
 	}
+	PQconninfoFree(opts);
 }
 
 static bool
