@@ -67,7 +67,12 @@ extern volatile sig_atomic_t cmd_interrupted;
 /* Set once a load's last transaction runs: a signal then lets it commit. */
 extern volatile sig_atomic_t cmd_committing;
 extern void cmd_catch_interrupts(void);
-/* Test-only: WHARF_FAIL_AT / WHARF_PAUSE_AT at this point (commands.c). */
+/*
+ * Test builds only (WHARF_TESTS, which defines WHARF_TEST_SWITCHES): kills
+ * the process (WHARF_FAIL_AT) or pauses it (WHARF_PAUSE_AT) at this point,
+ * for the crash and fault tests (context.c lists the points).  Elsewhere a
+ * no-op.
+ */
 extern void ctx_fail_point(const char *point);
 
 #endif

@@ -322,7 +322,7 @@ sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c, 
 }
 
 /*
- * WHARF_TEST_GUARDS=DIALECT (tests only): the guards of that dialect on the
+ * WHARF_TEST_GUARDS=DIALECT (test builds only, WHARF_TEST_SWITCHES): the guards of that dialect on the
  * columns of this one, so that the Postgres stand-in warehouse runs both
  * enforcement points, the snapshot's query and the change stream's checks,
  * end to end with another warehouse's limits.
@@ -330,10 +330,14 @@ sink_type_map(const sink_dialect *d, const table_def *t, const table_column *c, 
 const sink_dialect *
 sink_guards_dialect(const sink_dialect *d)
 {
+#ifdef WHARF_TEST_SWITCHES
 	const char *name = getenv("WHARF_TEST_GUARDS");
 	const sink_dialect *g = name != NULL && name[0] != '\0' ? sink_dialect_by_name(name) : NULL;
 
 	return g != NULL ? g : d;
+#else
+	return d;
+#endif
 }
 
 col_render

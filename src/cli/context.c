@@ -114,6 +114,7 @@ ctx_job(const cmd_options *o, cmd_ctx *c)
 void
 ctx_fail_point(const char *point)
 {
+#ifdef WHARF_TEST_SWITCHES
 	const char *at = getenv("WHARF_FAIL_AT");
 	const char *pause = getenv("WHARF_PAUSE_AT");
 
@@ -132,6 +133,9 @@ ctx_fail_point(const char *point)
 		fflush(stderr);
 		sleep(secs ? (unsigned) atoi(secs) : 5);
 	}
+#else
+	(void) point;
+#endif
 }
 
 /*

@@ -56,6 +56,30 @@ wharf_msgs() {
 }
 export -f wharf_msgs
 
+# Drops replication slot $1 when it exists and no process streams from it.
+slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
+
+# job_fingerprint JOB TABLE...: each warehouse table's row count and rows'
+# digest ("none" when it is missing), then the digest of the job's state
+# rows: equal fingerprints, nothing changed.
+job_fingerprint() {
+	local job=$1
+	shift
+	for t in "$@"; do wh -c "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM $t x" 2>/dev/null || echo none; done
+	wh -c "SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY s.source_table)), '') FROM public.wharf_state s WHERE job = '$job'"
+}
+
+# wait_for FILE PATTERN [SECONDS] [AFTER]: until FILE has a line matching
+# the extended regular expression PATTERN past its first AFTER lines
+# (default 0), for up to SECONDS (default 30); false on timeout.
+wait_for() {
+	local deadline=$((SECONDS + ${3:-30})) after=${4:-0}
+	until tail -n +"$((after + 1))" "$1" 2>/dev/null | grep -Eq -- "$2"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
 sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
 
 # Writes a job file: job_file NAME DIALECT STAGE_URL TABLE_SECTIONS...

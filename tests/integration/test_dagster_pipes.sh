@@ -21,7 +21,6 @@ dagster() {
 conforms() { [[ $(q "$1" 's["violations"]') == '[]' ]]; }
 is() { [[ $(q "$1" "$2") == "$3" ]] || { echo "  $2 = $(q "$1" "$2"), expected $3" >&2; return 1; }; }
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null; }
 GATE_PID=
 cleanup() {
 	set +e

@@ -35,12 +35,6 @@ snapjob=$(job_file it_faults_disksnap postgres "s3://$WHARF_S3_BUCKET/it/faults-
 # one big part: the spool must hold it whole
 sed -i 's/^part_size = 64kB$/part_size = 64MB/' "$job" "$snapjob"
 
-fingerprint() {
-	local job=$1
-	shift
-	for t in "$@"; do wh -c "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM $t x" 2>/dev/null || echo none; done
-	wh -c "SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY s.source_table)), '') FROM public.wharf_state s WHERE job = '$job'"
-}
 spool_empty() { [[ -z $(find "$1" -name 'wharf-*' 2>/dev/null) ]]; }
 
 mkdir -p "$SPOOL"
@@ -81,12 +75,12 @@ i=0
 for limit in "${LIMITS[@]}"; do
 	i=$((i + 1))
 	src -c "UPDATE fdisk.s SET v = v + 1 WHERE id % 4 = $i"
-	before=$(fingerprint it_faults_disksnap fdisk.s)
+	before=$(job_fingerprint it_faults_disksnap fdisk.s)
 	limited "$limit" "snap-$limit" -c "$snapjob" snapshot
 	check "snapshot, spool $limit: exit 1 (exit $RC)" test "$RC" -eq 1
 	check "snapshot, spool $limit: the error names the table, the part and the reason" \
 		grep -Eq "stage: table fdisk.s: cannot (write|create) part .*$(reason "$limit")" "$ERR"
-	check "snapshot, spool $limit: nothing applied" test "$(fingerprint it_faults_disksnap fdisk.s)" = "$before"
+	check "snapshot, spool $limit: nothing applied" test "$(job_fingerprint it_faults_disksnap fdisk.s)" = "$before"
 	check "snapshot, spool $limit: no spool file left" spool_empty "$(spool_of "$limit")"
 	check "snapshot, spool $limit: no staged object left" test "$(s3_count it/faults-disksnap/)" -eq 0
 	check "snapshot, spool $limit: the next run converges" "$WHARF" -q -c "$snapjob" snapshot
@@ -108,12 +102,12 @@ for limit in "${LIMITS[@]}"; do
 	i=$((i + 1))
 	# every row changes: the batch is about as big as the table
 	change_end=$(src -c "UPDATE fdisk.t SET v = v + 1, note = md5(note) || md5(v::text)" -c "SELECT pg_current_wal_insert_lsn()")
-	before=$(fingerprint it_faults_disk fdisk.t)
+	before=$(job_fingerprint it_faults_disk fdisk.t)
 	limited "$limit" "sync-$limit" -c "$job" sync
 	check "sync batch, spool $limit: exit 1 (exit $RC)" test "$RC" -eq 1
 	check "sync batch, spool $limit: the error names the table, the part and the reason" \
 		grep -Eq "stage: table fdisk.t: cannot (write|create) part .*$(reason "$limit")" "$ERR"
-	check "sync batch, spool $limit: nothing applied, position unchanged" test "$(fingerprint it_faults_disk fdisk.t)" = "$before"
+	check "sync batch, spool $limit: nothing applied, position unchanged" test "$(job_fingerprint it_faults_disk fdisk.t)" = "$before"
 	check "sync batch, spool $limit: the slot still holds the change" \
 		test "$(src -c "SELECT confirmed_flush_lsn < '$change_end' FROM pg_replication_slots WHERE slot_name = '$SLOT'")" = t
 	check "sync batch, spool $limit: no spool file left" spool_empty "$(spool_of "$limit")"

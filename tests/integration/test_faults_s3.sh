@@ -79,12 +79,6 @@ printf '[sync]\nretry_for = 0\n' >>"$syncjob"
 
 change() { src -c "UPDATE fs3.t SET v = v + 1 WHERE id % 5 = $1; DELETE FROM fs3.t WHERE id = $((100 + $1)); INSERT INTO fs3.t VALUES ($((30000 + $1)), $1, 'new'); INSERT INTO fs3.log (v) SELECT g FROM generate_series(1, 50) g"; }
 # what must not move when a run fails: warehouse rows and the job's state rows
-fingerprint() {
-	local job=$1
-	shift
-	for t in "$@"; do wh -c "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM $t x"; done
-	wh -c "SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY s.source_table)), '') FROM public.wharf_state s WHERE job = '$job'"
-}
 staged_left() { s3_count "it/$1/"; }
 # removes every object under a prefix (through s3rver directly: test only)
 s3_clear() {
@@ -138,30 +132,30 @@ check "snapshot: converged after fetch faults" same_table fs3.t fs3.t
 
 # persistent faults: exit 1, nothing applied, nothing left in the stage
 change 6
-before=$(fingerprint it_faults_s3snap fs3.t)
+before=$(job_fingerprint it_faults_s3snap fs3.t)
 proxy_start --only PUT --after 1 --fail-all 503
 via_proxy -c "$snapjob" snapshot
 check "snapshot: uploads answered 503 for good: exit 1 (exit $RC)" test "$RC" -eq 1
 check "snapshot: gave up after the retry budget" err_has "gave up after 5 attempts"
-check "snapshot: nothing applied after persistent 503" test "$(fingerprint it_faults_s3snap fs3.t)" = "$before"
+check "snapshot: nothing applied after persistent 503" test "$(job_fingerprint it_faults_s3snap fs3.t)" = "$before"
 check "snapshot: the parts already uploaded were removed" test "$(staged_left faults-s3snap)" -eq 0
 
 proxy_start --only PUT --after 1 --stall-all
 via_proxy -c "$snapjob" snapshot
 check "snapshot: uploads stalled for good: exit 1 (exit $RC)" test "$RC" -eq 1
 check "snapshot: says the endpoint stopped responding" err_has "the endpoint stopped responding"
-check "snapshot: nothing applied after persistent stalls" test "$(fingerprint it_faults_s3snap fs3.t)" = "$before"
+check "snapshot: nothing applied after persistent stalls" test "$(job_fingerprint it_faults_s3snap fs3.t)" = "$before"
 
 proxy_start --down-for 600
 via_proxy -c "$snapjob" snapshot
 check "snapshot: endpoint down for good: exit 1 (exit $RC)" test "$RC" -eq 1
 check "snapshot: says the endpoint is unreachable" err_has "the endpoint is unreachable"
-check "snapshot: nothing applied while the endpoint is down" test "$(fingerprint it_faults_s3snap fs3.t)" = "$before"
+check "snapshot: nothing applied while the endpoint is down" test "$(job_fingerprint it_faults_s3snap fs3.t)" = "$before"
 
 proxy_start --only GET --match part- --fail-all 503
 via_proxy -c "$snapjob" snapshot
 check "snapshot: the warehouse cannot fetch the parts: exit 1 (exit $RC)" test "$RC" -eq 1
-check "snapshot: nothing applied when the fetch fails" test "$(fingerprint it_faults_s3snap fs3.t)" = "$before"
+check "snapshot: nothing applied when the fetch fails" test "$(job_fingerprint it_faults_s3snap fs3.t)" = "$before"
 check "snapshot: no staged objects left after a failed COPY" test "$(staged_left faults-s3snap)" -eq 0
 
 check "snapshot: a run without faults converges" "$WHARF" -q -c "$snapjob" snapshot
@@ -193,7 +187,7 @@ check "sync: converged" same_table fs3.t fs3.t
 check "sync: append table converged (nothing doubled)" same_table fs3.log fs3.log
 
 change 12
-before=$(fingerprint it_faults_s3sync fs3.t fs3.log)
+before=$(job_fingerprint it_faults_s3sync fs3.t fs3.log)
 # the end of change 12's commit: the slot may move up to it (WAL of nothing
 # of ours is acknowledged), never to it
 change_end=$(src -c "SELECT pg_current_wal_insert_lsn()")
@@ -201,13 +195,13 @@ proxy_start --only PUT --fail-all 503
 via_proxy -c "$syncjob" sync
 check "sync: uploads answered 503 for good: exit 1 (exit $RC)" test "$RC" -eq 1
 check "sync: says which upload failed" err_has "could not upload s3://$WHARF_S3_BUCKET/it/faults-s3sync/"
-check "sync: nothing applied, position unchanged" test "$(fingerprint it_faults_s3sync fs3.t fs3.log)" = "$before"
+check "sync: nothing applied, position unchanged" test "$(job_fingerprint it_faults_s3sync fs3.t fs3.log)" = "$before"
 check "sync: the slot was not told the failed batch" test "$(src -c "SELECT confirmed_flush_lsn < '$change_end'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'wharf_it_faults_s3sync'")" = t
 check "sync: no staged objects left" test "$(staged_left faults-s3sync)" -eq 0
 proxy_start --down-for 600
 via_proxy -c "$syncjob" sync
 check "sync: endpoint down for good: exit 1 (exit $RC)" test "$RC" -eq 1
-check "sync: nothing applied while the endpoint is down" test "$(fingerprint it_faults_s3sync fs3.t fs3.log)" = "$before"
+check "sync: nothing applied while the endpoint is down" test "$(job_fingerprint it_faults_s3sync fs3.t fs3.log)" = "$before"
 check "sync: a run without faults converges" "$WHARF" -q -c "$syncjob" sync
 check "sync: converged after persistent faults" same_table fs3.t fs3.t
 check "sync: append table converged after persistent faults" same_table fs3.log fs3.log

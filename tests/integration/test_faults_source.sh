@@ -55,15 +55,6 @@ workload_wait() {
 	LOAD_PID=
 }
 
-# wait_for FILE PATTERN [SECONDS]
-wait_for() {
-	local deadline=$((SECONDS + ${3:-30}))
-	until grep -q -- "$2" "$1" 2>/dev/null; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
-
 # follow NAME: wharf sync --follow in the background, stderr in $TMP/NAME.err
 follow() {
 	ERR=$TMP/$1.err

@@ -49,12 +49,6 @@ change() {
 		-c "SELECT pg_current_wal_insert_lsn()")
 }
 same() { same_table fwh.t fwh.t && same_table fwh.log fwh.log; }
-fingerprint() {
-	local job=$1
-	shift
-	for t in "$@"; do wh -c "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM $t x"; done
-	wh -c "SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY s.source_table)), '') FROM public.wharf_state s WHERE job = '$job'"
-}
 # the slot still holds the last change: it was not confirmed past that change's commit
 slot_holds_change() {
 	[[ $(src -c "SELECT confirmed_flush_lsn < '$CHANGE_END' FROM pg_replication_slots WHERE slot_name = 'wharf_it_faults_wh'") == t ]]
@@ -64,15 +58,6 @@ slot_holds_change() {
 WHARF_SESSIONS="datname = 'wh' AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name <> 'wharf_faults_locker'"
 terminate_wharf() {
 	wh -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE $WHARF_SESSIONS"
-}
-
-# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
-wait_for() {
-	local deadline=$((SECONDS + ${3:-30}))
-	until grep -q -- "$2" "$1" 2>/dev/null; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
 }
 
 # wharf_bg NAME ARGS...: wharf in the background, stderr in $TMP/NAME.err
@@ -124,7 +109,7 @@ i=0
 for point in mid-copy after-merge; do
 	i=$((i + 1))
 	change $i
-	before=$(fingerprint it_faults_wh fwh.t fwh.log)
+	before=$(job_fingerprint it_faults_wh fwh.t fwh.log)
 	WHARF_PAUSE_AT=$point WHARF_PAUSE_SECONDS=4 wharf_bg "sync-$point" -c "$job" sync
 	if wait_for "$ERR" "pausing"; then
 		n=$(terminate_wharf)
@@ -135,14 +120,14 @@ for point in mid-copy after-merge; do
 	wharf_wait
 	check "sync $point: exit 1 after the connection dropped (exit $RC)" test "$RC" -eq 1
 	check "sync $point: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
-	check "sync $point: rolled back: warehouse and position unchanged" test "$(fingerprint it_faults_wh fwh.t fwh.log)" = "$before"
+	check "sync $point: rolled back: warehouse and position unchanged" test "$(job_fingerprint it_faults_wh fwh.t fwh.log)" = "$before"
 	check "sync $point: the slot still holds the change" slot_holds_change
 	check "sync $point: the next run converges" "$WHARF" -q -c "$job" sync
 	check "sync $point: converged" same
 done
 
 change 3
-before=$(fingerprint it_faults_wh fwh.t fwh.log)
+before=$(job_fingerprint it_faults_wh fwh.t fwh.log)
 if lock_row fwh.t 7; then
 	wharf_bg sync-merge -c "$job" sync
 	if wait_blocked "MERGE INTO"; then
@@ -155,7 +140,7 @@ if lock_row fwh.t 7; then
 	wharf_wait
 	check "sync during MERGE: exit 1 (exit $RC)" test "$RC" -eq 1
 	check "sync during MERGE: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
-	check "sync during MERGE: rolled back: warehouse and position unchanged" test "$(fingerprint it_faults_wh fwh.t fwh.log)" = "$before"
+	check "sync during MERGE: rolled back: warehouse and position unchanged" test "$(job_fingerprint it_faults_wh fwh.t fwh.log)" = "$before"
 	check "sync during MERGE: the slot still holds the change" slot_holds_change
 else
 	not_ok "sync during MERGE: could not take the row lock"
@@ -195,7 +180,7 @@ check "sync --follow mid-copy: converged" same
 # snapshot: during COPY (the part's fetch is held by the proxy), during MERGE
 # --------------------------------------------------------------------------
 src -c "UPDATE fwh.s SET v = v + 1 WHERE id % 3 = 0 OR id = 7; DELETE FROM fwh.s WHERE id BETWEEN 100 AND 120"
-before=$(fingerprint it_faults_whsnap fwh.s)
+before=$(job_fingerprint it_faults_whsnap fwh.s)
 rm -f "$TMP/proxy.port"
 python3 "$PROXY" --upstream "$WHARF_S3_ENDPOINT" --port-file "$TMP/proxy.port" --only GET --match part- --delay 3:1 \
 	2>"$TMP/proxy.log" &
@@ -214,7 +199,7 @@ wait "$PROXY_PID" 2>/dev/null || true
 PROXY_PID=
 check "snapshot during COPY: exit 1 (exit $RC)" test "$RC" -eq 1
 check "snapshot during COPY: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
-check "snapshot during COPY: rolled back: warehouse unchanged" test "$(fingerprint it_faults_whsnap fwh.s)" = "$before"
+check "snapshot during COPY: rolled back: warehouse unchanged" test "$(job_fingerprint it_faults_whsnap fwh.s)" = "$before"
 
 if lock_row fwh.s 7; then
 	wharf_bg snap-merge -c "$snapjob" snapshot
@@ -228,7 +213,7 @@ if lock_row fwh.s 7; then
 	wharf_wait
 	check "snapshot during MERGE: exit 1 (exit $RC)" test "$RC" -eq 1
 	check "snapshot during MERGE: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
-	check "snapshot during MERGE: rolled back: warehouse unchanged" test "$(fingerprint it_faults_whsnap fwh.s)" = "$before"
+	check "snapshot during MERGE: rolled back: warehouse unchanged" test "$(job_fingerprint it_faults_whsnap fwh.s)" = "$before"
 else
 	not_ok "snapshot during MERGE: could not take the row lock"
 fi
@@ -238,7 +223,7 @@ check "snapshot: converged" same_table fwh.s fwh.s
 
 # a refresh by replace: its TRUNCATE waits on the row lock; the connection drops there
 src -c "UPDATE fwh.s SET v = v + 1 WHERE id % 5 = 0 OR id = 7; DELETE FROM fwh.s WHERE id BETWEEN 130 AND 140"
-before=$(fingerprint it_faults_whrep fwh.s)
+before=$(job_fingerprint it_faults_whrep fwh.s)
 if lock_row fwh.s 7; then
 	wharf_bg snap-replace -c "$repjob" snapshot
 	if wait_blocked "TRUNCATE TABLE"; then
@@ -251,7 +236,7 @@ if lock_row fwh.s 7; then
 	wharf_wait
 	check "snapshot replacing: exit 1 (exit $RC)" test "$RC" -eq 1
 	check "snapshot replacing: says the warehouse connection was lost" grep -q "warehouse connection lost" "$ERR"
-	check "snapshot replacing: rolled back: warehouse unchanged" test "$(fingerprint it_faults_whrep fwh.s)" = "$before"
+	check "snapshot replacing: rolled back: warehouse unchanged" test "$(job_fingerprint it_faults_whrep fwh.s)" = "$before"
 else
 	not_ok "snapshot replacing: could not take the row lock"
 fi

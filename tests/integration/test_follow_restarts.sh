@@ -85,15 +85,6 @@ gate_up() {
 	return 1
 }
 
-# wait_for FILE PATTERN [SECONDS] [AFTER]: until FILE has a line matching
-# PATTERN (after its first AFTER lines)
-wait_for() {
-	local deadline=$((SECONDS + ${3:-30})) after=${4:-0}
-	until tail -n +"$((after + 1))" "$1" 2>/dev/null | grep -Eq -- "$2"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.2
-	done
-}
 lines() { wc -l <"$1"; }
 
 src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$SLOT'" >/dev/null

@@ -15,7 +15,6 @@
 # in their own dialect (the snapshot's query as those dialects run it).
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null; }
 cleanup() {
 	set +e
 	export PGOPTIONS='-c client_min_messages=warning'

@@ -9,7 +9,6 @@
 # status.  Each ends identical to the source (as its deletes mode permits).
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
 slot_drop wharf_it_inc
 src -c "DROP PUBLICATION IF EXISTS wharf_it_inc; DROP PUBLICATION IF EXISTS wharf_it_inc_ins"
 src <<'SQL'

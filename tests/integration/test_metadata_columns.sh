@@ -8,7 +8,6 @@
 # table loaded before the job named them gets them at the next run.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
 for s in wharf_it_meta wharf_it_metalate; do
 	slot_drop $s
 	src -c "DROP PUBLICATION IF EXISTS $s; DROP PUBLICATION IF EXISTS ${s}_ins"

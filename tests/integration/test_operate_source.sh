@@ -9,7 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 JOBS=(it_op it_op_dba it_op_leaf it_op_arch)
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
 cleanup() {
 	set +e
 	export PGOPTIONS='-c client_min_messages=warning'

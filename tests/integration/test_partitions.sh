@@ -10,7 +10,6 @@
 # source and warehouse compared row by row.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
 for j in it_part it_leaf it_both; do
 	slot_drop "wharf_$j"
 	src -c "DROP PUBLICATION IF EXISTS wharf_$j; DROP PUBLICATION IF EXISTS wharf_${j}_ins"

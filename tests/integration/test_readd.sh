@@ -8,7 +8,6 @@
 # mirrors the source: its new snapshot goes ahead, with a line saying so.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null; }
 cleanup() {
 	slot_drop wharf_it_readd
 	src -c "DROP PUBLICATION IF EXISTS wharf_it_readd; DROP PUBLICATION IF EXISTS wharf_it_readd_ins"

@@ -7,8 +7,6 @@
 # warehouse compared row by row, plus the case's own checks.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
-
 # begin_case ID SETUP_SQL [TABLE_OPTION_LINES...]: fresh schema ss_ID with
 # t, a job of the same name, and the first sync (the snapshot).
 begin_case() {
@@ -113,7 +111,6 @@ for shape in step once; do
 	check "toastkey_$shape: no b became NULL" test "$(whv 'SELECT count(*) FROM t WHERE b IS NULL')" -eq 0
 	end_case
 done
-
 
 # --- columns follow the stream ---
 for shape in step once; do

@@ -10,7 +10,6 @@
 # one named by exclude_columns stays out; bad input is refused by name.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null; }
 cleanup() {
 	slot_drop wharf_it_sel_sync
 	slot_drop it_sel_peek

@@ -9,7 +9,6 @@
 # and the next sync reloads nothing.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1' AND NOT active" >/dev/null; }
 slot_drop wharf_it_scsync
 src -c "DROP PUBLICATION IF EXISTS wharf_it_scsync; DROP PUBLICATION IF EXISTS wharf_it_scsync_ins"
 src <<'SQL'

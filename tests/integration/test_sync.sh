@@ -6,7 +6,6 @@
 # and removed) ends with source and warehouse compared row by row in SQL.
 . "$(dirname "$0")/lib.sh"
 
-slot_drop() { src -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" >/dev/null; }
 slot_drop wharf_it_sync
 src -c "DROP PUBLICATION IF EXISTS wharf_it_sync; DROP PUBLICATION IF EXISTS wharf_it_sync_ins"
 src <<'SQL'
