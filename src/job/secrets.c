@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "connstr.h"
 #include "job_int.h"
 #include "log.h"
 
@@ -125,82 +126,23 @@ job_conninfo_passwords(const char *s, strlist *out)
 	PQconninfoFree(opts);
 }
 
-static bool
-is_password_keyword(const char *kw, const char *kwend)
-{
-	size_t		n = (size_t) (kwend - kw);
-
-	return (n == 3 && strncasecmp(kw, "pwd", 3) == 0) ||
-		(n == 8 && strncasecmp(kw, "password", 8) == 0);
-}
-
-/* The PWD= / Password= values of an ODBC connection string. */
+/* The PWD= / Password= values of an ODBC connection string (connstr.h), as written and decoded. */
 void
 job_odbc_passwords(const char *s, strlist *out)
 {
-	while (*s)
+	connstr_pair pair;
+
+	while (connstr_next(&s, &pair))
 	{
-		const char *kw;
-		const char *kwend;
-		const char *v;
-
-		while (*s == ';' || isspace((unsigned char) *s))
-			s++;
-		if (*s == '\0')
-			break;
-		kw = s;
-		while (*s && *s != '=' && *s != ';')
-			s++;
-		kwend = s;
-		trim_range(&kw, &kwend);
-		if (*s != '=')
+		if ((connstr_key_is(&pair, "pwd") || connstr_key_is(&pair, "password")) &&
+			pair.value[0] != '\0')
+		{
+			if (pair.rawlen != strlen(pair.value) ||
+				memcmp(pair.raw, pair.value, pair.rawlen) != 0)
+				strlist_push(out, xstrndup(pair.raw, pair.rawlen));
+			strlist_push(out, pair.value);
 			continue;
-		s++;
-		while (is_blank(*s))
-			s++;
-		v = s;
-		if (*s == '{')
-		{
-			buf			val = BUF_INIT;
-			const char *inner = s + 1;
-			const char *inner_end;
-
-			s++;
-			while (*s)
-			{
-				if (*s == '}')
-				{
-					if (s[1] != '}')
-						break;
-					s++;
-				}
-				buf_putc(&val, *s++);
-			}
-			inner_end = s;
-			if (*s == '}')
-				s++;
-			if (is_password_keyword(kw, kwend) && val.len > 0)
-			{
-				size_t		rawlen = (size_t) (inner_end - inner);
-
-				if (rawlen != val.len || memcmp(inner, val.data, rawlen) != 0)
-					strlist_push(out, xstrndup(inner, rawlen));
-				strlist_push(out, buf_detach(&val));
-			}
-			buf_free(&val);
-			while (*s && *s != ';')
-				s++;
 		}
-		else
-		{
-			const char *vend;
-
-			while (*s && *s != ';')
-				s++;
-			vend = s;
-			trim_range(&v, &vend);
-			if (is_password_keyword(kw, kwend) && vend > v)
-				strlist_push(out, xstrndup(v, (size_t) (vend - v)));
-		}
+		free(pair.value);
 	}
 }

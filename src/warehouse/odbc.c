@@ -36,6 +36,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include "connstr.h"
 #include "log.h"
 #include "outage.h"
 
@@ -66,89 +67,6 @@ typedef struct wh_diag
 	char		state[6];		/* SQLSTATE of the first record, or "" */
 	bool		lost;			/* records say the connection is gone */
 } wh_diag;
-
-/*
- * Returns the value of key in an ODBC connection string (key=value pairs
- * separated by ';', values optionally in braces with "}}" for '}'), as a new
- * string, or NULL when the key is absent.  Keys compare case-insensitively.
- * *unclosed (if not NULL) tells whether the value opened a '{' that never
- * closed, and so ran to the end of the string.
- */
-static char *
-connstr_get(const char *connstr, const char *key, bool *unclosed)
-{
-	const char *p = connstr;
-	size_t		keylen = strlen(key);
-
-	while (*p)
-	{
-		const char *kstart;
-		const char *kend;
-		buf			val = BUF_INIT;
-		bool		match;
-
-		while (*p == ' ' || *p == '\t' || *p == ';')
-			p++;
-		if (*p == '\0')
-			break;
-		kstart = p;
-		while (*p && *p != '=' && *p != ';')
-			p++;
-		kend = p;
-		while (kend > kstart && (kend[-1] == ' ' || kend[-1] == '\t'))
-			kend--;
-		match = ((size_t) (kend - kstart) == keylen &&
-				 strncasecmp(kstart, key, keylen) == 0);
-		if (*p != '=')
-			continue;			/* a bare word without value */
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (unclosed)
-			*unclosed = false;
-		if (*p == '{')
-		{
-			if (unclosed)
-				*unclosed = true;
-			p++;
-			while (*p)
-			{
-				if (*p == '}')
-				{
-					if (p[1] == '}')
-					{
-						buf_putc(&val, '}');
-						p += 2;
-						continue;
-					}
-					p++;
-					if (unclosed)
-						*unclosed = false;
-					break;
-				}
-				buf_putc(&val, *p++);
-			}
-			while (*p && *p != ';')
-				p++;
-		}
-		else
-		{
-			const char *vstart = p;
-			const char *vend;
-
-			while (*p && *p != ';')
-				p++;
-			vend = p;
-			while (vend > vstart && (vend[-1] == ' ' || vend[-1] == '\t'))
-				vend--;
-			buf_append(&val, vstart, (size_t) (vend - vstart));
-		}
-		if (match)
-			return buf_detach(&val);
-		buf_free(&val);
-	}
-	return NULL;
-}
 
 /*
  * Appends s to out as one line: runs of whitespace (newlines included)
