@@ -34,6 +34,13 @@ extern bool source_connect(const char *conninfo, bool replication, PGconn **out)
 extern bool source_failure_outage(PGconn *conn, const PGresult *res);
 /* Runs a statement that returns no rows; reports failure with what. */
 extern bool source_exec(PGconn *conn, const char *sql, const char *what);
+/*
+ * Runs a query (with nparams text parameters, or none) that returns rows;
+ * on failure reports "source: cannot <what>: <libpq's message>" (noting an
+ * outage) and returns NULL.  The caller clears the result.
+ */
+extern PGresult *source_query(PGconn *conn, const char *sql, int nparams,
+							  const char *const *params, const char *what);
 
 /*
  * Adds to j->tables the tables its pattern sections select (job_pattern):

@@ -114,6 +114,22 @@ source_exec(PGconn *conn, const char *sql, const char *what)
 	return ok;
 }
 
+PGresult *
+source_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+			 const char *what)
+{
+	PGresult   *res = nparams > 0 ?
+		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
+
+	log_trace("source: %s", sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	(void) source_failure_outage(conn, res);
+	log_error("source: cannot %s: %s", what, PQerrorMessage(conn));
+	PQclear(res);
+	return NULL;
+}
+
 bool
 source_failure_outage(PGconn *conn, const PGresult *res)
 {

@@ -208,21 +208,22 @@ source_incr_check(PGconn *conn, const table_def *t)
 	/* the limits the user is told: no index (each load scans), nothing moves it on update */
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	params[1] = t->cursor;
-	res = PQexecParams(conn,
-					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-					   "               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
-					   "                AND a.attnum = i.indkey[0] "
-					   "               WHERE i.indrelid = $1::oid AND a.attname = $2), "
-					   "       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g "
-					   "               WHERE g.tgrelid = $1::oid AND NOT g.tgisinternal "
-					   "                 AND (g.tgtype & 16) <> 0)",
-					   2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		log_error("source: table %s: cannot read the indexes and triggers of its cursor: %s",
-				  display, PQerrorMessage(conn));
-		ok = false;
+		char	   *what = xasprintf("read the indexes and triggers of table %s's cursor", display);
+
+		res = source_query(conn,
+						   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+						   "               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+						   "                AND a.attnum = i.indkey[0] "
+						   "               WHERE i.indrelid = $1::oid AND a.attname = $2), "
+						   "       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g "
+						   "               WHERE g.tgrelid = $1::oid AND NOT g.tgisinternal "
+						   "                 AND (g.tgtype & 16) <> 0)",
+						   2, params, what);
+		free(what);
 	}
+	if (res == NULL)
+		ok = false;
 	else
 	{
 		if (PQgetvalue(res, 0, 0)[0] != 't')
@@ -244,15 +245,11 @@ source_incr_check(PGconn *conn, const table_def *t)
 bool
 source_incr_snapshot(PGconn *conn, char **text)
 {
-	PGresult   *res = PQexec(conn, "SELECT pg_catalog.pg_current_snapshot()::text");
+	PGresult   *res = source_query(conn, "SELECT pg_catalog.pg_current_snapshot()::text", 0, NULL,
+									"read the load's snapshot (pg_current_snapshot)");
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-	{
-		log_error("source: cannot read the load's snapshot (pg_current_snapshot): %s",
-				  PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	*text = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
@@ -277,18 +274,17 @@ source_incr_high_water(PGconn *conn, const table_def *t, char **value)
 		buf_free(&sql);
 		return false;
 	}
-	log_trace("source: %s", sql.data);
-	res = PQexec(conn, sql.data);
-	buf_free(&sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	display = table_display_name(t);
 	{
-		display = table_display_name(t);
-		log_error("source: table %s: cannot read the largest %s: %s", display, t->cursor,
-				  PQerrorMessage(conn));
-		free(display);
-		PQclear(res);
-		return false;
+		char	   *what = xasprintf("read the largest %s of table %s", t->cursor, display);
+
+		res = source_query(conn, sql.data, 0, NULL, what);
+		free(what);
 	}
+	free(display);
+	buf_free(&sql);
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	/* "" while the table holds no cursor value: the next load reads every row */
 	*value = xstrdup(PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
 	PQclear(res);

@@ -16,15 +16,13 @@
 bool
 source_wal_level(PGconn *conn, char **level)
 {
-	PGresult   *res = PQexec(conn, "SHOW wal_level");
-	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PGresult   *res = source_query(conn, "SHOW wal_level", 0, NULL, "read wal_level");
 
-	if (ok)
-		*level = xstrdup(PQgetvalue(res, 0, 0));
-	else
-		log_error("source: cannot read wal_level: %s", PQerrorMessage(conn));
+	if (res == NULL)
+		return false;			/* errors have already been logged */
+	*level = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return ok;
+	return true;
 }
 
 bool
@@ -81,12 +79,10 @@ source_current_wal_lsn(PGconn *conn, uint64_t *lsn)
 	 * The insert position: the write position lags behind commits made with
 	 * synchronous_commit = off, which would end a sync before them.
 	 */
-	PGresult   *res = PQexec(conn, "SELECT pg_catalog.pg_current_wal_insert_lsn()");
-	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
-		pg_lsn_parse(PQgetvalue(res, 0, 0), lsn);
+	PGresult   *res = source_query(conn, "SELECT pg_catalog.pg_current_wal_insert_lsn()", 0, NULL,
+									"read the current WAL position");
+	bool		ok = res != NULL && pg_lsn_parse(PQgetvalue(res, 0, 0), lsn);
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_error("source: cannot read the current WAL position: %s", PQerrorMessage(conn));
 	PQclear(res);
 	return ok;
 }
