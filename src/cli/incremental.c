@@ -228,11 +228,16 @@ incr_report(const cmd_ctx *c, const incr_table *it, bool json)
 			buf_puts(o, ", \"reconciled_keys\": null");
 		if (!json)
 		{
-			if (it[i].changed)
-				printf("loaded %s into %s: %llu rows changed since %s%s\n", name, target,
+			if (it[i].changed && it[i].reconcile)
+				printf("loaded %s into %s: %llu rows changed since %s, deletes reconciled "
+					   "against %llu keys\n", name, target,
 					   (unsigned long long) it[i].staged.rows,
 					   xmin ? "the last load's snapshot" : it[i].old.mark,
-					   it[i].reconcile ? ", deletes reconciled" : "");
+					   (unsigned long long) it[i].keys_staged.rows);
+			else if (it[i].changed)
+				printf("loaded %s into %s: %llu rows changed since %s\n", name, target,
+					   (unsigned long long) it[i].staged.rows,
+					   xmin ? "the last load's snapshot" : it[i].old.mark);
 			else
 				printf("loaded %s into %s: %llu rows (a full load)\n", name, target,
 					   (unsigned long long) it[i].staged.rows);

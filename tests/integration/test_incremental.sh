@@ -100,7 +100,8 @@ DELETE FROM inc.part WHERE id = 250;
 INSERT INTO inc.part VALUES (999, 'last');
 SQL
 check "second run" inc
-check "xmin mode reads only the changed rows" grep -q "loaded inc.orders into inc.orders: 11 rows changed since the last load's snapshot, deletes reconciled" "$TMP/out"
+check "xmin mode reads only the changed rows, and says what reconciling cost" \
+	grep -q "loaded inc.orders into inc.orders: 11 rows changed since the last load's snapshot, deletes reconciled against 500 keys" "$TMP/out"
 check "cursor mode: the changed rows and the lookback window" grep -qE "loaded inc.cust into inc.cust: [0-9]+ rows changed since" "$TMP/out"
 check "inserts, updates and deletes arrive (cursor with lookback)" same_table inc.cust inc.cust
 check "... (xmin)" same_table inc.orders inc.orders
