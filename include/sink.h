@@ -8,7 +8,9 @@
  * and the state table.  A dialect (sinks/<name>.c) is data, the words and
  * traits in which its SQL differs, plus a hook for each thing words cannot
  * say (its COPY, its type map, how staged values convert).  The statements
- * are built once, in sinks/sink.c, by the sink_* functions below, which
+ * are built once, in sinks/sink.c (DDL, COPY, a snapshot's apply),
+ * changes.c (a change batch's), alter.c (schema changes) and state.c (the
+ * state table), by the sink_* functions below, which
  * take the dialect.  They build statements into a strlist (one statement
  * per item, no trailing semicolon); nothing here talks to a database.
  * Adding a dialect means adding its file in sinks/ and a line in the

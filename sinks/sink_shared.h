@@ -4,7 +4,8 @@
  *
  * The dialects differ mostly in types and COPY; DDL, the apply statements
  * and the state table are the same SQL but for the words a sink_dialect
- * carries, and are built in sink.c for all of them.  What is here: the
+ * carries, and are built in sink.c, changes.c, alter.c and state.c for all
+ * of them.  What is here: the
  * dialects' declarations (from the registry's list), and for the hooks a
  * dialect file writes, the staging column list its COPY names, the decimal
  * mapping of the 38-digit warehouses, and the error reports.
