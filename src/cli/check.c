@@ -41,7 +41,7 @@ check_partitions(cmd_ctx *c, buf *lines, buf *json)
 	bool		any = false;
 
 	if (!source_partition_overlap(c->src, &c->j, c->tables, c->ntables, &why))
-		return false;
+		return false;			/* errors have already been logged */
 	if (why)
 		log_warn("source: %s (sync refuses such a job)", why);
 	free(why);
@@ -54,7 +54,7 @@ check_partitions(cmd_ctx *c, buf *lines, buf *json)
 		if (!c->tables[i].partitioned)
 			continue;
 		if (!source_read_partitions(c->src, &c->tables[i], &parts))
-			return false;
+			return false;			/* errors have already been logged */
 		for (int k = 0; k < parts.n; k++)
 			leaves += parts.items[k].leaf ? 1 : 0;
 		name = table_display_name(&c->tables[i]);

@@ -439,7 +439,7 @@ handle_pair(parser *p, const char *key, const char *raw)
 		kd->kind == V_TABLE_PATTERNS)
 		written = xstrdup(raw);
 	else if (!unquote_value(p, key, raw, &written))
-		return false;
+		return false;			/* errors have already been logged */
 	if (!expand_value(p, key, written, &value, &any))
 	{
 		free(written);
@@ -744,7 +744,7 @@ finish(parser *p)
 			return job_parse_error(p, dl, ti->header,
 							   "deletes = soft needs mode = merge (append mode never deletes)");
 		if (!job_check_incremental(p, t, ti))
-			return false;
+			return false;			/* errors have already been logged */
 		/* a key column cannot be left out: the warehouse applies changes by it */
 		for (int k = 0; k < t->nkey; k++)
 			for (int e = 0; e < t->nexclude_columns; e++)

@@ -68,7 +68,7 @@ catalog_resolve_domain(PGconn *conn, source_type *ty, int *typmod)
 		if (ty->typtypmod >= 0)
 			*typmod = ty->typtypmod;
 		if (!catalog_type(conn, ty->basetype, ty))
-			return false;
+			return false;			/* errors have already been logged */
 	}
 	return true;
 }
@@ -130,12 +130,12 @@ catalog_column_type(PGconn *conn, uint32_t typoid, int typmod, const source_type
 	if (known != NULL)
 		ty = *known;
 	else if (!catalog_type(conn, typoid, &ty))
-		return false;
+		return false;			/* errors have already been logged */
 	/* a domain or an array: its base or element type is read, and formatted, here */
 	if (ty.typtype == 'd' || (ty.category == 'A' && ty.elem != 0))
 		formatted = NULL;
 	if (!catalog_resolve_domain(conn, &ty, &typmod))
-		return false;
+		return false;			/* errors have already been logged */
 	if (ty.category == 'A' && ty.elem != 0)
 	{
 		c->is_array = true;
@@ -606,7 +606,7 @@ source_describe_table(PGconn *conn, const job *j, const job_table *jt, table_def
 	one.tables = (job_table *) jt;
 	one.ntables = 1;
 	if (!source_catalog_read(conn, &one, &cat))
-		return false;
+		return false;			/* errors have already been logged */
 	ok = source_describe(conn, cat, &one, 0, out);
 	source_catalog_free(cat);
 	return ok;

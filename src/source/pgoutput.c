@@ -251,7 +251,7 @@ static inline bool
 read_u8(reader *r, const char *what, uint8_t *out)
 {
 	if (!need(r, 1, what))
-		return false;
+		return false;			/* errors have already been logged */
 	*out = *r->p++;
 	return true;
 }
@@ -260,7 +260,7 @@ static inline bool
 read_u16(reader *r, const char *what, uint16_t *out)
 {
 	if (!need(r, 2, what))
-		return false;
+		return false;			/* errors have already been logged */
 	*out = (uint16_t) ((r->p[0] << 8) | r->p[1]);
 	r->p += 2;
 	return true;
@@ -276,7 +276,7 @@ static inline bool
 read_u32(reader *r, const char *what, uint32_t *out)
 {
 	if (!need(r, 4, what))
-		return false;
+		return false;			/* errors have already been logged */
 	*out = peek_u32(r->p);
 	r->p += 4;
 	return true;
@@ -286,7 +286,7 @@ static inline bool
 read_u64(reader *r, const char *what, uint64_t *out)
 {
 	if (!need(r, 8, what))
-		return false;
+		return false;			/* errors have already been logged */
 	*out = ((uint64_t) peek_u32(r->p) << 32) | peek_u32(r->p + 4);
 	r->p += 8;
 	return true;
@@ -443,7 +443,7 @@ read_tuple(reader *r, const pgoutput_relation *rel, const char *which,
 	pgoutput_value *vals;
 
 	if (!read_u16(r, "tuple column count", &ncols))
-		return false;
+		return false;			/* errors have already been logged */
 	if (ncols != rel->ncols)
 	{
 		decode_error(r, "relation %u (%s.%s): the %s tuple has %u columns, the relation %d",
@@ -572,7 +572,7 @@ decode_update(pgoutput_decoder *d, reader *r, pgoutput_message *out)
 			return false;
 	}
 	if (!read_tuple(r, rel, "new", &d->newvals, &d->newcap, &out->u.update.tuple))
-		return false;
+		return false;			/* errors have already been logged */
 	return expect_end(r);
 }
 

@@ -520,7 +520,7 @@ publication_drop_table(PGconn *conn, const char *sql, const char *pub, const cha
 	bool		ok;
 
 	if (!source_exec(conn, "SAVEPOINT wharf_publication_edit", "starting a publication edit"))
-		return false;
+		return false;			/* errors have already been logged */
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 	{

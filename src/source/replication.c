@@ -87,7 +87,7 @@ repl_connect(const char *conninfo, repl_conn **out)
 	PGconn	   *conn;
 
 	if (!source_connect(conninfo, true, &conn))
-		return false;
+		return false;			/* errors have already been logged */
 	*out = xcalloc(1, sizeof(repl_conn));
 	(*out)->conn = conn;
 	return true;

@@ -389,7 +389,7 @@ stage_write_rows(stage_writer *w, const char *data, size_t len, uint64_t nrows)
 	if (w->in.len + len > PART_INPUT_CHUNK && w->in.len > 0)
 	{
 		if (!part_deflate(w, false))
-			return false;
+			return false;			/* errors have already been logged */
 		/* rotate between rows once the part is big enough */
 		if (w->part_bytes >= w->s->part_size && (!part_close(w) || !part_open(w)))
 			return false;

@@ -93,7 +93,7 @@ stage_check(const stage *s)
 		int			fd;
 
 		if (!stage_mkdirs(s->root))
-			return false;
+			return false;			/* errors have already been logged */
 		probe = xasprintf("%s/.wharf-check-%d", s->root, (int) getpid());
 		fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0)

@@ -546,7 +546,7 @@ sync_handoff(sync_state *st)
 	sync_batch *b;
 
 	if (!sync_batch_take(st, &b))
-		return false;
+		return false;			/* errors have already been logged */
 	pthread_mutex_lock(&st->lock);
 	st->pending = b;
 	st->handed = b->end;
@@ -629,7 +629,7 @@ sync_report_applied(sync_state *st)
 	if (applied > st->acked)
 	{
 		if (!repl_feedback(st->repl, st->last_wal_end, applied, false))
-			return false;
+			return false;			/* errors have already been logged */
 		st->acked = applied;
 	}
 	if (applied > st->position)

@@ -72,7 +72,7 @@ sync_find_slot(sync_state *st, repl_slot_info *slot)
 	for (int attempt = 0;; attempt++)
 	{
 		if (!repl_slot_lookup(c->src, c->j.slot, slot))
-			return false;
+			return false;			/* errors have already been logged */
 		if (!slot->exists || !slot->active || attempt == 10)
 			break;
 		sleep(1);

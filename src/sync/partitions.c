@@ -118,7 +118,7 @@ sync_partitions_brought_rows(sync_state *st, const sync_partition_diff *d, bool 
 		bool		empty;
 
 		if (!source_partition_empty(st->c->src, p, &empty))
-			return false;
+			return false;			/* errors have already been logged */
 		*rows = !empty;
 	}
 	return true;
@@ -173,7 +173,7 @@ sync_check_partitions(sync_state *st, strlist *record, bool *changed)
 		if (!t->def.partitioned || t->is_new)
 			continue;
 		if (!source_read_partitions(c->src, &t->def, &now))
-			return false;
+			return false;			/* errors have already been logged */
 		sync_partitions_compare(&t->recorded, &now, &d);
 		ok = sync_partitions_brought_rows(st, &d, &rows);
 		if (!ok || d.nattached + d.nagain + d.ndetached + d.ntruncated == 0)

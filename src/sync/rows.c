@@ -85,7 +85,7 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 	size_t		lead_len;
 
 	if (!sync_segment_open(st, t))
-		return false;
+		return false;			/* errors have already been logged */
 	buf_reset(&st->vals);
 	buf_reset(&st->unchanged);
 	int			staged = 0;
@@ -173,7 +173,7 @@ sync_write_row_at(sync_state *st, sync_table *t, char op, const pgoutput_tuple *
 	buf_append(&st->row, st->vals.data ? st->vals.data : "", st->vals.len);
 	csv_end_row(&st->row);
 	if (!sync_segment_write(st, t, st->row.data, st->row.len, lead_len))
-		return false;
+		return false;			/* errors have already been logged */
 	t->batch_rows++;
 	st->batch_rows++;
 	st->batch_bytes += st->row.len;

@@ -138,7 +138,7 @@ sync_relation_add(sync_state *st, sync_table *t, const pgoutput_column *rc, int 
 			!sync_attnum_taken(t, attrs[i].attnum))
 			a = &attrs[i];
 	if (!sync_relation_type(st, t, rc, &nc))
-		return false;
+		return false;			/* errors have already been logged */
 	nc.attnum = a ? a->attnum : 0;
 	*attnum = nc.attnum;
 	sync_table_add_column(t, &nc, sink_column_render(st->c->d, &nc));
@@ -171,7 +171,7 @@ sync_relation_retype(sync_state *st, sync_table *t, int k, const pgoutput_column
 		return true;
 	}
 	if (!sync_relation_type(st, t, rc, &nc))
-		return false;
+		return false;			/* errors have already been logged */
 	if (table_column_widens(&t->def.cols[k], &nc))
 	{
 		table_column was = t->def.cols[k];	/* its type as the warehouse holds it */
@@ -434,7 +434,7 @@ sync_relation_by_gap(sync_state *st, sync_table *t, sync_relmap *m, bool *change
 		if (k < 0)
 		{
 			if (!sync_relation_add(st, t, rc, lo, hi, m->attrs, m->nattrs, &m->attnum[r]))
-				return false;
+				return false;			/* errors have already been logged */
 			m->matched[r] = t->def.ncols - 1;
 			t->colsrc[m->matched[r]] = r;
 			*changed = true;
@@ -519,7 +519,7 @@ sync_relation(sync_state *st, const pgoutput_relation *rel)
 	/* sent again after its partitions changed, among other reasons */
 	t->check_partitions = t->def.partitioned;
 	if (!source_table_attributes(st->c->src, &t->def, &m.attrs, &m.nattrs))
-		return false;
+		return false;			/* errors have already been logged */
 	m.matched = xcalloc((size_t) rel->ncols + 1, sizeof(int));
 	m.attnum = xcalloc((size_t) rel->ncols + 1, sizeof(int));
 	for (int k = 0; k < t->def.ncols; k++)
@@ -948,7 +948,7 @@ sync_table_refresh(sync_state *st, int i)
 		if (t->def.cols[k].attnum > 0)
 			sync_table_recorded(t, t->def.cols[k].attnum, t->def.cols[k].name);
 	if (!source_describe_table(c->src, &c->j, &c->j.tables[i], &now))
-		return false;
+		return false;			/* errors have already been logged */
 	for (int k = 0; k < t->def.ncols; k++)
 		free(t->missing[k]);
 	table_def_free_columns(&t->def);
@@ -971,7 +971,7 @@ sync_table_refresh(sync_state *st, int i)
 	table_def_free(&now);
 	t->relid = 0;
 	if (!sink_check_names(st->c->d, &t->def))
-		return false;
+		return false;			/* errors have already been logged */
 	sink_target_columns_query(c->d, &sql, t->def.target_schema, t->def.target_name);
 	ok = wh_query(c->wh, sql.data, &cols);
 	buf_free(&sql);

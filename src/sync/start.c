@@ -33,7 +33,7 @@ sync_read_state(sync_state *st, sync_saved *saved)
 	memset(saved, 0, sizeof(*saved));
 	/* a missing state table means no position yet (a load creates it) */
 	if (!load_state_read(c->wh, c->d, &c->j, &saved->state))
-		return false;
+		return false;			/* errors have already been logged */
 	for (int r = 0; r < saved->state.n; r++)
 	{
 		const load_state_row *row = &saved->state.rows[r];

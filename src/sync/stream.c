@@ -13,7 +13,7 @@ sync_message(sync_state *st, const repl_frame *f)
 	sync_table *t;
 
 	if (!pgoutput_decode(st->dec, f->payload, f->len, f->wal_start, &m))
-		return false;
+		return false;			/* errors have already been logged */
 	switch (m.type)
 	{
 		case PGOUTPUT_BEGIN:
@@ -52,7 +52,7 @@ sync_message(sync_state *st, const repl_frame *f)
 				if (t && st->txn_lsn >= t->from_lsn && t->def.mode == MODE_MERGE)
 				{
 					if (!sync_write_row(st, t, 'T', NULL))
-						return false;
+						return false;			/* errors have already been logged */
 					t->batch_ops[SYNC_OP_TRUNCATE]++;
 				}
 				if (t)
@@ -75,7 +75,7 @@ sync_message(sync_state *st, const repl_frame *f)
 	{
 		case PGOUTPUT_INSERT:
 			if (!sync_write_row(st, t, 'I', &m.u.insert.tuple))
-				return false;
+				return false;			/* errors have already been logged */
 			if (t->full_identity)
 				sync_note_added(st, t, &m.u.insert.tuple);
 			return true;
@@ -150,14 +150,14 @@ sync_stream(sync_state *st)
 		repl_frame	f;
 
 		if (!repl_receive(st->repl, SYNC_IDLE_MS, &sync_stop_requested, &f))
-			return false;
+			return false;			/* errors have already been logged */
 		switch (f.kind)
 		{
 			case REPL_XLOGDATA:
 				if (f.wal_end > st->last_wal_end)
 					st->last_wal_end = f.wal_end;
 				if (!sync_message(st, &f))
-					return false;
+					return false;			/* errors have already been logged */
 				break;
 			case REPL_KEEPALIVE:
 				if (f.wal_end > st->last_wal_end)
@@ -172,7 +172,7 @@ sync_stream(sync_state *st)
 					f.wal_end > st->acked)
 				{
 					if (!repl_feedback(st->repl, f.wal_end, f.wal_end, false))
-						return false;
+						return false;			/* errors have already been logged */
 					st->acked = f.wal_end;
 					st->progressed = true;	/* caught up: any outage before is over */
 				}
@@ -183,13 +183,13 @@ sync_stream(sync_state *st)
 			case REPL_TIMEOUT:
 				/* ask for a keepalive: it says how far the server has read */
 				if (!repl_feedback(st->repl, st->last_wal_end, st->acked, true))
-					return false;
+					return false;			/* errors have already been logged */
 				break;
 			case REPL_INTERRUPTED:
 				break;
 		}
 		if (!sync_report_applied(st))
-			return false;
+			return false;			/* errors have already been logged */
 		if (sync_batch_due(st) && !sync_handoff(st))
 			return false;
 		if (sync_partitions_due(st))
@@ -197,7 +197,7 @@ sync_stream(sync_state *st)
 			bool		changed;
 
 			if (!sync_check_partitions(st, &st->record, &changed))
-				return false;
+				return false;			/* errors have already been logged */
 			if (changed)
 			{
 				/* everything read so far goes in first; cmd_sync reloads, then streams on */

@@ -94,7 +94,7 @@ load_ddl_script(const sink_dialect *d, const job *j, const load_table *tables,
 	for (int i = 0; i < ntables; i++)
 	{
 		if (!sink_create_table(d, script, tables[i].t))
-			return false;
+			return false;			/* errors have already been logged */
 		sink_add_meta_columns(d, script, tables[i].t, NULL);
 	}
 	return true;
@@ -341,7 +341,7 @@ load_script_begin(const sink_dialect *d, const job *j, load_kind kind,
 {
 	/* schema work first, each statement committed on its own (load.h) */
 	if (!load_ddl_script(d, j, tables, ntables, script))
-		return false;
+		return false;			/* errors have already been logged */
 	/* schema changes the stream saw for a table loaded anew, as a change batch runs them */
 	for (int i = 0; i < ntables; i++)
 		if (tables[i].pre_ddl)
@@ -534,7 +534,7 @@ load_read_marks(wh_session *wh, const sink_dialect *d, const job *j, const table
 
 	memset(marks, 0, sizeof(load_mark) * (size_t) n);
 	if (!load_state_read(wh, d, j, &st))
-		return false;
+		return false;			/* errors have already been logged */
 	for (int r = 0; r < st.n; r++)
 	{
 		const load_state_row *row = &st.rows[r];
@@ -632,7 +632,7 @@ load_script(const sink_dialect *d, const job *j, const stage *s,
 			const load_table *tables, int ntables, strlist *script, int *nddl)
 {
 	if (!load_script_begin(d, j, kind, tables, ntables, script, nddl))
-		return false;
+		return false;			/* errors have already been logged */
 	for (int i = 0; i < ntables; i++)
 	{
 		load_files_owned owned;
@@ -681,7 +681,7 @@ load_run_open(wh_session *wh, const strlist *script, int nddl)
 
 	for (int i = 0; i < script->n; i++)
 		if (!load_run_one(wh, script, nddl, i, &seconds))
-			return false;
+			return false;			/* errors have already been logged */
 	return true;
 }
 
@@ -701,7 +701,7 @@ load_run_tables(wh_session *wh, const strlist *script, int nddl,
 		double		seconds;
 
 		if (!load_run_one(wh, script, nddl, i, &seconds))
-			return false;
+			return false;			/* errors have already been logged */
 		while (t < ntables && tables[t].span && i >= tables[t].span->end)
 			t++;
 		if (t >= ntables || tables[t].span == NULL || i < tables[t].span->copy)

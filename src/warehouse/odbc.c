@@ -577,9 +577,9 @@ wh_exec(wh_session *s, const char *sql, int64_t *rows)
 	if (rows)
 		*rows = 0;
 	if (!check_usable(s, "run a statement"))
-		return false;
+		return false;			/* errors have already been logged */
 	if (!exec_direct(s, sql, "statement", &stmt, &no_data))
-		return false;
+		return false;			/* errors have already been logged */
 
 	/*
 	 * One result per statement in sql; count rows over all of them.  A first
@@ -702,7 +702,7 @@ wh_exec_alone(wh_session *s, const char *sql)
 	if (s->in_tx && !wh_commit(s))
 		return false;
 	if (!set_autocommit(s, true))
-		return false;
+		return false;			/* errors have already been logged */
 	ok = wh_exec(s, sql, NULL);
 	s->in_tx = false;
 	s->tx_failed = false;
@@ -724,9 +724,9 @@ wh_query(wh_session *s, const char *sql, wh_result *out)
 	out->ncols = 0;
 	out->values = NULL;
 	if (!check_usable(s, "run a query"))
-		return false;
+		return false;			/* errors have already been logged */
 	if (!exec_direct(s, sql, "query", &stmt, &no_data))
-		return false;
+		return false;			/* errors have already been logged */
 	if (no_data)
 	{
 		(void) SQLFreeHandle(SQL_HANDLE_STMT, stmt);
@@ -818,7 +818,7 @@ bool
 wh_commit(wh_session *s)
 {
 	if (!check_usable(s, "commit"))
-		return false;
+		return false;			/* errors have already been logged */
 	if (s->tx_failed)
 	{
 		/*
