@@ -885,6 +885,46 @@ test_secrets(void **state)
 	log_secrets_clear();
 }
 
+/*
+ * Loads text from a file of the given mode and returns what it logged (the
+ * caller frees it); the job is freed and the file removed.  When j_out is
+ * not NULL, the job is handed over instead of freed.
+ */
+static char *
+load_file_logging(const char *text, mode_t mode, job *j_out, char **path_out)
+{
+	char	   *path = write_temp(text, mode);
+	char	   *err;
+	job			j;
+
+	capture_begin();
+	assert_true(job_load(path, &j));
+	err = capture_end();
+	if (j_out)
+		*j_out = j;
+	else
+		job_free(&j);
+	unlink(path);
+	if (path_out)
+		*path_out = path;
+	else
+		free(path);
+	return err;
+}
+
+/* A file of the given mode: its one warning holds fragment, or there is none (NULL). */
+static void
+expect_load_warning(const char *text, mode_t mode, const char *fragment)
+{
+	char	   *err = load_file_logging(text, mode, NULL, NULL);
+
+	if (fragment == NULL)
+		assert_string_equal(err, "");
+	else
+		assert_non_null(strstr(err, fragment));
+	free(err);
+}
+
 static void
 test_permission_warning(void **state)
 {
@@ -904,10 +944,7 @@ test_permission_warning(void **state)
 	setenv("WHARF_TEST_SECRET", "s3cr3t-from-env", 1);
 	setenv("WHARF_TEST_PGPASS", "pg-env-pass", 1);
 
-	path = write_temp(literal, 0644);
-	capture_begin();
-	assert_true(job_load(path, &j));
-	err = capture_end();
+	err = load_file_logging(literal, 0644, &j, &path);
 	assert_non_null(strstr(err, "wharf: warning: "));
 	assert_non_null(strstr(err, "readable by group or others (mode 0644)"));
 	assert_non_null(strstr(err, "secret_access_key"));
@@ -916,41 +953,14 @@ test_permission_warning(void **state)
 	assert_string_equal(j.path, path);
 	assert_string_equal(j.secret_access_key, "literal-secret");
 	free(err);
-	job_free(&j);
-	unlink(path);
 	free(path);
-
-	path = write_temp(literal_pg, 0640);
-	capture_begin();
-	assert_true(job_load(path, &j));
-	err = capture_end();
-	assert_non_null(strstr(err, "a password in [source] conninfo"));
-	free(err);
 	job_free(&j);
-	unlink(path);
-	free(path);
 
+	expect_load_warning(literal_pg, 0640, "a password in [source] conninfo");
 	/* private file: no warning */
-	path = write_temp(literal, 0600);
-	capture_begin();
-	assert_true(job_load(path, &j));
-	err = capture_end();
-	assert_string_equal(err, "");
-	free(err);
-	job_free(&j);
-	unlink(path);
-	free(path);
-
+	expect_load_warning(literal, 0600, NULL);
 	/* secrets through the environment: no warning */
-	path = write_temp(from_env, 0644);
-	capture_begin();
-	assert_true(job_load(path, &j));
-	err = capture_end();
-	assert_string_equal(err, "");
-	free(err);
-	job_free(&j);
-	unlink(path);
-	free(path);
+	expect_load_warning(from_env, 0644, NULL);
 	log_secrets_clear();
 }
 
