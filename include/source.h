@@ -36,11 +36,13 @@ extern bool source_failure_outage(PGconn *conn, const PGresult *res);
 extern bool source_exec(PGconn *conn, const char *sql, const char *what);
 /*
  * Runs a query (with nparams text parameters, or none) that returns rows;
- * on failure reports "source: cannot <what>: <libpq's message>" (noting an
- * outage) and returns NULL.  The caller clears the result.
+ * on failure reports "source: cannot <what>: <libpq's message>" (what is a
+ * printf format; an outage is noted) and returns NULL.  The caller clears
+ * the result.
  */
 extern PGresult *source_query(PGconn *conn, const char *sql, int nparams,
-							  const char *const *params, const char *what);
+							  const char *const *params, const char *what,...)
+			__attribute__((format(printf, 5, 6)));
 
 /*
  * Adds to j->tables the tables its pattern sections select (job_pattern):

@@ -31,16 +31,16 @@ catalog_type(PGconn *conn, uint32_t oid, source_type *out)
 	bool		ok;
 
 	snprintf(oidtext, sizeof(oidtext), "%u", oid);
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT t.typtype, t.typbasetype, t.typtypmod, t.typelem, t.typcategory, "
 					   "       n.nspname = 'pg_catalog' "
 					   "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
 					   "WHERE t.oid = $1::oid",
-					   1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (!ok)
-		log_error("source: cannot read type %u: %s", oid, PQerrorMessage(conn));
-	else
+					   1, params, "read type %u", oid);
+	ok = res != NULL && PQntuples(res) == 1;
+	if (res != NULL && !ok)
+		log_error("source: type %u does not exist (dropped while read?)", oid);
+	else if (ok)
 	{
 		out->oid = oid;
 		out->typtype = PQgetvalue(res, 0, 0)[0];
@@ -183,14 +183,10 @@ catalog_column_type(PGconn *conn, uint32_t typoid, int typmod, const source_type
 
 		snprintf(oidtext, sizeof(oidtext), "%u", ty.oid);
 		snprintf(modtext, sizeof(modtext), "%d", typmod);
-		res = PQexecParams(conn, "SELECT pg_catalog.format_type($1::oid, $2::int)",
-						   2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		{
-			log_error("source: cannot format type %u: %s", ty.oid, PQerrorMessage(conn));
-			PQclear(res);
-			return false;
-		}
+		res = source_query(conn, "SELECT pg_catalog.format_type($1::oid, $2::int)", 2, params,
+						   "format type %u", ty.oid);
+		if (res == NULL)
+			return false;		/* errors have already been logged */
 		c->pg_type = xasprintf("%s%s", PQgetvalue(res, 0, 0), c->is_array ? "[]" : "");
 		PQclear(res);
 	}
@@ -366,7 +362,7 @@ source_catalog_read(PGconn *conn, const job *j, source_catalog **out)
 	 * rest are INCLUDE columns, carried in the index but neither unique
 	 * nor part of the replica identity.
 	 */
-	cat->res = PQexecParams(conn,
+	cat->res = source_query(conn,
 							"SELECT j.ord, c.oid, c.relkind, pg_catalog.has_table_privilege(c.oid, 'SELECT'), "
 							"       a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated <> '', "
 							"       a.attnum, t.typtype, t.typbasetype, t.typtypmod, t.typelem, t.typcategory, "
@@ -383,14 +379,13 @@ source_catalog_read(PGconn *conn, const job *j, source_catalog **out)
 							"LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 							"LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace "
 							"ORDER BY j.ord, a.attnum",
-							2, NULL, params, NULL, NULL, 0);
+							2, params, "read the catalog of the job's tables");
 	buf_free(&schemas);
 	buf_free(&names);
-	if (PQresultStatus(cat->res) != PGRES_TUPLES_OK)
+	if (cat->res == NULL)
 	{
-		log_error("source: cannot read the catalog of the job's tables: %s", PQerrorMessage(conn));
 		source_catalog_free(cat);
-		return false;
+		return false;			/* errors have already been logged */
 	}
 	cat->ntables = j->ntables;
 	cat->first = xcalloc((size_t) j->ntables + 1, sizeof(int));
@@ -630,7 +625,8 @@ source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out)
 	 * catalog as it is now.
 	 */
 	snprintf(oidtext, sizeof(oidtext), "%u", t->relid);
-	res = PQexecParams(conn,
+	display = table_display_name(t);
+	res = source_query(conn,
 					   "WITH RECURSIVE tree(relid, xid) AS ("
 					   "  SELECT i.inhrelid, i.xmin FROM pg_catalog.pg_inherits i WHERE i.inhparent = $1::oid"
 					   "  UNION ALL"
@@ -639,15 +635,10 @@ source_read_partitions(PGconn *conn, const table_def *t, table_partitions *out)
 					   "FROM tree JOIN pg_catalog.pg_class c ON c.oid = tree.relid "
 					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 					   "ORDER BY c.oid",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		display = table_display_name(t);
-		log_error("source: cannot read the partitions of %s: %s", display, PQerrorMessage(conn));
-		free(display);
-		PQclear(res);
-		return false;
-	}
+					   1, params, "read the partitions of %s", display);
+	free(display);
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	out->n = PQntuples(res);
 	out->items = xcalloc((size_t) (out->n ? out->n : 1), sizeof(table_partition));
 	for (int i = 0; i < out->n; i++)
@@ -680,16 +671,12 @@ source_partition_empty(PGconn *conn, const table_partition *p, bool *empty)
 
 	*empty = false;
 	snprintf(oidtext, sizeof(oidtext), "%u", p->relid);
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
 					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot look up partition %s: %s", p->name, PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+					   1, params, "look up partition %s", p->name);
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	if (PQntuples(res) == 0)
 	{
 		/* gone since: not known to be empty */
@@ -710,12 +697,10 @@ source_partition_empty(PGconn *conn, const table_partition *p, bool *empty)
 	sql = xasprintf("SELECT NOT EXISTS (SELECT FROM %s.%s)", s, n);
 	PQfreemem(s);
 	PQfreemem(n);
-	res = PQexec(conn, sql);
+	res = source_query(conn, sql, 0, NULL, "read partition %s", p->name);
 	free(sql);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot read partition %s: %s", p->name, PQerrorMessage(conn));
-	else
+	ok = res != NULL;
+	if (ok)
 		*empty = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	return ok;
@@ -733,20 +718,18 @@ source_table_attributes(PGconn *conn, const table_def *t, source_attr **out, int
 	*n = 0;
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	/* attmissingval is a one-element array of the column's type: its text as text[] */
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped, "
 					   "       a.attgenerated <> '', a.atthasdef OR a.attidentity <> '', "
 					   "       a.atthasmissing, "
 					   "       CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END "
 					   "FROM pg_catalog.pg_attribute a "
 					   "WHERE a.attrelid = $1::oid AND a.attnum > 0 ORDER BY a.attnum",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+					   1, params, "read the columns of %s", display);
+	if (res == NULL)
 	{
-		log_error("source: cannot read the columns of %s: %s", display, PQerrorMessage(conn));
-		PQclear(res);
 		free(display);
-		return false;
+		return false;			/* errors have already been logged */
 	}
 	*n = PQntuples(res);
 	*out = xcalloc((size_t) (*n ? *n : 1), sizeof(source_attr));
@@ -860,18 +843,14 @@ catalog_pattern_columns(PGconn *conn, const job *j, int pi, const PGresult *res,
 	buf_putc(&names, '}');
 	params[0] = oids.data;
 	params[1] = names.data;
-	cols = PQexecParams(conn,
+	cols = source_query(conn,
 						"SELECT e.name FROM unnest($2::text[]) AS e(name) "
 						"WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a "
 						"                  WHERE a.attrelid = ANY ($1::pg_catalog.oid[]) "
 						"                    AND a.attname = e.name AND a.attnum > 0 AND NOT a.attisdropped)",
-						2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(cols) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot read the columns of the tables [table %s] selects: %s",
-				  pat->text, PQerrorMessage(conn));
+						2, params, "read the columns of the tables [table %s] selects", pat->text);
+	if (cols == NULL)
 		ok = false;
-	}
 	else if (PQntuples(cols) > 0)
 	{
 		log_error("%s: [table %s]: exclude_columns names column \"%s\", which none of the "
@@ -898,24 +877,20 @@ source_select_tables(PGconn *conn, job *j)
 	if (j->npatterns == 0)
 		return true;
 	/* schemas named pg_* are the system's (CREATE SCHEMA refuses such names) */
-	res = PQexec(conn,
-				 "SELECT n.nspname, c.relname, c.oid, "
-				 "       CASE WHEN c.relispartition THEN "
-				 "         ARRAY(SELECT a.relid::pg_catalog.oid "
-				 "               FROM pg_catalog.pg_partition_ancestors(c.oid) AS a(relid) "
-				 "               WHERE a.relid <> c.oid) END "
-				 "FROM pg_catalog.pg_class c "
-				 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-				 "WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' "
-				 "  AND n.nspname !~ '^pg_' "
-				 "ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot read the tables the job's patterns select from: %s",
-				  PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+	res = source_query(conn,
+					   "SELECT n.nspname, c.relname, c.oid, "
+					   "       CASE WHEN c.relispartition THEN "
+					   "         ARRAY(SELECT a.relid::pg_catalog.oid "
+					   "               FROM pg_catalog.pg_partition_ancestors(c.oid) AS a(relid) "
+					   "               WHERE a.relid <> c.oid) END "
+					   "FROM pg_catalog.pg_class c "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					   "WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' "
+					   "  AND n.nspname !~ '^pg_' "
+					   "ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\"",
+					   0, NULL, "read the tables the job's patterns select from");
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	nrows = PQntuples(res);
 	which = xcalloc((size_t) nrows + 1, sizeof(int));
 	count = xcalloc((size_t) j->npatterns, sizeof(int));

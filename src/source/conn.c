@@ -3,6 +3,7 @@
  *    Source connections: the user's conninfo plus the session settings that
  *    fix the text form of every value.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,16 +117,22 @@ source_exec(PGconn *conn, const char *sql, const char *what)
 
 PGresult *
 source_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
-			 const char *what)
+			 const char *what,...)
 {
 	PGresult   *res = nparams > 0 ?
 		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
+	buf			msg = BUF_INIT;
+	va_list		ap;
 
 	log_trace("source: %s", sql);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
 	(void) source_failure_outage(conn, res);
-	log_error("source: cannot %s: %s", what, PQerrorMessage(conn));
+	va_start(ap, what);
+	buf_vprintf(&msg, what, ap);
+	va_end(ap);
+	log_error("source: cannot %s: %s", msg.data, PQerrorMessage(conn));
+	buf_free(&msg);
 	PQclear(res);
 	return NULL;
 }

@@ -208,20 +208,16 @@ source_incr_check(PGconn *conn, const table_def *t)
 	/* the limits the user is told: no index (each load scans), nothing moves it on update */
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	params[1] = t->cursor;
-	{
-		char	   *what = xasprintf("read the indexes and triggers of table %s's cursor", display);
-
-		res = source_query(conn,
-						   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-						   "               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
-						   "                AND a.attnum = i.indkey[0] "
-						   "               WHERE i.indrelid = $1::oid AND a.attname = $2), "
-						   "       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g "
-						   "               WHERE g.tgrelid = $1::oid AND NOT g.tgisinternal "
-						   "                 AND (g.tgtype & 16) <> 0)",
-						   2, params, what);
-		free(what);
-	}
+	res = source_query(conn,
+					   "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+					   "               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid "
+					   "                AND a.attnum = i.indkey[0] "
+					   "               WHERE i.indrelid = $1::oid AND a.attname = $2), "
+					   "       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g "
+					   "               WHERE g.tgrelid = $1::oid AND NOT g.tgisinternal "
+					   "                 AND (g.tgtype & 16) <> 0)",
+					   2, params, "read the indexes and triggers of table %s's cursor",
+					   display);
 	if (res == NULL)
 		ok = false;
 	else
@@ -275,12 +271,8 @@ source_incr_high_water(PGconn *conn, const table_def *t, char **value)
 		return false;
 	}
 	display = table_display_name(t);
-	{
-		char	   *what = xasprintf("read the largest %s of table %s", t->cursor, display);
-
-		res = source_query(conn, sql.data, 0, NULL, what);
-		free(what);
-	}
+	res = source_query(conn, sql.data, 0, NULL, "read the largest %s of table %s", t->cursor,
+					   display);
 	free(display);
 	buf_free(&sql);
 	if (res == NULL)

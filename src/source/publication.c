@@ -129,14 +129,15 @@ key_names(const table_def *t, buf *out)
 /*
  * The key columns of every valid, non-partial unique index of the tables
  * whose oids are relids ("{1,2}"), a row each: ord (the oid's place in
- * relids), indexrelid, attname (NULL for an expression).
+ * relids), indexrelid, attname (NULL for an expression).  NULL, reported,
+ * on failure.
  */
 static PGresult *
 query_unique_indexes(PGconn *conn, const char *relids)
 {
 	const char *params[1] = {relids};
 
-	return PQexecParams(conn,
+	return source_query(conn,
 						"SELECT r.ord, i.indexrelid, a.attname "
 						"FROM unnest($1::pg_catalog.oid[]) WITH ORDINALITY AS r(relid, ord) "
 						"JOIN pg_catalog.pg_index i ON i.indrelid = r.relid "
@@ -145,7 +146,7 @@ query_unique_indexes(PGconn *conn, const char *relids)
 						"WHERE i.indisunique AND i.indisvalid "
 						"  AND i.indpred IS NULL AND k.ord <= i.indnkeyatts "
 						"ORDER BY r.ord, i.indexrelid, k.ord",
-						1, NULL, params, NULL, NULL, 0);
+						1, params, "read the unique indexes of the job's tables");
 }
 
 /* rows from .. to - 1 of res: t's unique indexes (query_unique_indexes) */
@@ -207,13 +208,14 @@ check_key_unique(const PGresult *res, int from, int to, const table_def *t, cons
  * of ord (the oid's place in relids), relreplident, whether its index
  * exists, is immediate, is valid, unique and not partial, and one of its
  * key columns' names (NULL when it has none); at least one row an oid.
+ * NULL, reported naming the tables as of says, on failure.
  */
 static PGresult *
-query_replica_identities(PGconn *conn, const char *relids)
+query_replica_identities(PGconn *conn, const char *relids, const char *of)
 {
 	const char *params[1] = {relids};
 
-	return PQexecParams(conn,
+	return source_query(conn,
 						"SELECT r.ord, c.relreplident, i.indexrelid IS NOT NULL, "
 						"       coalesce(i.indimmediate, false), "
 						"       coalesce(i.indisvalid AND i.indisunique AND i.indpred IS NULL, false), "
@@ -227,7 +229,7 @@ query_replica_identities(PGconn *conn, const char *relids)
 						"     ON k.ord <= i.indnkeyatts "
 						"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
 						"ORDER BY r.ord, k.ord",
-						1, NULL, params, NULL, NULL, 0);
+						1, params, "read the replica identity of %s", of);
 }
 
 /* The rows of res (ordered by its first column, ord) whose ord is ord: [*from, *to). */
@@ -259,14 +261,9 @@ check_replica_identity_of(PGconn *conn, const table_def *t, const char *display,
 	bool		ok;
 
 	snprintf(relids, sizeof(relids), "{%u}", relid);
-	res = query_replica_identities(conn, relids);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot read the replica identity of %s: %s", partition ? partition : display,
-				  PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+	res = query_replica_identities(conn, relids, partition ? partition : display);
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	rows_of(res, 1, &from, &to);
 	ok = check_identity_rows(res, from, to, t, display, partition);
 	PQclear(res);
@@ -406,15 +403,12 @@ source_check_keys(PGconn *conn, const table_def *tables, int n)
 		buf_printf(&relids, "%s%u", i > 0 ? "," : "", tables[i].relid);
 	buf_putc(&relids, '}');
 	unique = query_unique_indexes(conn, relids.data);
-	identity = query_replica_identities(conn, relids.data);
+	identity = unique ? query_replica_identities(conn, relids.data, "the job's tables") : NULL;
 	buf_free(&relids);
-	if (PQresultStatus(unique) != PGRES_TUPLES_OK || PQresultStatus(identity) != PGRES_TUPLES_OK)
+	if (unique == NULL || identity == NULL)
 	{
-		log_error("source: cannot read the unique indexes and replica identities of the job's "
-				  "tables: %s", PQerrorMessage(conn));
 		PQclear(unique);
-		PQclear(identity);
-		return false;
+		return false;			/* errors have already been logged */
 	}
 	for (int i = 0; i < n; i++)
 	{
@@ -466,17 +460,14 @@ source_partition_overlap(PGconn *conn, const job *j, const table_def *tables, in
 		buf_printf(&oids, "%s%u", i ? "," : "", tables[i].relid);
 	buf_putc(&oids, '}');
 	params[0] = oids.data;
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT r.oid, a.relid::pg_catalog.oid FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS r(oid) "
 					   "CROSS JOIN LATERAL pg_catalog.pg_partition_ancestors(r.oid::pg_catalog.regclass) AS a(relid) "
 					   "WHERE a.relid <> r.oid AND a.relid = ANY ($1::pg_catalog.oid[]) "
 					   "ORDER BY 1, 2 LIMIT 1",
-					   1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot read the partition ancestors of the job's tables: %s",
-				  PQerrorMessage(conn));
-	else if (PQntuples(res) == 1)
+					   1, params, "read the partition ancestors of the job's tables");
+	ok = res != NULL;
+	if (ok && PQntuples(res) == 1)
 	{
 		uint32_t	part = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
 		uint32_t	root = (uint32_t) strtoul(PQgetvalue(res, 0, 1), NULL, 10);
@@ -563,15 +554,12 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	buf			sql = BUF_INIT;
 	bool		ok = true;
 
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT coalesce(pg_catalog.obj_description(p.oid, 'pg_publication'), ''), p.pubviaroot "
 					   "FROM pg_catalog.pg_publication p WHERE p.pubname = $1",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot look up publication %s: %s", pub, PQerrorMessage(conn));
-		ok = false;
-	}
+					   1, params, "look up publication %s", pub);
+	if (res == NULL)
+		ok = false;		/* errors have already been logged */
 	else if (PQntuples(res) == 0)
 	{
 		char	   *lit = PQescapeLiteral(conn, comment, strlen(comment));
@@ -620,7 +608,7 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 	 */
 	if (ok)
 	{
-		res = PQexecParams(conn,
+		res = source_query(conn,
 						   "SELECT pr.prrelid, n.nspname, c.relname, "
 						   "       (SELECT pg_catalog.string_agg(a.attname, pg_catalog.chr(1) ORDER BY a.attnum) "
 						   "        FROM pg_catalog.pg_attribute a "
@@ -629,12 +617,9 @@ sync_one_publication(PGconn *conn, const job *j, const char *pub, const char *op
 						   "JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid "
 						   "JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid "
 						   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-						   "WHERE p.pubname = $1", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		{
-			log_error("source: cannot read publication %s: %s", pub, PQerrorMessage(conn));
-			ok = false;
-		}
+						   "WHERE p.pubname = $1", 1, params, "read publication %s", pub);
+		if (res == NULL)
+			ok = false;		/* errors have already been logged */
 		for (int r = 0; ok && r < PQntuples(res); r++)
 		{
 			uint32_t	relid = (uint32_t) strtoul(PQgetvalue(res, r, 0), NULL, 10);
@@ -824,15 +809,12 @@ source_publication_verify(PGconn *conn, const job *j, const table_def *tables, i
 		any_merge |= tables[i].mode == MODE_MERGE;
 		any_partitioned |= tables[i].partitioned;
 	}
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot "
 					   "FROM pg_catalog.pg_publication WHERE pubname = $1",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot look up publication %s: %s", pub, PQerrorMessage(conn));
-		ok = false;
-	}
+					   1, params, "look up publication %s", pub);
+	if (res == NULL)
+		ok = false;		/* errors have already been logged */
 	else if (PQntuples(res) == 0)
 	{
 		buf			list = BUF_INIT;
@@ -891,7 +873,7 @@ source_publication_verify(PGconn *conn, const job *j, const table_def *tables, i
 	 */
 	relid_array(&relids, tables, n);
 	params[1] = relids.data;
-	res = ok ? PQexecParams(conn,
+	res = ok ? source_query(conn,
 							"SELECT r.ord, pt.tablename IS NOT NULL, pt.rowfilter, "
 							"       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) "
 							"        FROM pg_catalog.pg_attribute a "
@@ -902,12 +884,9 @@ source_publication_verify(PGconn *conn, const job *j, const table_def *tables, i
 							"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 							"LEFT JOIN pg_catalog.pg_publication_tables pt ON pt.pubname = $1 "
 							"     AND pt.schemaname = n.nspname AND pt.tablename = c.relname "
-							"ORDER BY r.ord", 2, NULL, params, NULL, NULL, 0) : NULL;
-	if (ok && PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot read the tables of publication %s: %s", pub, PQerrorMessage(conn));
-		ok = false;
-	}
+							"ORDER BY r.ord", 2, params, "read the tables of publication %s", pub) : NULL;
+	if (ok && res == NULL)
+		ok = false;		/* errors have already been logged */
 	for (int r = 0; ok && r < PQntuples(res); r++)
 	{
 		int			i = atoi(PQgetvalue(res, r, 0)) - 1;
@@ -953,15 +932,12 @@ source_job_publications(PGconn *conn, const job *j, strlist *names)
 	bool		ok;
 
 	/* by name and by the comment wharf gives them: never a DBA's publication */
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT p.pubname FROM pg_catalog.pg_publication p "
 					   "WHERE p.pubname IN ($1, $2) "
 					   "  AND pg_catalog.obj_description(p.oid, 'pg_publication') = $3 "
-					   "ORDER BY p.pubname", 3, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot look up the publications of job %s: %s", j->name,
-				  PQerrorMessage(conn));
+					   "ORDER BY p.pubname", 3, params, "look up the publications of job %s", j->name);
+	ok = res != NULL;
 	for (int r = 0; ok && r < PQntuples(res); r++)
 		strlist_add(names, PQgetvalue(res, r, 0));
 	PQclear(res);
@@ -1001,16 +977,13 @@ source_column_missing_value(PGconn *conn, const table_def *t, const char *column
 
 	snprintf(oid, sizeof(oid), "%u", t->relid);
 	*value = NULL;
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT format_type(atttypid, atttypmod), attmissingval::text "
 					   "FROM pg_catalog.pg_attribute "
 					   "WHERE attrelid = $1::oid AND attname = $2 AND atthasmissing",
-					   2, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot read the default of %s.%s.%s: %s", t->schema, t->name, column,
-				  PQerrorMessage(conn));
-	else if (PQntuples(res) == 1)
+					   2, params, "read the default of %s.%s.%s", t->schema, t->name, column);
+	ok = res != NULL;
+	if (ok && PQntuples(res) == 1)
 	{
 		/* attmissingval is a one-element array of the column's type */
 		char	   *lit = PQescapeLiteral(conn, PQgetvalue(res, 0, 1), strlen(PQgetvalue(res, 0, 1)));

@@ -23,7 +23,7 @@ read_role_and_server(PGconn *conn, const job *j, source_readiness *out)
 	bool		ok;
 
 	/* REPLICATION is the login role's own attribute: it is not inherited */
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT r.rolname, pg_catalog.current_database(), r.rolsuper, "
 					   "       r.rolreplication OR r.rolsuper, "
 					   "       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'), "
@@ -33,12 +33,9 @@ read_role_and_server(PGconn *conn, const job *j, source_readiness *out)
 					   "       (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'walsender'), "
 					   "       EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1) "
 					   "FROM pg_catalog.pg_roles r WHERE r.rolname = session_user",
-					   1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (!ok)
-		log_error("source: cannot read the role's rights and the server's replication settings: %s",
-				  PQerrorMessage(conn));
-	else
+					   1, params, "read the role's rights and the server's replication settings");
+	ok = res != NULL && PQntuples(res) == 1;
+	if (ok)
 	{
 		out->role = xstrdup(PQgetvalue(res, 0, 0));
 		out->database = xstrdup(PQgetvalue(res, 0, 1));
@@ -79,18 +76,15 @@ read_tables(PGconn *conn, const job *j, const table_def *tables, int n, source_r
 	params[0] = relids.data;
 	params[1] = j->use_publication ? j->use_publication : j->publication;
 	params[2] = j->use_publication ? j->use_publication : ins;
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT r.ord, c.relreplident, pg_catalog.pg_has_role(c.relowner, 'USAGE'), "
 					   "       EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr "
 					   "               JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid "
 					   "               WHERE pr.prrelid = c.oid AND p.pubname IN ($2, $3)) "
 					   "FROM unnest($1::pg_catalog.oid[]) WITH ORDINALITY AS r(relid, ord) "
 					   "JOIN pg_catalog.pg_class c ON c.oid = r.relid ORDER BY r.ord",
-					   3, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot read the replica identity and owner of the job's tables: %s",
-				  PQerrorMessage(conn));
+					   3, params, "read the replica identity and owner of the job's tables");
+	ok = res != NULL;
 	for (int r = 0; ok && r < PQntuples(res); r++)
 	{
 		int			i = atoi(PQgetvalue(res, r, 0)) - 1;
@@ -126,14 +120,11 @@ read_publications(PGconn *conn, const job *j, source_readiness *out)
 		free(ins);
 		return false;
 	}
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT p.pubname, pg_catalog.pg_has_role(p.pubowner, 'USAGE') "
 					   "FROM pg_catalog.pg_publication p WHERE p.pubname IN ($1, $2) ORDER BY 1",
-					   2, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		log_error("source: cannot look up the publications of job %s: %s", j->name,
-				  PQerrorMessage(conn));
+					   2, params, "look up the publications of job %s", j->name);
+	ok = res != NULL;
 	for (int r = 0; ok && r < PQntuples(res); r++)
 	{
 		bool		ours = false;

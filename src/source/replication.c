@@ -117,19 +117,15 @@ repl_slot_lookup(PGconn *conn, const char *slot, repl_slot_info *out)
 	PGresult   *res;
 
 	memset(out, 0, sizeof(*out));
-	res = PQexecParams(conn,
+	res = source_query(conn,
 					   "SELECT plugin, active, coalesce(active_pid, 0), coalesce(wal_status, ''), "
 					   "       coalesce(database, ''), coalesce(confirmed_flush_lsn::text, '0/0'), "
 					   "       coalesce(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), "
 					   "                                           confirmed_flush_lsn)::bigint, 0) "
 					   "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
-					   1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot look up replication slot %s: %s", slot, PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+					   1, params, "look up replication slot %s", slot);
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	if (PQntuples(res) == 1)
 	{
 		out->exists = true;
@@ -149,14 +145,11 @@ bool
 repl_slot_drop(PGconn *conn, const char *slot)
 {
 	const char *params[1] = {slot};
-	PGresult   *res = PQexecParams(conn, "SELECT pg_catalog.pg_drop_replication_slot($1)",
-								   1, NULL, params, NULL, NULL, 0);
-	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PGresult   *res = source_query(conn, "SELECT pg_catalog.pg_drop_replication_slot($1)", 1,
+									params, "drop replication slot %s", slot);
 
-	if (!ok)
-		log_error("source: cannot drop replication slot %s: %s", slot, PQerrorMessage(conn));
 	PQclear(res);
-	return ok;
+	return res != NULL;
 }
 
 bool
@@ -176,17 +169,21 @@ repl_create_slot(repl_conn *c, const char *slot, bool temporary,
 	sql = xasprintf("CREATE_REPLICATION_SLOT %s %sLOGICAL pgoutput (SNAPSHOT 'export')",
 					ident, temporary ? "TEMPORARY " : "");
 	PQfreemem(ident);
-	res = PQexec(c->conn, sql);
+	res = source_query(c->conn, sql, 0, NULL, "create replication slot %s", slot);
 	free(sql);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) >= 3;
-	if (!ok)
-		log_error("source: cannot create replication slot %s: %s", slot, PQerrorMessage(c->conn));
-	else if (!pg_lsn_parse(PQgetvalue(res, 0, 1), consistent_point))
+	ok = res != NULL;			/* else errors have already been logged */
+	if (ok && (PQntuples(res) != 1 || PQnfields(res) < 3))
+	{
+		log_error("source: creating replication slot %s returned %d rows of %d columns, not "
+				  "one of at least 3", slot, PQntuples(res), PQnfields(res));
+		ok = false;
+	}
+	else if (ok && !pg_lsn_parse(PQgetvalue(res, 0, 1), consistent_point))
 	{
 		log_error("source: slot %s: unexpected consistent point \"%s\"", slot, PQgetvalue(res, 0, 1));
 		ok = false;
 	}
-	else
+	else if (ok)
 		*snapshot_name = xstrdup(PQgetvalue(res, 0, 2));
 	PQclear(res);
 	return ok;

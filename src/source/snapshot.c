@@ -23,13 +23,10 @@ snapshot_export(PGconn *conn, char **snapshot_name)
 	if (!source_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 					 "starting the snapshot transaction"))
 		return false;
-	res = PQexec(conn, "SELECT pg_catalog.pg_export_snapshot()");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_error("source: cannot export a snapshot: %s", PQerrorMessage(conn));
-		PQclear(res);
-		return false;
-	}
+	res = source_query(conn, "SELECT pg_catalog.pg_export_snapshot()", 0, NULL,
+					   "export a snapshot");
+	if (res == NULL)
+		return false;			/* errors have already been logged */
 	*snapshot_name = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
@@ -417,14 +414,12 @@ snapshot_table_pages(PGconn *conn, const table_def *t, uint32_t *pages)
 	bool		ok;
 
 	snprintf(oid, sizeof(oid), "%u", t->relid);
-	res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size($1::pg_catalog.oid) / "
-					   "pg_catalog.current_setting('block_size')::bigint", 1, NULL, params,
-					   NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	res = source_query(conn, "SELECT pg_catalog.pg_relation_size($1::pg_catalog.oid) / "
+					   "pg_catalog.current_setting('block_size')::bigint", 1, params,
+					   "read the size of table %s", display);
+	ok = res != NULL;
 	if (ok)
 		*pages = (uint32_t) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-	else
-		log_error("source: cannot read the size of table %s: %s", display, PQerrorMessage(conn));
 	PQclear(res);
 	free(display);
 	return ok;
