@@ -942,6 +942,33 @@ where_not_staged(const sink_dialect *d, buf *out, const table_column **keys, int
 	buf_putc(out, ')');
 }
 
+/*
+ * The rows of target (t's) whose key staging lacks: deleted, or with soft
+ * deletes marked (the live ones).
+ */
+static void
+remove_not_staged(const sink_dialect *d, strlist *script, const table_def *t,
+				  const table_column **keys, int nkeys, const char *target, const char *staging)
+{
+	buf			sql = BUF_INIT;
+
+	if (t->deletes == DELETES_SOFT)
+	{
+		buf_printf(&sql, "UPDATE %s SET ", target);
+		sink_quote_ident(d, &sql, SINK_DELETED_COL);
+		buf_puts(&sql, " = TRUE, ");
+		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
+		buf_printf(&sql, " = %s", d->now);
+		where_not_staged(d, &sql, keys, nkeys, target, staging, true);
+	}
+	else
+	{
+		buf_printf(&sql, "DELETE FROM %s", target);
+		where_not_staged(d, &sql, keys, nkeys, target, staging, false);
+	}
+	strlist_push(script, buf_detach(&sql));
+}
+
 static void
 merge_statement(const sink_dialect *d, strlist *script, const table_def *t,
 				const table_column **keys, const char *target, const char *staging,
@@ -1013,21 +1040,7 @@ apply_snapshot(const sink_dialect *d, strlist *script,
 	}
 
 	keys = sink_key_columns(t);
-	if (t->deletes == DELETES_SOFT)
-	{
-		buf_printf(&sql, "UPDATE %s SET ", target.data);
-		sink_quote_ident(d, &sql, SINK_DELETED_COL);
-		buf_puts(&sql, " = TRUE, ");
-		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
-		buf_printf(&sql, " = %s", d->now);
-		where_not_staged(d, &sql, keys, t->nkeys, target.data, stg.data, true);
-	}
-	else
-	{
-		buf_printf(&sql, "DELETE FROM %s", target.data);
-		where_not_staged(d, &sql, keys, t->nkeys, target.data, stg.data, false);
-	}
-	strlist_push(script, buf_detach(&sql));
+	remove_not_staged(d, script, t, keys, t->nkeys, target.data, stg.data);
 
 	if (d->merge)
 		merge_statement(d, script, t, keys, target.data, stg.data, lsn);
@@ -1086,26 +1099,11 @@ sink_reconcile(const sink_dialect *d, strlist *script, const table_def *t,
 {
 	buf			target = BUF_INIT;
 	buf			stg = BUF_INIT;
-	buf			sql = BUF_INIT;
 	const table_column **keys = sink_key_columns(keys_def);
 
 	sink_qualified(d, &target, t->target_schema, t->target_name);
 	sink_staging_ref(d, &stg, keys_def, staging);
-	if (t->deletes == DELETES_SOFT)
-	{
-		buf_printf(&sql, "UPDATE %s SET ", target.data);
-		sink_quote_ident(d, &sql, SINK_DELETED_COL);
-		buf_puts(&sql, " = TRUE, ");
-		sink_quote_ident(d, &sql, SINK_DELETED_AT_COL);
-		buf_printf(&sql, " = %s", d->now);
-		where_not_staged(d, &sql, keys, keys_def->nkeys, target.data, stg.data, true);
-	}
-	else
-	{
-		buf_printf(&sql, "DELETE FROM %s", target.data);
-		where_not_staged(d, &sql, keys, keys_def->nkeys, target.data, stg.data, false);
-	}
-	strlist_push(script, buf_detach(&sql));
+	remove_not_staged(d, script, t, keys, keys_def->nkeys, target.data, stg.data);
 	free(keys);
 	buf_free(&target);
 	buf_free(&stg);

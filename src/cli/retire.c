@@ -94,6 +94,17 @@ retire_read_warehouse(cmd_ctx *c, retire_plan *p)
 	return ok;
 }
 
+/* Warehouse table number i of the plan, as SQL names it (caller frees). */
+static char *
+retire_table_name(const retire_plan *p, int i)
+{
+	table_def	t = {0};
+
+	t.schema = p->table_schemas.items[i];
+	t.name = p->table_names.items[i];
+	return table_display_name(&t);
+}
+
 /* Prints what retiring drops (or, with done, dropped). */
 static void
 retire_print(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool done)
@@ -119,12 +130,8 @@ retire_print(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool 
 	}
 	for (int i = 0; o->drop_tables && i < p->table_names.n; i++)
 	{
-		table_def	t = {0};
-		char	   *name;
+		char	   *name = retire_table_name(p, i);
 
-		t.schema = p->table_schemas.items[i];
-		t.name = p->table_names.items[i];
-		name = table_display_name(&t);
 		printf("  %s warehouse table %s\n", verb, name);
 		free(name);
 	}
@@ -160,12 +167,8 @@ retire_report(const cmd_ctx *c, const cmd_options *o, const retire_plan *p, bool
 			   o->drop_state || o->drop_tables ? p->state_rows : 0);
 	for (int i = 0; o->drop_tables && i < p->table_names.n; i++)
 	{
-		table_def	t = {0};
-		char	   *name;
+		char	   *name = retire_table_name(p, i);
 
-		t.schema = p->table_schemas.items[i];
-		t.name = p->table_names.items[i];
-		name = table_display_name(&t);
 		buf_printf(report_table(name, name), ", \"dropped\": %s", done ? "true" : "false");
 		free(name);
 	}

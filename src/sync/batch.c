@@ -10,15 +10,6 @@
  */
 #include "sync_int.h"
 
-double
-sync_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void
 sync_batch_begin(sync_state *st)
 {
