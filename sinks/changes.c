@@ -247,6 +247,29 @@ changes_after_truncate(const sink_dialect *d, buf *out, const table_def *t,
 }
 
 /*
+ * Column number i of t as the key's rows in rel carried it last (step 3):
+ *   CASE WHEN rel.seen_i > 0 THEN FIRST_VALUE(rel.c) OVER (PARTITION BY
+ *   keys, rel.seen_i ORDER BY <batch order> <frame>)
+ * left open for the caller's ELSE and END.
+ */
+static void
+carried_value(const sink_dialect *d, buf *out, const table_def *t, const table_column **keys,
+			  int i, const char *rel)
+{
+	buf_puts(out, "CASE WHEN ");
+	ordinal_ref(d, out, rel, SEEN_PREFIX, i + 1);
+	buf_puts(out, " > 0 THEN FIRST_VALUE(");
+	sink_column_ref(d, out, rel, t->cols[i].name);
+	buf_puts(out, ") OVER (PARTITION BY ");
+	key_list(d, out, keys, t->nkeys, rel);
+	buf_puts(out, ", ");
+	ordinal_ref(d, out, rel, SEEN_PREFIX, i + 1);
+	buf_puts(out, " ORDER BY ");
+	change_order(d, out, rel, false);
+	buf_puts(out, " " WINDOW_FRAME ")");
+}
+
+/*
  * With key changes ('K' rows): the rows after the last truncate, converted
  * to the target's types, each key change's unchanged columns holding the
  * old key's values as they were just before it, that is at the delete
@@ -334,17 +357,9 @@ moved_changes(const sink_dialect *d, buf *out, const table_def *t,
 
 		if (c->key_pos > 0)
 			continue;
-		buf_puts(out, ",\n\t\t\t\t\tCASE WHEN ");
-		ordinal_ref(d, out, "v", SEEN_PREFIX, i + 1);
-		buf_puts(out, " > 0 THEN FIRST_VALUE(");
-		sink_column_ref(d, out, "v", c->name);
-		buf_puts(out, ") OVER (PARTITION BY ");
-		key_list(d, out, keys, t->nkeys, "v");
-		buf_puts(out, ", ");
-		ordinal_ref(d, out, "v", SEEN_PREFIX, i + 1);
-		buf_puts(out, " ORDER BY ");
-		change_order(d, out, "v", false);
-		buf_puts(out, " " WINDOW_FRAME ") ELSE ");
+		buf_puts(out, ",\n\t\t\t\t\t");
+		carried_value(d, out, t, keys, i, "v");
+		buf_puts(out, " ELSE ");
 		sink_column_ref(d, out, "o", c->name);
 		buf_puts(out, " END AS ");
 		ordinal_ident(d, out, OLD_PREFIX, i + 1);
@@ -460,17 +475,9 @@ resolved_changes(const sink_dialect *d, buf *out, const table_def *t,
 
 		if (c->key_pos > 0)
 			continue;
-		buf_puts(out, ",\n\t\tCASE WHEN ");
-		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
-		buf_puts(out, " > 0 THEN FIRST_VALUE(");
-		sink_column_ref(d, out, "a", c->name);
-		buf_puts(out, ") OVER (PARTITION BY ");
-		key_list(d, out, keys, t->nkeys, "a");
-		buf_puts(out, ", ");
-		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);
-		buf_puts(out, " ORDER BY ");
-		change_order(d, out, "a", false);
-		buf_puts(out, " " WINDOW_FRAME ") END AS ");
+		buf_puts(out, ",\n\t\t");
+		carried_value(d, out, t, keys, i, "a");
+		buf_puts(out, " END AS ");
 		sink_quote_ident(d, out, c->name);
 		buf_puts(out, ",\n\t\t");
 		ordinal_ref(d, out, "a", SEEN_PREFIX, i + 1);

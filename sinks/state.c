@@ -55,6 +55,21 @@ sink_state_create(const sink_dialect *d, strlist *script,
 	strlist_push(script, buf_detach(&sql));
 }
 
+/* The state table's columns separated by commas, each of rel when rel is not NULL. */
+static void
+state_column_list(const sink_dialect *d, buf *out, const char *rel)
+{
+	for (int i = 0; i < NSTATE_COLS; i++)
+	{
+		if (i > 0)
+			buf_puts(out, ", ");
+		if (rel)
+			sink_column_ref(d, out, rel, state_cols[i]);
+		else
+			sink_quote_ident(d, out, state_cols[i]);
+	}
+}
+
 /* A text literal, or a NULL of the state table's text type. */
 static void
 text_or_null(const sink_dialect *d, buf *out, const char *value, bool typed_null)
@@ -144,19 +159,9 @@ sink_state_record_rows(const sink_dialect *d, strlist *script,
 			sink_column_ref(d, &sql, "s", state_cols[i]);
 		}
 		buf_puts(&sql, "\nWHEN NOT MATCHED THEN INSERT (");
-		for (int i = 0; i < NSTATE_COLS; i++)
-		{
-			if (i > 0)
-				buf_puts(&sql, ", ");
-			sink_quote_ident(d, &sql, state_cols[i]);
-		}
+		state_column_list(d, &sql, NULL);
 		buf_puts(&sql, ")\nVALUES (");
-		for (int i = 0; i < NSTATE_COLS; i++)
-		{
-			if (i > 0)
-				buf_puts(&sql, ", ");
-			sink_column_ref(d, &sql, "s", state_cols[i]);
-		}
+		state_column_list(d, &sql, "s");
 		buf_putc(&sql, ')');
 		strlist_push(script, buf_detach(&sql));
 	}
@@ -178,12 +183,7 @@ sink_state_record_rows(const sink_dialect *d, strlist *script,
 		strlist_push(script, buf_detach(&sql));
 
 		buf_printf(&sql, "INSERT INTO %s (", st.data);
-		for (int i = 0; i < NSTATE_COLS; i++)
-		{
-			if (i > 0)
-				buf_puts(&sql, ", ");
-			sink_quote_ident(d, &sql, state_cols[i]);
-		}
+		state_column_list(d, &sql, NULL);
 		buf_puts(&sql, ")\nVALUES (");
 		for (int r = 0; r < nrows; r++)
 		{
