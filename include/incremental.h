@@ -26,6 +26,16 @@
 /* cursor = xmin: no column, transaction snapshots */
 #define INCR_XMIN "xmin"
 
+struct table_def;
+
+/*
+ * Whether a load of t compares keys to find deletes: a load of changed
+ * rows (changed), of a table that follows deletes, whose mark counts loads
+ * loads since the last comparison, due every reconcile_every loads.  A full
+ * load mirrors the source, deletes included, and needs none.
+ */
+extern bool incr_reconciles(const struct table_def *t, bool changed, int64_t loads);
+
 /*
  * The 32-bit transaction IDs a row's xmin may hold to have been written by
  * a transaction with a 64-bit ID (epoch and xid, as xid8) in [from, to]:

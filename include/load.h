@@ -138,6 +138,11 @@ extern bool load_read_marks(wh_session *wh, const sink_dialect *d, const job *j,
 extern void load_marks_free(load_mark *marks, int n);
 /* Whether source_table names the mark row of t. */
 extern bool load_mark_row_is(const table_def *t, const char *source_table);
+/*
+ * Whether source_table is the name of a mark row; if so and table is not
+ * NULL, *table is the display name of its table (caller frees).
+ */
+extern bool load_mark_row_parse(const char *source_table, char **table);
 
 /*
  * Whether t's warehouse table is missing or holds no rows, into *empty.

@@ -185,12 +185,6 @@ extern void table_def_free_columns(table_def *t);
 extern bool table_column_widens(const table_column *a, const table_column *b);
 /* A deep copy of src into dst. */
 extern void table_def_copy(const table_def *src, table_def *dst);
-/*
- * t's key columns alone, in key order, as a table of their own (what
- * reconciling deletes stages), into keys; from[k] (t->nkeys entries) is
- * the index in t->cols of keys' column k.
- */
-extern void table_def_keys(const table_def *t, table_def *keys, int *from);
 /* Frees everything t owns (names and columns). */
 extern void table_def_free(table_def *t);
 
@@ -252,5 +246,13 @@ typedef struct col_render
 #define COL_NULL_MARKER "\\N"
 
 #define COL_RENDER_TEXT {.as_json = false, .max_scale = -1, .max_int_digits = -1}
+
+/*
+ * t's key columns alone, in key order, as a table of their own (what
+ * reconciling deletes stages), into keys; when renders (t's, one a column)
+ * is not NULL, *key_renders gets the key columns' (caller frees).
+ */
+extern void table_def_keys(const table_def *t, const col_render *renders, table_def *keys,
+						   col_render **key_renders);
 
 #endif

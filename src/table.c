@@ -183,7 +183,8 @@ table_partitions_copy(const table_partitions *src, table_partitions *dst)
 }
 
 void
-table_def_keys(const table_def *t, table_def *keys, int *from)
+table_def_keys(const table_def *t, const col_render *renders, table_def *keys,
+			   col_render **key_renders)
 {
 	table_def	none = *t;
 
@@ -193,6 +194,8 @@ table_def_keys(const table_def *t, table_def *keys, int *from)
 	table_def_copy(&none, keys);
 	free(keys->cols);
 	keys->cols = xcalloc((size_t) (t->nkeys ? t->nkeys : 1), sizeof(table_column));
+	if (renders)
+		*key_renders = xcalloc((size_t) (t->nkeys ? t->nkeys : 1), sizeof(col_render));
 	for (int pos = 1; pos <= t->nkeys; pos++)
 		for (int i = 0; i < t->ncols; i++)
 			if (t->cols[i].key_pos == pos)
@@ -202,6 +205,8 @@ table_def_keys(const table_def *t, table_def *keys, int *from)
 				*k = t->cols[i];
 				k->name = xstrdup(t->cols[i].name);
 				k->pg_type = t->cols[i].pg_type ? xstrdup(t->cols[i].pg_type) : NULL;
-				from[keys->ncols++] = i;
+				if (renders)
+					(*key_renders)[keys->ncols] = renders[i];
+				keys->ncols++;
 			}
 }

@@ -44,20 +44,6 @@ typedef struct incr_table
 	stage_result keys_staged;
 } incr_table;
 
-/* t's key columns alone, as a table of their own, and their renders. */
-static void
-incr_keys_table(const table_def *t, const col_render *renders, table_def *keys,
-				col_render **key_renders)
-{
-	int		   *from = xcalloc((size_t) (t->nkeys ? t->nkeys : 1), sizeof(int));
-
-	table_def_keys(t, keys, from);
-	*key_renders = xcalloc((size_t) (t->nkeys ? t->nkeys : 1), sizeof(col_render));
-	for (int k = 0; k < keys->ncols; k++)
-		(*key_renders)[k] = renders[from[k]];
-	free(from);
-}
-
 /*
  * Under the exported snapshot on c->src: each table's new mark, and what
  * its load reads (the rows past its old mark, or all of them).
@@ -81,10 +67,9 @@ incr_bound(cmd_ctx *c, incr_table *it)
 		it[i].changed = !full;
 		t->read_where = it[i].where;
 		/* a full load mirrors the source: deletes included */
-		it[i].reconcile = it[i].changed && !t->deletes_none &&
-			it[i].old.loads + 1 >= t->reconcile_every;
+		it[i].reconcile = incr_reconciles(t, it[i].changed, it[i].old.loads);
 		if (it[i].reconcile)
-			incr_keys_table(t, c->renders[i], &it[i].keys, &it[i].key_renders);
+			table_def_keys(t, c->renders[i], &it[i].keys, &it[i].key_renders);
 	}
 	free(snapshot);
 	return ok;

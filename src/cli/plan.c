@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "incremental.h"
 #include "job.h"
 #include "load.h"
 #include "log.h"
@@ -76,8 +77,8 @@ plan_changes(const cmd_ctx *c, strlist *script, int *nddl)
  * tables: each table's source query, bounded by the mark the warehouse
  * holds (read when [warehouse] odbc is set; a table without one gets a full
  * load, as it would), into queries; the load's statements into script,
- * reconciling the deletes of every table that follows them (a load does
- * every reconcile_every loads).  Nothing when the job has no such table.
+ * reconciling the deletes of the tables whose turn it is (incr_reconciles,
+ * the load's own rule).  Nothing when the job has no such table.
  */
 static int
 plan_incremental(cmd_ctx *c, strlist *queries, strlist *script, int *nddl)
@@ -124,20 +125,17 @@ plan_incremental(cmd_ctx *c, strlist *queries, strlist *script, int *nddl)
 		lts[nincr].t = t;
 		lts[nincr].changed = !full;
 		lts[nincr].mark = "<mark>";
-		if (!full && !t->deletes_none)
+		/* the load's own rule: the next run reconciles exactly when this says */
+		if (incr_reconciles(t, !full, marks[i].loads))
 		{
-			int		   *from = xcalloc((size_t) t->nkeys, sizeof(int));
-			col_render *renders = xcalloc((size_t) t->nkeys, sizeof(col_render));
+			col_render *renders = NULL;
 
 			/* the key columns alone, as the load stages them */
-			table_def_keys(t, &keys[nincr], from);
-			for (int k = 0; k < keys[nincr].ncols; k++)
-				renders[k] = c->renders[i][from[k]];
+			table_def_keys(t, c->renders[i], &keys[nincr], &renders);
 			lts[nincr].keys_def = &keys[nincr];
 			if (!snapshot_read_sql(c->src, &keys[nincr], renders, &sql))
 				rc = EXIT_RUNTIME;
 			strlist_push(queries, buf_detach(&sql));
-			free(from);
 			free(renders);
 		}
 		nincr++;
@@ -261,8 +259,7 @@ cmd_plan(const cmd_options *o)
 			buf_puts(&text, "\n-- an incremental load (wharf incremental) of the mode = incremental tables,\n"
 					 "-- bounded by the marks the warehouse holds now (a table without one is\n"
 					 "-- loaded in full); first, on the source, under one snapshot, the rows\n"
-					 "-- (and, where deletes are reconciled, every key: every reconcile_every\n"
-					 "-- loads):\n\n");
+					 "-- (and, of each table whose deletes this load reconciles, every key):\n\n");
 			for (int i = 0; i < incr_queries.n; i++)
 				buf_printf(&text, "%s;\n", incr_queries.items[i]);
 			buf_puts(&text, "\n-- then in the warehouse; <mark> stands for each table's new mark\n\n");

@@ -168,12 +168,13 @@ static void
 status_mark(const job *j, const char *source_table, const char *mark, const char *iso,
 			buf *json, buf *lines)
 {
-	size_t		n = strlen(source_table);
-	char	   *table = xstrndup(source_table, n > 5 ? n - 5 : n);
+	char	   *table = NULL;
 	char	   *schema = NULL;
 	char	   *name = NULL;
 	const char *cursor = NULL;
 
+	if (!load_mark_row_parse(source_table, &table))
+		table = xstrdup(source_table);
 	if (job_parse_qualified_name(table, &schema, &name))
 	{
 		int			i = job_find_table(j, schema, name);

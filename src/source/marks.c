@@ -15,6 +15,12 @@
 #include "source.h"
 
 bool
+incr_reconciles(const table_def *t, bool changed, int64_t loads)
+{
+	return changed && !t->deletes_none && loads + 1 >= t->reconcile_every;
+}
+
+bool
 incr_xid_window_of(uint64_t from, uint64_t to, incr_xid_window *out)
 {
 	uint32_t	lo = (uint32_t) from;

@@ -100,15 +100,18 @@ sync_read_state(sync_state *st, sync_saved *saved)
 static bool
 sync_saved_incremental(const sync_saved *saved, const char *source)
 {
-	size_t		n = strlen(source);
-
 	for (int r = 0; r < saved->state.n; r++)
 	{
 		const load_state_row *row = &saved->state.rows[r];
+		char	   *table = NULL;
+		bool		same;
 
-		if (strcmp(row->kind, LOAD_MARK_KIND) == 0 &&
-			strncmp(row->source_table, source, n) == 0 &&
-			strcmp(row->source_table + n, " mark") == 0)
+		if (strcmp(row->kind, LOAD_MARK_KIND) != 0 ||
+			!load_mark_row_parse(row->source_table, &table))
+			continue;
+		same = strcmp(table, source) == 0;
+		free(table);
+		if (same)
 			return true;
 	}
 	return false;
@@ -127,8 +130,7 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 		sink_state_row row;
 
 		if (strcmp(source, LOAD_POSITION_ROW) == 0 || strcmp(saved_row->kind, "removed") == 0 ||
-			load_state_row_is_detail(saved_row) || strcmp(saved_row->kind, LOAD_MARK_KIND) == 0 ||
-			sync_saved_incremental(saved, source))
+			load_state_row_is_detail(saved_row) || strcmp(saved_row->kind, LOAD_MARK_KIND) == 0)
 			continue;
 		for (int i = 0; i < st->ntables && !in_job; i++)
 		{
@@ -137,7 +139,8 @@ sync_forget_removed(sync_state *st, const sync_saved *saved, strlist *script)
 			in_job = strcmp(name, source) == 0;
 			free(name);
 		}
-		if (in_job)
+		/* only for a table that left the job: a scan of the saved rows */
+		if (in_job || sync_saved_incremental(saved, source))
 			continue;
 		log_info("table %s left the job: no longer applied, its warehouse table stays", source);
 		row.job = c->j.name;

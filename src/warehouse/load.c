@@ -431,13 +431,16 @@ load_copy_keys(const sink_dialect *d, const job *j, const stage *s, const load_t
 	free(staging);
 }
 
+/* A mark row's source_table: its table's display name, then this. */
+#define LOAD_MARK_SUFFIX " mark"
+
 /* The statement that records t's high-water mark (LOAD_MARK_KIND). */
 static void
 load_mark_script(const sink_dialect *d, const job *j, const table_def *t, const char *mark,
 				 int64_t loads, const char *load_id, strlist *script)
 {
 	char	   *display = table_display_name(t);
-	char	   *source = xasprintf("%s mark", display);
+	char	   *source = xasprintf("%s" LOAD_MARK_SUFFIX, display);
 	sink_state_row row = {
 		.job = j->name, .source_table = source, .target_table = mark,
 		.kind = LOAD_MARK_KIND, .lsn = NULL, .rows = loads, .load_id = load_id
@@ -449,12 +452,25 @@ load_mark_script(const sink_dialect *d, const job *j, const table_def *t, const 
 }
 
 bool
+load_mark_row_parse(const char *source_table, char **table)
+{
+	size_t		n = strlen(source_table);
+	size_t		sn = strlen(LOAD_MARK_SUFFIX);
+
+	if (n <= sn || strcmp(source_table + n - sn, LOAD_MARK_SUFFIX) != 0)
+		return false;
+	if (table)
+		*table = xstrndup(source_table, n - sn);
+	return true;
+}
+
+bool
 load_mark_row_is(const table_def *t, const char *source_table)
 {
 	char	   *display = table_display_name(t);
 	size_t		n = strlen(display);
 	bool		is = strncmp(source_table, display, n) == 0 &&
-		strcmp(source_table + n, " mark") == 0;
+		strcmp(source_table + n, LOAD_MARK_SUFFIX) == 0;
 
 	free(display);
 	return is;
@@ -538,11 +554,18 @@ load_read_marks(wh_session *wh, const sink_dialect *d, const job *j, const table
 	for (int r = 0; r < st.n; r++)
 	{
 		const load_state_row *row = &st.rows[r];
+		char	   *table = NULL;
 
-		if (strcmp(row->kind, LOAD_MARK_KIND) != 0)
+		if (strcmp(row->kind, LOAD_MARK_KIND) != 0 ||
+			!load_mark_row_parse(row->source_table, &table))
 			continue;
 		for (int i = 0; i < n; i++)
-			if (tables[i].cursor && load_mark_row_is(&tables[i], row->source_table))
+		{
+			char	   *display = tables[i].cursor ? table_display_name(&tables[i]) : NULL;
+			bool		ours = display != NULL && strcmp(display, table) == 0;
+
+			free(display);
+			if (ours)
 			{
 				free(marks[i].mark);
 				free(marks[i].loaded_at);
@@ -550,6 +573,8 @@ load_read_marks(wh_session *wh, const sink_dialect *d, const job *j, const table
 				marks[i].loads = row->rows;
 				marks[i].loaded_at = row->loaded_at ? xstrdup(row->loaded_at) : NULL;
 			}
+		}
+		free(table);
 	}
 	load_state_free(&st);
 	return true;
