@@ -110,7 +110,9 @@ check "SIGTERM while reading: the warehouse kept its rows" test "$(wh -c 'SELECT
 src -c "DELETE FROM sc.big WHERE id > 40000"
 
 # a file:// stage: the same
-fdir=$TMP/fstage
+# in the folder the warehouse server can read (ci/services), not below TMP:
+# a clone may sit below a folder the server user cannot enter
+fdir=$WHARF_FILES_DIR/stage_cleanup
 rm -rf "$fdir"
 filejob=$(job_file it_scfile postgres "file://$fdir" '[table sc.big]')
 check "file stage: first snapshot" "$WHARF" -q -c "$filejob" snapshot
